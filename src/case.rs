@@ -1,0 +1,105 @@
+//! Case files: a request together with the decision expected for it.
+//!
+//! ```json
+//! {"description": "…", "request": {…}, "expect": {"outcome": "approve", "rule": "…",
+//!  "missing": ["…"], "effects": {"refund_amount": "59.99"}}}
+//! ```
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::decision::Decision;
+use crate::policy::Outcome;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    #[serde(default, alias = "name")]
+    pub description: String,
+    pub request: Box<RawValue>,
+    pub expect: Expectation,
+}
+
+/// What a case expects; every part but the outcome is optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    pub outcome: Outcome,
+    pub rule: Option<String>,
+    pub missing: Option<Vec<String>>,
+    /// Expected values of some effects, as JSON (decimals as strings).
+    pub effects: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Outcome::from_keyword(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown outcome `{text}`, expected `approve`, `deny`, `review` or `needs_info`"
+            ))
+        })
+    }
+}
+
+/// Reads a case file; `None` when the JSON is not a case (a plain request).
+pub fn parse_case(json: &[u8]) -> Option<Result<Case, serde_json::Error>> {
+    let probe: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(json).ok()?;
+    let is_case = probe.contains_key("expect")
+        && probe
+            .get("request")
+            .is_some_and(serde_json::Value::is_object);
+    is_case.then(|| serde_json::from_slice(json))
+}
+
+/// One way a decision differs from the expectation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    pub what: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Expectation {
+    /// Every difference between the expectation and `decision`.
+    pub fn mismatches(&self, decision: &Decision) -> Vec<Mismatch> {
+        let mut found = Vec::new();
+        let mut differ = |what: String, expected: String, actual: String| {
+            if expected != actual {
+                found.push(Mismatch {
+                    what,
+                    expected,
+                    actual,
+                });
+            }
+        };
+        differ(
+            "outcome".into(),
+            self.outcome.to_string(),
+            decision.outcome.to_string(),
+        );
+        if let Some(rule) = &self.rule {
+            differ("rule".into(), rule.clone(), decision.rule.id.clone());
+        }
+        if let Some(missing) = &self.missing {
+            differ(
+                "missing".into(),
+                missing.join(", "),
+                decision.missing.join(", "),
+            );
+        }
+        for (name, expected) in self.effects.iter().flatten() {
+            let actual = decision
+                .effects
+                .iter()
+                .find(|(effect, _)| effect == name)
+                .map_or(serde_json::Value::Null, |(_, value)| value.to_json());
+            differ(
+                format!("effect `{name}`"),
+                expected.to_string(),
+                actual.to_string(),
+            );
+        }
+        found
+    }
+}

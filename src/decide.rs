@@ -1,0 +1,149 @@
+//! The decision procedure: constraints first, then the rules from top to
+//! bottom until one holds, else the default.
+
+use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
+use crate::eval::{EvalError, Evaluator};
+use crate::policy::{Outcome, Policy, Rule, Template, TemplatePart};
+use crate::request::Request;
+use crate::value::Value;
+
+/// Why a decoded request could not be decided.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error("the request breaks {} of the policy's constraints", .0.len())]
+    Constraints(Vec<BrokenConstraint>),
+    #[error(transparent)]
+    Evaluation(#[from] EvalError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenConstraint {
+    pub id: String,
+    pub message: String,
+}
+
+/// Decides `request` against `policy`. A pure function of the two.
+pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideError> {
+    let mut evaluator = Evaluator::new(policy, request);
+    check_constraints(policy, &mut evaluator)?;
+    let mut trace = Vec::with_capacity(policy.rules.len() + 1);
+    let mut deciding: Option<&Rule> = None;
+    for rule in &policy.rules {
+        let Some(condition) = rule.when.as_ref().filter(|_| deciding.is_none()) else {
+            trace.push(rule_trace(rule, Status::NotReached, None));
+            continue;
+        };
+        let traced = evaluator.trace(condition)?;
+        let status = match traced.value {
+            Some(Value::Bool(true)) => Status::Held,
+            Some(Value::Bool(false)) => Status::NotHeld,
+            _ => Status::Unknown,
+        };
+        if status == Status::Held {
+            deciding = Some(rule);
+        }
+        trace.push(rule_trace(rule, status, Some(traced)));
+    }
+    let default_status = if deciding.is_some() {
+        Status::NotReached
+    } else {
+        Status::Applied
+    };
+    trace.push(rule_trace(&policy.default, default_status, None));
+    let rule = deciding.unwrap_or(&policy.default);
+    let missing = evaluator
+        .missing()?
+        .to_vec()
+        .into_iter()
+        .filter_map(|slot| policy.schema.field(slot).map(|field| field.path.clone()))
+        .collect();
+    Ok(Decision {
+        format: crate::decision::DECISION_FORMAT,
+        outcome: rule.outcome,
+        reason: render_template(&rule.reason, &mut evaluator)?,
+        rule: RuleRef {
+            id: rule.id.clone(),
+            clause: rule.clause.clone(),
+            section: rule.section,
+            default: rule.when.is_none(),
+        },
+        effects: effects(policy, rule, &mut evaluator)?,
+        missing,
+        policy: PolicyRef {
+            id: policy.meta.id.clone(),
+            version: policy.meta.version.clone(),
+            title: policy.meta.title.clone(),
+            sha256: policy.sha256.clone(),
+            selected: None,
+        },
+        trace,
+    })
+}
+
+fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), DecideError> {
+    let mut broken = Vec::new();
+    for constraint in &policy.constraints {
+        if evaluator.eval(&constraint.must)? == Value::Bool(false) {
+            broken.push(BrokenConstraint {
+                id: constraint.id.clone(),
+                message: constraint.message.clone(),
+            });
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(DecideError::Constraints(broken))
+    }
+}
+
+fn rule_trace(rule: &Rule, status: Status, condition: Option<crate::eval::TraceNode>) -> RuleTrace {
+    RuleTrace {
+        rule: rule.id.clone(),
+        clause: rule.clause.clone(),
+        outcome: rule.outcome,
+        status,
+        condition,
+    }
+}
+
+/// The outcome's shared effects, then the rule's own, which win on a clash.
+fn effects(
+    policy: &Policy,
+    rule: &Rule,
+    evaluator: &mut Evaluator,
+) -> Result<Vec<(String, Value)>, EvalError> {
+    let shared = policy
+        .outcome_effects
+        .iter()
+        .filter(|(outcome, _)| *outcome == rule.outcome)
+        .flat_map(|(_, effects)| effects)
+        .filter(|effect| !rule.effects.iter().any(|own| own.name == effect.name));
+    shared
+        .chain(&rule.effects)
+        .map(|effect| Ok((effect.name.clone(), evaluator.eval(&effect.value)?)))
+        .collect()
+}
+
+fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<String, EvalError> {
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Text(literal) => text.push_str(literal),
+            TemplatePart::Value(expr) => match evaluator.eval(expr)? {
+                Value::List(items) => {
+                    let shown: Vec<String> = items.iter().map(ToString::to_string).collect();
+                    text.push_str(&shown.join(", "));
+                }
+                value => text.push_str(&value.to_string()),
+            },
+        }
+    }
+    Ok(text)
+}
+
+impl Decision {
+    pub fn is(&self, outcome: Outcome) -> bool {
+        self.outcome == outcome
+    }
+}

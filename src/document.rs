@@ -1,0 +1,388 @@
+//! Reading the TOML document of a policy: a spanned tree, typed getters that
+//! report every wrong or unknown key, and the mapping of strings back to
+//! their place in the file.
+
+use std::borrow::Cow;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::Diagnostic;
+use crate::span::{Origin, Span};
+use crate::suggest::{did_you_mean, list_names};
+
+pub type Node<'i> = Spanned<DeValue<'i>>;
+
+/// Parses the document, returning every syntax error the parser recovers from.
+pub fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
+    let (table, errors) = DeTable::parse_recoverable(text);
+    if errors.is_empty() {
+        return Ok(table);
+    }
+    Err(errors
+        .into_iter()
+        .map(|error| {
+            let span = error.span().map_or(Span::empty(0), Span::from);
+            let message = error.message().trim().trim_end_matches('.').to_owned();
+            Diagnostic::new("toml-syntax", lowercase_first(&message), span)
+                .with_label("invalid TOML here")
+                .with_help("see https://toml.io for the syntax of TOML files")
+        })
+        .collect())
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A table being read: each getter marks its key as known, and `finish`
+/// reports the keys that no getter asked for.
+pub struct Table<'t, 'i> {
+    table: &'t DeTable<'i>,
+    file: &'t str,
+    /// Where the table is, for errors about keys it lacks.
+    pub span: Span,
+    /// How the table is named in messages: "`[[rule]]`".
+    name: String,
+    allowed: &'static [&'static str],
+}
+
+/// A string value with the place it was written.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    pub fn new(
+        table: &'t DeTable<'i>,
+        file: &'t str,
+        span: Span,
+        name: impl Into<String>,
+        allowed: &'static [&'static str],
+    ) -> Self {
+        Self {
+            table,
+            file,
+            span,
+            name: name.into(),
+            allowed,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Reports keys outside `allowed`, with a "did you mean" when one is close.
+    pub fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
+        for (key, _) in self.table.iter() {
+            if self.allowed.contains(&key.get_ref().as_ref()) {
+                continue;
+            }
+            let help =
+                did_you_mean(key.get_ref(), self.allowed.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "the keys of {} are {}",
+                        self.name,
+                        list_names(self.allowed.iter().copied(), 12)
+                    )
+                });
+            errors.push(
+                Diagnostic::new(
+                    "unknown-key",
+                    format!("unknown key `{}` in {}", key.get_ref(), self.name),
+                    key.span().into(),
+                )
+                .with_label("not a key of this table")
+                .with_help(help),
+            );
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'t Node<'i>> {
+        self.table.get(key)
+    }
+
+    /// The span of the key itself, for errors about its value.
+    pub fn key_span(&self, key: &str) -> Option<Span> {
+        self.table
+            .get_key_value(key)
+            .map(|(key, _)| Span::from(key.span()))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = (&'t str, Span, &'t Node<'i>)> {
+        self.table
+            .iter()
+            .map(|(key, value)| (key.get_ref().as_ref(), Span::from(key.span()), value))
+    }
+
+    fn missing(&self, key: &str, example: &str, errors: &mut Vec<Diagnostic>) {
+        errors.push(
+            Diagnostic::new(
+                "missing-key",
+                format!("{} has no `{key}`", self.name),
+                self.span,
+            )
+            .with_label(format!("`{key}` is missing here"))
+            .with_help(format!("add it, for example `{key} = {example}`")),
+        );
+    }
+
+    pub fn required<T>(
+        &self,
+        key: &str,
+        example: &str,
+        read: impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        match self.get(key) {
+            Some(node) => read(node, errors),
+            None => {
+                self.missing(key, example, errors);
+                None
+            }
+        }
+    }
+
+    pub fn optional<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        self.get(key).and_then(|node| read(node, errors))
+    }
+
+    pub fn required_text(
+        &self,
+        key: &str,
+        example: &str,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<Text> {
+        self.required(
+            key,
+            example,
+            |node, errors| text(node, self.file, errors),
+            errors,
+        )
+    }
+
+    pub fn optional_text(&self, key: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+        self.optional(key, |node, errors| text(node, self.file, errors), errors)
+    }
+
+    pub fn file(&self) -> &'t str {
+        self.file
+    }
+}
+
+/// Reads a string, reporting any other kind of value.
+pub fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+    match node.get_ref() {
+        DeValue::String(value) => Some(Text {
+            value: value.to_string(),
+            span: node.span().into(),
+            origin: string_origin(file, node.span().into(), value),
+        }),
+        other => {
+            errors.push(wrong_kind(node, other, "a string", "\"…\""));
+            None
+        }
+    }
+}
+
+pub fn boolean(node: &Node<'_>, errors: &mut Vec<Diagnostic>) -> Option<bool> {
+    match node.get_ref() {
+        DeValue::Boolean(value) => Some(*value),
+        other => {
+            errors.push(wrong_kind(node, other, "`true` or `false`", "true"));
+            None
+        }
+    }
+}
+
+pub fn table<'t, 'i>(node: &'t Node<'i>, errors: &mut Vec<Diagnostic>) -> Option<&'t DeTable<'i>> {
+    match node.get_ref() {
+        DeValue::Table(table) => Some(table),
+        other => {
+            errors.push(wrong_kind(node, other, "a table", "{ … }"));
+            None
+        }
+    }
+}
+
+/// The tables of an array of tables such as `[[rule]]`.
+pub fn tables<'t, 'i>(
+    node: &'t Node<'i>,
+    name: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<(&'t DeTable<'i>, Span)> {
+    let DeValue::Array(items) = node.get_ref() else {
+        errors.push(
+            Diagnostic::new(
+                "wrong-kind",
+                format!("`{name}` must be an array of tables"),
+                node.span().into(),
+            )
+            .with_label("not an array of tables")
+            .with_help(format!(
+                "write each entry under its own `[[{name}]]` header"
+            )),
+        );
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item.get_ref() {
+            DeValue::Table(table) => Some((table, Span::from(item.span()))),
+            other => {
+                errors.push(wrong_kind(item, other, "a table", "{ … }"));
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn wrong_kind(
+    node: &Node<'_>,
+    found: &DeValue<'_>,
+    expected: &str,
+    example: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        "wrong-kind",
+        format!("expected {expected}, found {}", kind_name(found)),
+        node.span().into(),
+    )
+    .with_label(format!("this is {}", kind_name(found)))
+    .with_help(format!("write it like `{example}`"))
+}
+
+pub fn kind_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// How the characters of a string value map to bytes of the file, so that
+/// an expression written inside it reports errors at the right column.
+pub fn string_origin(file: &str, span: Span, decoded: &str) -> Origin {
+    let Some(raw) = file.get(span.range()) else {
+        return Origin::Whole(span);
+    };
+    let (quote, basic) = if raw.starts_with("\"\"\"") {
+        ("\"\"\"", true)
+    } else if raw.starts_with("'''") {
+        ("'''", false)
+    } else if raw.starts_with('"') {
+        ("\"", true)
+    } else {
+        ("'", false)
+    };
+    let Some(inner) = raw.get(quote.len()..raw.len().saturating_sub(quote.len())) else {
+        return Origin::Whole(span);
+    };
+    let mut start = span.start + quote.len();
+    let mut inner = inner;
+    if quote.len() == 3 {
+        let trimmed = inner
+            .strip_prefix("\r\n")
+            .or_else(|| inner.strip_prefix('\n'));
+        if let Some(rest) = trimmed {
+            start += inner.len() - rest.len();
+            inner = rest;
+        }
+    }
+    if inner == decoded {
+        return Origin::Shifted(start);
+    }
+    if basic && let Some(offsets) = unescape_offsets(inner, decoded) {
+        return Origin::Mapped(offsets.into_iter().map(|offset| start + offset).collect());
+    }
+    Origin::Whole(span)
+}
+
+/// For a basic string with escapes: the raw offset of each decoded byte,
+/// or `None` when decoding the raw text does not give `decoded`.
+fn unescape_offsets(raw: &str, decoded: &str) -> Option<Vec<usize>> {
+    let mut offsets = Vec::with_capacity(decoded.len() + 1);
+    let mut out = String::with_capacity(decoded.len());
+    let mut chars = raw.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let produced: Cow<'_, str> = if c == '\\' {
+            let (_, escape) = chars.next()?;
+            match escape {
+                'n' => "\n".into(),
+                't' => "\t".into(),
+                'r' => "\r".into(),
+                'b' => "\u{8}".into(),
+                'f' => "\u{c}".into(),
+                'e' => "\u{1b}".into(),
+                '"' => "\"".into(),
+                '\\' => "\\".into(),
+                _ => return None,
+            }
+        } else {
+            let mut buffer = [0u8; 4];
+            Cow::Owned(c.encode_utf8(&mut buffer).to_owned())
+        };
+        for _ in 0..produced.len() {
+            offsets.push(at);
+        }
+        out.push_str(&produced);
+    }
+    offsets.push(raw.len());
+    (out == decoded).then_some(offsets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin_of(file: &str, decoded: &str) -> Origin {
+        let start = file.find(['"', '\'']).unwrap_or_default();
+        string_origin(file, Span::new(start, file.len()), decoded)
+    }
+
+    #[test]
+    fn plain_strings_shift_by_their_quote() {
+        let origin = origin_of("when = \"a < 1\"", "a < 1");
+        assert_eq!(origin.offset(0), 8);
+    }
+
+    #[test]
+    fn literal_strings_shift_by_their_quote() {
+        let origin = origin_of("when = 'a == \"x\"'", "a == \"x\"");
+        assert_eq!(origin.offset(5), 13);
+    }
+
+    #[test]
+    fn escapes_map_each_byte_back() {
+        let origin = origin_of(r#"when = "a == \"x\" and b""#, "a == \"x\" and b");
+        assert_eq!(
+            origin.offset(5),
+            13,
+            "the escaped quote starts at its backslash"
+        );
+        assert_eq!(origin.offset(13), 23, "`b` keeps its column");
+    }
+
+    #[test]
+    fn multi_line_strings_skip_the_first_newline() {
+        let origin = origin_of("when = '''\na or b'''", "a or b");
+        assert_eq!(origin.offset(0), 11);
+    }
+}

@@ -1,0 +1,612 @@
+//! The evaluator: computes checked expressions over a decoded request, with
+//! three-valued logic for values the request does not give.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::compiled::{Arithmetic, Checked, Comparison, Function, Node};
+use crate::diagnostic::Diagnostic;
+use crate::policy::Policy;
+use crate::request::Request;
+use crate::schema::Requirement;
+use crate::span::Span;
+use crate::value::Value;
+
+/// An expression that could not be computed for this request: an overflow,
+/// a division by zero. It points at the expression in the policy file.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct EvalError {
+    pub message: String,
+    pub span: Span,
+}
+
+impl EvalError {
+    fn new(message: impl Into<String>, expr: &Checked) -> Self {
+        Self {
+            message: message.into(),
+            span: expr.span,
+        }
+    }
+
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::new("evaluation", self.message.clone(), self.span)
+            .with_label("while computing this")
+            .with_help("the request's values are outside what this expression can compute")
+    }
+}
+
+type Result<T> = std::result::Result<T, EvalError>;
+
+/// One expression of a condition as evaluated, for the trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceNode {
+    /// The expression, printed canonically.
+    pub expr: String,
+    /// Its value, `None` when evaluation never reached it.
+    pub value: Option<Value>,
+    /// The operator or function at its top: `and`, `<=`, `in`, `lower`;
+    /// `None` for a plain value.
+    pub op: Option<&'static str>,
+    /// The values it was computed from, for comparisons and calls.
+    pub operands: Vec<Operand>,
+    /// The parts of `and`, `or`, `not` and `if`.
+    pub terms: Vec<TraceNode>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operand {
+    pub expr: String,
+    pub value: Value,
+}
+
+/// Evaluates expressions of one policy over one request, computing derived
+/// values at most once and only when used.
+pub struct Evaluator<'a> {
+    policy: &'a Policy,
+    request: &'a Request,
+    derived: Vec<Option<Value>>,
+    missing: Option<Vec<usize>>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(policy: &'a Policy, request: &'a Request) -> Self {
+        Self {
+            policy,
+            request,
+            derived: vec![None; policy.derived.len()],
+            missing: None,
+        }
+    }
+
+    /// Slots of the required fields the request does not give, in declared order.
+    pub fn missing(&mut self) -> Result<&[usize]> {
+        if self.missing.is_none() {
+            let mut missing = Vec::new();
+            for (slot, field) in self.policy.schema.fields.iter().enumerate() {
+                let given = !self.field(slot).is_absent();
+                let required = match &field.requirement {
+                    Requirement::Optional => false,
+                    Requirement::Always => true,
+                    Requirement::When(condition) => self.eval(condition)? == Value::Bool(true),
+                };
+                if required && !given {
+                    missing.push(slot);
+                }
+            }
+            self.missing = Some(missing);
+        }
+        Ok(self.missing.as_deref().unwrap_or_default())
+    }
+
+    fn field(&self, slot: usize) -> Value {
+        self.request
+            .values
+            .get(slot)
+            .cloned()
+            .unwrap_or(Value::Absent)
+    }
+
+    fn missing_paths(&mut self) -> Result<Value> {
+        let slots = self.missing()?.to_vec();
+        let fields = &self.policy.schema.fields;
+        let paths: Vec<Value> = slots
+            .iter()
+            .filter_map(|slot| fields.get(*slot))
+            .map(|field| Value::string(&field.path))
+            .collect();
+        Ok(Value::List(Arc::from(paths)))
+    }
+
+    pub fn eval(&mut self, expr: &Checked) -> Result<Value> {
+        match &expr.node {
+            Node::Constant(value) => Ok(value.clone()),
+            Node::Field(slot) => Ok(self.field(*slot)),
+            Node::Derived(index) => self.derived_value(*index),
+            Node::Not(inner) => Ok(match self.eval(inner)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Absent,
+            }),
+            Node::Negate(inner) => negate(self.eval(inner)?, expr),
+            Node::And(left, right) => self.and(left, right),
+            Node::Or(left, right) => self.or(left, right),
+            Node::Compare(op, left, right) => {
+                let (left, right) = (self.eval(left)?, self.eval(right)?);
+                Ok(compare(*op, &left, &right))
+            }
+            Node::Arithmetic(op, left, right) => {
+                let (left, right) = (self.eval(left)?, self.eval(right)?);
+                arithmetic(*op, left, right, expr)
+            }
+            Node::In {
+                value,
+                list,
+                negated,
+            } => {
+                let (value, list) = (self.eval(value)?, self.eval(list)?);
+                Ok(membership(&value, &list, *negated))
+            }
+            Node::List(items) => {
+                let values = items
+                    .iter()
+                    .map(|item| self.eval(item))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Value::List(Arc::from(values)))
+            }
+            Node::Call(function, args) => self.call(*function, args, expr),
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => match self.eval(condition)? {
+                Value::Bool(true) => self.eval(then),
+                Value::Bool(false) => self.eval(otherwise),
+                _ => Ok(Value::Absent),
+            },
+        }
+    }
+
+    fn derived_value(&mut self, index: usize) -> Result<Value> {
+        if let Some(Some(value)) = self.derived.get(index) {
+            return Ok(value.clone());
+        }
+        let policy = self.policy;
+        let Some(derived) = policy.derived.get(index) else {
+            return Ok(Value::Absent);
+        };
+        let value = self.eval(&derived.value)?;
+        if let Some(slot) = self.derived.get_mut(index) {
+            *slot = Some(value.clone());
+        }
+        Ok(value)
+    }
+
+    fn and(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
+        let left = self.eval(left)?;
+        if left == Value::Bool(false) {
+            return Ok(left);
+        }
+        let right = self.eval(right)?;
+        Ok(match (left, right) {
+            (_, Value::Bool(false)) => Value::Bool(false),
+            (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+            _ => Value::Absent,
+        })
+    }
+
+    fn or(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
+        let left = self.eval(left)?;
+        if left == Value::Bool(true) {
+            return Ok(left);
+        }
+        let right = self.eval(right)?;
+        Ok(match (left, right) {
+            (_, Value::Bool(true)) => Value::Bool(true),
+            (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+            _ => Value::Absent,
+        })
+    }
+
+    fn call(&mut self, function: Function, args: &[Checked], expr: &Checked) -> Result<Value> {
+        match function {
+            Function::AnyMissing => return Ok(Value::Bool(!self.missing()?.is_empty())),
+            Function::MissingFields => return self.missing_paths(),
+            _ => {}
+        }
+        let values = args
+            .iter()
+            .map(|arg| self.eval(arg))
+            .collect::<Result<Vec<_>>>()?;
+        match function {
+            Function::Present => return Ok(Value::Bool(values.first().is_some_and(is_given))),
+            Function::Blank => return Ok(Value::Bool(!values.first().is_some_and(is_given))),
+            _ => {}
+        }
+        if values.iter().any(Value::is_absent) {
+            return Ok(Value::Absent);
+        }
+        let timezone = self.policy.meta.timezone;
+        call_on_values(function, &values, timezone, expr)
+    }
+
+    /// Evaluates a condition, recording how each part came out.
+    pub fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
+        let mut node = unreached(expr);
+        match &expr.node {
+            Node::And(left, right) | Node::Or(left, right) => {
+                let stop = Value::Bool(matches!(expr.node, Node::Or(..)));
+                let first = self.trace(left)?;
+                let short_circuit = first.value.as_ref() == Some(&stop);
+                node.terms.push(first);
+                node.terms.push(if short_circuit {
+                    unreached(right)
+                } else {
+                    self.trace(right)?
+                });
+            }
+            Node::Not(inner) => node.terms.push(self.trace(inner)?),
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let condition = self.trace(condition)?;
+                let branch = match condition.value {
+                    Some(Value::Bool(true)) => Some(then),
+                    Some(Value::Bool(false)) => Some(otherwise),
+                    _ => None,
+                };
+                node.terms.push(condition);
+                if let Some(branch) = branch {
+                    node.terms.push(self.trace(branch)?);
+                }
+            }
+            Node::Compare(_, left, right)
+            | Node::Arithmetic(_, left, right)
+            | Node::In {
+                value: left,
+                list: right,
+                ..
+            } => {
+                node.operands = vec![self.operand(left)?, self.operand(right)?];
+            }
+            Node::Call(_, args) => {
+                node.operands = args
+                    .iter()
+                    .map(|arg| self.operand(arg))
+                    .collect::<Result<_>>()?;
+            }
+            Node::Constant(_)
+            | Node::Field(_)
+            | Node::Derived(_)
+            | Node::Negate(_)
+            | Node::List(_) => {}
+        }
+        node.value = Some(self.eval(expr)?);
+        Ok(node)
+    }
+
+    fn operand(&mut self, expr: &Checked) -> Result<Operand> {
+        Ok(Operand {
+            expr: expr.text.clone(),
+            value: self.eval(expr)?,
+        })
+    }
+}
+
+fn unreached(expr: &Checked) -> TraceNode {
+    TraceNode {
+        expr: expr.text.clone(),
+        value: None,
+        op: operator(&expr.node),
+        operands: Vec::new(),
+        terms: Vec::new(),
+    }
+}
+
+fn operator(node: &Node) -> Option<&'static str> {
+    Some(match node {
+        Node::And(..) => "and",
+        Node::Or(..) => "or",
+        Node::Not(_) => "not",
+        Node::If { .. } => "if",
+        Node::Compare(op, ..) => op.symbol(),
+        Node::Arithmetic(Arithmetic::Add, ..) => "+",
+        Node::Arithmetic(Arithmetic::Sub, ..) => "-",
+        Node::Arithmetic(Arithmetic::Mul, ..) => "*",
+        Node::Arithmetic(Arithmetic::Div, ..) => "/",
+        Node::In { negated: false, .. } => "in",
+        Node::In { negated: true, .. } => "not in",
+        Node::Call(function, _) => function.name(),
+        Node::Constant(_) | Node::Field(_) | Node::Derived(_) | Node::Negate(_) | Node::List(_) => {
+            return None;
+        }
+    })
+}
+
+/// Given: known, and not a blank text.
+fn is_given(value: &Value) -> bool {
+    match value {
+        Value::Absent => false,
+        Value::String(text) => !text.trim().is_empty(),
+        _ => true,
+    }
+}
+
+fn negate(value: Value, expr: &Checked) -> Result<Value> {
+    let overflow = || EvalError::new(format!("`{}` is too large to negate", expr.text), expr);
+    Ok(match value {
+        Value::Integer(n) => Value::Integer(n.checked_neg().ok_or_else(overflow)?),
+        Value::Decimal(d) => Value::Decimal(-d),
+        Value::Duration(d) => {
+            Value::Duration(TimeDelta::zero().checked_sub(&d).ok_or_else(overflow)?)
+        }
+        _ => Value::Absent,
+    })
+}
+
+fn compare(op: Comparison, left: &Value, right: &Value) -> Value {
+    if left.is_absent() || right.is_absent() {
+        return Value::Absent;
+    }
+    let Some(order) = left.compare(right) else {
+        return Value::Absent;
+    };
+    Value::Bool(match op {
+        Comparison::Eq => order == Ordering::Equal,
+        Comparison::NotEq => order != Ordering::Equal,
+        Comparison::Less => order == Ordering::Less,
+        Comparison::LessEq => order != Ordering::Greater,
+        Comparison::Greater => order == Ordering::Greater,
+        Comparison::GreaterEq => order != Ordering::Less,
+    })
+}
+
+fn membership(value: &Value, list: &Value, negated: bool) -> Value {
+    let (Value::List(items), false) = (list, value.is_absent()) else {
+        return Value::Absent;
+    };
+    let found = items
+        .iter()
+        .any(|item| item.compare(value) == Some(Ordering::Equal));
+    if !found && items.iter().any(Value::is_absent) {
+        return Value::Absent;
+    }
+    Value::Bool(found != negated)
+}
+
+fn arithmetic(op: Arithmetic, left: Value, right: Value, expr: &Checked) -> Result<Value> {
+    use Value::{Date, DateTime, Decimal as Dec, Duration, Integer};
+    let overflow = || EvalError::new(format!("`{}` overflows", expr.text), expr);
+    Ok(match (op, left, right) {
+        (_, Value::Absent, _) | (_, _, Value::Absent) => Value::Absent,
+        (Arithmetic::Div, a, b) => divide(&a, &b, expr)?,
+        (Arithmetic::Add, Integer(a), Integer(b)) => {
+            Integer(a.checked_add(b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Sub, Integer(a), Integer(b)) => {
+            Integer(a.checked_sub(b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Mul, Integer(a), Integer(b)) => {
+            Integer(a.checked_mul(b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Sub, Date(a), Date(b)) => {
+            Duration(TimeDelta::days(a.signed_duration_since(b).num_days()))
+        }
+        (Arithmetic::Sub, DateTime(a), DateTime(b)) => Duration(a.signed_duration_since(b)),
+        (op, Date(date), Duration(d)) | (op @ Arithmetic::Add, Duration(d), Date(date)) => {
+            Date(shift_date(date, op, d, expr)?)
+        }
+        (op, DateTime(t), Duration(d)) | (op @ Arithmetic::Add, Duration(d), DateTime(t)) => {
+            let moved = if op == Arithmetic::Sub {
+                t.checked_sub_signed(d)
+            } else {
+                t.checked_add_signed(d)
+            };
+            DateTime(moved.ok_or_else(overflow)?)
+        }
+        (Arithmetic::Add, Duration(a), Duration(b)) => {
+            Duration(a.checked_add(&b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Sub, Duration(a), Duration(b)) => {
+            Duration(a.checked_sub(&b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Mul, Duration(d), Integer(n)) | (Arithmetic::Mul, Integer(n), Duration(d)) => {
+            let factor = i32::try_from(n).map_err(|_| overflow())?;
+            Duration(d.checked_mul(factor).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Add, Value::String(a), Value::String(b)) => {
+            Value::String(Arc::from(format!("{a}{b}")))
+        }
+        (op, a, b) => {
+            let (Some(a), Some(b)) = (a.as_decimal(), b.as_decimal()) else {
+                return Ok(Value::Absent);
+            };
+            let result = match op {
+                Arithmetic::Add => a.checked_add(b),
+                Arithmetic::Sub => a.checked_sub(b),
+                _ => a.checked_mul(b),
+            };
+            Dec(result.ok_or_else(overflow)?)
+        }
+    })
+}
+
+fn divide(a: &Value, b: &Value, expr: &Checked) -> Result<Value> {
+    let (Some(a), Some(b)) = (a.as_decimal(), b.as_decimal()) else {
+        return Ok(Value::Absent);
+    };
+    if b.is_zero() {
+        return Err(EvalError::new(
+            format!("`{}` divides by zero", expr.text),
+            expr,
+        ));
+    }
+    a.checked_div(b)
+        .map(|quotient| Value::Decimal(quotient.normalize()))
+        .ok_or_else(|| EvalError::new(format!("`{}` overflows", expr.text), expr))
+}
+
+fn shift_date(
+    date: NaiveDate,
+    op: Arithmetic,
+    duration: TimeDelta,
+    expr: &Checked,
+) -> Result<NaiveDate> {
+    if duration.num_seconds() % 86_400 != 0 || duration.subsec_nanos() != 0 {
+        return Err(EvalError::new(
+            format!(
+                "`{}` moves a date by a part of a day; dates move by whole days",
+                expr.text
+            ),
+            expr,
+        ));
+    }
+    let days = if op == Arithmetic::Sub {
+        -duration.num_days()
+    } else {
+        duration.num_days()
+    };
+    date.checked_add_signed(TimeDelta::days(days))
+        .ok_or_else(|| EvalError::new(format!("`{}` leaves the calendar", expr.text), expr))
+}
+
+fn call_on_values(
+    function: Function,
+    values: &[Value],
+    timezone: FixedOffset,
+    expr: &Checked,
+) -> Result<Value> {
+    let first = values.first().unwrap_or(&Value::Absent);
+    let second = values.get(1).unwrap_or(&Value::Absent);
+    Ok(match function {
+        Function::DaysBetween => match (
+            calendar_date(first, timezone),
+            calendar_date(second, timezone),
+        ) {
+            (Some(from), Some(to)) => Value::Integer(to.signed_duration_since(from).num_days()),
+            _ => Value::Absent,
+        },
+        Function::HoursBetween => match (instant(first, timezone), instant(second, timezone)) {
+            (Some(from), Some(to)) => {
+                Value::Decimal(seconds_in(to.signed_duration_since(from), 3_600))
+            }
+            _ => Value::Absent,
+        },
+        Function::Date => calendar_date(first, timezone).map_or(Value::Absent, Value::Date),
+        Function::Lower => map_text(first, str::to_lowercase),
+        Function::Upper => map_text(first, str::to_uppercase),
+        Function::Trim => map_text(first, |text| text.trim().to_owned()),
+        Function::Length => match first {
+            Value::String(text) => {
+                Value::Integer(i64::try_from(text.chars().count()).unwrap_or(i64::MAX))
+            }
+            Value::List(items) => Value::Integer(i64::try_from(items.len()).unwrap_or(i64::MAX)),
+            _ => Value::Absent,
+        },
+        Function::Contains => match (first, second) {
+            (Value::String(text), Value::String(part)) => Value::Bool(text.contains(&**part)),
+            (Value::List(_), item) => membership(item, first, false),
+            _ => Value::Absent,
+        },
+        Function::StartsWith => text_test(first, second, |text, part| text.starts_with(part)),
+        Function::EndsWith => text_test(first, second, |text, part| text.ends_with(part)),
+        Function::Min => extremum(first, second, Ordering::Less),
+        Function::Max => extremum(first, second, Ordering::Greater),
+        Function::Abs => match first {
+            Value::Integer(n) => Value::Integer(
+                n.checked_abs()
+                    .ok_or_else(|| EvalError::new(format!("`{}` overflows", expr.text), expr))?,
+            ),
+            Value::Decimal(d) => Value::Decimal(d.abs()),
+            Value::Duration(d) => Value::Duration(d.abs()),
+            _ => Value::Absent,
+        },
+        Function::Round => round(first, second, expr)?,
+        Function::Days => duration_in(first, 86_400),
+        Function::Hours => duration_in(first, 3_600),
+        Function::Present | Function::Blank | Function::AnyMissing | Function::MissingFields => {
+            Value::Absent
+        }
+    })
+}
+
+fn calendar_date(value: &Value, timezone: FixedOffset) -> Option<NaiveDate> {
+    match value {
+        Value::Date(date) => Some(*date),
+        Value::DateTime(time) => Some(time.with_timezone(&timezone).date_naive()),
+        _ => None,
+    }
+}
+
+fn instant(value: &Value, timezone: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    match value {
+        Value::DateTime(time) => Some(*time),
+        Value::Date(date) => date
+            .and_hms_opt(0, 0, 0)?
+            .and_local_timezone(timezone)
+            .single(),
+        _ => None,
+    }
+}
+
+fn seconds_in(duration: TimeDelta, unit: i64) -> Decimal {
+    let millis = Decimal::from(duration.num_milliseconds());
+    (millis / Decimal::from(unit.saturating_mul(1_000))).normalize()
+}
+
+fn duration_in(value: &Value, unit: i64) -> Value {
+    match value {
+        Value::Duration(duration) => Value::Decimal(seconds_in(*duration, unit)),
+        _ => Value::Absent,
+    }
+}
+
+fn map_text(value: &Value, map: impl Fn(&str) -> String) -> Value {
+    match value {
+        Value::String(text) => Value::String(Arc::from(map(text))),
+        _ => Value::Absent,
+    }
+}
+
+fn text_test(text: &Value, part: &Value, test: impl Fn(&str, &str) -> bool) -> Value {
+    match (text, part) {
+        (Value::String(text), Value::String(part)) => Value::Bool(test(text, part)),
+        _ => Value::Absent,
+    }
+}
+
+fn extremum(a: &Value, b: &Value, keep: Ordering) -> Value {
+    match a.compare(b) {
+        Some(order) if order == keep => a.clone(),
+        Some(_) => match (a, b) {
+            (Value::Integer(_), Value::Decimal(_)) | (Value::Decimal(_), Value::Integer(_)) => {
+                b.as_decimal().map_or(Value::Absent, Value::Decimal)
+            }
+            _ => b.clone(),
+        },
+        None => Value::Absent,
+    }
+}
+
+fn round(value: &Value, places: &Value, expr: &Checked) -> Result<Value> {
+    let (Some(number), Value::Integer(places)) = (value.as_decimal(), places) else {
+        return Ok(Value::Absent);
+    };
+    let places = u32::try_from(*places)
+        .ok()
+        .filter(|places| *places <= 28)
+        .ok_or_else(|| {
+            EvalError::new(
+                format!("`{}` rounds to {places} places; use 0 to 28", expr.text),
+                expr,
+            )
+        })?;
+    Ok(Value::Decimal(number.round_dp_with_strategy(
+        places,
+        RoundingStrategy::MidpointAwayFromZero,
+    )))
+}

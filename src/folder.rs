@@ -1,0 +1,362 @@
+//! Policy folders: the versions of one policy, and the choice of the version
+//! in effect for a request.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::load::{LoadError, load};
+use crate::policy::Policy;
+use crate::span::Span;
+
+/// Why a policy file or folder could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{0}` holds no policy files (`*.toml`)")]
+    Empty(PathBuf),
+    #[error(transparent)]
+    Invalid(#[from] LoadError),
+}
+
+/// One policy file or the versions of one policy in a folder, newest
+/// effective date last.
+#[derive(Debug)]
+pub struct PolicySet {
+    pub versions: Vec<Policy>,
+    /// Whether the set came from a folder, so that the choice of version
+    /// is worth reporting.
+    pub from_folder: bool,
+}
+
+/// Reads a policy file.
+pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
+    let text = fs::read_to_string(path).map_err(|source| PolicyError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(load(SourceFile::new(path.display().to_string(), text))?)
+}
+
+/// The `*.toml` files directly in `folder`, sorted by name.
+pub fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let io = |source| PolicyError::Io {
+        path: folder.to_owned(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in fs::read_dir(folder).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Loads a policy file, or every version in a policy folder. All problems
+/// are returned, one entry per file, plus folder-level problems.
+pub fn load_set(path: &Path) -> Result<PolicySet, Vec<PolicyError>> {
+    if !path.is_dir() {
+        return read_policy(path)
+            .map(|policy| PolicySet {
+                versions: vec![policy],
+                from_folder: false,
+            })
+            .map_err(|error| vec![error]);
+    }
+    let files = policy_files(path).map_err(|error| vec![error])?;
+    if files.is_empty() {
+        return Err(vec![PolicyError::Empty(path.to_owned())]);
+    }
+    let (versions, errors): (Vec<_>, Vec<_>) = files
+        .iter()
+        .map(|file| read_policy(file))
+        .partition(Result::is_ok);
+    let mut errors: Vec<PolicyError> = errors.into_iter().filter_map(Result::err).collect();
+    let mut versions: Vec<Policy> = versions.into_iter().filter_map(Result::ok).collect();
+    versions.sort_by_key(|policy| policy.meta.effective_date);
+    errors.extend(check_versions(&versions));
+    if errors.is_empty() {
+        Ok(PolicySet {
+            versions,
+            from_folder: true,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The versions of a folder must be one policy with distinct versions and
+/// effective dates, so that exactly one is in effect on any date.
+fn check_versions(versions: &[Policy]) -> Vec<PolicyError> {
+    let mut errors = Vec::new();
+    for (index, policy) in versions.iter().enumerate() {
+        let earlier = versions.get(..index).unwrap_or_default();
+        let problem = earlier
+            .iter()
+            .find_map(|other| version_clash(policy, other));
+        if let Some(diagnostic) = problem {
+            errors.push(PolicyError::Invalid(LoadError {
+                file: policy.file.clone(),
+                diagnostics: vec![diagnostic],
+            }));
+        }
+    }
+    errors
+}
+
+fn version_clash(policy: &Policy, other: &Policy) -> Option<Diagnostic> {
+    let at = |key: &str| key_span(&policy.file, key);
+    if policy.meta.id != other.meta.id {
+        return Some(
+            Diagnostic::new(
+                "folder-mixed-policies",
+                format!(
+                    "this folder holds policy `{}` and policy `{}`",
+                    other.meta.id, policy.meta.id
+                ),
+                at("id"),
+            )
+            .with_label("a different policy id")
+            .with_help(format!(
+                "a folder holds the versions of one policy; move this file, or set `id = \"{}\"`",
+                other.meta.id
+            )),
+        );
+    }
+    if policy.meta.version == other.meta.version {
+        return Some(
+            Diagnostic::new(
+                "folder-duplicate-version",
+                format!(
+                    "version `{}` is also declared in `{}`",
+                    policy.meta.version, other.file.name
+                ),
+                at("version"),
+            )
+            .with_label("the same version twice")
+            .with_help("give each version of the policy its own `version`"),
+        );
+    }
+    if policy.meta.effective_date == other.meta.effective_date {
+        return Some(
+            Diagnostic::new(
+                "folder-overlapping-versions",
+                format!(
+                    "versions `{}` and `{}` both take effect on {}",
+                    other.meta.version, policy.meta.version, policy.meta.effective_date
+                ),
+                at("effective_date"),
+            )
+            .with_label("the same effective date")
+            .with_help("each version governs from its own effective date until the next one; change one of the dates"),
+        );
+    }
+    let field = |policy: &Policy| {
+        policy
+            .meta
+            .effective_date_field
+            .and_then(|slot| policy.schema.field(slot))
+            .map(|field| field.path.clone())
+    };
+    if field(policy) != field(other) {
+        return Some(
+            Diagnostic::new(
+                "folder-mixed-date-fields",
+                format!(
+                    "`effective_date_field` differs from `{}`, which uses {}",
+                    other.file.name,
+                    field(other).map_or("none".to_owned(), |path| format!("`{path}`"))
+                ),
+                at("effective_date_field"),
+            )
+            .with_label("a different field")
+            .with_help(
+                "all versions in a folder must pick their version by the same request field",
+            ),
+        );
+    }
+    None
+}
+
+/// The span of `key = …` in a file, found by a plain search, for
+/// folder-level errors that have no node at hand.
+fn key_span(file: &SourceFile, key: &str) -> Span {
+    let mut offset = 0;
+    for line in file.text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            let start = offset + (line.len() - trimmed.len());
+            return Span::new(
+                start,
+                start + line.trim_end().len() - (line.len() - trimmed.len()),
+            );
+        }
+        offset += line.len();
+    }
+    Span::empty(0)
+}
+
+/// The version chosen for a request, and why, in words.
+pub struct Selected<'a> {
+    pub policy: &'a Policy,
+    pub why: String,
+}
+
+/// Why no version could be chosen.
+#[derive(Debug, thiserror::Error)]
+#[error("no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}")]
+pub struct NoVersion {
+    pub id: String,
+    pub date: NaiveDate,
+    pub earliest: NaiveDate,
+}
+
+impl PolicySet {
+    /// The version in effect for `request`: the newest whose effective date
+    /// is on or before the date of the policy's `effective_date_field`. A
+    /// request without that date is decided by the newest version.
+    pub fn select(&self, request: &serde_json::Value) -> Result<Option<Selected<'_>>, NoVersion> {
+        let Some(newest) = self.versions.last() else {
+            return Ok(None);
+        };
+        if !self.from_folder {
+            return Ok(Some(Selected {
+                policy: newest,
+                why: String::new(),
+            }));
+        }
+        let field = newest
+            .meta
+            .effective_date_field
+            .and_then(|slot| newest.schema.field(slot));
+        let Some(field) = field else {
+            return Ok(Some(Selected {
+                policy: newest,
+                why: format!(
+                    "version {} is the newest; the policy names no date field",
+                    newest.meta.version
+                ),
+            }));
+        };
+        let Some(date) = request_date(request, &field.path, newest) else {
+            return Ok(Some(Selected {
+                policy: newest,
+                why: format!(
+                    "the request gives no valid `{}`, so the newest version decides",
+                    field.path
+                ),
+            }));
+        };
+        let chosen = self
+            .versions
+            .iter()
+            .rev()
+            .find(|policy| policy.meta.effective_date <= date);
+        match chosen {
+            Some(policy) => Ok(Some(Selected {
+                policy,
+                why: format!(
+                    "`{}` is {date}; version {} is in effect from {}",
+                    field.path, policy.meta.version, policy.meta.effective_date
+                ),
+            })),
+            None => Err(NoVersion {
+                id: newest.meta.id.clone(),
+                date,
+                earliest: self
+                    .versions
+                    .first()
+                    .map_or(date, |policy| policy.meta.effective_date),
+            }),
+        }
+    }
+}
+
+fn request_date(request: &serde_json::Value, path: &str, policy: &Policy) -> Option<NaiveDate> {
+    let value = path
+        .split('.')
+        .try_fold(request, |value, part| value.get(part))?;
+    let text = value.as_str()?.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(date);
+    }
+    let time = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    Some(time.with_timezone(&policy.meta.timezone).date_naive())
+}
+
+/// The result of checking files and folders: the policies that loaded and
+/// every problem found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub valid: Vec<Policy>,
+    pub problems: Vec<PolicyError>,
+}
+
+/// Checks policy files and folders. A folder is searched for policy
+/// folders (any folder holding `*.toml` files; `cases` folders are skipped),
+/// and the versions in each are checked together.
+pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
+    let mut report = CheckReport::default();
+    for path in paths {
+        if path.is_dir() {
+            match policy_folders(path) {
+                Ok(folders) if folders.is_empty() => {
+                    report.problems.push(PolicyError::Empty(path.clone()))
+                }
+                Ok(folders) => {
+                    for folder in folders {
+                        absorb(&mut report, load_set(&folder));
+                    }
+                }
+                Err(error) => report.problems.push(error),
+            }
+        } else {
+            absorb(&mut report, load_set(path));
+        }
+    }
+    report
+}
+
+fn absorb(report: &mut CheckReport, result: Result<PolicySet, Vec<PolicyError>>) {
+    match result {
+        Ok(set) => report.valid.extend(set.versions),
+        Err(errors) => report.problems.extend(errors),
+    }
+}
+
+/// `root` and the folders below it that hold `*.toml` files, sorted.
+fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(folder) = pending.pop() {
+        if !policy_files(&folder)?.is_empty() {
+            found.push(folder.clone());
+        }
+        let entries = fs::read_dir(&folder).map_err(|source| PolicyError::Io {
+            path: folder.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let skipped = name == "cases" || name.to_string_lossy().starts_with('.');
+            if path.is_dir() && !skipped {
+                pending.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}

@@ -1,0 +1,60 @@
+//! `ruling` turns written refund policies into checked rules and decides
+//! JSON requests against them, with a trace of every rule.
+//!
+//! The pipeline, one module per stage:
+//! policy text → [`document`] (TOML) → [`lexer`] / [`parser`] (expressions,
+//! [`ast`]) → [`check`] against the [`schema`] → [`load`] gives a [`Policy`]
+//! → [`request`] decodes JSON → [`eval`] / [`decide`] give a [`Decision`]
+//! → [`render`] prints it.
+//!
+//! ```no_run
+//! let policy = ruling::folder::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+//! let decision = ruling::decide_json(&policy, br#"{"purchase": {}}"#)?;
+//! println!("{}", decision.outcome);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod ast;
+pub mod case;
+pub mod check;
+pub mod compiled;
+pub mod decide;
+pub mod decision;
+pub mod diagnostic;
+pub mod document;
+pub mod eval;
+pub mod folder;
+pub mod lexer;
+pub mod load;
+pub mod parser;
+pub mod policy;
+pub mod render;
+pub mod request;
+pub mod schema;
+pub mod span;
+pub mod suggest;
+pub mod types;
+pub mod value;
+
+pub use decide::{DecideError, decide};
+pub use decision::Decision;
+pub use load::{LoadError, load};
+pub use policy::{Outcome, Policy};
+pub use request::{Request, RequestError};
+
+/// Why a JSON request could not be decided.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestFailure {
+    /// The request does not fit the policy's fields.
+    #[error(transparent)]
+    Invalid(#[from] RequestError),
+    /// The request fits but breaks a constraint, or a value cannot be computed.
+    #[error(transparent)]
+    Undecidable(#[from] DecideError),
+}
+
+/// Decodes a JSON request and decides it.
+pub fn decide_json(policy: &Policy, json: &[u8]) -> Result<Decision, RequestFailure> {
+    let request = request::decode(&policy.schema, policy.meta.timezone, json)?;
+    Ok(decide(policy, &request)?)
+}

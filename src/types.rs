@@ -1,0 +1,73 @@
+//! The types of the expression language and of request fields.
+
+use std::fmt;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    Bool,
+    Integer,
+    Decimal,
+    String,
+    Date,
+    DateTime,
+    Duration,
+    Enum(Arc<[String]>),
+    List(Box<Type>),
+    /// The element type of an empty list literal: it fits any list.
+    Nothing,
+}
+
+impl Type {
+    pub const fn is_numeric(&self) -> bool {
+        matches!(self, Type::Integer | Type::Decimal)
+    }
+
+    /// The name a policy owner writes in `type = "…"`.
+    pub const fn keyword(&self) -> &'static str {
+        match self {
+            Type::Bool => "bool",
+            Type::Integer => "integer",
+            Type::Decimal => "decimal",
+            Type::String => "string",
+            Type::Date => "date",
+            Type::DateTime => "datetime",
+            Type::Duration => "duration",
+            Type::Enum(_) => "enum",
+            Type::List(_) => "list",
+            Type::Nothing => "nothing",
+        }
+    }
+
+    /// The field types a policy can declare, for help texts.
+    pub const FIELD_KEYWORDS: [&'static str; 8] = [
+        "string", "bool", "integer", "decimal", "date", "datetime", "enum", "list",
+    ];
+
+    /// Whether a value of type `other` can stand where `self` is expected.
+    pub fn accepts(&self, other: &Type) -> bool {
+        match (self, other) {
+            (_, Type::Nothing) | (Type::Nothing, _) => true,
+            (Type::Decimal, Type::Integer) => true,
+            (Type::Enum(_), Type::String) | (Type::String, Type::Enum(_)) => true,
+            (Type::Enum(a), Type::Enum(b)) => a == b,
+            (Type::List(a), Type::List(b)) => a.accepts(b),
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Enum(values) => {
+                let shown: Vec<String> =
+                    values.iter().take(4).map(|v| format!("\"{v}\"")).collect();
+                let more = if values.len() > 4 { ", …" } else { "" };
+                write!(f, "enum ({}{more})", shown.join(", "))
+            }
+            Type::List(item) => write!(f, "list of {item}"),
+            other => f.write_str(other.keyword()),
+        }
+    }
+}
