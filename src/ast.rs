@@ -47,7 +47,9 @@ pub enum Literal {
     String(String),
     Date(NaiveDate),
     DateTime(DateTime<FixedOffset>),
-    Duration(TimeDelta),
+    /// A duration and the unit it was written in (`w`, `d`, `h`, `m`, `s`),
+    /// so that it prints as written: `48h` stays `48h`.
+    Duration(TimeDelta, char),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

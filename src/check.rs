@@ -538,7 +538,7 @@ fn literal_node(expr: &Expr, literal: &Literal) -> Checked {
         Literal::String(s) => (Value::string(s), Type::String),
         Literal::Date(d) => (Value::Date(*d), Type::Date),
         Literal::DateTime(t) => (Value::DateTime(*t), Type::DateTime),
-        Literal::Duration(d) => (Value::Duration(*d), Type::Duration),
+        Literal::Duration(d, _) => (Value::Duration(*d), Type::Duration),
     };
     checked(expr, Node::Constant(value), ty)
 }
@@ -712,5 +712,157 @@ fn extremum_type(types: &[&Type]) -> Result<Type, usize> {
             Err(1)
         }
         _ => Err(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::SourceFile;
+    use crate::load::load;
+
+    const HEADER: &str = r#"
+format = 1
+[policy]
+id = "test"
+version = "1"
+title = "Test"
+effective_date = 2025-01-01
+
+[[field]]
+path = "p.date"
+type = "date"
+description = "a date"
+
+[[field]]
+path = "p.at"
+type = "datetime"
+description = "a time"
+
+[[field]]
+path = "p.amount"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "p.reason"
+type = "enum"
+values = ["change_of_mind", "billing_error"]
+description = "a reason"
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "deny"
+reason = "no"
+"#;
+
+    /// The messages and help texts of checking `expr` as a derived value.
+    fn problems(expr: &str) -> Vec<(String, Option<String>)> {
+        let text = format!("{HEADER}\n[derived]\nvalue = '{expr}'\n");
+        match load(SourceFile::new("t.toml", text)) {
+            Ok(_) => Vec::new(),
+            Err(error) => error
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.message, d.help))
+                .collect(),
+        }
+    }
+
+    fn message(expr: &str) -> String {
+        problems(expr)
+            .into_iter()
+            .next()
+            .map(|(message, _)| message)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn well_typed_expressions_pass() {
+        for expr in [
+            "p.date + 7d",
+            "p.at - p.at <= 14d",
+            "p.amount * 2 > 10",
+            r#"p.reason in ["billing_error"]"#,
+            r#"p.reason == "change_of_mind""#,
+            "days_between(p.date, p.at) <= 7",
+            "if p.amount > 1 then p.amount else 0",
+        ] {
+            assert_eq!(problems(expr), Vec::new(), "{expr}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let found = problems("p.dat > 2025-01-01");
+        assert_eq!(found[0].0, "unknown field `p.dat`");
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `p.date`?"));
+    }
+
+    #[test]
+    fn objects_are_not_values() {
+        assert_eq!(message("p > 1"), "`p` is an object, not a value");
+    }
+
+    #[test]
+    fn type_mismatches_name_both_types() {
+        assert_eq!(
+            message("p.date > 5"),
+            "cannot compare a date with an integer"
+        );
+        assert_eq!(
+            message("p.date == p.at"),
+            "cannot compare a date with a datetime"
+        );
+        assert_eq!(
+            message("p.amount and true"),
+            "`and` needs a bool on both sides, but this is a decimal"
+        );
+        assert_eq!(
+            message("p.date + p.date"),
+            "cannot apply `+` to a date and a date"
+        );
+    }
+
+    #[test]
+    fn enum_literals_must_exist() {
+        let found = problems(r#"p.reason == "chnage_of_mind""#);
+        assert_eq!(found[0].0, "`chnage_of_mind` is not a value of `p.reason`");
+        assert!(
+            found[0]
+                .1
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("did you mean `change_of_mind`?")
+        );
+        assert_eq!(
+            message(r#"p.reason in ["billing", "billing_error"]"#),
+            "`billing` is not a value of `p.reason`"
+        );
+    }
+
+    #[test]
+    fn functions_check_their_arguments() {
+        assert_eq!(
+            message("lowercase(p.reason)"),
+            "unknown function `lowercase`"
+        );
+        assert_eq!(
+            message("days_between(p.date)"),
+            "`days_between` takes 2 arguments, but is given 1"
+        );
+        assert_eq!(
+            message("days_between(p.amount, p.date)"),
+            "`days_between` does not take these arguments, but this is a decimal"
+        );
+        assert_eq!(
+            message("any_missing()"),
+            "`any_missing` can only be used in rules, effects and reasons"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        assert_eq!(problems("p.dat > 1 and p.amout > 2").len(), 2);
     }
 }

@@ -240,12 +240,14 @@ impl<'a> Evaluator<'a> {
                 let stop = Value::Bool(matches!(expr.node, Node::Or(..)));
                 let first = self.trace(left)?;
                 let short_circuit = first.value.as_ref() == Some(&stop);
-                node.terms.push(first);
-                node.terms.push(if short_circuit {
+                let second = if short_circuit {
                     unreached(right)
                 } else {
                     self.trace(right)?
-                });
+                };
+                for term in [first, second] {
+                    splice_chain(&mut node.terms, term, node.op);
+                }
             }
             Node::Not(inner) => node.terms.push(self.trace(inner)?),
             Node::If {
@@ -304,6 +306,22 @@ fn unreached(expr: &Checked) -> TraceNode {
         op: operator(&expr.node),
         operands: Vec::new(),
         terms: Vec::new(),
+    }
+}
+
+/// Adds `term` to the terms of an `and` or `or`, flattening a chain of the
+/// same operator (`a and b and c`) into one list.
+fn splice_chain(terms: &mut Vec<TraceNode>, term: TraceNode, op: Option<&'static str>) {
+    if term.op == op && !term.terms.is_empty() {
+        let reached = term.value.is_some();
+        terms.extend(term.terms.into_iter().map(|mut inner| {
+            if !reached {
+                inner.value = None;
+            }
+            inner
+        }));
+    } else {
+        terms.push(term);
     }
 }
 
@@ -609,4 +627,219 @@ fn round(value: &Value, places: &Value, expr: &Checked) -> Result<Value> {
         places,
         RoundingStrategy::MidpointAwayFromZero,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::load::load;
+    use crate::request::decode;
+
+    const FIELDS: &str = r#"
+format = 1
+[policy]
+id = "test"
+version = "1"
+title = "Test"
+effective_date = 2025-01-01
+timezone = "+02:00"
+
+[[field]]
+path = "a.date"
+type = "date"
+description = "a date"
+
+[[field]]
+path = "a.at"
+type = "datetime"
+description = "a time"
+
+[[field]]
+path = "a.count"
+type = "integer"
+description = "a count"
+
+[[field]]
+path = "a.amount"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "a.flag"
+type = "bool"
+description = "a flag"
+
+[[field]]
+path = "a.kind"
+type = "enum"
+values = ["x", "y"]
+description = "a kind"
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "deny"
+reason = "no"
+"#;
+
+    /// Evaluates `expr` as a derived value over `request`.
+    fn eval_with(expr: &str, request: &str) -> Result<Value> {
+        let text = format!("{FIELDS}\n[derived]\nresult = '{expr}'\n");
+        let policy = load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
+        let request = decode(&policy.schema, policy.meta.timezone, request.as_bytes()).unwrap();
+        let mut evaluator = Evaluator::new(&policy, &request);
+        evaluator.eval(&policy.derived[0].value)
+    }
+
+    fn eval(expr: &str) -> Value {
+        eval_with(expr, r#"{"a": {"date": "2025-03-01", "at": "2025-03-01T23:30:00Z", "count": 3, "amount": "59.99", "kind": "x"}}"#)
+            .unwrap()
+    }
+
+    #[test]
+    fn unknown_values_follow_three_valued_logic() {
+        let empty = r#"{"a": {}}"#;
+        assert_eq!(eval_with("a.count > 1", empty).unwrap(), Value::Absent);
+        assert_eq!(
+            eval_with("a.count > 1 and false", empty).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            eval_with("a.count > 1 or true", empty).unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval_with("not (a.count > 1)", empty).unwrap(),
+            Value::Absent
+        );
+        assert_eq!(
+            eval_with("present(a.count)", empty).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            eval_with("a.flag", empty).unwrap(),
+            Value::Bool(false),
+            "an absent bool is false"
+        );
+    }
+
+    #[test]
+    fn calendar_days_use_the_policy_time_zone() {
+        assert_eq!(
+            eval("days_between(a.date, a.at)"),
+            Value::Integer(1),
+            "23:30Z is the next day at +02:00"
+        );
+        assert_eq!(
+            eval("date(a.at)"),
+            Value::Date(NaiveDate::from_ymd_opt(2025, 3, 2).unwrap())
+        );
+    }
+
+    #[test]
+    fn date_arithmetic() {
+        assert_eq!(
+            eval("a.date + 7d"),
+            Value::Date(NaiveDate::from_ymd_opt(2025, 3, 8).unwrap())
+        );
+        assert_eq!(
+            eval("(a.date + 2d) - a.date"),
+            Value::Duration(TimeDelta::days(2))
+        );
+        assert_eq!(eval("a.at + 48h > a.at"), Value::Bool(true));
+        assert!(eval_with("a.date + 36h", r#"{"a": {"date": "2025-03-01"}}"#).is_err());
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(eval("a.amount * 3"), Value::Decimal(Decimal::new(17997, 2)));
+        assert_eq!(
+            eval("round(a.amount / 3, 2)"),
+            Value::Decimal(Decimal::new(2000, 2))
+        );
+        assert_eq!(eval("0.1 + 0.2 == 0.3"), Value::Bool(true));
+        assert_eq!(eval("a.amount == 59.990"), Value::Bool(true));
+    }
+
+    #[test]
+    fn overflow_and_division_by_zero_are_errors_with_spans() {
+        let error = eval_with("a.count / 0", r#"{"a": {"count": 1}}"#).unwrap_err();
+        assert_eq!(error.message, "`a.count / 0` divides by zero");
+        assert!(error.span.start > 0, "the span points into the file");
+        let error =
+            eval_with("a.count * 9223372036854775807", r#"{"a": {"count": 2}}"#).unwrap_err();
+        assert!(error.message.contains("overflows"), "{}", error.message);
+    }
+
+    #[test]
+    fn text_functions() {
+        assert_eq!(
+            eval(r#"lower(trim("  AnA@Example.com "))"#),
+            Value::string("ana@example.com")
+        );
+        assert_eq!(eval(r#"length("añb")"#), Value::Integer(3));
+        assert_eq!(eval(r#"contains(["x", "y"], a.kind)"#), Value::Bool(true));
+        assert_eq!(eval(r#"a.kind not in ["y"]"#), Value::Bool(true));
+        assert_eq!(
+            eval(r#"if a.count > 2 then "many" else "few""#),
+            Value::string("many")
+        );
+    }
+
+    #[test]
+    fn derived_values_are_computed_once() {
+        let text = format!("{FIELDS}\n[derived]\nbase = 'a.count * 2'\nresult = 'base + base'\n");
+        let policy = load(SourceFile::new("test.toml", text)).unwrap();
+        let request = decode(
+            &policy.schema,
+            policy.meta.timezone,
+            br#"{"a": {"count": 5}}"#,
+        )
+        .unwrap();
+        let mut evaluator = Evaluator::new(&policy, &request);
+        let result = policy
+            .derived
+            .iter()
+            .find(|derived| derived.name == "result")
+            .unwrap();
+        assert_eq!(evaluator.eval(&result.value).unwrap(), Value::Integer(20));
+        let base = policy
+            .derived
+            .iter()
+            .position(|derived| derived.name == "base")
+            .unwrap();
+        assert_eq!(
+            evaluator.derived[base],
+            Some(Value::Integer(10)),
+            "`base` is cached after its first use"
+        );
+        let unused = Evaluator::new(&policy, &request);
+        assert!(
+            unused.derived.iter().all(Option::is_none),
+            "nothing is computed before it is used"
+        );
+    }
+
+    #[test]
+    fn trace_flattens_chains_and_marks_skipped_terms() {
+        let text =
+            format!("{FIELDS}\n[derived]\nresult = 'a.count > 5 and a.flag and a.kind == \"x\"'\n");
+        let policy = load(SourceFile::new("test.toml", text)).unwrap();
+        let request = decode(
+            &policy.schema,
+            policy.meta.timezone,
+            br#"{"a": {"count": 1}}"#,
+        )
+        .unwrap();
+        let mut evaluator = Evaluator::new(&policy, &request);
+        let trace = evaluator.trace(&policy.derived[0].value).unwrap();
+        assert_eq!(trace.op, Some("and"));
+        assert_eq!(trace.terms.len(), 3);
+        assert_eq!(trace.terms[0].value, Some(Value::Bool(false)));
+        assert_eq!(trace.terms[0].operands[0].value, Value::Integer(1));
+        assert_eq!(trace.terms[1].value, None, "short-circuited");
+        assert_eq!(trace.terms[2].value, None, "short-circuited");
+    }
 }

@@ -27,7 +27,7 @@ pub enum TokenKind {
     Decimal(Decimal),
     Date(NaiveDate),
     DateTime(DateTime<FixedOffset>),
-    Duration(TimeDelta),
+    Duration(TimeDelta, char),
     String(String),
     /// A literal the lexer has already reported as malformed. The parser
     /// takes it as a value, so that no second error follows from it.
@@ -141,14 +141,14 @@ impl SyntaxError {
     }
 }
 
-pub const INTEGER_LIMIT_HELP: &str = "integers can be at most 9223372036854775807";
+const INTEGER_LIMIT_HELP: &str = "integers can be at most 9223372036854775807";
 
-pub fn integer_too_large(text: &str, span: Span) -> SyntaxError {
+pub(crate) fn integer_too_large(text: &str, span: Span) -> SyntaxError {
     SyntaxError::new(format!("integer `{text}` is too large"), span, "too large")
         .with_help(INTEGER_LIMIT_HELP)
 }
 
-pub fn duration_too_large(text: &str, span: Span) -> SyntaxError {
+pub(crate) fn duration_too_large(text: &str, span: Span) -> SyntaxError {
     SyntaxError::new(format!("duration `{text}` is too large"), span, "too large").with_help(
         format!(
             "a duration can be at most {} days",
@@ -570,7 +570,10 @@ impl<'a> Lexer<'a> {
             return;
         };
         match digits.parse::<i64>().ok().and_then(make) {
-            Some(duration) => self.push(TokenKind::Duration(duration), start),
+            Some(duration) => {
+                let written = unit.chars().next().unwrap_or('s');
+                self.push(TokenKind::Duration(duration, written), start);
+            }
             None => self.push_invalid(start, duration_too_large(text, span)),
         }
     }
@@ -976,19 +979,28 @@ mod tests {
             [
                 TokenKind::Date(date),
                 TokenKind::Minus,
-                TokenKind::Duration(TimeDelta::days(7)),
+                TokenKind::Duration(TimeDelta::days(7), 'd'),
             ]
         );
     }
 
     #[test]
     fn durations() {
-        assert_eq!(single("7d"), TokenKind::Duration(TimeDelta::days(7)));
-        assert_eq!(single("48h"), TokenKind::Duration(TimeDelta::hours(48)));
-        assert_eq!(single("30m"), TokenKind::Duration(TimeDelta::minutes(30)));
-        assert_eq!(single("15s"), TokenKind::Duration(TimeDelta::seconds(15)));
-        assert_eq!(single("2w"), TokenKind::Duration(TimeDelta::weeks(2)));
-        assert_eq!(single("0s"), TokenKind::Duration(TimeDelta::zero()));
+        assert_eq!(single("7d"), TokenKind::Duration(TimeDelta::days(7), 'd'));
+        assert_eq!(
+            single("48h"),
+            TokenKind::Duration(TimeDelta::hours(48), 'h')
+        );
+        assert_eq!(
+            single("30m"),
+            TokenKind::Duration(TimeDelta::minutes(30), 'm')
+        );
+        assert_eq!(
+            single("15s"),
+            TokenKind::Duration(TimeDelta::seconds(15), 's')
+        );
+        assert_eq!(single("2w"), TokenKind::Duration(TimeDelta::weeks(2), 'w'));
+        assert_eq!(single("0s"), TokenKind::Duration(TimeDelta::zero(), 's'));
     }
 
     #[test]

@@ -423,10 +423,13 @@ impl<'a> Parser<'a> {
                 Literal::Integer(value.map_err(|_| integer_too_large(text, local))?)
             }
             TokenKind::Decimal(decimal) => Literal::Decimal(-*decimal),
-            TokenKind::Duration(duration) => {
+            TokenKind::Duration(duration, unit) => {
                 let negated = TimeDelta::zero().checked_sub(duration);
                 let text = self.text.get(local.range()).unwrap_or_default();
-                Literal::Duration(negated.ok_or_else(|| duration_too_large(text, local))?)
+                Literal::Duration(
+                    negated.ok_or_else(|| duration_too_large(text, local))?,
+                    *unit,
+                )
             }
             _ => return Ok(None),
         };
@@ -470,7 +473,7 @@ impl<'a> Parser<'a> {
             TokenKind::Decimal(decimal) => Literal::Decimal(*decimal),
             TokenKind::Date(date) => Literal::Date(*date),
             TokenKind::DateTime(datetime) => Literal::DateTime(*datetime),
-            TokenKind::Duration(duration) => Literal::Duration(*duration),
+            TokenKind::Duration(duration, unit) => Literal::Duration(*duration, *unit),
             TokenKind::String(string) => Literal::String(string.clone()),
             TokenKind::True => Literal::Bool(true),
             TokenKind::False => Literal::Bool(false),
@@ -773,16 +776,12 @@ fn comparison_op(kind: &TokenKind) -> Option<BinaryOp> {
 
 /// The symbol of a token that can only stand between two values.
 fn binary_symbol(kind: &TokenKind) -> Option<&'static str> {
-    let op = match kind {
-        TokenKind::And => BinaryOp::And,
-        TokenKind::Or => BinaryOp::Or,
-        TokenKind::Plus => BinaryOp::Add,
-        TokenKind::Star => BinaryOp::Mul,
-        TokenKind::Slash => BinaryOp::Div,
-        TokenKind::In => return Some("in"),
-        kind => comparison_op(kind)?,
-    };
-    Some(op.symbol())
+    match kind {
+        TokenKind::In => Some("in"),
+        // `-` can also start a value.
+        TokenKind::Minus => None,
+        kind => binary_op(kind).map(BinaryOp::symbol),
+    }
 }
 
 fn starts_value(kind: &TokenKind) -> bool {
@@ -793,7 +792,7 @@ fn starts_value(kind: &TokenKind) -> bool {
             | TokenKind::Decimal(_)
             | TokenKind::Date(_)
             | TokenKind::DateTime(_)
-            | TokenKind::Duration(_)
+            | TokenKind::Duration(..)
             | TokenKind::String(_)
             | TokenKind::Invalid
             | TokenKind::True
@@ -928,7 +927,7 @@ fn write_unary(out: &mut String, op: UnaryOp, operand: &Expr) {
 fn is_foldable(expr: &Expr) -> bool {
     matches!(
         expr.kind,
-        ExprKind::Literal(Literal::Integer(_) | Literal::Decimal(_) | Literal::Duration(_))
+        ExprKind::Literal(Literal::Integer(_) | Literal::Decimal(_) | Literal::Duration(..))
     )
 }
 
@@ -968,7 +967,7 @@ fn write_literal(out: &mut String, literal: &Literal) {
         Literal::DateTime(datetime) => {
             out.push_str(&datetime.to_rfc3339_opts(SecondsFormat::AutoSi, true));
         }
-        Literal::Duration(duration) => write_duration(out, *duration),
+        Literal::Duration(duration, unit) => write_duration(out, *duration, *unit),
     }
 }
 
@@ -986,9 +985,10 @@ fn write_string(out: &mut String, value: &str) {
     out.push('"');
 }
 
-/// Prints whole seconds in the largest unit that divides them evenly; the
-/// language cannot write fractions of a second, so they are dropped.
-fn write_duration(out: &mut String, duration: TimeDelta) {
+/// Prints whole seconds in the unit they were written in, or else in the
+/// largest unit that divides them evenly; the language cannot write
+/// fractions of a second, so they are dropped.
+fn write_duration(out: &mut String, duration: TimeDelta, written: char) {
     const UNITS: [(u64, char); 5] = [
         (7 * 24 * 3600, 'w'),
         (24 * 3600, 'd'),
@@ -1000,7 +1000,8 @@ fn write_duration(out: &mut String, duration: TimeDelta) {
     let magnitude = seconds.unsigned_abs();
     let (size, unit) = UNITS
         .into_iter()
-        .find(|&(size, _)| magnitude != 0 && magnitude.is_multiple_of(size))
+        .filter(|&(size, _)| magnitude != 0 && magnitude.is_multiple_of(size))
+        .min_by_key(|&(_, unit)| unit != written)
         .unwrap_or((1, 's'));
     if seconds < 0 {
         out.push('-');
@@ -1116,7 +1117,7 @@ mod tests {
         );
         assert_eq!(
             parse("-7d"),
-            literal(Literal::Duration(TimeDelta::days(-7)))
+            literal(Literal::Duration(TimeDelta::days(-7), 'd'))
         );
         assert_eq!(parse("'it\\'s'"), literal(Literal::String("it's".into())));
         assert_eq!(
@@ -1671,12 +1672,13 @@ mod tests {
             ("-(a + 1)", "-(a + 1)"),
             ("'x\"y'", "\"x\\\"y\""),
             ("'tab\there'", "\"tab\\there\""),
-            ("48h", "2d"),
-            ("120m", "2h"),
+            ("48h", "48h"),
+            ("120m", "120m"),
             ("90m", "90m"),
-            ("14d", "2w"),
+            ("14d", "14d"),
+            ("2w", "2w"),
             ("0d", "0s"),
-            ("-7d", "-1w"),
+            ("-7d", "-7d"),
             ("1.50", "1.50"),
             ("2025-01-22T10:30:00+02:00", "2025-01-22T10:30:00+02:00"),
             ("2025-01-22T10:30:00.5+00:00", "2025-01-22T10:30:00.500Z"),
@@ -1733,7 +1735,7 @@ mod tests {
             unary(UnaryOp::Negate, int(-5)),
             unary(
                 UnaryOp::Negate,
-                literal(Literal::Duration(TimeDelta::days(3))),
+                literal(Literal::Duration(TimeDelta::days(3), 'd')),
             ),
             literal(Literal::Decimal(Decimal::from(5))),
             binary(BinaryOp::Sub, int(1), int(-1)),
@@ -1750,5 +1752,95 @@ mod tests {
             let printed = print(&expr);
             assert_eq!(parse(&printed), expr, "{printed}");
         }
+    }
+
+    /// Builds pseudo-random texts from pieces of the language (and a few
+    /// strange ones): parsing must never panic, every span must fall on
+    /// character boundaries, and whatever parses must print and parse back.
+    #[test]
+    fn random_texts() {
+        const PIECES: [&str; 48] = [
+            "a",
+            "b.c",
+            "f",
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            ".",
+            "==",
+            "!=",
+            "<",
+            "<=",
+            ">",
+            ">=",
+            "+",
+            "-",
+            "*",
+            "/",
+            "and",
+            "or",
+            "not",
+            "in",
+            "if",
+            "then",
+            "else",
+            "true",
+            "false",
+            "1",
+            "2.50",
+            "7d",
+            "48h",
+            "2025-01-22",
+            "2025-01-22T10:30:00Z",
+            "'é'",
+            "\"x\\\"y\"",
+            " ",
+            "\n",
+            "=",
+            "&&",
+            "!",
+            "@",
+            "€",
+            "\"",
+            "03/01/2025",
+            "7x",
+            "9223372036854775808",
+            "größe",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % u64::try_from(bound).unwrap()).unwrap()
+        };
+        let mut parsed = 0;
+        for _ in 0..20_000 {
+            let length = next(12);
+            let text: String = (0..length)
+                .map(|_| PIECES[next(PIECES.len())])
+                .collect::<Vec<_>>()
+                .join(if next(2) == 0 { " " } else { "" });
+            match parse_expression(&text, &Origin::Identity) {
+                Ok(expr) => {
+                    parsed += 1;
+                    assert!(text.is_char_boundary(expr.span.start), "{text}");
+                    assert!(text.is_char_boundary(expr.span.end), "{text}");
+                    let printed = print(&expr);
+                    assert_eq!(parse(&printed), expr, "{text} printed as {printed}");
+                }
+                Err(errors) => {
+                    assert!(!errors.is_empty());
+                    for error in errors {
+                        assert!(error.span.end <= text.len(), "{text}: {error:?}");
+                        assert!(text.is_char_boundary(error.span.start), "{text}");
+                        assert!(text.is_char_boundary(error.span.end), "{text}");
+                    }
+                }
+            }
+        }
+        assert!(parsed > 500, "only {parsed} texts parsed");
     }
 }

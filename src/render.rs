@@ -219,11 +219,7 @@ pub fn request_error_text(
     let meta = &policy.meta;
     match failure {
         RequestFailure::Invalid(error) => {
-            let _ = writeln!(
-                out,
-                "error: the request does not fit policy `{}` version {}",
-                meta.id, meta.version
-            );
+            let _ = writeln!(out, "error: {}", summary(failure, policy));
             for problem in &error.problems {
                 let _ = writeln!(out, "  × {}", problem.message());
                 if let Some((line, column)) = problem.location() {
@@ -255,6 +251,23 @@ pub fn request_error_text(
         }
     }
     out
+}
+
+fn summary(failure: &RequestFailure, policy: &Policy) -> String {
+    let meta = &policy.meta;
+    match failure {
+        RequestFailure::Invalid(_) => format!(
+            "the request does not fit policy `{}` version {}",
+            meta.id, meta.version
+        ),
+        RequestFailure::Undecidable(DecideError::Constraints(_)) => {
+            format!(
+                "the request breaks a constraint of policy `{}` version {}",
+                meta.id, meta.version
+            )
+        }
+        RequestFailure::Undecidable(DecideError::Evaluation(error)) => error.message.clone(),
+    }
 }
 
 /// Shows the line of the request where decoding stopped, with a caret.
@@ -321,7 +334,7 @@ pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
         "error": {
             "format": crate::decision::DECISION_FORMAT,
             "kind": kind,
-            "message": failure.to_string().lines().next().unwrap_or_default(),
+            "message": summary(failure, policy),
             "policy": {"id": policy.meta.id, "version": policy.meta.version},
             "problems": problems,
         }

@@ -1,1 +1,15 @@
+//! All integration tests, in one test binary so the build stays fast.
 
+// A failing test should stop loudly at the first surprise.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod cases;
+mod cli;
+mod diagnostics;
+mod requests;
+mod support;

@@ -1,0 +1,220 @@
+//! The real binary: exit codes, stdout and stderr.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::support::root;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Exit code, stdout and stderr in one text, for snapshots.
+    fn transcript(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn ruling(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+const EXAMPLE: &str = "policies/iptv-smarters-pro/cases/approve-within-window.json";
+
+#[test]
+fn check_passes_on_the_shipped_policies() {
+    let run = ruling(&["check"], None);
+    insta::assert_snapshot!(run.transcript());
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn check_reports_every_problem_and_exits_1() {
+    let run = ruling(
+        &[
+            "check",
+            "tests/fixtures/policies/unknown-field-in-condition.toml",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn check_of_a_missing_file_exits_4() {
+    let run = ruling(&["check", "no/such/policy.toml"], None);
+    assert_eq!(run.code, 4);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn decide_prints_the_decision_and_trace() {
+    let run = ruling(&["decide", "policies/iptv-smarters-pro", EXAMPLE], None);
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.is_empty());
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn decide_json_is_stable_and_parses() {
+    let run = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            EXAMPLE,
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0);
+    let decision: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(decision["outcome"], "approve");
+    assert_eq!(decision["format"], 1);
+    let again = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            EXAMPLE,
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        run.stdout, again.stdout,
+        "identical input gives identical bytes"
+    );
+}
+
+#[test]
+fn decide_reads_stdin() {
+    let request = std::fs::read(root().join(EXAMPLE)).unwrap();
+    let run = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro/2025-01-22.toml",
+            "-",
+            "--format",
+            "json",
+        ],
+        Some(&request),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"outcome\": \"approve\""));
+}
+
+#[test]
+fn a_deny_is_still_exit_0() {
+    let run = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            "policies/iptv-smarters-pro/cases/terms-violated.json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("deny"));
+}
+
+#[test]
+fn a_bad_request_exits_3_with_nothing_on_stdout() {
+    let run = ruling(
+        &["decide", "policies/iptv-smarters-pro", "-"],
+        Some(br#"{"purchase": {"date": "2025-02-30", "amount": true}}"#),
+    );
+    assert_eq!(run.code, 3);
+    assert!(run.stdout.is_empty());
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn a_bad_request_in_json_mode_is_a_json_error() {
+    let run = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            "-",
+            "--format",
+            "json",
+        ],
+        Some(b"{\"purchase\": "),
+    );
+    assert_eq!(run.code, 3);
+    assert!(run.stdout.is_empty());
+    let error: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "invalid_request");
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn a_request_before_the_first_version_is_rejected() {
+    let run = ruling(
+        &["decide", "policies/iptv-smarters-pro", "-"],
+        Some(br#"{"purchase": {"date": "2024-12-01"}, "request": {"date": "2024-12-02"}}"#),
+    );
+    assert_eq!(run.code, 3);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn an_invalid_policy_stops_decide_with_exit_1() {
+    let run = ruling(
+        &[
+            "decide",
+            "tests/fixtures/policies/unknown-field-in-condition.toml",
+            EXAMPLE,
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let run = ruling(&["decide"], None);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn help_lists_the_commands_and_exit_codes() {
+    let run = ruling(&["--help"], None);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn decide_help_has_examples() {
+    let run = ruling(&["decide", "--help"], None);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("Examples:"));
+    insta::assert_snapshot!(run.transcript());
+}

@@ -1,0 +1,35 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use ruling::diagnostic::{SourceFile, render};
+use ruling::folder::PolicyError;
+
+/// The crate's root folder, where `policies/` and `tests/` are.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path relative to the crate root, with `/` separators, for snapshots.
+pub fn relative(path: &Path) -> String {
+    let relative = path.strip_prefix(root()).unwrap_or(path);
+    relative.to_string_lossy().replace('\\', "/")
+}
+
+/// Renders policy problems the way `ruling check` does, without colour.
+pub fn render_problems(errors: &[PolicyError]) -> String {
+    let mut out = String::new();
+    for error in errors {
+        match error {
+            PolicyError::Invalid(error) => {
+                let file = SourceFile::new(
+                    relative(Path::new(&error.file.name)),
+                    error.file.text.clone(),
+                );
+                out.push_str(&render(&error.diagnostics, &file, false, 80));
+            }
+            other => out.push_str(&format!("{other}\n")),
+        }
+    }
+    out
+}
