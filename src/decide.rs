@@ -3,7 +3,7 @@
 
 use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
 use crate::eval::{EvalError, Evaluator};
-use crate::policy::{Outcome, Policy, Rule, Template, TemplatePart};
+use crate::policy::{Policy, Rule, Template, TemplatePart};
 use crate::request::Request;
 use crate::value::Value;
 
@@ -57,18 +57,21 @@ pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideErro
         .into_iter()
         .filter_map(|slot| policy.schema.field(slot).map(|field| field.path.clone()))
         .collect();
+    let reason = render_template(&rule.reason, &mut evaluator)?;
+    let effects = effects(policy, rule, &mut evaluator)?;
     Ok(Decision {
         format: crate::decision::DECISION_FORMAT,
         outcome: rule.outcome,
-        reason: render_template(&rule.reason, &mut evaluator)?,
+        reason,
         rule: RuleRef {
             id: rule.id.clone(),
             clause: rule.clause.clone(),
             section: rule.section,
             default: rule.when.is_none(),
         },
-        effects: effects(policy, rule, &mut evaluator)?,
+        effects,
         missing,
+        derived: evaluator.computed(),
         policy: PolicyRef {
             id: policy.meta.id.clone(),
             version: policy.meta.version.clone(),
@@ -140,10 +143,4 @@ fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<Str
         }
     }
     Ok(text)
-}
-
-impl Decision {
-    pub fn is(&self, outcome: Outcome) -> bool {
-        self.outcome == outcome
-    }
 }

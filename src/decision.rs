@@ -19,11 +19,14 @@ pub struct Decision {
     pub reason: String,
     /// The rule that decided: the first whose condition held, or the default.
     pub rule: RuleRef,
-    #[serde(serialize_with = "serialize_effects")]
+    #[serde(serialize_with = "serialize_named")]
     pub effects: Vec<(String, Value)>,
     /// Required fields the request does not give, as dotted paths in
     /// declared order, whatever the outcome.
     pub missing: Vec<String>,
+    /// The derived values that were computed to reach the decision.
+    #[serde(serialize_with = "serialize_named")]
+    pub derived: Vec<(String, Value)>,
     pub policy: PolicyRef,
     pub trace: Vec<RuleTrace>,
 }
@@ -87,7 +90,7 @@ impl Status {
     }
 }
 
-fn serialize_effects<S: Serializer>(
+fn serialize_named<S: Serializer>(
     effects: &[(String, Value)],
     serializer: S,
 ) -> Result<S::Ok, S::Error> {

@@ -102,6 +102,16 @@ impl<'a> Evaluator<'a> {
         Ok(self.missing.as_deref().unwrap_or_default())
     }
 
+    /// The derived values computed so far, in declared order.
+    pub fn computed(&self) -> Vec<(String, Value)> {
+        self.policy
+            .derived
+            .iter()
+            .zip(&self.derived)
+            .filter_map(|(derived, value)| Some((derived.name.clone(), value.clone()?)))
+            .collect()
+    }
+
     fn field(&self, slot: usize) -> Value {
         self.request
             .values

@@ -83,6 +83,18 @@ pub fn decision_text(decision: &Decision, colour: bool) -> String {
             let _ = writeln!(out, "  {name:width$}  {}", shown(value));
         }
     }
+    if !decision.derived.is_empty() {
+        let _ = writeln!(out, "\n{}", palette.bold("derived values"));
+        let width = decision
+            .derived
+            .iter()
+            .map(|(name, _)| name.len())
+            .max()
+            .unwrap_or(0);
+        for (name, value) in &decision.derived {
+            let _ = writeln!(out, "  {name:width$}  {}", shown(value));
+        }
+    }
     if !decision.missing.is_empty() {
         let _ = writeln!(out, "\n{}", palette.bold("missing"));
         for path in &decision.missing {

@@ -18,10 +18,13 @@ use super::output::{eprint, print, report, stdout_colour};
 /// `effective_date_field`). REQUEST is a JSON file, `-` for stdin, or a case
 /// file (`{"request": …, "expect": …}`), whose request is decided.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  \
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:\n  \
     ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json\n  \
     ruling decide policies/iptv-smarters-pro/2025-01-22.toml request.json --format json\n  \
-    echo '{\"purchase\": {}}' | ruling decide policies/iptv-smarters-pro -")]
+    echo '{\"purchase\": {}}' | ruling decide policies/iptv-smarters-pro -"
+)]
 pub struct Args {
     /// Policy file, or folder of policy versions
     policy: PathBuf,
@@ -92,7 +95,11 @@ pub fn run(args: &Args) -> u8 {
             }
         }
         Err(failure) => {
-            let name = args.request.display().to_string();
+            let name = if args.request.as_os_str() == "-" {
+                "stdin".to_owned()
+            } else {
+                args.request.display().to_string()
+            };
             let rendered = match (args.format, &failure) {
                 (Format::Json, _) => request_error_json(&failure, policy),
                 (

@@ -23,6 +23,11 @@ pub mod exit {
 }
 
 const EXIT_CODES: &str = "\
+Examples:
+  ruling check
+  ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json
+  ruling decide policies/iptv-smarters-pro request.json --format json
+
 Exit codes:
   0  a decision was made (any outcome), or every policy is valid
   1  a policy file has problems
