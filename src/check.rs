@@ -37,22 +37,26 @@ pub fn check_typed(
 ) -> Option<Checked> {
     let checked = check(expr, scope, errors)?;
     if expected.accepts(&checked.ty) {
-        Some(checked)
-    } else {
-        errors.push(
-            Diagnostic::new(
-                "type-mismatch",
-                format!(
-                    "{what} must be {}, but this is {}",
-                    a(expected),
-                    a(&checked.ty)
-                ),
-                checked.span,
-            )
-            .with_label(format!("this is {}", a(&checked.ty))),
-        );
-        None
+        return Some(checked);
     }
+    let mut diagnostic = Diagnostic::new(
+        "type-mismatch",
+        format!(
+            "{what} needs {}, but this is {}",
+            a(expected),
+            a(&checked.ty)
+        ),
+        checked.span,
+    )
+    .with_label(format!("this is {}", a(&checked.ty)));
+    if *expected == Type::Bool {
+        diagnostic = diagnostic.with_help(format!(
+            "a condition is true or false: compare the value, for example `{}`",
+            example_condition(&checked)
+        ));
+    }
+    errors.push(diagnostic);
+    None
 }
 
 struct Checker<'s, 'e> {
@@ -61,11 +65,7 @@ struct Checker<'s, 'e> {
 }
 
 fn a(ty: &Type) -> String {
-    match ty {
-        Type::Integer | Type::Enum(_) => format!("an {ty}"),
-        Type::List(_) | Type::Nothing => ty.to_string(),
-        _ => format!("a {ty}"),
-    }
+    ty.with_article()
 }
 
 fn checked(expr: &Expr, node: Node, ty: Type) -> Checked {
@@ -157,7 +157,9 @@ impl Checker<'_, '_> {
         let derived = self.scope.derived.iter().map(|(name, _)| name.as_str());
         let candidates: Vec<&str> = fields.chain(derived).collect();
         let help = did_you_mean(dotted, candidates.iter().copied()).unwrap_or_else(|| {
-            if candidates.is_empty() {
+            if !dotted.contains('.') {
+                format!("to use the text `{dotted}`, put it in quotes: `\"{dotted}\"`")
+            } else if candidates.is_empty() {
                 "declare it as a `[[field]]` or a `[derived]` value".to_owned()
             } else {
                 format!(
@@ -184,6 +186,13 @@ impl Checker<'_, '_> {
 
     fn unary(&mut self, expr: &Expr, op: UnaryOp, operand: &Expr) -> Option<Checked> {
         let inner = self.expr(operand)?;
+        if inner.ty == Type::Nothing {
+            let node = match op {
+                UnaryOp::Not => Node::Not(Box::new(inner)),
+                UnaryOp::Negate => Node::Negate(Box::new(inner)),
+            };
+            return Some(checked(expr, node, Type::Nothing));
+        }
         match op {
             UnaryOp::Not if inner.ty == Type::Bool => {
                 Some(checked(expr, Node::Not(Box::new(inner)), Type::Bool))
@@ -203,6 +212,9 @@ impl Checker<'_, '_> {
         let left = self.expr(left);
         let right = self.expr(right);
         let (left, right) = (left?, right?);
+        if left.ty == Type::Nothing || right.ty == Type::Nothing {
+            return Some(unchecked_binary(expr, op, left, right));
+        }
         match op {
             BinaryOp::And | BinaryOp::Or => self.logical(expr, op, left, right),
             BinaryOp::Eq | BinaryOp::NotEq => self.equality(expr, op, left, right),
@@ -245,7 +257,7 @@ impl Checker<'_, '_> {
         right: Checked,
     ) -> Option<Checked> {
         if !(left.ty.accepts(&right.ty) || right.ty.accepts(&left.ty)) {
-            return self.error(mismatch(expr, op, &left, &right));
+            return self.error(mismatch(op, &left, &right));
         }
         self.enum_literal(&left, &right)?;
         self.enum_literal(&right, &left)?;
@@ -272,7 +284,7 @@ impl Checker<'_, '_> {
             _ => false,
         };
         if !ordered {
-            return self.error(mismatch(expr, op, &left, &right));
+            return self.error(mismatch(op, &left, &right));
         }
         Some(checked(
             expr,
@@ -333,7 +345,7 @@ impl Checker<'_, '_> {
         right: Checked,
     ) -> Option<Checked> {
         let Some(ty) = arithmetic_type(op, &left.ty, &right.ty) else {
-            return self.error(mismatch(expr, op, &left, &right));
+            return self.error(mismatch(op, &left, &right));
         };
         let op = match op {
             BinaryOp::Add => Arithmetic::Add,
@@ -509,16 +521,25 @@ impl Checker<'_, '_> {
         let checked_args: Vec<Checked> = checked_args.into_iter().collect::<Option<_>>()?;
         let ty = match function_type(function, &checked_args) {
             Ok(ty) => ty,
+            Err(_) if checked_args.iter().any(|arg| arg.ty == Type::Nothing) => Type::Nothing,
             Err(bad) => {
                 let (span, found) = checked_args
                     .get(bad)
                     .map_or((expr.span, String::new()), |arg| {
-                        (arg.span, format!(", but this is {}", a(&arg.ty)))
+                        (arg.span, format!(", but `{}` is {}", arg.text, a(&arg.ty)))
                     });
+                let ordinal = ["first", "second", "third"]
+                    .get(bad)
+                    .copied()
+                    .unwrap_or("next");
                 return self.error(
                     Diagnostic::new(
                         "wrong-arguments",
-                        format!("`{}` does not take these arguments{found}", function.name()),
+                        format!(
+                            "`{}` needs {} as its {ordinal} argument{found}",
+                            function.name(),
+                            function.expects(bad)
+                        ),
                         span,
                     )
                     .with_label("wrong type of argument")
@@ -527,6 +548,54 @@ impl Checker<'_, '_> {
             }
         };
         Some(checked(expr, Node::Call(function, checked_args), ty))
+    }
+}
+
+/// A binary operation on a value whose type is already in error: it is
+/// not checked again, so one mistake gives one diagnostic.
+fn unchecked_binary(expr: &Expr, op: BinaryOp, left: Checked, right: Checked) -> Checked {
+    let (left, right) = (Box::new(left), Box::new(right));
+    let (node, ty) = match op {
+        BinaryOp::And => (Node::And(left, right), Type::Bool),
+        BinaryOp::Or => (Node::Or(left, right), Type::Bool),
+        BinaryOp::Add => (
+            Node::Arithmetic(Arithmetic::Add, left, right),
+            Type::Nothing,
+        ),
+        BinaryOp::Sub => (
+            Node::Arithmetic(Arithmetic::Sub, left, right),
+            Type::Nothing,
+        ),
+        BinaryOp::Mul => (
+            Node::Arithmetic(Arithmetic::Mul, left, right),
+            Type::Nothing,
+        ),
+        BinaryOp::Div => (
+            Node::Arithmetic(Arithmetic::Div, left, right),
+            Type::Nothing,
+        ),
+        comparison_op => (
+            Node::Compare(comparison(comparison_op), left, right),
+            Type::Bool,
+        ),
+    };
+    checked(expr, node, ty)
+}
+
+/// A condition built from a non-bool value, for help texts.
+fn example_condition(value: &Checked) -> String {
+    let text = &value.text;
+    match &value.ty {
+        Type::Enum(values) => format!(
+            "{text} == \"{}\"",
+            values.first().map_or("", String::as_str)
+        ),
+        Type::String => format!("{text} == \"…\""),
+        Type::Date => format!("{text} >= 2025-01-01"),
+        Type::DateTime => format!("{text} >= 2025-01-01T00:00:00Z"),
+        Type::Duration => format!("{text} <= 14d"),
+        Type::List(_) => format!("length({text}) > 0"),
+        _ => format!("{text} > 0"),
     }
 }
 
@@ -563,7 +632,7 @@ fn operand_error(message: &str, operand: &Checked) -> Diagnostic {
     .with_label(format!("this is {}", a(&operand.ty)))
 }
 
-fn mismatch(expr: &Expr, op: BinaryOp, left: &Checked, right: &Checked) -> Diagnostic {
+fn mismatch(op: BinaryOp, left: &Checked, right: &Checked) -> Diagnostic {
     let verb = if op.is_comparison() {
         format!("cannot compare {} with {}", a(&left.ty), a(&right.ty))
     } else {
@@ -574,14 +643,15 @@ fn mismatch(expr: &Expr, op: BinaryOp, left: &Checked, right: &Checked) -> Diagn
             a(&right.ty)
         )
     };
-    let diagnostic = Diagnostic::new("type-mismatch", verb, expr.span)
+    let diagnostic = Diagnostic::new("type-mismatch", verb, left.span)
         .with_label(format!("this is {}", a(&left.ty)))
         .with_secondary(right.span, format!("this is {}", a(&right.ty)));
-    let diagnostic = Diagnostic {
-        span: left.span,
-        ..diagnostic
+    let help = if op.is_comparison() {
+        mismatch_help(&left.ty, &right.ty)
+    } else {
+        arithmetic_help(op, &left.ty, &right.ty)
     };
-    match mismatch_help(&left.ty, &right.ty) {
+    match help {
         Some(help) => diagnostic.with_help(help),
         None => diagnostic,
     }
@@ -605,6 +675,19 @@ fn mismatch_help(left: &Type, right: &Type) -> Option<&'static str> {
         }
         (Type::String, b) | (b, Type::String) if b.is_numeric() => {
             Some("write numbers without quotes")
+        }
+        _ => None,
+    }
+}
+
+fn arithmetic_help(op: BinaryOp, left: &Type, right: &Type) -> Option<&'static str> {
+    let calendar = |ty: &Type| matches!(ty, Type::Date | Type::DateTime);
+    match op {
+        BinaryOp::Add | BinaryOp::Sub if calendar(left) || calendar(right) => Some(
+            "dates move by durations, for example `purchase.date + 14d`; the days between two dates are `days_between(from, to)`",
+        ),
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+            Some("arithmetic works on numbers, and on durations with dates and datetimes")
         }
         _ => None,
     }
@@ -853,7 +936,7 @@ reason = "no"
         );
         assert_eq!(
             message("days_between(p.amount, p.date)"),
-            "`days_between` does not take these arguments, but this is a decimal"
+            "`days_between` needs a date or datetime as its first argument, but `p.amount` is a decimal"
         );
         assert_eq!(
             message("any_missing()"),

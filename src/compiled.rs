@@ -172,6 +172,37 @@ impl Function {
         }
     }
 
+    /// What argument `index` must be, for error messages.
+    pub const fn expects(self, index: usize) -> &'static str {
+        match (self, index) {
+            (Function::DaysBetween | Function::HoursBetween | Function::Date, _) => {
+                "a date or datetime"
+            }
+            (
+                Function::Lower
+                | Function::Upper
+                | Function::Trim
+                | Function::StartsWith
+                | Function::EndsWith,
+                _,
+            ) => "a text",
+            (Function::Length, _) | (Function::Contains, 0) => "a text or a list",
+            (Function::Contains, _) => "an item of the list",
+            (Function::Min | Function::Max, _) => "two numbers, dates or durations of one kind",
+            (Function::Abs, _) => "a number or a duration",
+            (Function::Round, 0) => "a number",
+            (Function::Round, _) => "a whole number of decimal places",
+            (Function::Days | Function::Hours, _) => "a duration",
+            (
+                Function::Present
+                | Function::Blank
+                | Function::AnyMissing
+                | Function::MissingFields,
+                _,
+            ) => "a value",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()

@@ -164,6 +164,10 @@ pub fn render(diagnostics: &[Diagnostic], file: &SourceFile, colour: bool, width
         .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
+        if touches_long_line(diagnostic, file) {
+            render_plain(&mut out, diagnostic, file);
+            continue;
+        }
         let report = Report::new(diagnostic, file);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&diagnostic.message);
@@ -171,4 +175,51 @@ pub fn render(diagnostics: &[Diagnostic], file: &SourceFile, colour: bool, width
         out.push('\n');
     }
     out
+}
+
+/// Lines longer than this are not quoted in a report: they would flood the
+/// terminal, and miette cannot lay out columns past 65,535.
+const LONGEST_QUOTED_LINE: usize = 1_000;
+
+fn touches_long_line(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
+    let spans =
+        std::iter::once(diagnostic.span).chain(diagnostic.secondary.iter().map(|(span, _)| *span));
+    spans.into_iter().any(|span| {
+        let start = floor_char_boundary(&file.text, span.start);
+        let end = floor_char_boundary(&file.text, span.end);
+        let line_start = file
+            .text
+            .get(..start)
+            .and_then(|text| text.rfind('\n'))
+            .map_or(0, |at| at + 1);
+        let line_end = file
+            .text
+            .get(end..)
+            .and_then(|text| text.find('\n'))
+            .map_or(file.text.len(), |at| end + at);
+        line_end.saturating_sub(line_start) > LONGEST_QUOTED_LINE
+            || end.saturating_sub(start) > LONGEST_QUOTED_LINE
+    })
+}
+
+/// A report without the source snippet: message, place, label and help.
+fn render_plain(out: &mut String, diagnostic: &Diagnostic, file: &SourceFile) {
+    let (line, column) = file.line_column(diagnostic.span.start);
+    out.push_str(&format!("  × {}\n", diagnostic.message));
+    out.push_str(&format!(
+        "   ╭─[{}:{line}:{column}] (the line is too long to show)\n",
+        file.name
+    ));
+    if !diagnostic.label.is_empty() {
+        out.push_str(&format!("   │ {}\n", diagnostic.label));
+    }
+    for (span, label) in &diagnostic.secondary {
+        let (line, column) = file.line_column(span.start);
+        out.push_str(&format!("   │ {line}:{column}: {label}\n"));
+    }
+    out.push_str("   ╰────\n");
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out.push('\n');
 }

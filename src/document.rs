@@ -9,26 +9,149 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::Diagnostic;
 use crate::span::{Origin, Span};
-use crate::suggest::{did_you_mean, list_names};
+use crate::suggest::{closest, list_names};
 
 pub type Node<'i> = Spanned<DeValue<'i>>;
 
-/// Parses the document, returning every syntax error the parser recovers from.
+/// Parses the document. On a syntax error, only the first is returned:
+/// after a broken line the parser's recovery produces errors that only
+/// repeat the first one.
 pub fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
     let (table, errors) = DeTable::parse_recoverable(text);
-    if errors.is_empty() {
-        return Ok(table);
+    match errors.into_iter().next() {
+        None => Ok(table),
+        Some(error) => Err(vec![syntax_error(text, &error)]),
     }
-    Err(errors
-        .into_iter()
-        .map(|error| {
-            let span = error.span().map_or(Span::empty(0), Span::from);
-            let message = error.message().trim().trim_end_matches('.').to_owned();
-            Diagnostic::new("toml-syntax", lowercase_first(&message), span)
-                .with_label("invalid TOML here")
-                .with_help("see https://toml.io for the syntax of TOML files")
-        })
-        .collect())
+}
+
+/// A TOML syntax error in words a policy owner knows, for the mistakes
+/// they make most; anything else keeps the parser's own message.
+fn syntax_error(text: &str, error: &toml::de::Error) -> Diagnostic {
+    let span = error.span().map_or(Span::empty(0), Span::from);
+    let raw = error.message().trim().trim_end_matches('.');
+    let found = text.get(span.range()).unwrap_or_default();
+    let line = line_at(text, span.start);
+    if raw.starts_with("duplicate key") {
+        return duplicate_key(text, span, found);
+    }
+    if raw.starts_with("string values must be quoted") {
+        return unquoted_value(span, found, line);
+    }
+    if raw.starts_with("invalid basic string") || raw.starts_with("invalid literal string") {
+        return Diagnostic::new("toml-syntax", "this string is never closed", span)
+            .with_label("the line ends before the closing quote")
+            .with_help(
+                "close the string on the same line, or use a multi-line string (`'''…'''`)",
+            );
+    }
+    if raw.starts_with("key with no value") {
+        return Diagnostic::new(
+            "toml-syntax",
+            "`=` is missing between the key and its value",
+            span,
+        )
+        .with_label("expected `=` here")
+        .with_help("write `key = value`, for example `outcome = \"approve\"`");
+    }
+    if raw.starts_with("unexpected key or value")
+        && line.trim_end().ends_with('"')
+        && line.contains("= \"")
+    {
+        return quote_inside_string(span, line);
+    }
+    if raw.starts_with("missing comma between array elements") {
+        return Diagnostic::new("toml-syntax", "a list is not closed before this line", span)
+            .with_label("the list should have ended before this")
+            .with_help("close the list with `]` at the end of its last item");
+    }
+    if raw.starts_with("unclosed array table") || raw.starts_with("unclosed table") {
+        let name = line.trim().trim_matches(['[', ']']);
+        let header = if raw.starts_with("unclosed array table") {
+            format!("[[{name}]]")
+        } else {
+            format!("[{name}]")
+        };
+        return Diagnostic::new("toml-syntax", "this table header is not closed", span)
+            .with_label("expected `]` here")
+            .with_help(format!("write `{header}`"));
+    }
+    Diagnostic::new("toml-syntax", lowercase_first(raw), span)
+        .with_label("the TOML syntax breaks here")
+        .with_help("see https://toml.io for the syntax of TOML files")
+}
+
+/// The line that holds `offset`.
+fn line_at(text: &str, offset: usize) -> &str {
+    let start = text
+        .get(..offset)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |at| at + 1);
+    text.get(start..)
+        .unwrap_or_default()
+        .split('\n')
+        .next()
+        .unwrap_or_default()
+}
+
+fn duplicate_key(text: &str, span: Span, key: &str) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new("duplicate-key", format!("`{key}` is given twice"), span)
+        .with_label("given again here")
+        .with_help("keep one of them: a key appears once in its table");
+    let mut offset = 0;
+    for line in text
+        .get(..span.start)
+        .unwrap_or_default()
+        .split_inclusive('\n')
+    {
+        let trimmed = line.trim_start();
+        if trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            let start = offset + line.len() - trimmed.len();
+            diagnostic.secondary = vec![(
+                Span::new(start, start + key.len()),
+                "first given here".to_owned(),
+            )];
+        }
+        offset += line.len();
+    }
+    diagnostic
+}
+
+fn unquoted_value(span: Span, found: &str, line: &str) -> Diagnostic {
+    let key = line.split('=').next().unwrap_or_default().trim();
+    let date_like = found.contains(['/', '.'])
+        && found
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '/' || c == '.');
+    if date_like {
+        return Diagnostic::new(
+            "toml-syntax",
+            format!("`{found}` is not a date TOML understands"),
+            span,
+        )
+        .with_label("not a TOML date")
+        .with_help(format!(
+            "write dates as YYYY-MM-DD without quotes, for example `{key} = 2025-03-01`"
+        ));
+    }
+    Diagnostic::new("toml-syntax", format!("`{found}` needs quotes"), span)
+        .with_label("text must be quoted")
+        .with_help(format!("write `{key} = \"{found}\"`"))
+}
+
+fn quote_inside_string(span: Span, line: &str) -> Diagnostic {
+    let (key, value) = line.split_once('=').unwrap_or_default();
+    let value = value.trim();
+    let inner = value.strip_prefix('"').unwrap_or(value);
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    Diagnostic::new("toml-syntax", "a `\"` inside this string ends it early", span)
+        .with_label("the string ended just before this")
+        .with_help(format!(
+            "write the value between single quotes, so that it can hold double quotes: `{} = '{inner}'`",
+            key.trim()
+        ))
 }
 
 fn lowercase_first(text: &str) -> String {
@@ -36,6 +159,37 @@ fn lowercase_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// Words policy owners bring from other tools, and the key they mean here.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("when", "must"),
+    ("check", "must"),
+    ("condition", "must"),
+    ("condition", "when"),
+    ("if", "when"),
+    ("rule", "when"),
+    ("decision", "outcome"),
+    ("result", "outcome"),
+    ("message", "reason"),
+    ("explanation", "reason"),
+    ("name", "id"),
+    ("kind", "type"),
+    ("enum", "values"),
+    ("options", "values"),
+    ("rules", "rule"),
+    ("fields", "field"),
+    ("constraints", "constraint"),
+    ("otherwise", "default"),
+];
+
+fn key_text(key: &Spanned<toml::de::DeString<'_>>) -> Text {
+    let span = Span::from(key.span());
+    Text {
+        value: key.get_ref().to_string(),
+        span,
+        origin: Origin::Whole(span),
     }
 }
 
@@ -83,11 +237,14 @@ impl<'t, 'i> Table<'t, 'i> {
     /// Reports keys outside `allowed`, with a "did you mean" when one is close.
     pub fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
         for (key, _) in self.table.iter() {
-            if self.allowed.contains(&key.get_ref().as_ref()) {
+            let key = key_text(key);
+            if self.allowed.contains(&key.value.as_str()) {
                 continue;
             }
-            let help =
-                did_you_mean(key.get_ref(), self.allowed.iter().copied()).unwrap_or_else(|| {
+            let help = self
+                .intended(&key.value)
+                .map(|intended| format!("did you mean `{intended}`?"))
+                .unwrap_or_else(|| {
                     format!(
                         "the keys of {} are {}",
                         self.name,
@@ -97,13 +254,33 @@ impl<'t, 'i> Table<'t, 'i> {
             errors.push(
                 Diagnostic::new(
                     "unknown-key",
-                    format!("unknown key `{}` in {}", key.get_ref(), self.name),
-                    key.span().into(),
+                    format!("unknown key `{}` in {}", key.value, self.name),
+                    key.span,
                 )
                 .with_label("not a key of this table")
                 .with_help(help),
             );
         }
+    }
+
+    /// The allowed key that an unknown key was probably meant to be: a
+    /// misspelling, or a word other policy languages use for it.
+    fn intended(&self, unknown: &str) -> Option<&'static str> {
+        let synonym = SYNONYMS
+            .iter()
+            .filter(|(word, _)| *word == unknown)
+            .map(|(_, meant)| *meant)
+            .find(|meant| self.allowed.contains(meant));
+        synonym.or_else(|| closest(unknown, self.allowed.iter().copied()))
+    }
+
+    /// Whether an unknown key of this table was probably meant to be `key`,
+    /// so that reporting `key` as missing would only repeat that error.
+    pub fn misspelled(&self, key: &str) -> bool {
+        self.table.iter().any(|(other, _)| {
+            let other = other.get_ref().as_ref();
+            !self.allowed.contains(&other) && self.intended(other) == Some(key)
+        })
     }
 
     pub fn get(&self, key: &str) -> Option<&'t Node<'i>> {
@@ -124,6 +301,9 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     fn missing(&self, key: &str, example: &str, errors: &mut Vec<Diagnostic>) {
+        if self.misspelled(key) {
+            return;
+        }
         errors.push(
             Diagnostic::new(
                 "missing-key",
@@ -143,7 +323,7 @@ impl<'t, 'i> Table<'t, 'i> {
         errors: &mut Vec<Diagnostic>,
     ) -> Option<T> {
         match self.get(key) {
-            Some(node) => read(node, errors),
+            Some(node) => read_keyed(key, node, &read, errors),
             None => {
                 self.missing(key, example, errors);
                 None
@@ -157,7 +337,8 @@ impl<'t, 'i> Table<'t, 'i> {
         read: impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
         errors: &mut Vec<Diagnostic>,
     ) -> Option<T> {
-        self.get(key).and_then(|node| read(node, errors))
+        self.get(key)
+            .and_then(|node| read_keyed(key, node, &read, errors))
     }
 
     pub fn required_text(
@@ -181,6 +362,29 @@ impl<'t, 'i> Table<'t, 'i> {
     pub fn file(&self) -> &'t str {
         self.file
     }
+}
+
+/// Reads the value of `key`; a value of the wrong kind gets a help that
+/// shows the whole line, `key = example`.
+fn read_keyed<'i, T>(
+    key: &str,
+    node: &Node<'i>,
+    read: &impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let before = errors.len();
+    let value = read(node, errors);
+    for diagnostic in errors
+        .iter_mut()
+        .skip(before)
+        .filter(|diagnostic| diagnostic.code == "wrong-kind")
+    {
+        if let Some(help) = &diagnostic.help {
+            diagnostic.help =
+                Some(help.replacen("write it like `", &format!("write it like `{key} = "), 1));
+        }
+    }
+    value
 }
 
 /// Reads a string, reporting any other kind of value.
@@ -271,6 +475,7 @@ pub fn kind_name(value: &DeValue<'_>) -> &'static str {
         DeValue::Integer(_) => "an integer",
         DeValue::Float(_) => "a float",
         DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(datetime) if datetime.time.is_some() => "a date and time",
         DeValue::Datetime(_) => "a date",
         DeValue::Array(_) => "an array",
         DeValue::Table(_) => "a table",

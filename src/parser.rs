@@ -222,7 +222,7 @@ impl<'a> Parser<'a> {
 
     fn node(&self, kind: ExprKind, local: Span, height: usize) -> Parsed {
         if height > MAX_HEIGHT {
-            return Err(too_complex(local).into());
+            return Err(too_complex(Span::empty(local.end)).into());
         }
         let expr = Box::new(Expr::new(kind, self.origin.span(local)));
         Ok(Node {
@@ -666,11 +666,38 @@ impl<'a> Parser<'a> {
             token.span,
             "the expression already ended",
         );
-        match trailing_help(&token.kind, self.token_text(token)) {
+        let after_number = self
+            .next
+            .checked_sub(1)
+            .and_then(|index| self.tokens.get(index))
+            .and_then(|previous| match previous.kind {
+                TokenKind::Integer(count) => Some(count),
+                _ => None,
+            });
+        let help = match (&token.kind, after_number) {
+            (TokenKind::Ident(word), Some(count)) => duration_word_help(word, count),
+            _ => None,
+        };
+        match help.or_else(|| trailing_help(&token.kind, self.token_text(token))) {
             Some(help) => error.with_help(help),
             None => error,
         }
     }
+}
+
+/// For `14 days`: durations are written without a space, `14d`.
+fn duration_word_help(word: &str, count: u64) -> Option<String> {
+    let unit = match word.to_lowercase().trim_end_matches('s') {
+        "day" | "d" => 'd',
+        "hour" | "h" | "hr" => 'h',
+        "week" | "w" | "wk" => 'w',
+        "minute" | "min" | "m" => 'm',
+        "second" | "sec" => 's',
+        _ => return None,
+    };
+    Some(format!(
+        "write durations as a number and a unit letter, without a space: `{count}{unit}`"
+    ))
 }
 
 const MISSING_OPERATOR_HELP: &str = "join conditions with `and` or `or`";
@@ -727,9 +754,11 @@ fn too_complex(local: Span) -> SyntaxError {
     SyntaxError::new(
         "the expression is too complex",
         local,
-        format!("more than {MAX_HEIGHT} operations nest here"),
+        format!("more than {MAX_HEIGHT} operators in one expression end here"),
     )
-    .with_help("split it into smaller rules")
+    .with_help(
+        "split it into several rules or derived values; to test many values, use `x in [a, b, c]`",
+    )
 }
 
 fn too_deep(at: Span) -> SyntaxError {
@@ -1652,7 +1681,12 @@ mod tests {
         parse(&("a or ".repeat(MAX_HEIGHT - 1) + "a"));
         let error = error(&("a or ".repeat(MAX_HEIGHT) + "a"));
         assert_eq!(error.message, "the expression is too complex");
-        assert_eq!(error.help.as_deref(), Some("split it into smaller rules"));
+        assert_eq!(
+            error.help.as_deref(),
+            Some(
+                "split it into several rules or derived values; to test many values, use `x in [a, b, c]`"
+            )
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ pub enum Type {
     Duration,
     Enum(Arc<[String]>),
     List(Box<Type>),
-    /// The element type of an empty list literal: it fits any list.
+    /// Fits anything: the element type of an empty list literal, and the
+    /// type of a field whose declaration is in error (so that its uses do
+    /// not repeat the error).
     Nothing,
 }
 
@@ -57,15 +59,20 @@ impl Type {
     }
 }
 
+impl Type {
+    /// The type with its article, as messages say it: "a date", "an enum".
+    pub fn with_article(&self) -> String {
+        match self {
+            Type::Integer | Type::Enum(_) => format!("an {self}"),
+            Type::List(_) | Type::Nothing => self.to_string(),
+            _ => format!("a {self}"),
+        }
+    }
+}
+
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Type::Enum(values) => {
-                let shown: Vec<String> =
-                    values.iter().take(4).map(|v| format!("\"{v}\"")).collect();
-                let more = if values.len() > 4 { ", …" } else { "" };
-                write!(f, "enum ({}{more})", shown.join(", "))
-            }
             Type::List(item) => write!(f, "list of {item}"),
             other => f.write_str(other.keyword()),
         }

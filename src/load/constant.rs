@@ -26,11 +26,19 @@ impl Loader<'_, '_> {
                 self.push(
                     Diagnostic::new(
                         "type-mismatch",
-                        format!("expected {expected}, found {ty}"),
+                        format!(
+                            "expected {}, found {}",
+                            expected.with_article(),
+                            ty.with_article()
+                        ),
                         node.span().into(),
                     )
-                    .with_label(format!("this is {ty}"))
-                    .with_help(format!("write a {} value here", expected.keyword())),
+                    .with_label(format!("this is {}", ty.with_article()))
+                    .with_help(format!(
+                        "write {}, for example `{}`",
+                        expected.with_article(),
+                        example(expected)
+                    )),
                 );
                 None
             }
@@ -159,5 +167,19 @@ impl Loader<'_, '_> {
                 None
             }
         }
+    }
+}
+
+/// A TOML value of the type, for help texts.
+fn example(ty: &Type) -> String {
+    match ty {
+        Type::Bool => "false".to_owned(),
+        Type::Integer => "0".to_owned(),
+        Type::Decimal => "0.00".to_owned(),
+        Type::Date => "2025-01-01".to_owned(),
+        Type::DateTime => "2025-01-01T00:00:00Z".to_owned(),
+        Type::Enum(values) => format!("\"{}\"", values.first().map_or("", String::as_str)),
+        Type::List(_) => "[]".to_owned(),
+        Type::String | Type::Duration | Type::Nothing => "\"…\"".to_owned(),
     }
 }

@@ -7,6 +7,7 @@ use crate::compiled::Checked;
 use crate::diagnostic::Diagnostic;
 use crate::document::{self, Table};
 use crate::policy::Derived;
+use crate::schema::Member;
 use crate::span::Span;
 
 impl Loader<'_, '_> {
@@ -38,15 +39,25 @@ impl Loader<'_, '_> {
                 continue;
             }
             if names.schema.root.member(name).is_some() {
-                self.push(
-                    Diagnostic::new(
-                        "duplicate-name",
-                        format!("`{name}` is already the name of a request field"),
-                        key_span,
-                    )
-                    .with_label("clashes with a field")
-                    .with_help("give the derived value another name"),
-                );
+                let what = match names.schema.root.member(name) {
+                    Some(Member::Object(_)) => "an object of the request",
+                    _ => "a request field",
+                };
+                let mut diagnostic = Diagnostic::new(
+                    "duplicate-name",
+                    format!("`{name}` is already the name of {what}"),
+                    key_span,
+                )
+                .with_label("clashes with the request")
+                .with_help("give the derived value another name, such as `days_since_purchase`");
+                let declared = names.schema.fields.iter().find(|field| {
+                    field.path == name || field.path.starts_with(&format!("{name}."))
+                });
+                if let Some(field) = declared {
+                    diagnostic = diagnostic
+                        .with_secondary(field.span, format!("`{}` is declared here", field.path));
+                }
+                self.push(diagnostic);
                 continue;
             }
             let expr = self.expression(&text);
@@ -119,7 +130,14 @@ impl Loader<'_, '_> {
                 self.push(
                     Diagnostic::new(
                         "cycle",
-                        format!("derived values depend on each other: {}", names.join(" → ")),
+                        format!(
+                            "derived values depend on each other: {}",
+                            names
+                                .iter()
+                                .map(|name| format!("`{name}`"))
+                                .collect::<Vec<_>>()
+                                .join(" → ")
+                        ),
                         span,
                     )
                     .with_label("part of a cycle")

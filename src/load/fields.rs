@@ -40,11 +40,13 @@ impl Loader<'_, '_> {
         let path = table.required_text("path", "\"purchase.date\"", self.errors);
         let ty = self.field_type(table);
         let description =
-            table.required_text("description", "\"When the purchase was made\"", self.errors);
+            table.required_text("description", "\"What this field means\"", self.errors);
         let required = table.optional("required", boolean, self.errors);
         let required_when = table.optional_text("required_when", self.errors);
-        let path = path.filter(|path| self.field_path(path))?;
-        let ty = ty?;
+        let path = self.field_path(path?)?;
+        // A field whose type or description is wrong still counts as
+        // declared, so that the expressions using it report nothing more.
+        let ty = ty.unwrap_or(Type::Nothing);
         let default = table
             .get("default")
             .and_then(|node| self.constant(node, Some(&ty)))
@@ -85,7 +87,7 @@ impl Loader<'_, '_> {
         let field = Field {
             path: path.value,
             ty,
-            description: description?.value,
+            description: description.map(|text| text.value).unwrap_or_default(),
             requirement,
             default,
             span: table.span,
@@ -93,16 +95,33 @@ impl Loader<'_, '_> {
         Some((field, required_when))
     }
 
-    pub(super) fn field_path(&mut self, path: &Text) -> bool {
-        let bad_part = path.value.split('.').find(|part| !is_identifier(part));
-        if let Some(part) = bad_part {
-            self.push(
-                Diagnostic::new("invalid-path", format!("`{}` is not a valid field path", path.value), path.span)
-                    .with_label(if part.is_empty() { "empty part".to_owned() } else { format!("`{part}` is not a name") })
-                    .with_help("write a dotted path of names made of letters, digits and `_`, such as `purchase.date`"),
-            );
+    /// Checks a field path. A path that is only wrong by an empty part
+    /// (`purchase..date`) comes back repaired, so that its uses report
+    /// nothing more; `None` when it cannot be used at all.
+    pub(super) fn field_path(&mut self, mut path: Text) -> Option<Text> {
+        let Some(bad_part) = path.value.split('.').find(|part| !is_identifier(part)) else {
+            return Some(path);
+        };
+        let label = if bad_part.is_empty() {
+            "empty part".to_owned()
+        } else {
+            format!("`{bad_part}` is not a name")
+        };
+        self.push(
+            Diagnostic::new("invalid-path", format!("`{}` is not a valid field path", path.value), path.span)
+                .with_label(label)
+                .with_help("write a dotted path of names made of letters, digits and `_`, such as `purchase.date`"),
+        );
+        let repaired: Vec<&str> = path
+            .value
+            .split('.')
+            .filter(|part| !part.is_empty())
+            .collect();
+        if !repaired.iter().all(|part| is_identifier(part)) || repaired.is_empty() {
+            return None;
         }
-        bad_part.is_none()
+        path.value = repaired.join(".");
+        Some(path)
     }
 
     pub(super) fn field_type(&mut self, table: &Table) -> Option<Type> {
@@ -303,19 +322,35 @@ impl Loader<'_, '_> {
         earlier: Option<Span>,
         table: &Table,
     ) {
-        let message = if other == field.path {
-            format!("field `{}` is declared twice", field.path)
-        } else {
-            format!(
-                "`{}` is a field, so `{}` cannot be inside it",
-                other, field.path
+        let mut diagnostic = if other == field.path {
+            Diagnostic::new(
+                "duplicate-field",
+                format!("field `{}` is declared twice", field.path),
+                table.span,
             )
+            .with_label("declared again here")
+            .with_help("declare each field once")
+        } else {
+            Diagnostic::new(
+                "field-inside-field",
+                format!(
+                    "`{other}` is a value, so `{}` cannot be inside it",
+                    field.path
+                ),
+                table.span,
+            )
+            .with_label("declared inside a value")
+            .with_help(format!(
+                "only objects have parts; declare `{other}` as a field, or its parts, not both"
+            ))
         };
-        let mut diagnostic = Diagnostic::new("duplicate-field", message, table.span)
-            .with_label("declared here")
-            .with_help("each JSON path is declared once; objects are implied by dotted paths");
         if let Some(span) = earlier {
-            diagnostic = diagnostic.with_secondary(span, "first declared here");
+            let label = if other == field.path {
+                "first declared here"
+            } else {
+                "declared as a value here"
+            };
+            diagnostic = diagnostic.with_secondary(span, label);
         }
         self.push(diagnostic);
     }

@@ -45,6 +45,10 @@ pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
         errors: &mut errors,
     }
     .policy(&file);
+    errors.sort_by_key(|diagnostic| diagnostic.span.start);
+    errors.dedup_by(|later, earlier| {
+        later.span.range() == earlier.span.range() && later.code == earlier.code
+    });
     match policy {
         Some(policy) if errors.is_empty() => Ok(policy),
         _ => Err(LoadError {
@@ -119,6 +123,14 @@ impl<'f> Loader<'f, '_> {
                 return None;
             }
         };
+        if root.get_ref().is_empty() {
+            self.push(
+                Diagnostic::new("empty-policy", "the policy file is empty", Span::empty(0))
+                    .with_label("nothing but comments or blank lines")
+                    .with_help("start from a complete example: docs/policy-language.md, or a policy under policies/"),
+            );
+            return None;
+        }
         let top = Table::new(
             root.get_ref(),
             self.text,
@@ -161,6 +173,9 @@ impl<'f> Loader<'f, '_> {
 
     fn format(&mut self, top: &Table) {
         let Some(node) = top.get("format") else {
+            if top.misspelled("format") {
+                return;
+            }
             self.push(
                 Diagnostic::new(
                     "missing-key",
@@ -194,6 +209,9 @@ impl<'f> Loader<'f, '_> {
         'f: 't,
     {
         let Some(node) = top.get(key) else {
+            if top.misspelled(key) {
+                return None;
+            }
             self.push(
                 Diagnostic::new(
                     "missing-key",
@@ -308,7 +326,11 @@ impl<'f> Loader<'f, '_> {
                 self.push(
                     Diagnostic::new(
                         "type-mismatch",
-                        format!("`{}` must be a date or datetime field, but it is {}", text.value, field.ty),
+                        format!(
+                            "`{}` must be a date or datetime field, but it is {}",
+                            text.value,
+                            field.ty.with_article()
+                        ),
                         text.span,
                     )
                     .with_label("not a date")

@@ -73,6 +73,9 @@ impl Loader<'_, '_> {
 
     pub(super) fn default_rule(&mut self, top: &Table, names: &Names) -> Option<Rule> {
         let Some(node) = top.get("default") else {
+            if top.misspelled("default") {
+                return None;
+            }
             self.push(
                 Diagnostic::new("missing-key", "the policy file has no `[default]`", Span::empty(0))
                     .with_label("`[default]` is missing")
@@ -282,27 +285,49 @@ impl Loader<'_, '_> {
 
     /// When any field is required, some rule must react to missing fields.
     pub(super) fn require_missing_check(&mut self, schema: &Schema, rules: &[Rule], top: &Table) {
-        let any_required = schema
+        let Some(required) = schema
             .fields
             .iter()
-            .any(|field| !matches!(field.requirement, Requirement::Optional));
+            .find(|field| !matches!(field.requirement, Requirement::Optional))
+        else {
+            return;
+        };
         let checked = rules
             .iter()
             .any(|rule| rule.when.as_ref().is_some_and(Checked::uses_missing));
-        if any_required && !checked {
-            let span = top
-                .key_span("rule")
-                .or_else(|| top.key_span("default"))
-                .unwrap_or(Span::empty(0));
-            self.push(
-                Diagnostic::new("missing-check", "no rule handles missing required fields", span)
-                    .with_label("the rules start here")
-                    .with_help(
-                        "add a rule with `when = \"any_missing()\"` and `outcome = \"needs_info\"` where missing information should be reported (usually first)",
-                    ),
-            );
+        if checked || mentions_missing(top) {
+            return;
         }
+        let span = top
+            .key_span("rule")
+            .or_else(|| top.key_span("default"))
+            .unwrap_or(Span::empty(0));
+        self.push(
+            Diagnostic::new("missing-check", "no rule handles missing required fields", span)
+                .with_label("the rules start here")
+                .with_secondary(required.span, format!("`{}` is required", required.path))
+                .with_help(
+                    "add a rule with `when = \"any_missing()\"` and `outcome = \"needs_info\"` where missing information should be reported (usually first)",
+                ),
+        );
     }
+}
+
+/// Whether some rule's `when`, as written, calls `any_missing()` or
+/// `missing_fields()`: such a rule may have failed to load for another
+/// reason, already reported.
+fn mentions_missing(top: &Table) -> bool {
+    let Some(DeValue::Array(rules)) = top.get("rule").map(|node| node.get_ref()) else {
+        return false;
+    };
+    rules.iter().any(|rule| {
+        let when = rule
+            .get_ref()
+            .as_table()
+            .and_then(|table| table.get("when"));
+        when.and_then(|node| node.get_ref().as_str())
+            .is_some_and(|text| text.contains("any_missing") || text.contains("missing_fields"))
+    })
 }
 
 fn constant_checked(value: Value, ty: Type, node: &Node) -> Checked {

@@ -30,6 +30,17 @@ impl Loader<'_, '_> {
         for piece in pieces {
             match piece {
                 Piece::Text(literal) => parts.push(TemplatePart::Text(literal)),
+                Piece::Placeholder(start, source) if source.trim().is_empty() => {
+                    valid = false;
+                    let span = text
+                        .origin
+                        .span(Span::new(start.saturating_sub(1), start + source.len() + 1));
+                    self.push(
+                        Diagnostic::new("empty-placeholder", "this `{}` in the reason is empty", span)
+                            .with_label("nothing to show here")
+                            .with_help("put an expression inside, such as `{days_since_purchase}`, or write `{{` and `}}` for literal braces"),
+                    );
+                }
                 Piece::Placeholder(start, source) => {
                     let origin = text.origin.slice(start);
                     let checked = parse_expression(&source, &origin)
