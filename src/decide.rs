@@ -2,7 +2,7 @@
 //! bottom until one holds, else the default.
 
 use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
-use crate::eval::{EvalError, Evaluator};
+use crate::eval::{EvalError, Evaluator, TraceNode};
 use crate::policy::{Policy, Rule, Template, TemplatePart};
 use crate::request::Request;
 use crate::value::Value;
@@ -16,10 +16,12 @@ pub enum DecideError {
     Evaluation(#[from] EvalError),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BrokenConstraint {
     pub id: String,
     pub message: String,
+    /// How the constraint's condition came out, with the request's values.
+    pub condition: TraceNode,
 }
 
 /// Decides `request` against `policy`. A pure function of the two.
@@ -90,6 +92,7 @@ fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), D
             broken.push(BrokenConstraint {
                 id: constraint.id.clone(),
                 message: constraint.message.clone(),
+                condition: evaluator.trace(&constraint.must)?,
             });
         }
     }
@@ -100,7 +103,7 @@ fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), D
     }
 }
 
-fn rule_trace(rule: &Rule, status: Status, condition: Option<crate::eval::TraceNode>) -> RuleTrace {
+fn rule_trace(rule: &Rule, status: Status, condition: Option<TraceNode>) -> RuleTrace {
     RuleTrace {
         rule: rule.id.clone(),
         clause: rule.clause.clone(),

@@ -228,7 +228,6 @@ pub fn request_error_text(
     source: &[u8],
 ) -> String {
     let mut out = String::new();
-    let meta = &policy.meta;
     match failure {
         RequestFailure::Invalid(error) => {
             let _ = writeln!(out, "error: {}", summary(failure, policy));
@@ -243,19 +242,19 @@ pub fn request_error_text(
             }
         }
         RequestFailure::Undecidable(DecideError::Constraints(broken)) => {
-            let _ = writeln!(
-                out,
-                "error: the request breaks {} of policy `{}` version {}",
-                if broken.len() == 1 {
-                    "a constraint"
-                } else {
-                    "constraints"
-                },
-                meta.id,
-                meta.version
-            );
+            let _ = writeln!(out, "error: {}", summary(failure, policy));
             for constraint in broken {
-                let _ = writeln!(out, "  × {} ({})", constraint.message, constraint.id);
+                let _ = writeln!(
+                    out,
+                    "  × {} (constraint `{}`)",
+                    constraint.message, constraint.id
+                );
+                write_condition(
+                    &mut out,
+                    &constraint.condition,
+                    4,
+                    Palette { colour: false },
+                );
             }
         }
         RequestFailure::Undecidable(DecideError::Evaluation(error)) => {
@@ -269,15 +268,19 @@ fn summary(failure: &RequestFailure, policy: &Policy) -> String {
     let meta = &policy.meta;
     match failure {
         RequestFailure::Invalid(_) => format!(
-            "the request does not fit policy `{}` version {}",
+            "the request was rejected by policy `{}` version `{}`",
             meta.id, meta.version
         ),
-        RequestFailure::Undecidable(DecideError::Constraints(_)) => {
-            format!(
-                "the request breaks a constraint of policy `{}` version {}",
-                meta.id, meta.version
-            )
-        }
+        RequestFailure::Undecidable(DecideError::Constraints(broken)) => format!(
+            "the request breaks {} of policy `{}` version `{}`",
+            if broken.len() == 1 {
+                "a constraint"
+            } else {
+                "constraints"
+            },
+            meta.id,
+            meta.version
+        ),
         RequestFailure::Undecidable(DecideError::Evaluation(error)) => error.message.clone(),
     }
 }
@@ -289,7 +292,18 @@ fn write_source_line(out: &mut String, name: &str, source: &[u8], line: usize, c
         return;
     };
     let start = column.saturating_sub(1).saturating_sub(30);
-    let shown: String = content.chars().skip(start).take(70).collect();
+    let shown: String = content
+        .chars()
+        .skip(start)
+        .take(70)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
     let _ = writeln!(out, "    ╭─[{name}:{line}:{column}]");
     let _ = writeln!(out, "    │ {shown}");
     let caret = column.saturating_sub(1).saturating_sub(start);
@@ -324,7 +338,16 @@ pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
             broken
                 .iter()
                 .map(|constraint| {
-                    serde_json::json!({"code": "broken-constraint", "constraint": constraint.id, "message": constraint.message})
+                    serde_json::json!({
+                        "code": "broken-constraint",
+                        "path": null,
+                        "message": constraint.message,
+                        "help": null,
+                        "line": null,
+                        "column": null,
+                        "constraint": constraint.id,
+                        "condition": constraint.condition,
+                    })
                 })
                 .collect(),
         ),
@@ -334,10 +357,12 @@ pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
                 "evaluation",
                 vec![serde_json::json!({
                     "code": "evaluation",
+                    "path": null,
                     "message": error.message,
-                    "file": policy.file.name,
+                    "help": null,
                     "line": line,
                     "column": column,
+                    "file": policy.file.name,
                 })],
             )
         }

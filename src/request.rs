@@ -36,11 +36,10 @@ const SHOWN_CHARS: usize = 40;
 /// Help texts list up to this many allowed values or members.
 const SHOWN_NAMES: usize = 10;
 
-const AMOUNT_HELP: &str =
-    "write the amount as digits with a `.` decimal point, for example \"59.99\"";
-const DATE_HELP: &str = "write dates as YYYY-MM-DD, for example \"2025-03-01\"";
+const AMOUNT_HELP: &str = "write the amount as digits with a `.` decimal point, without a currency sign or thousands separators, for example `\"59.99\"`";
+const DATE_HELP: &str = "write dates as YYYY-MM-DD, for example `\"2025-03-01\"`";
 const DATETIME_HELP: &str =
-    "write a date and time with an offset, for example \"2025-03-01T18:00:00Z\" for UTC";
+    "write a date and time with an offset, for example `\"2025-03-01T18:00:00Z\"` for UTC";
 
 /// A decoded request: one value per field slot of the schema.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,6 +92,8 @@ pub enum ProblemKind {
         line: usize,
         column: usize,
     },
+    #[error("the request is UTF-16 text; ruling reads UTF-8")]
+    Utf16,
     #[error("invalid JSON at line {line}, column {column}: {reason}")]
     Syntax {
         reason: String,
@@ -123,7 +124,7 @@ pub enum ProblemKind {
     },
     #[error("expected {expected}, found {}", .found.plain())]
     Format { expected: Expected, found: Found },
-    #[error("expected {expected}, found `{text}`, which is not a valid {}", if *.has_time { "date and time" } else { "date" })]
+    #[error("`{text}` is not a valid {}", if *.has_time { "date and time" } else { "date" })]
     InvalidDate {
         expected: Expected,
         text: String,
@@ -283,6 +284,7 @@ impl Problem {
                     .to_owned(),
             ),
             ProblemKind::InvalidUtf8 { .. } => Some("save the request as UTF-8 text".to_owned()),
+            ProblemKind::Utf16 => Some("save the request as UTF-8 text".to_owned()),
             ProblemKind::Syntax { reason, .. } => syntax_help(reason).map(str::to_owned),
             ProblemKind::UnexpectedEnd { .. } => {
                 Some("check that every `{`, `[` and `\"` is closed".to_owned())
@@ -290,6 +292,9 @@ impl Problem {
             ProblemKind::TooDeep { .. } => None,
             ProblemKind::TrailingCharacters { .. } => Some(
                 "send exactly one JSON object and nothing after its closing `}`".to_owned(),
+            ),
+            ProblemKind::NotAnObject { found: Found::Text(text) } if text.trim_start().starts_with('{') => Some(
+                "this is a JSON object inside a string (encoded twice): send the object itself".to_owned(),
             ),
             ProblemKind::NotAnObject { .. } => Some(
                 "put the request's fields in one JSON object, for example `{\"purchase\": {\"amount\": \"59.99\"}}`"
@@ -306,7 +311,7 @@ impl Problem {
                 ..
             } => Some(match suggestion {
                 Some(suggestion) => {
-                    format!("allowed: {}; did you mean `{suggestion}`?", list_names(allowed))
+                    format!("did you mean `{suggestion}`? allowed: {}", list_names(allowed))
                 }
                 None => format!("allowed: {}", list_names(allowed)),
             }),
@@ -316,18 +321,18 @@ impl Problem {
                 Expected::DateTime => Some(DATETIME_HELP.to_owned()),
                 _ => None,
             },
-            ProblemKind::InvalidDate { .. } => None,
+            ProblemKind::InvalidDate { text, .. } => Some(impossible_date_help(text)),
             ProblemKind::MissingOffset { expected, text } => {
-                let with_offset = format!("add the offset, for example \"{text}Z\" for UTC");
+                let with_offset = format!("add the offset, for example `\"{text}Z\"` for UTC");
                 Some(match (expected, text.get(..10)) {
                     (Expected::Date, Some(date)) => {
-                        format!("{with_offset}, or write the date alone, \"{date}\"")
+                        format!("{with_offset}, or write the date alone, `\"{date}\"`")
                     }
                     _ => with_offset,
                 })
             }
             ProblemKind::MissingTime { text } => Some(format!(
-                "add the time and offset, for example \"{text}T00:00:00Z\" for midnight UTC"
+                "add the time and offset, for example `\"{text}T00:00:00Z\"` for midnight UTC"
             )),
             ProblemKind::NotWhole { found } => Some(not_whole_help(found)),
             ProblemKind::TooLarge { expected, .. } => match expected {
@@ -347,6 +352,7 @@ impl Problem {
         match &self.kind {
             ProblemKind::Empty => "empty-request",
             ProblemKind::InvalidUtf8 { .. } => "invalid-utf8",
+            ProblemKind::Utf16 => "utf16",
             ProblemKind::Syntax { .. } => "invalid-json",
             ProblemKind::UnexpectedEnd { .. } => "unexpected-end",
             ProblemKind::TooDeep { .. } => "too-deep",
@@ -387,9 +393,10 @@ fn syntax_help(reason: &str) -> Option<&'static str> {
         "expected value" => {
             Some("write strings in double quotes; JSON has no comments, `NaN` or `Infinity`")
         }
-        reason if reason.starts_with("control character") => {
-            Some("write line breaks and tabs inside strings as `\\n` and `\\t`")
-        }
+        reason if reason.starts_with("control character") => Some(
+            "remove control characters (such as a NUL byte) from strings; write line breaks and tabs as `\\n` and `\\t`",
+        ),
+        COMMENT_REASON => Some("remove the comment"),
         _ => None,
     }
 }
@@ -407,6 +414,9 @@ fn wrong_type_help(expected: &Expected, found: &Found) -> Option<String> {
             Some(json) => format!("write the values in square brackets, for example `[{json}]`"),
             None => "write the values in square brackets, for example `[\"a\", \"b\"]`".to_owned(),
         }),
+        (Expected::String, Found::Array | Found::Object) => {
+            Some("write the text as one string in double quotes".to_owned())
+        }
         (Expected::String, found) => found
             .as_json()
             .map(|json| format!("write the value in double quotes: `\"{json}\"`")),
@@ -523,6 +533,9 @@ pub fn decode(
             problems: vec![Problem::new("", kind)],
         })
     };
+    if json.starts_with(&[0xFF, 0xFE]) || json.starts_with(&[0xFE, 0xFF]) {
+        return fail(ProblemKind::Utf16);
+    }
     // Checking UTF-8 once up front gives a clear problem for any invalid
     // byte, even inside skipped members, and lets serde_json read a `&str`.
     let text = match std::str::from_utf8(json) {
@@ -603,6 +616,22 @@ fn json_problem(text: &str, error: &serde_json::Error) -> ProblemKind {
     let message = error.to_string();
     let suffix = format!(" at line {} column {}", error.line(), error.column());
     let reason = message.strip_suffix(&suffix).unwrap_or(&message);
+    let offset = byte_offset(text, error.line(), error.column());
+    if starts_comment(text, offset) {
+        return ProblemKind::Syntax {
+            reason: COMMENT_REASON.to_owned(),
+            line,
+            column,
+        };
+    }
+    if reason == "trailing comma" {
+        let (line, column) = trailing_comma_position(text, offset).unwrap_or((line, column));
+        return ProblemKind::Syntax {
+            reason: reason.to_owned(),
+            line,
+            column,
+        };
+    }
     match reason {
         "recursion limit exceeded" => ProblemKind::TooDeep { line, column },
         "trailing characters" => ProblemKind::TrailingCharacters { line, column },
@@ -622,6 +651,73 @@ fn json_problem(text: &str, error: &serde_json::Error) -> ProblemKind {
             column,
         },
     }
+}
+
+const COMMENT_REASON: &str = "JSON has no comments";
+
+/// The byte offset of serde_json's (1-based line, byte column).
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    line_start
+        .saturating_add(column.saturating_sub(1))
+        .min(text.len())
+}
+
+/// Whether a `//` or `/*` comment starts at or just before `offset`.
+fn starts_comment(text: &str, offset: usize) -> bool {
+    let from = offset.saturating_sub(1);
+    (from..=offset).any(|at| {
+        text.get(at..)
+            .is_some_and(|rest| rest.starts_with("//") || rest.starts_with("/*"))
+    })
+}
+
+/// Where the comma before a closing bracket is: serde_json reports the
+/// bracket, but the comma is what to remove.
+fn trailing_comma_position(text: &str, offset: usize) -> Option<(usize, usize)> {
+    let before = text.get(..offset)?;
+    let comma = before
+        .trim_end_matches([' ', '\t', '\n', '\r', '}', ']'])
+        .len()
+        .checked_sub(1)?;
+    let upto = text.get(..comma)?;
+    let line = upto.matches('\n').count() + 1;
+    let column = upto.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    Some((line, column))
+}
+
+/// Why a date in the right format is not in the calendar.
+fn impossible_date_help(text: &str) -> String {
+    let mut parts = text
+        .get(..10)
+        .unwrap_or(text)
+        .split('-')
+        .map(|part| part.parse::<u32>().ok());
+    let (Some(Some(year)), Some(Some(month)), Some(Some(day))) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return "check the month, the day, the time and the offset".to_owned();
+    };
+    if !(1..=12).contains(&month) {
+        return "months go from `01` to `12`".to_owned();
+    }
+    let days = (28..=31)
+        .rev()
+        .find(|last| {
+            NaiveDate::from_ymd_opt(i32::try_from(year).unwrap_or(0), month, *last).is_some()
+        })
+        .unwrap_or(31);
+    if day == 0 || day > days {
+        let name = NaiveDate::from_ymd_opt(2000, month, 1)
+            .map(|date| date.format("%B").to_string())
+            .unwrap_or_default();
+        return format!("{name} {year} has {days} days");
+    }
+    "check the time (00:00:00 to 23:59:59) and the offset (`-23:59` to `+23:59`)".to_owned()
 }
 
 /// The state of one decoding.
@@ -1402,10 +1498,14 @@ mod tests {
         let problem = &found[0];
         assert_eq!(problem.code(), "invalid-json");
         assert_eq!(problem.path, "a");
-        assert_eq!(problem.location(), Some((2, 10)));
+        assert_eq!(
+            problem.location(),
+            Some((2, 9)),
+            "the comma, not the brace after it"
+        );
         assert_eq!(
             problem.message(),
-            "`a`: invalid JSON at line 2, column 10: trailing comma"
+            "`a`: invalid JSON at line 2, column 9: trailing comma"
         );
         assert_eq!(
             problem.help().unwrap(),
@@ -1664,7 +1764,7 @@ mod tests {
             assert!(
                 help.as_deref()
                     .unwrap()
-                    .ends_with(&format!("; did you mean `{meant}`?")),
+                    .starts_with(&format!("did you mean `{meant}`?")),
                 "{given}: {help:?}"
             );
         }
@@ -1845,7 +1945,7 @@ mod tests {
             );
             assert_eq!(
                 help.unwrap(),
-                "write the amount as digits with a `.` decimal point, for example \"59.99\""
+                "write the amount as digits with a `.` decimal point, without a currency sign or thousands separators, for example `\"59.99\"`"
             );
         }
     }
@@ -1877,7 +1977,7 @@ mod tests {
             );
             assert_eq!(
                 help.unwrap(),
-                "write the amount as digits with a `.` decimal point, for example \"59.99\""
+                "write the amount as digits with a `.` decimal point, without a currency sign or thousands separators, for example `\"59.99\"`"
             );
         }
         let (code, message, help) = problem(Type::Decimal, "true");
@@ -1916,11 +2016,12 @@ mod tests {
     fn impossible_dates() {
         let (code, message, help) = problem(Type::Date, "\"2025-02-30\"");
         assert_eq!(code, "invalid-date");
+        assert_eq!(message, "`a.b`: `2025-02-30` is not a valid date");
+        assert_eq!(help.as_deref(), Some("February 2025 has 28 days"));
         assert_eq!(
-            message,
-            "`a.b`: expected a date (YYYY-MM-DD), found `2025-02-30`, which is not a valid date"
+            problem(Type::Date, "\"2025-13-01\"").2.as_deref(),
+            Some("months go from `01` to `12`")
         );
-        assert_eq!(help, None);
         for text in ["2025-13-01", "2025-00-10", "2023-02-29"] {
             assert_eq!(
                 problem(Type::Date, &format!("\"{text}\"")).0,
@@ -1929,7 +2030,10 @@ mod tests {
         }
         let (code, message, _) = problem(Type::Date, "\"2025-02-30T10:00:00Z\"");
         assert_eq!(code, "invalid-date");
-        assert!(message.ends_with("which is not a valid date and time"));
+        assert!(
+            message.ends_with("is not a valid date and time"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -1950,7 +2054,7 @@ mod tests {
             );
             assert_eq!(
                 help.unwrap(),
-                "write dates as YYYY-MM-DD, for example \"2025-03-01\""
+                "write dates as YYYY-MM-DD, for example `\"2025-03-01\"`"
             );
         }
         let (code, message, help) = problem(Type::Date, "20250301");
@@ -1961,7 +2065,7 @@ mod tests {
         );
         assert_eq!(
             help.unwrap(),
-            "write dates as YYYY-MM-DD, for example \"2025-03-01\""
+            "write dates as YYYY-MM-DD, for example `\"2025-03-01\"`"
         );
 
         let (code, message, help) = problem(Type::Date, "\"2025-03-01T18:00:00\"");
@@ -1972,7 +2076,7 @@ mod tests {
         );
         assert_eq!(
             help.unwrap(),
-            "add the offset, for example \"2025-03-01T18:00:00Z\" for UTC, or write the date alone, \"2025-03-01\""
+            "add the offset, for example `\"2025-03-01T18:00:00Z\"` for UTC, or write the date alone, `\"2025-03-01\"`"
         );
     }
 
@@ -2002,7 +2106,7 @@ mod tests {
         );
         assert_eq!(
             help.unwrap(),
-            "add the offset, for example \"2025-03-01T18:00:00Z\" for UTC"
+            "add the offset, for example `\"2025-03-01T18:00:00Z\"` for UTC"
         );
 
         let (code, message, help) = problem(Type::DateTime, "\"2025-03-01\"");
@@ -2105,7 +2209,7 @@ mod tests {
                 "`request.reason`: `refund_now` is not one of the allowed values",
                 "`order.tags[1]`: expected a string, found the number `1`",
                 "`order.tags[3]`: expected a string, found `false`",
-                "`purchase.date`: expected a date (YYYY-MM-DD), found `2025-02-30`, which is not a valid date",
+                "`purchase.date`: `2025-02-30` is not a valid date",
                 "`purchase.amount`: expected a decimal amount, found `true`",
             ]
         );
@@ -2114,7 +2218,11 @@ mod tests {
         assert!(shown.starts_with(
             "`support.contacted`: expected `true` or `false`, found the text `true`\n  help: write `true` without quotes\n`request.date`"
         ));
-        assert_eq!(shown.lines().count(), 7 + 6);
+        assert_eq!(
+            shown.lines().count(),
+            7 + 7,
+            "seven problems, all but one with a help"
+        );
     }
 
     // --- presentation ---
