@@ -18,6 +18,10 @@ pub struct Case {
     pub description: String,
     pub request: Box<RawValue>,
     pub expect: Expectation,
+    /// The version of the policy folder that must decide it; by default the
+    /// version in effect on the request's date.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 /// What a case expects; every part but the outcome is optional.

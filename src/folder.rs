@@ -10,6 +10,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::load::{LoadError, load};
 use crate::policy::Policy;
 use crate::span::Span;
+use crate::suggest::list_names;
 
 /// Why a policy file or folder could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -214,72 +215,128 @@ pub struct Selected<'a> {
     pub why: String,
 }
 
+/// How to choose the version that decides.
+#[derive(Clone, Debug, Default)]
+pub enum Choice {
+    /// The version in effect on the date the request gives in the policy's
+    /// `effective_date_field`.
+    #[default]
+    ByRequest,
+    /// The version in effect on this date.
+    At(NaiveDate),
+    /// This version, whatever the dates.
+    Version(String),
+}
+
 /// Why no version could be chosen.
 #[derive(Debug, thiserror::Error)]
-#[error("no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}")]
-pub struct NoVersion {
-    pub id: String,
-    pub date: NaiveDate,
-    pub earliest: NaiveDate,
+pub enum SelectError {
+    #[error("no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}")]
+    NotInEffect {
+        id: String,
+        date: NaiveDate,
+        earliest: NaiveDate,
+    },
+    #[error("`{id}` has no version `{version}`; its versions are {known}")]
+    UnknownVersion {
+        id: String,
+        version: String,
+        known: String,
+    },
+    #[error("the policy set holds no version")]
+    Empty,
 }
 
 impl PolicySet {
-    /// The version in effect for `request`: the newest whose effective date
-    /// is on or before the date of the policy's `effective_date_field`. A
-    /// request without that date is decided by the newest version.
-    pub fn select(&self, request: &serde_json::Value) -> Result<Option<Selected<'_>>, NoVersion> {
-        let Some(newest) = self.versions.last() else {
-            return Ok(None);
-        };
-        if !self.from_folder {
-            return Ok(Some(Selected {
+    /// The version that decides `request`. By default the newest whose
+    /// effective date is on or before the date of the policy's
+    /// `effective_date_field`; a request without that date is decided by the
+    /// newest version.
+    pub fn select(
+        &self,
+        request: &serde_json::Value,
+        choice: &Choice,
+    ) -> Result<Selected<'_>, SelectError> {
+        let newest = self.versions.last().ok_or(SelectError::Empty)?;
+        match choice {
+            Choice::Version(version) => self.by_version(version),
+            Choice::At(date) => self.in_effect(*date, format!("asked for {date}")),
+            Choice::ByRequest if !self.from_folder => Ok(Selected {
                 policy: newest,
                 why: String::new(),
-            }));
+            }),
+            Choice::ByRequest => {
+                let field = newest
+                    .meta
+                    .effective_date_field
+                    .and_then(|slot| newest.schema.field(slot));
+                let Some(field) = field else {
+                    return Ok(Selected {
+                        policy: newest,
+                        why: format!(
+                            "version {} is the newest; the policy names no date field",
+                            newest.meta.version
+                        ),
+                    });
+                };
+                match request_date(request, &field.path, newest) {
+                    Some(date) => self.in_effect(date, format!("`{}` is {date}", field.path)),
+                    None => Ok(Selected {
+                        policy: newest,
+                        why: format!(
+                            "the request gives no valid `{}`, so the newest version decides",
+                            field.path
+                        ),
+                    }),
+                }
+            }
         }
-        let field = newest
-            .meta
-            .effective_date_field
-            .and_then(|slot| newest.schema.field(slot));
-        let Some(field) = field else {
-            return Ok(Some(Selected {
-                policy: newest,
-                why: format!(
-                    "version {} is the newest; the policy names no date field",
-                    newest.meta.version
-                ),
-            }));
-        };
-        let Some(date) = request_date(request, &field.path, newest) else {
-            return Ok(Some(Selected {
-                policy: newest,
-                why: format!(
-                    "the request gives no valid `{}`, so the newest version decides",
-                    field.path
-                ),
-            }));
-        };
+    }
+
+    fn in_effect(&self, date: NaiveDate, because: String) -> Result<Selected<'_>, SelectError> {
         let chosen = self
             .versions
             .iter()
             .rev()
             .find(|policy| policy.meta.effective_date <= date);
-        match chosen {
-            Some(policy) => Ok(Some(Selected {
+        match (chosen, self.versions.first()) {
+            (Some(policy), _) => Ok(Selected {
                 policy,
                 why: format!(
-                    "`{}` is {date}; version {} is in effect from {}",
-                    field.path, policy.meta.version, policy.meta.effective_date
+                    "{because}; version {} is in effect from {}",
+                    policy.meta.version, policy.meta.effective_date
                 ),
-            })),
-            None => Err(NoVersion {
-                id: newest.meta.id.clone(),
-                date,
-                earliest: self
-                    .versions
-                    .first()
-                    .map_or(date, |policy| policy.meta.effective_date),
             }),
+            (None, Some(earliest)) => Err(SelectError::NotInEffect {
+                id: earliest.meta.id.clone(),
+                date,
+                earliest: earliest.meta.effective_date,
+            }),
+            (None, None) => Err(SelectError::Empty),
+        }
+    }
+
+    fn by_version(&self, version: &str) -> Result<Selected<'_>, SelectError> {
+        let found = self
+            .versions
+            .iter()
+            .find(|policy| policy.meta.version == version);
+        match (found, self.versions.first()) {
+            (Some(policy), _) => Ok(Selected {
+                policy,
+                why: format!("version {version} was asked for"),
+            }),
+            (None, Some(first)) => Err(SelectError::UnknownVersion {
+                id: first.meta.id.clone(),
+                version: version.to_owned(),
+                known: list_names(
+                    self.versions
+                        .iter()
+                        .map(|policy| policy.meta.version.as_str()),
+                    10,
+                ),
+            }),
+            (None, None) => Err(SelectError::Empty),
         }
     }
 }

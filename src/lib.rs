@@ -33,6 +33,7 @@ pub mod request;
 pub mod schema;
 pub mod span;
 pub mod suggest;
+pub mod suite;
 pub mod types;
 pub mod value;
 

@@ -1,32 +1,30 @@
 //! Every case under `policies/*/cases/` is decided against its policy
-//! folder: its expectation must hold, and its decision is snapshotted as
-//! JSON and as text, so a rule change shows up as a reviewed diff.
+//! folder: its expectation must hold. Its whole decision is snapshotted as
+//! JSON next to the case (the same `<case>.snap` files that `ruling test
+//! --snapshot` reads), and as text under tests/snapshots, so that a rule
+//! change shows up as a reviewed diff of decisions.
 
 use std::path::Path;
 
-use ruling::case::Case;
 use ruling::folder::load_set;
 use ruling::render::{decision_json, decision_text};
+use ruling::suite::{decide_case, read_case, snapshot_text};
 
 use crate::support::{relative, render_problems};
 
-fn decide_case(path: &Path) -> (ruling::Decision, Case) {
-    let bytes = std::fs::read(path).unwrap();
-    let case: Case = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
+fn decide(path: &Path) -> (ruling::Decision, ruling::case::Case) {
+    let case = read_case(path).unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
     let folder = path.parent().and_then(Path::parent).unwrap();
     let set = load_set(folder).unwrap_or_else(|errors| panic!("{}", render_problems(&errors)));
-    let request: serde_json::Value = serde_json::from_str(case.request.get()).unwrap();
-    let selected = set.select(&request).unwrap().unwrap();
-    let decision = ruling::decide_json(selected.policy, case.request.get().as_bytes())
-        .unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
+    let decision =
+        decide_case(&set, &case).unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
     (decision, case)
 }
 
 #[test]
 fn every_case_decides_as_expected() {
     insta::glob!("../policies", "*/cases/*.json", |path| {
-        let (decision, case) = decide_case(path);
+        let (decision, case) = decide(path);
         let mismatches = case.expect.mismatches(&decision);
         assert!(
             mismatches.is_empty(),
@@ -34,7 +32,14 @@ fn every_case_decides_as_expected() {
             relative(path),
             case.description
         );
-        insta::assert_snapshot!("json", decision_json(&decision));
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::with_settings!({
+            snapshot_path => path.parent().unwrap(),
+            prepend_module_to_snapshot => false,
+            snapshot_suffix => "",
+        }, {
+            insta::assert_snapshot!(name, snapshot_text(&decision));
+        });
         insta::assert_snapshot!("text", decision_text(&decision, false));
     });
 }
@@ -48,7 +53,12 @@ fn the_shipped_policies_have_enough_cases() {
                 .join(policy)
                 .join("cases"),
         )
-        .map(|entries| entries.count())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
+                .count()
+        })
         .unwrap_or(0)
     };
     assert_eq!(count("steam"), 40, "the Steam example's 40 cases");
@@ -62,7 +72,7 @@ fn the_shipped_policies_have_enough_cases() {
 fn decisions_are_byte_identical_across_runs() {
     let path =
         crate::support::root().join("policies/iptv-smarters-pro/cases/approve-within-window.json");
-    let (first, _) = decide_case(&path);
-    let (second, _) = decide_case(&path);
+    let (first, _) = decide(&path);
+    let (second, _) = decide(&path);
     assert_eq!(decision_json(&first), decision_json(&second));
 }

@@ -13,3 +13,4 @@ mod cli;
 mod diagnostics;
 mod requests;
 mod support;
+mod test_command;

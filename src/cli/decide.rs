@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use ruling::folder::{PolicyError, load_set};
+use ruling::folder::{Choice, PolicyError, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
 use ruling::{RequestFailure, decide_json};
 
@@ -23,6 +23,7 @@ use super::output::{eprint, print, report, stdout_colour};
     after_help = "Examples:\n  \
     ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json\n  \
     ruling decide policies/iptv-smarters-pro/2025-01-22.toml request.json --format json\n  \
+    ruling decide policies/iptv-smarters-pro request.json --at 2025-07-01\n  \
     echo '{\"purchase\": {}}' | ruling decide policies/iptv-smarters-pro -"
 )]
 pub struct Args {
@@ -33,6 +34,12 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Decide with this version of a policy folder, whatever the dates
+    #[arg(long, conflicts_with = "at")]
+    version: Option<String>,
+    /// Decide with the version in effect on this date (YYYY-MM-DD)
+    #[arg(long, value_parser = super::parse_date)]
+    at: Option<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,9 +77,13 @@ pub fn run(args: &Args) -> u8 {
         None => bytes,
     };
     let probe: serde_json::Value = serde_json::from_slice(&request).unwrap_or_default();
-    let selected = match set.select(&probe) {
-        Ok(Some(selected)) => selected,
-        Ok(None) => return exit::INVALID_POLICY,
+    let choice = match (&args.version, args.at) {
+        (Some(version), _) => Choice::Version(version.clone()),
+        (None, Some(date)) => Choice::At(date),
+        (None, None) => Choice::ByRequest,
+    };
+    let selected = match set.select(&probe, &choice) {
+        Ok(selected) => selected,
         Err(error) => {
             eprint(&format!("error: {error}\n"));
             return exit::INVALID_REQUEST;

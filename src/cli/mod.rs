@@ -3,6 +3,7 @@
 mod check;
 mod decide;
 mod output;
+mod test;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// A policy file has problems.
     pub const INVALID_POLICY: u8 = 1;
+    /// `ruling test`: a case failed, or coverage is below the minimum.
+    pub const TEST_FAILED: u8 = 1;
     /// The command line is wrong (clap's own code).
     pub const USAGE: u8 = 2;
     /// The request was rejected: malformed, wrong types, or a broken constraint.
@@ -29,8 +32,8 @@ Examples:
   ruling decide policies/iptv-smarters-pro request.json --format json
 
 Exit codes:
-  0  a decision was made (any outcome), or every policy is valid
-  1  a policy file has problems
+  0  a decision was made (any outcome), every policy is valid, every case passed
+  1  a policy file has problems, or a case failed
   2  the command line is wrong
   3  the request was rejected (malformed JSON, wrong types, broken constraint)
   4  a file could not be read";
@@ -43,8 +46,7 @@ Exit codes:
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
                   `ruling decide` decides a JSON request and prints the outcome with a trace of every rule.",
-    after_help = EXIT_CODES,
-    propagate_version = true
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -55,6 +57,14 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Decide(decide::Args),
+    Test(test::Args),
+}
+
+/// Parses a `YYYY-MM-DD` date argument.
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        format!("`{text}` is not a date; write it as YYYY-MM-DD, for example 2025-03-01")
+    })
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -74,6 +84,17 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
+        Command::Test(args) => test::run_tests(&args),
     };
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

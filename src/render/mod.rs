@@ -1,0 +1,224 @@
+//! Rendering decisions for people (text) and machines (JSON).
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+mod errors;
+mod suite;
+
+pub use errors::{request_error_json, request_error_text};
+pub use suite::{suite_github, suite_json, suite_junit, suite_text};
+
+use crate::decision::{Decision, RuleTrace, Status};
+use crate::eval::TraceNode;
+use crate::policy::Outcome;
+use crate::value::Value;
+
+/// The decision as pretty-printed JSON, ending in a newline. The shape is
+/// documented in docs/decision-format.md and versioned by its `format`.
+pub fn decision_json(decision: &Decision) -> String {
+    let mut text = serde_json::to_string_pretty(decision).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Text styles, or none when colour is off.
+#[derive(Clone, Copy)]
+struct Palette {
+    colour: bool,
+}
+
+impl Palette {
+    fn paint(self, style: Style, text: &str) -> String {
+        if self.colour {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+
+    fn dim(self, text: &str) -> String {
+        self.paint(Style::new().dimmed(), text)
+    }
+
+    fn outcome(self, outcome: Outcome) -> String {
+        let colour = match outcome {
+            Outcome::Approve => AnsiColor::Green,
+            Outcome::Deny => AnsiColor::Red,
+            Outcome::Review => AnsiColor::Yellow,
+            Outcome::NeedsInfo => AnsiColor::Cyan,
+        };
+        self.paint(
+            Style::new().bold().fg_color(Some(colour.into())),
+            outcome.keyword(),
+        )
+    }
+}
+
+/// The decision for people: outcome and reason first, then effects,
+/// missing fields, the policy, and the trace of every rule.
+pub fn decision_text(decision: &Decision, colour: bool) -> String {
+    let palette = Palette { colour };
+    let mut out = String::new();
+    let rule = &decision.rule;
+    let by = if rule.default { "default" } else { "rule" };
+    let _ = writeln!(
+        out,
+        "{}  by {by} {} ({})",
+        palette.outcome(decision.outcome),
+        palette.bold(&rule.id),
+        rule.clause
+    );
+    let _ = writeln!(out, "  {}", decision.reason);
+    if !decision.effects.is_empty() {
+        let _ = writeln!(out, "\n{}", palette.bold("effects"));
+        let width = decision
+            .effects
+            .iter()
+            .map(|(name, _)| name.len())
+            .max()
+            .unwrap_or(0);
+        for (name, value) in &decision.effects {
+            let _ = writeln!(out, "  {name:width$}  {}", shown(value));
+        }
+    }
+    if !decision.derived.is_empty() {
+        let _ = writeln!(out, "\n{}", palette.bold("derived values"));
+        let width = decision
+            .derived
+            .iter()
+            .map(|(name, _)| name.len())
+            .max()
+            .unwrap_or(0);
+        for (name, value) in &decision.derived {
+            let _ = writeln!(out, "  {name:width$}  {}", shown(value));
+        }
+    }
+    if !decision.missing.is_empty() {
+        let _ = writeln!(out, "\n{}", palette.bold("missing"));
+        for path in &decision.missing {
+            let _ = writeln!(out, "  {path}");
+        }
+    }
+    let policy = &decision.policy;
+    let _ = writeln!(out, "\n{}", palette.bold("policy"));
+    let _ = writeln!(
+        out,
+        "  {} version {}  {}",
+        policy.id,
+        policy.version,
+        palette.dim(&format!("sha256 {}", policy.sha256))
+    );
+    if let Some(why) = &policy.selected {
+        let _ = writeln!(out, "  {why}");
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        palette.bold("trace (rules in order; the first that holds decides)")
+    );
+    let width = decision
+        .trace
+        .iter()
+        .map(|entry| entry.rule.len())
+        .max()
+        .unwrap_or(0);
+    for entry in &decision.trace {
+        write_rule(&mut out, entry, width, palette);
+    }
+    out
+}
+
+fn write_rule(out: &mut String, entry: &RuleTrace, width: usize, palette: Palette) {
+    let mark = match entry.status {
+        Status::Held | Status::Applied => "✓",
+        Status::NotHeld => "✗",
+        Status::Unknown => "?",
+        Status::NotReached => "·",
+    };
+    let status = match entry.status {
+        Status::Held | Status::Applied => palette.outcome(entry.outcome),
+        other => palette.dim(other.keyword()),
+    };
+    let _ = writeln!(
+        out,
+        "  {mark} {:width$}  {status}  {}",
+        entry.rule,
+        palette.dim(&entry.clause)
+    );
+    if let Some(condition) = &entry.condition {
+        write_condition(out, condition, 6, palette);
+    }
+}
+
+/// One line per comparison or value; `and`, `or` and `not` indent their parts.
+fn write_condition(out: &mut String, node: &TraceNode, indent: usize, palette: Palette) {
+    let pad = " ".repeat(indent);
+    match node.op {
+        Some("and" | "or" | "not" | "if") if !node.terms.is_empty() => {
+            let _ = writeln!(
+                out,
+                "{pad}{} {}",
+                palette.dim(node.op.unwrap_or_default()),
+                result(node, palette)
+            );
+            for term in &node.terms {
+                write_condition(out, term, indent + 2, palette);
+            }
+        }
+        _ => {
+            let substituted = substituted(node);
+            let detail = match substituted {
+                Some(values) if values != node.expr => format!("  {}", palette.dim(&values)),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "{pad}{}{detail} {}", node.expr, result(node, palette));
+        }
+    }
+}
+
+fn result(node: &TraceNode, palette: Palette) -> String {
+    match &node.value {
+        Some(value) => format!("→ {}", palette.bold(&shown(value))),
+        None => palette.dim("(not evaluated)"),
+    }
+}
+
+/// The expression with its operands replaced by their values: `12 <= 7`.
+fn substituted(node: &TraceNode) -> Option<String> {
+    let op = node.op?;
+    match node.operands.as_slice() {
+        [left, right] if op == "in" || op == "not in" || !op.chars().any(char::is_alphabetic) => {
+            Some(format!(
+                "{} {op} {}",
+                shown(&left.value),
+                shown(&right.value)
+            ))
+        }
+        operands if node.value.is_some() => {
+            let args: Vec<String> = operands
+                .iter()
+                .map(|operand| shown(&operand.value))
+                .collect();
+            Some(format!("{op}({})", args.join(", ")))
+        }
+        _ => None,
+    }
+}
+
+/// A value as it reads in a trace: texts quoted, the rest as written.
+pub fn shown(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("{text:?}"),
+        Value::List(items) => {
+            let items: Vec<String> = items.iter().map(shown).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
