@@ -359,6 +359,28 @@ fn request_date(request: &serde_json::Value, path: &str, policy: &Policy) -> Opt
 pub struct CheckReport {
     pub valid: Vec<Policy>,
     pub problems: Vec<PolicyError>,
+    /// How many policy files were found.
+    pub files: usize,
+}
+
+impl CheckReport {
+    /// How many files have at least one problem.
+    pub fn files_with_problems(&self) -> usize {
+        let mut names: Vec<String> = self.problems.iter().map(PolicyError::file_name).collect();
+        names.sort();
+        names.dedup();
+        names.len()
+    }
+}
+
+impl PolicyError {
+    /// The file or folder the problem is about.
+    pub fn file_name(&self) -> String {
+        match self {
+            PolicyError::Io { path, .. } | PolicyError::Empty(path) => path.display().to_string(),
+            PolicyError::Invalid(error) => error.file.name.clone(),
+        }
+    }
 }
 
 /// Checks policy files and folders. A folder is searched for policy
@@ -374,12 +396,14 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
                 }
                 Ok(folders) => {
                     for folder in folders {
+                        report.files += policy_files(&folder).map_or(0, |files| files.len());
                         absorb(&mut report, load_set(&folder));
                     }
                 }
                 Err(error) => report.problems.push(error),
             }
         } else {
+            report.files += 1;
             absorb(&mut report, load_set(path));
         }
     }

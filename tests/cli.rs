@@ -218,3 +218,73 @@ fn decide_help_has_examples() {
     assert!(run.stdout.contains("Examples:"));
     insta::assert_snapshot!(run.transcript());
 }
+
+#[test]
+fn check_rejects_two_versions_that_claim_the_same_period() {
+    let run = ruling(
+        &["check", "tests/fixtures/folders/overlapping-versions"],
+        None,
+    );
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn check_rejects_a_folder_that_mixes_policies() {
+    let run = ruling(&["check", "tests/fixtures/folders/mixed-policies"], None);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn decide_can_pick_a_version_or_a_date() {
+    let case = "policies/iptv-smarters-pro/cases/v1-day-10-before-the-change-is-outside.json";
+    let by_date = ruling(&["decide", "policies/iptv-smarters-pro", case], None);
+    assert!(by_date.stdout.starts_with("deny"), "{}", by_date.stdout);
+    let by_version = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            case,
+            "--version",
+            "2025-06-01",
+        ],
+        None,
+    );
+    assert!(
+        by_version.stdout.starts_with("approve"),
+        "{}",
+        by_version.stdout
+    );
+    assert!(
+        by_version
+            .stdout
+            .contains("version 2025-06-01 was asked for")
+    );
+    let at = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            case,
+            "--at",
+            "2025-06-01",
+        ],
+        None,
+    );
+    assert!(
+        at.stdout
+            .contains("asked for 2025-06-01; version 2025-06-01 is in effect from 2025-06-01")
+    );
+    let unknown = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            case,
+            "--version",
+            "2030-01-01",
+        ],
+        None,
+    );
+    assert_eq!(unknown.code, 3);
+    insta::assert_snapshot!(unknown.transcript());
+}

@@ -50,8 +50,8 @@ pub fn run(args: &Args) -> u8 {
             }
         });
     }
-    let files = checked.valid.len() + checked.problems.len();
-    listing.push_str(&match checked.problems.len() {
+    let files = checked.files;
+    listing.push_str(&match checked.files_with_problems() {
         0 => format!("{files} policy file(s) checked, all valid\n"),
         bad => format!("{files} policy file(s) checked, {bad} with problems\n"),
     });
