@@ -3,7 +3,7 @@
 
 use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
 use crate::eval::{EvalError, Evaluator, TraceNode};
-use crate::policy::{Policy, Rule, Template, TemplatePart};
+use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
 use crate::request::Request;
 use crate::value::Value;
 
@@ -22,6 +22,46 @@ pub struct BrokenConstraint {
     pub message: String,
     /// How the constraint's condition came out, with the request's values.
     pub condition: TraceNode,
+}
+
+/// The core of a decision, computed without a trace: the deciding rule,
+/// its effects and the missing fields. This is what volume work needs; the
+/// full [`Decision`] (reason, trace) comes from [`decide`], which always
+/// agrees with it.
+#[derive(Debug)]
+pub struct Ruling<'p> {
+    pub rule: &'p Rule,
+    pub effects: Vec<(&'p str, Value)>,
+    /// Slots of the required fields the request does not give.
+    pub missing: Vec<usize>,
+}
+
+/// Decides `request` against `policy` without recording a trace.
+pub fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
+    let mut evaluator = Evaluator::new(policy, request);
+    check_constraints(policy, &mut evaluator)?;
+    let mut deciding = &policy.default;
+    for rule in &policy.rules {
+        if let Some(condition) = &rule.when
+            && evaluator.eval(condition)? == Value::Bool(true)
+        {
+            deciding = rule;
+            break;
+        }
+    }
+    let effects = effect_list(policy, deciding)
+        .map(|effect| Ok((effect.name.as_str(), evaluator.eval(&effect.value)?)))
+        .collect::<Result<_, EvalError>>()?;
+    Ok(Ruling {
+        rule: deciding,
+        effects,
+        missing: evaluator.missing()?.to_vec(),
+    })
+}
+
+/// The reason of a ruling, its placeholders filled in.
+pub fn reason(policy: &Policy, request: &Request, rule: &Rule) -> Result<String, EvalError> {
+    render_template(&rule.reason, &mut Evaluator::new(policy, request))
 }
 
 /// Decides `request` against `policy`. A pure function of the two.
@@ -114,19 +154,22 @@ fn rule_trace(rule: &Rule, status: Status, condition: Option<TraceNode>) -> Rule
 }
 
 /// The outcome's shared effects, then the rule's own, which win on a clash.
+fn effect_list<'p>(policy: &'p Policy, rule: &'p Rule) -> impl Iterator<Item = &'p Effect> {
+    let shared = policy
+        .outcome_effects
+        .iter()
+        .filter(move |(outcome, _)| *outcome == rule.outcome)
+        .flat_map(|(_, effects)| effects)
+        .filter(move |effect| !rule.effects.iter().any(|own| own.name == effect.name));
+    shared.chain(&rule.effects)
+}
+
 fn effects(
     policy: &Policy,
     rule: &Rule,
     evaluator: &mut Evaluator,
 ) -> Result<Vec<(String, Value)>, EvalError> {
-    let shared = policy
-        .outcome_effects
-        .iter()
-        .filter(|(outcome, _)| *outcome == rule.outcome)
-        .flat_map(|(_, effects)| effects)
-        .filter(|effect| !rule.effects.iter().any(|own| own.name == effect.name));
-    shared
-        .chain(&rule.effects)
+    effect_list(policy, rule)
         .map(|effect| Ok((effect.name.clone(), evaluator.eval(&effect.value)?)))
         .collect()
 }

@@ -87,7 +87,11 @@ impl<'a> Evaluator<'a> {
         if self.missing.is_none() {
             let mut missing = Vec::new();
             for (slot, field) in self.policy.schema.fields.iter().enumerate() {
-                let given = !self.field(slot).is_absent();
+                let given = self
+                    .request
+                    .values
+                    .get(slot)
+                    .is_some_and(|value| !value.is_absent());
                 let required = match &field.requirement {
                     Requirement::Optional => false,
                     Requirement::Always => true,
@@ -226,10 +230,17 @@ impl<'a> Evaluator<'a> {
             Function::MissingFields => return self.missing_paths(),
             _ => {}
         }
-        let values = args
-            .iter()
-            .map(|arg| self.eval(arg))
-            .collect::<Result<Vec<_>>>()?;
+        // Functions take at most two arguments: evaluate them without a Vec.
+        let first = match args.first() {
+            Some(arg) => self.eval(arg)?,
+            None => Value::Absent,
+        };
+        let second = match args.get(1) {
+            Some(arg) => self.eval(arg)?,
+            None => Value::Absent,
+        };
+        let values = [first, second];
+        let values = values.get(..args.len()).unwrap_or_default();
         match function {
             Function::Present => return Ok(Value::Bool(values.first().is_some_and(is_given))),
             Function::Blank => return Ok(Value::Bool(!values.first().is_some_and(is_given))),
@@ -239,7 +250,7 @@ impl<'a> Evaluator<'a> {
             return Ok(Value::Absent);
         }
         let timezone = self.policy.meta.timezone;
-        call_on_values(function, &values, timezone, expr)
+        call_on_values(function, values, timezone, expr)
     }
 
     /// Evaluates a condition, recording how each part came out.
@@ -525,8 +536,17 @@ fn call_on_values(
             _ => Value::Absent,
         },
         Function::Date => calendar_date(first, timezone).map_or(Value::Absent, Value::Date),
+        Function::Lower if is_text_where(first, |text| !text.chars().any(char::is_uppercase)) => {
+            first.clone()
+        }
         Function::Lower => map_text(first, str::to_lowercase),
+        Function::Upper if is_text_where(first, |text| !text.chars().any(char::is_lowercase)) => {
+            first.clone()
+        }
         Function::Upper => map_text(first, str::to_uppercase),
+        Function::Trim if is_text_where(first, |text| text.trim().len() == text.len()) => {
+            first.clone()
+        }
         Function::Trim => map_text(first, |text| text.trim().to_owned()),
         Function::Length => match first {
             Value::String(text) => {
@@ -591,6 +611,12 @@ fn duration_in(value: &Value, unit: i64) -> Value {
         Value::Duration(duration) => Value::Decimal(seconds_in(*duration, unit)),
         _ => Value::Absent,
     }
+}
+
+/// Whether `value` is a text for which `test` holds: text functions return
+/// their argument unchanged, without allocating, when they would not change it.
+fn is_text_where(value: &Value, test: impl Fn(&str) -> bool) -> bool {
+    matches!(value, Value::String(text) if test(text))
 }
 
 fn map_text(value: &Value, map: impl Fn(&str) -> String) -> Value {

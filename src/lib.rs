@@ -15,6 +15,7 @@
 //! ```
 
 pub mod ast;
+pub mod batch;
 pub mod case;
 pub mod check;
 pub mod compiled;

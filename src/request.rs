@@ -555,7 +555,11 @@ pub fn decode(
     let mut decoder = Decoder {
         schema,
         timezone,
-        values: vec![None; schema.fields.len()],
+        values: schema
+            .fields
+            .iter()
+            .map(|field| field.default.clone())
+            .collect(),
         problems: Vec::new(),
         error_path: None,
     };
@@ -563,7 +567,7 @@ pub fn decode(
     let read = ObjectSeed {
         decoder: &mut decoder,
         object: &schema.root,
-        path: "",
+        path: &Path::Root,
     }
     .deserialize(&mut deserializer)
     .and_then(|()| deserializer.end());
@@ -578,13 +582,9 @@ pub fn decode(
             problems: decoder.problems,
         });
     }
-    let values = decoder
-        .values
-        .into_iter()
-        .zip(&schema.fields)
-        .map(|(value, field)| value.unwrap_or_else(|| field.default.clone()))
-        .collect();
-    Ok(Request { values })
+    Ok(Request {
+        values: decoder.values,
+    })
 }
 
 fn invalid_utf8(json: &[u8], offset: usize) -> ProblemKind {
@@ -720,31 +720,89 @@ fn impossible_date_help(text: &str) -> String {
     "check the time (00:00:00 to 23:59:59) and the offset (`-23:59` to `+23:59`)".to_owned()
 }
 
+/// A JSON path, built into text only when a problem names it: decoding a
+/// valid request never formats a path.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Member(&'a Path<'a>, &'a str),
+    Item(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn is_root(&self) -> bool {
+        matches!(self, Path::Root)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Member(parent, name) if parent.is_root() => f.write_str(name),
+            Path::Member(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Item(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
+/// The declared members of an object already read, to find duplicates
+/// without allocating for the usual object of a few members.
+enum Seen {
+    Few(u64),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(members: usize) -> Self {
+        if members <= 64 {
+            Seen::Few(0)
+        } else {
+            Seen::Many(vec![false; members])
+        }
+    }
+
+    /// Marks member `index` as read; whether it was read before.
+    fn mark(&mut self, index: usize) -> bool {
+        match self {
+            Seen::Few(bits) => {
+                let bit = 1u64 << (index % 64);
+                let before = *bits & bit != 0;
+                *bits |= bit;
+                before
+            }
+            Seen::Many(flags) => flags
+                .get_mut(index)
+                .is_some_and(|flag| std::mem::replace(flag, true)),
+        }
+    }
+}
+
 /// The state of one decoding.
 struct Decoder<'s> {
     schema: &'s Schema,
     timezone: FixedOffset,
-    /// `None` until the request gives the field.
-    values: Vec<Option<Value>>,
+    /// Starts as the defaults; a value the request gives replaces its default.
+    values: Vec<Value>,
     problems: Vec<Problem>,
     /// The innermost path being read when the JSON turned out unreadable.
     error_path: Option<String>,
 }
 
 impl Decoder<'_> {
-    fn report(&mut self, path: &str, kind: ProblemKind) {
-        self.problems.push(Problem::new(path, kind));
+    fn report(&mut self, path: &Path<'_>, kind: ProblemKind) {
+        self.problems.push(Problem::new(&path.to_string(), kind));
     }
 
     /// Notes where reading failed; the innermost caller comes first.
-    fn failed_at<E>(&mut self, path: &str, error: E) -> E {
+    fn failed_at<E>(&mut self, path: &Path<'_>, error: E) -> E {
         if self.error_path.is_none() {
-            self.error_path = Some(path.to_owned());
+            self.error_path = Some(path.to_string());
         }
         error
     }
 
-    fn field(&mut self, slot: usize, path: &str, raw: &str) -> Result<(), serde_json::Error> {
+    fn field(&mut self, slot: usize, path: &Path<'_>, raw: &str) -> Result<(), serde_json::Error> {
         let schema = self.schema;
         let Some(field) = schema.fields.get(slot) else {
             return Ok(());
@@ -756,7 +814,7 @@ impl Decoder<'_> {
         if let Some(value) = self.value(&field.ty, json, path)?
             && let Some(place) = self.values.get_mut(slot)
         {
-            *place = Some(value);
+            *place = value;
         }
         Ok(())
     }
@@ -766,7 +824,7 @@ impl Decoder<'_> {
         &mut self,
         ty: &Type,
         json: Json<'_>,
-        path: &str,
+        path: &Path<'_>,
     ) -> Result<Option<Value>, serde_json::Error> {
         let value = match (ty, json) {
             (Type::String, Json::String(text)) => Some(Value::string(&text)),
@@ -804,7 +862,7 @@ impl Decoder<'_> {
     }
 
     /// A JSON number, as written, as a whole number.
-    fn integer(&mut self, text: &str, path: &str) -> Option<Value> {
+    fn integer(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
         let kind = if text.contains(['.', 'e', 'E']) {
             ProblemKind::NotWhole {
                 found: Found::number(text),
@@ -824,7 +882,7 @@ impl Decoder<'_> {
 
     /// A number or string, as written, as an exact decimal; `found` shows
     /// it in a problem.
-    fn decimal(&mut self, text: &str, found: fn(&str) -> Found, path: &str) -> Option<Value> {
+    fn decimal(&mut self, text: &str, found: fn(&str) -> Found, path: &Path<'_>) -> Option<Value> {
         let kind = if is_exponent_number(text) {
             ProblemKind::Exponent { found: found(text) }
         } else if !is_plain_decimal(text) {
@@ -845,7 +903,7 @@ impl Decoder<'_> {
         None
     }
 
-    fn date(&mut self, text: &str, path: &str) -> Option<Value> {
+    fn date(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
         let kind = if let Some((year, month, day)) = year_month_day(text) {
             match NaiveDate::from_ymd_opt(year, month, day) {
                 Some(date) => return Some(Value::Date(date)),
@@ -879,7 +937,7 @@ impl Decoder<'_> {
         None
     }
 
-    fn datetime(&mut self, text: &str, path: &str) -> Option<Value> {
+    fn datetime(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
         let kind = match DateTime::parse_from_rfc3339(text) {
             Ok(time) => return Some(Value::DateTime(time)),
             Err(error) if is_impossible(error) => ProblemKind::InvalidDate {
@@ -919,13 +977,13 @@ impl Decoder<'_> {
         &mut self,
         item: &Type,
         raw: &str,
-        path: &str,
+        path: &Path<'_>,
     ) -> Result<Option<Value>, serde_json::Error> {
         let items: Vec<&RawValue> = serde_json::from_str(raw)?;
         let mut values = Vec::with_capacity(items.len());
         let mut complete = true;
         for (index, raw_item) in items.into_iter().enumerate() {
-            let item_path = format!("{path}[{index}]");
+            let item_path = Path::Item(path, index);
             match self.value(item, Json::parse(raw_item.get())?, &item_path)? {
                 Some(value) => values.push(value),
                 None => complete = false,
@@ -973,7 +1031,7 @@ impl<'a> Json<'a> {
     fn is_blank(&self) -> bool {
         match self {
             Json::Null => true,
-            Json::String(text) => text.trim().is_empty(),
+            Json::String(text) => text.trim_start().is_empty(),
             _ => false,
         }
     }
@@ -994,7 +1052,7 @@ impl<'a> Json<'a> {
 struct ObjectSeed<'a, 's> {
     decoder: &'a mut Decoder<'s>,
     object: &'s Object,
-    path: &'a str,
+    path: &'a Path<'a>,
 }
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_> {
@@ -1007,7 +1065,7 @@ impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_> {
 
 impl ObjectSeed<'_, '_> {
     fn wrong<E>(self, found: Found) -> Result<(), E> {
-        let kind = if self.path.is_empty() {
+        let kind = if self.path.is_root() {
             ProblemKind::NotAnObject { found }
         } else {
             let members = self.object.members.iter().map(|(name, _)| name.clone());
@@ -1036,7 +1094,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
             object,
             path,
         } = self;
-        let mut seen = vec![false; object.members.len()];
+        let mut seen = Seen::new(object.members.len());
         loop {
             let key = match map.next_key_seed(Key) {
                 Ok(Some(key)) => key,
@@ -1046,19 +1104,15 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
             let member = object
                 .members
                 .iter()
-                .zip(seen.iter_mut())
-                .find(|((name, _), _)| *name == *key);
-            let Some(((name, member), seen)) = member else {
+                .enumerate()
+                .find(|(_, (name, _))| *name == *key);
+            let Some((index, (name, member))) = member else {
                 map.next_value::<IgnoredAny>()
                     .map_err(|error| decoder.failed_at(path, error))?;
                 continue;
             };
-            let member_path = if path.is_empty() {
-                name.clone()
-            } else {
-                format!("{path}.{name}")
-            };
-            let read = if std::mem::replace(seen, true) {
+            let member_path = Path::Member(path, name);
+            let read = if seen.mark(index) {
                 decoder.report(&member_path, ProblemKind::GivenTwice);
                 map.next_value::<IgnoredAny>().map(drop)
             } else {
@@ -1080,7 +1134,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        if self.path.is_empty() {
+        if self.path.is_root() {
             self.wrong(Found::Null)
         } else {
             // A declared object given as `null`: none of its fields is given.
@@ -1106,7 +1160,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<(), E> {
-        if !self.path.is_empty() && text.trim().is_empty() {
+        if !self.path.is_root() && text.trim().is_empty() {
             // Blank counts as not given, for objects as for fields.
             return Ok(());
         }
@@ -1155,7 +1209,7 @@ impl<'de> Visitor<'de> for Key {
 struct FieldSeed<'a, 's> {
     decoder: &'a mut Decoder<'s>,
     slot: usize,
-    path: &'a str,
+    path: &'a Path<'a>,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {

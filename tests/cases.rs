@@ -44,6 +44,41 @@ fn every_case_decides_as_expected() {
     });
 }
 
+/// The fast path (no trace) decides every case as the full decision does.
+#[test]
+fn the_ruling_without_trace_agrees_with_the_decision() {
+    insta::glob!("../policies", "*/cases/*.json", |path| {
+        let (decision, case) = decide(path);
+        let folder = path.parent().and_then(Path::parent).unwrap();
+        let set = load_set(folder).unwrap();
+        let policy = set
+            .versions
+            .iter()
+            .find(|policy| policy.meta.version == decision.policy.version)
+            .unwrap();
+        let request = ruling::request::decode(
+            &policy.schema,
+            policy.meta.timezone,
+            case.request.get().as_bytes(),
+        )
+        .unwrap();
+        let ruled = ruling::decide::ruling(policy, &request).unwrap();
+        assert_eq!(ruled.rule.id, decision.rule.id);
+        let effects: Vec<(String, ruling::value::Value)> = ruled
+            .effects
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        assert_eq!(effects, decision.effects);
+        let missing: Vec<&str> = ruled
+            .missing
+            .iter()
+            .map(|slot| policy.schema.fields[*slot].path.as_str())
+            .collect();
+        assert_eq!(missing, decision.missing);
+    });
+}
+
 #[test]
 fn the_shipped_policies_have_enough_cases() {
     let count = |policy: &str| {

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use ruling::folder::{Choice, PolicyError, load_set};
+use ruling::folder::{Choice, PolicyError, PolicySet, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
 use ruling::{RequestFailure, decide_json};
 
@@ -17,6 +17,11 @@ use super::output::{eprint, print, report, stdout_colour};
 /// version in effect on the request's date decides (the policy's
 /// `effective_date_field`). REQUEST is a JSON file, `-` for stdin, or a case
 /// file (`{"request": …, "expect": …}`), whose request is decided.
+///
+/// With --ndjson, requests are read one per line (a file or `-`) and one JSON
+/// decision per line is written, in input order; a line that cannot be
+/// decided gets an error record with its line number and the run goes on. A
+/// summary goes to stderr. Exit code 3 when any line was rejected.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,
@@ -24,13 +29,24 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json\n  \
     ruling decide policies/iptv-smarters-pro/2025-01-22.toml request.json --format json\n  \
     ruling decide policies/iptv-smarters-pro request.json --at 2025-07-01\n  \
-    echo '{\"purchase\": {}}' | ruling decide policies/iptv-smarters-pro -"
+    echo '{\"purchase\": {}}' | ruling decide policies/iptv-smarters-pro -\n  \
+    ruling decide policies/iptv-smarters-pro --ndjson requests.ndjson --jobs 2 > decisions.ndjson"
 )]
 pub struct Args {
     /// Policy file, or folder of policy versions
     policy: PathBuf,
     /// Request JSON file, case file, or `-` for stdin
-    request: PathBuf,
+    #[arg(required_unless_present = "ndjson")]
+    request: Option<PathBuf>,
+    /// Decide every line of this NDJSON file (`-` for stdin) instead
+    #[arg(long, value_name = "FILE", conflicts_with = "request")]
+    ndjson: Option<PathBuf>,
+    /// Threads for --ndjson (output order is kept)
+    #[arg(long, default_value_t = 1, requires = "ndjson", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
+    /// With --ndjson, include the full trace in every decision
+    #[arg(long, requires = "ndjson")]
+    trace: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -55,12 +71,27 @@ pub fn run(args: &Args) -> u8 {
         Ok(set) => set,
         Err(errors) => return policy_failure(&errors),
     };
-    let bytes = match read_request(&args.request) {
+    let choice = match (&args.version, args.at) {
+        (Some(version), _) => Choice::Version(version.clone()),
+        (None, Some(date)) => Choice::At(date),
+        (None, None) => Choice::ByRequest,
+    };
+    match (&args.ndjson, &args.request) {
+        (Some(input), _) => {
+            super::batch::run(&set, &choice, input, usize::from(args.jobs), args.trace)
+        }
+        (None, Some(request)) => decide_one(&set, &choice, request, args.format),
+        (None, None) => exit::USAGE,
+    }
+}
+
+fn decide_one(set: &PolicySet, choice: &Choice, path: &Path, format: Format) -> u8 {
+    let bytes = match read_request(path) {
         Ok(bytes) => bytes,
         Err(error) => {
             eprint(&format!(
                 "error: cannot read `{}`: {error}\n",
-                args.request.display()
+                path.display()
             ));
             return exit::IO;
         }
@@ -70,19 +101,14 @@ pub fn run(args: &Args) -> u8 {
         Some(Err(error)) => {
             eprint(&format!(
                 "error: `{}` looks like a case file but is not valid: {error}\n",
-                args.request.display()
+                path.display()
             ));
             return exit::INVALID_REQUEST;
         }
         None => bytes,
     };
     let probe: serde_json::Value = serde_json::from_slice(&request).unwrap_or_default();
-    let choice = match (&args.version, args.at) {
-        (Some(version), _) => Choice::Version(version.clone()),
-        (None, Some(date)) => Choice::At(date),
-        (None, None) => Choice::ByRequest,
-    };
-    let selected = match set.select(&probe, &choice) {
+    let selected = match set.select(&probe, choice) {
         Ok(selected) => selected,
         Err(error) => {
             eprint(&format!("error: {error}\n"));
@@ -95,7 +121,7 @@ pub fn run(args: &Args) -> u8 {
             if set.from_folder {
                 decision.policy.selected = Some(selected.why);
             }
-            let text = match args.format {
+            let text = match format {
                 Format::Text => decision_text(&decision, stdout_colour()),
                 Format::Json => decision_json(&decision),
             };
@@ -106,12 +132,12 @@ pub fn run(args: &Args) -> u8 {
             }
         }
         Err(failure) => {
-            let name = if args.request.as_os_str() == "-" {
+            let name = if path.as_os_str() == "-" {
                 "stdin".to_owned()
             } else {
-                args.request.display().to_string()
+                path.display().to_string()
             };
-            let rendered = match (args.format, &failure) {
+            let rendered = match (format, &failure) {
                 (Format::Json, _) => request_error_json(&failure, policy),
                 (
                     Format::Text,
@@ -128,7 +154,7 @@ pub fn run(args: &Args) -> u8 {
     }
 }
 
-fn read_request(path: &Path) -> std::io::Result<Vec<u8>> {
+pub fn read_request(path: &Path) -> std::io::Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::stdin().lock().read_to_end(&mut bytes)?;
@@ -138,7 +164,7 @@ fn read_request(path: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn policy_failure(errors: &[PolicyError]) -> u8 {
+pub fn policy_failure(errors: &[PolicyError]) -> u8 {
     let mut code = exit::INVALID_POLICY;
     for error in errors {
         match error {

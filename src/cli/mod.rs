@@ -1,5 +1,6 @@
 //! Argument parsing and the exit codes; one file per subcommand.
 
+mod batch;
 mod check;
 mod decide;
 mod output;

@@ -99,9 +99,18 @@ fn write_source_line(out: &mut String, name: &str, source: &[u8], line: usize, c
 }
 
 /// A rejected request for programs, one JSON object ending in a newline:
-/// `{"error": {"kind", "message", "policy", "problems": [{"code", "path",
-/// "message", "help", "line", "column"}]}}`.
+/// `{"error": {…}}`, with the error as [`request_error_value`] gives it.
 pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
+    let body = serde_json::json!({ "error": request_error_value(failure, policy) });
+    let mut text = serde_json::to_string_pretty(&body).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A rejected request as a JSON value: `{"format", "kind", "message",
+/// "policy", "problems": [{"code", "path", "message", "help", "line",
+/// "column"}]}`.
+pub fn request_error_value(failure: &RequestFailure, policy: &Policy) -> serde_json::Value {
     let (kind, problems): (&str, Vec<serde_json::Value>) = match failure {
         RequestFailure::Invalid(error) => (
             "invalid_request",
@@ -155,16 +164,11 @@ pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
             )
         }
     };
-    let body = serde_json::json!({
-        "error": {
-            "format": crate::decision::DECISION_FORMAT,
-            "kind": kind,
-            "message": summary(failure, policy),
-            "policy": {"id": policy.meta.id, "version": policy.meta.version},
-            "problems": problems,
-        }
-    });
-    let mut text = serde_json::to_string_pretty(&body).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::json!({
+        "format": crate::decision::DECISION_FORMAT,
+        "kind": kind,
+        "message": summary(failure, policy),
+        "policy": {"id": policy.meta.id, "version": policy.meta.version},
+        "problems": problems,
+    })
 }

@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 mod errors;
 mod suite;
 
-pub use errors::{request_error_json, request_error_text};
+pub use errors::{request_error_json, request_error_text, request_error_value};
 pub use suite::{suite_github, suite_json, suite_junit, suite_text};
 
 use crate::decision::{Decision, RuleTrace, Status};

@@ -1,0 +1,177 @@
+//! Benchmarks of `ruling` against a hand-written floor, on the IPTV Smarters
+//! Pro policy and a deterministic corpus. Run with
+//! `cargo bench --bench decide`, then `python3 benches/summary.py` for the
+//! medians and the ratios against the floor of the same run.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod corpus;
+mod floor;
+
+use std::hint::black_box;
+use std::io::Cursor;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ruling::batch::{BatchOptions, Versions, run_batch};
+use ruling::diagnostic::SourceFile;
+use ruling::folder::{Choice, PolicySet};
+use ruling::request::decode;
+
+const POLICY: &str = include_str!("../policies/iptv-smarters-pro/2025-01-22.toml");
+const CORPUS: usize = 10_000;
+
+fn policy() -> ruling::Policy {
+    ruling::load(SourceFile::new("iptv.toml", POLICY)).unwrap()
+}
+
+fn per_request(c: &mut Criterion) {
+    let policy = policy();
+    let requests = corpus::requests(CORPUS, 7);
+    let decoded: Vec<_> = requests
+        .iter()
+        .filter_map(|json| decode(&policy.schema, policy.meta.timezone, json.as_bytes()).ok())
+        .collect();
+    agree_with_the_floor(&policy, &requests);
+    let mut group = c.benchmark_group("per-request");
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("floor: hand-written decode + decision", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter_map(|json| floor::decide(black_box(json)))
+                .map(black_box)
+                .count()
+        })
+    });
+    group.bench_function("serde_json::Value parse alone", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter_map(|json| serde_json::from_str::<serde_json::Value>(black_box(json)).ok())
+                .count()
+        })
+    });
+    group.bench_function("decision on pre-decoded requests", |b| {
+        b.iter(|| {
+            decoded
+                .iter()
+                .filter_map(|request| ruling::decide::ruling(&policy, black_box(request)).ok())
+                .count()
+        })
+    });
+    group.bench_function("decode + decision", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter_map(|json| {
+                    decode(
+                        &policy.schema,
+                        policy.meta.timezone,
+                        black_box(json).as_bytes(),
+                    )
+                    .ok()
+                })
+                .filter_map(|request| ruling::decide::ruling(&policy, &request).ok())
+                .count()
+        })
+    });
+    group.bench_function("decode + decision + full trace", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter_map(|json| ruling::decide_json(&policy, black_box(json).as_bytes()).ok())
+                .count()
+        })
+    });
+    group.finish();
+}
+
+/// The floor does the same work: it decides every request as the policy does.
+fn agree_with_the_floor(policy: &ruling::Policy, requests: &[String]) {
+    let mut compared = 0;
+    for json in requests {
+        let ruled = decode(&policy.schema, policy.meta.timezone, json.as_bytes())
+            .ok()
+            .and_then(|request| {
+                ruling::decide::ruling(policy, &request)
+                    .ok()
+                    .map(|r| (r, request))
+            });
+        let floor = floor::decide(json);
+        match (ruled, floor) {
+            (Some((ruled, request)), Some(floor)) => {
+                assert_eq!(ruled.rule.id, floor.rule, "{json}");
+                assert_eq!(ruled.rule.outcome.keyword(), floor.outcome, "{json}");
+                let missing: Vec<&str> = ruled
+                    .missing
+                    .iter()
+                    .map(|slot| policy.schema.fields[*slot].path.as_str())
+                    .collect();
+                assert_eq!(missing, floor.missing, "{json}");
+                let refund = ruled
+                    .effects
+                    .iter()
+                    .find(|(name, _)| *name == "refund_amount")
+                    .map(|(_, value)| value.clone());
+                assert_eq!(
+                    refund,
+                    floor.refund.map(ruling::value::Value::Decimal),
+                    "{json}"
+                );
+                let _ = request;
+                compared += 1;
+            }
+            (None, None) => {}
+            (ruled, floor) => panic!(
+                "{json}: ruling {:?}, floor {:?}",
+                ruled.map(|(r, _)| r.rule.id.clone()),
+                floor.map(|f| f.rule)
+            ),
+        }
+    }
+    assert!(
+        compared > requests.len() * 9 / 10,
+        "most requests are decided"
+    );
+}
+
+fn batch(c: &mut Criterion) {
+    let set = PolicySet {
+        versions: vec![policy()],
+        from_folder: false,
+    };
+    let versions = Versions::new(&set, &Choice::ByRequest).unwrap();
+    let input = corpus::ndjson(CORPUS, 11);
+    let mut group = c.benchmark_group("batch");
+    group.throughput(Throughput::Elements(CORPUS as u64));
+    let cases = [
+        ("decode + decision + JSON, 1 job", 1, false),
+        ("decode + decision + JSON with trace, 1 job", 1, true),
+        ("decode + decision + JSON, 2 jobs", 2, false),
+    ];
+    for (name, jobs, trace) in cases {
+        group.bench_function(name, |b| {
+            let mut output = Vec::with_capacity(input.len() * 4);
+            b.iter(|| {
+                output.clear();
+                let options = BatchOptions { jobs, trace };
+                run_batch(&versions, Cursor::new(&input), &mut output, options, |_| {}).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn load(c: &mut Criterion) {
+    c.bench_function("load and check the policy", |b| {
+        b.iter(|| ruling::load(SourceFile::new("iptv.toml", black_box(POLICY))).unwrap())
+    });
+}
+
+criterion_group!(benches, per_request, batch, load);
+criterion_main!(benches);

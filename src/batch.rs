@@ -1,0 +1,498 @@
+//! Streaming batch decisions: NDJSON requests in, one JSON decision (or
+//! error record) per line out, in input order, in constant memory, on one
+//! or several threads.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::case::parse_case;
+use crate::decide::{Ruling, reason, ruling};
+use crate::decision::Decision;
+use crate::folder::{Choice, PolicySet, SelectError};
+use crate::policy::{Outcome, Policy, Section};
+use crate::render::request_error_value;
+use crate::request::decode;
+use crate::value::Value;
+use crate::{RequestFailure, decide};
+
+/// How a batch runs.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchOptions {
+    /// Threads deciding lines; output order never depends on it.
+    pub jobs: usize,
+    /// Include the full trace in every decision.
+    pub trace: bool,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            jobs: 1,
+            trace: false,
+        }
+    }
+}
+
+/// Counts of a batch run so far.
+#[derive(Clone, Debug, Default)]
+pub struct BatchSummary {
+    /// Lines read, blank lines included.
+    pub lines: u64,
+    /// Decisions per outcome, in the order of [`Outcome::ALL`].
+    pub outcomes: [u64; 4],
+    /// Lines that could not be decided.
+    pub errors: u64,
+    pub elapsed: Duration,
+}
+
+impl BatchSummary {
+    pub fn decided(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
+
+    /// Lines per second so far.
+    pub fn rate(&self) -> f64 {
+        let seconds = self.elapsed.as_secs_f64();
+        if seconds > 0.0 {
+            self.lines as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+
+    fn absorb(&mut self, other: &Tally) {
+        self.lines += other.lines;
+        self.errors += other.errors;
+        for (total, count) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *total += count;
+        }
+    }
+}
+
+/// Counts of one chunk of lines.
+#[derive(Default)]
+struct Tally {
+    lines: u64,
+    outcomes: [u64; 4],
+    errors: u64,
+}
+
+/// Lines handed to a worker at once: large enough to amortise the hand-off,
+/// small enough to keep memory flat.
+const CHUNK_LINES: usize = 1024;
+
+/// Decides every line of `input` and writes one JSON line per request to
+/// `output`. Blank lines are skipped. `progress` is called after each chunk.
+pub fn run_batch(
+    versions: &Versions,
+    input: impl BufRead + Send,
+    output: impl Write,
+    options: BatchOptions,
+    progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    if options.jobs <= 1 {
+        run_sequential(versions, input, output, options, progress)
+    } else {
+        run_parallel(versions, input, output, options, progress)
+    }
+}
+
+/// The versions a batch decides with: one fixed version, or each line's
+/// version in effect.
+pub enum Versions<'s> {
+    Fixed(&'s Policy),
+    ByRequest(&'s PolicySet),
+}
+
+impl<'s> Versions<'s> {
+    /// Resolves `choice` once when it does not depend on the request.
+    pub fn new(set: &'s PolicySet, choice: &Choice) -> Result<Self, SelectError> {
+        match (choice, set.versions.as_slice()) {
+            (Choice::ByRequest, [only]) => Ok(Versions::Fixed(only)),
+            (Choice::ByRequest, _) => Ok(Versions::ByRequest(set)),
+            (choice, _) => Ok(Versions::Fixed(
+                set.select(&serde_json::Value::Null, choice)?.policy,
+            )),
+        }
+    }
+}
+
+fn run_sequential(
+    versions: &Versions,
+    mut input: impl BufRead,
+    mut output: impl Write,
+    options: BatchOptions,
+    mut progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    let started = Instant::now();
+    let mut summary = BatchSummary::default();
+    let mut chunk = Chunk::default();
+    let mut buffer = Vec::with_capacity(1 << 16);
+    loop {
+        let first = summary.lines + 1;
+        if !chunk.fill(&mut input, first)? {
+            break;
+        }
+        buffer.clear();
+        let tally = decide_chunk(versions, &chunk, options, &mut buffer);
+        output.write_all(&buffer)?;
+        summary.absorb(&tally);
+        summary.elapsed = started.elapsed();
+        progress(&summary);
+    }
+    output.flush()?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// Lines read together, with the number of the first.
+#[derive(Default)]
+struct Chunk {
+    first: u64,
+    text: String,
+    /// Byte ranges of the lines in `text`.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Chunk {
+    /// Reads up to [`CHUNK_LINES`] lines; `false` at the end of the input.
+    fn fill(&mut self, input: &mut impl BufRead, first: u64) -> io::Result<bool> {
+        self.first = first;
+        self.text.clear();
+        self.lines.clear();
+        while self.lines.len() < CHUNK_LINES {
+            let start = self.text.len();
+            if read_line(input, &mut self.text)? == 0 {
+                break;
+            }
+            self.lines.push((start, self.text.len()));
+        }
+        Ok(!self.lines.is_empty())
+    }
+}
+
+/// Reads one line; invalid UTF-8 is kept (replaced) so that the line still
+/// gets its own error record rather than stopping the run.
+fn read_line(input: &mut impl BufRead, text: &mut String) -> io::Result<usize> {
+    let mut bytes = Vec::new();
+    let read = input.read_until(b'\n', &mut bytes)?;
+    text.push_str(&String::from_utf8_lossy(&bytes));
+    Ok(read)
+}
+
+fn decide_chunk(
+    versions: &Versions,
+    chunk: &Chunk,
+    options: BatchOptions,
+    out: &mut Vec<u8>,
+) -> Tally {
+    let mut tally = Tally::default();
+    for (offset, (start, end)) in chunk.lines.iter().enumerate() {
+        tally.lines += 1;
+        let text = chunk.text.get(*start..*end).unwrap_or_default();
+        if text.trim().is_empty() {
+            continue;
+        }
+        let line = chunk.first + offset as u64;
+        match decide_line(versions, line, text, options, out) {
+            Some(outcome) => {
+                if let Some(count) = Outcome::ALL
+                    .iter()
+                    .position(|known| *known == outcome)
+                    .and_then(|index| tally.outcomes.get_mut(index))
+                {
+                    *count += 1;
+                }
+            }
+            None => tally.errors += 1,
+        }
+    }
+    tally
+}
+
+/// Decides one line and appends its JSON line to `out`; the outcome, or
+/// `None` when the line got an error record.
+fn decide_line(
+    versions: &Versions,
+    line: u64,
+    text: &str,
+    options: BatchOptions,
+    out: &mut Vec<u8>,
+) -> Option<Outcome> {
+    let request = request_text(text);
+    let policy = pick_version(versions, request, line, out)?;
+    let decoded = match decode(&policy.schema, policy.meta.timezone, request.as_bytes()) {
+        Ok(decoded) => decoded,
+        Err(error) => return write_error(out, line, &RequestFailure::Invalid(error), policy),
+    };
+    let written = if options.trace {
+        decide(policy, &decoded).map(|decision| write_traced(out, line, &decision))
+    } else {
+        ruling(policy, &decoded).map(|ruled| write_compact(out, line, policy, &decoded, &ruled))
+    };
+    match written {
+        Ok(outcome) => outcome,
+        Err(error) => write_error(out, line, &RequestFailure::Undecidable(error), policy),
+    }
+}
+
+/// A line may be a request or a case (`{"request": …, "expect": …}`).
+fn request_text(text: &str) -> &str {
+    if !text.contains("\"expect\"") {
+        return text;
+    }
+    match parse_case(text.as_bytes()) {
+        Some(Ok(_)) => case_request(text).unwrap_or(text),
+        _ => text,
+    }
+}
+
+fn case_request(text: &str) -> Option<&str> {
+    #[derive(serde::Deserialize)]
+    struct Borrowed<'a> {
+        #[serde(borrow)]
+        request: &'a serde_json::value::RawValue,
+    }
+    let case: Borrowed = serde_json::from_str(text).ok()?;
+    Some(case.request.get())
+}
+
+fn pick_version<'s>(
+    versions: &Versions<'s>,
+    request: &str,
+    line: u64,
+    out: &mut Vec<u8>,
+) -> Option<&'s Policy> {
+    let set = match versions {
+        Versions::Fixed(policy) => return Some(policy),
+        Versions::ByRequest(set) => set,
+    };
+    let probe: serde_json::Value = serde_json::from_str(request).unwrap_or_default();
+    match set.select(&probe, &Choice::ByRequest) {
+        Ok(selected) => Some(selected.policy),
+        Err(error) => {
+            let record = serde_json::json!({
+                "line": line,
+                "error": {"kind": "no_version", "message": error.to_string()},
+            });
+            let _ = serde_json::to_writer(&mut *out, &record);
+            out.push(b'\n');
+            None
+        }
+    }
+}
+
+fn write_error(
+    out: &mut Vec<u8>,
+    line: u64,
+    failure: &RequestFailure,
+    policy: &Policy,
+) -> Option<Outcome> {
+    let record = serde_json::json!({"line": line, "error": request_error_value(failure, policy)});
+    let _ = serde_json::to_writer(&mut *out, &record);
+    out.push(b'\n');
+    None
+}
+
+fn write_traced(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
+    #[derive(Serialize)]
+    struct Traced<'a> {
+        line: u64,
+        #[serde(flatten)]
+        decision: &'a Decision,
+    }
+    let _ = serde_json::to_writer(&mut *out, &Traced { line, decision });
+    out.push(b'\n');
+    Some(decision.outcome)
+}
+
+/// A decision without its trace, borrowed from the policy: the same fields
+/// as the full decision's JSON, plus the line number.
+#[derive(Serialize)]
+struct Compact<'a> {
+    line: u64,
+    format: u32,
+    outcome: Outcome,
+    reason: &'a str,
+    rule: CompactRule<'a>,
+    #[serde(serialize_with = "serialize_effects")]
+    effects: &'a [(&'a str, Value)],
+    missing: Vec<&'a str>,
+    policy: CompactPolicy<'a>,
+}
+
+#[derive(Serialize)]
+struct CompactRule<'a> {
+    id: &'a str,
+    clause: &'a str,
+    section: Option<Section>,
+    default: bool,
+}
+
+#[derive(Serialize)]
+struct CompactPolicy<'a> {
+    id: &'a str,
+    version: &'a str,
+}
+
+fn serialize_effects<S: Serializer>(
+    effects: &&[(&str, Value)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(effects.len()))?;
+    for (name, value) in effects.iter() {
+        map.serialize_entry(name, value)?;
+    }
+    map.end()
+}
+
+fn write_compact(
+    out: &mut Vec<u8>,
+    line: u64,
+    policy: &Policy,
+    request: &crate::request::Request,
+    ruled: &Ruling,
+) -> Option<Outcome> {
+    let reason = reason(policy, request, ruled.rule).unwrap_or_default();
+    let compact = Compact {
+        line,
+        format: crate::decision::DECISION_FORMAT,
+        outcome: ruled.rule.outcome,
+        reason: &reason,
+        rule: CompactRule {
+            id: &ruled.rule.id,
+            clause: &ruled.rule.clause,
+            section: ruled.rule.section,
+            default: ruled.rule.when.is_none(),
+        },
+        effects: &ruled.effects,
+        missing: ruled
+            .missing
+            .iter()
+            .filter_map(|slot| policy.schema.field(*slot).map(|field| field.path.as_str()))
+            .collect(),
+        policy: CompactPolicy {
+            id: &policy.meta.id,
+            version: &policy.meta.version,
+        },
+    };
+    let _ = serde_json::to_writer(&mut *out, &compact);
+    out.push(b'\n');
+    Some(ruled.rule.outcome)
+}
+
+/// The parallel pipeline: this thread reads chunks and writes results in
+/// order; `jobs` workers decide. A fixed number of tokens bounds the chunks
+/// in flight (read but not yet written), so memory stays flat whatever the
+/// input size or the speed of any one chunk.
+fn run_parallel(
+    versions: &Versions,
+    mut input: impl BufRead + Send,
+    mut output: impl Write,
+    options: BatchOptions,
+    mut progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    let started = Instant::now();
+    let in_flight = options.jobs * 2;
+    let (work_tx, work_rx) = sync_channel::<(u64, Chunk)>(in_flight);
+    let (done_tx, done_rx) = sync_channel::<(u64, Vec<u8>, Tally)>(in_flight);
+    let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        let _ = token_tx.send(());
+    }
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || worker(versions, options, &work_rx, &done_tx));
+        }
+        drop(done_tx);
+        let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx));
+        // The writer owns the result receiver and the token sender: when it
+        // stops early (a closed pipe), dropping them stops every thread.
+        let summary = write_in_order(&mut output, done_rx, token_tx, started, &mut progress);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the reading thread stopped")));
+        let mut summary = summary?;
+        read?;
+        summary.elapsed = started.elapsed();
+        Ok(summary)
+    })
+}
+
+fn read_chunks(
+    input: &mut impl BufRead,
+    work: &SyncSender<(u64, Chunk)>,
+    tokens: &Receiver<()>,
+) -> io::Result<()> {
+    let mut next_line = 1;
+    for sequence in 0.. {
+        if tokens.recv().is_err() {
+            return Ok(());
+        }
+        let mut chunk = Chunk::default();
+        if !chunk.fill(input, next_line)? {
+            return Ok(());
+        }
+        next_line += chunk.lines.len() as u64;
+        if work.send((sequence, chunk)).is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn worker(
+    versions: &Versions,
+    options: BatchOptions,
+    work: &Mutex<Receiver<(u64, Chunk)>>,
+    done: &SyncSender<(u64, Vec<u8>, Tally)>,
+) {
+    loop {
+        let next = match work.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok((sequence, chunk)) = next else {
+            return;
+        };
+        let mut out = Vec::with_capacity(chunk.text.len() * 2);
+        let tally = decide_chunk(versions, &chunk, options, &mut out);
+        if done.send((sequence, out, tally)).is_err() {
+            return;
+        }
+    }
+}
+
+fn write_in_order(
+    output: &mut impl Write,
+    done: Receiver<(u64, Vec<u8>, Tally)>,
+    tokens: SyncSender<()>,
+    started: Instant,
+    progress: &mut impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    let mut summary = BatchSummary::default();
+    let mut pending: BTreeMap<u64, (Vec<u8>, Tally)> = BTreeMap::new();
+    let mut next = 0;
+    for (sequence, out, tally) in &done {
+        pending.insert(sequence, (out, tally));
+        while let Some((out, tally)) = pending.remove(&next) {
+            output.write_all(&out)?;
+            summary.absorb(&tally);
+            summary.elapsed = started.elapsed();
+            progress(&summary);
+            next += 1;
+            let _ = tokens.send(());
+        }
+    }
+    output.flush()?;
+    Ok(summary)
+}

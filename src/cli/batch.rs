@@ -1,0 +1,125 @@
+//! `ruling decide --ndjson`: a stream of requests, one decision per line.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ruling::batch::{BatchOptions, BatchSummary, Versions, run_batch};
+use ruling::folder::{Choice, PolicySet};
+use ruling::policy::Outcome;
+
+use super::exit;
+use super::output::eprint;
+
+pub fn run(set: &PolicySet, choice: &Choice, input: &Path, jobs: usize, trace: bool) -> u8 {
+    let versions = match Versions::new(set, choice) {
+        Ok(versions) => versions,
+        Err(error) => {
+            eprint(&format!("error: {error}\n"));
+            return exit::INVALID_REQUEST;
+        }
+    };
+    let options = BatchOptions { jobs, trace };
+    let stdout = io::stdout();
+    let output = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut progress = Progress::new();
+    let result = if input.as_os_str() == "-" {
+        run_batch(
+            &versions,
+            BufReader::with_capacity(1 << 16, io::stdin()),
+            output,
+            options,
+            |summary| progress.show(summary),
+        )
+    } else {
+        match File::open(input) {
+            Ok(file) => run_batch(
+                &versions,
+                BufReader::with_capacity(1 << 16, file),
+                output,
+                options,
+                |summary| progress.show(summary),
+            ),
+            Err(error) => {
+                eprint(&format!(
+                    "error: cannot read `{}`: {error}\n",
+                    input.display()
+                ));
+                return exit::IO;
+            }
+        }
+    };
+    progress.clear();
+    match result {
+        Ok(summary) => {
+            eprint(&summary_line(&summary));
+            if summary.errors > 0 {
+                exit::INVALID_REQUEST
+            } else {
+                exit::OK
+            }
+        }
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(error) => {
+            eprint(&format!("error: {error}\n"));
+            exit::IO
+        }
+    }
+}
+
+fn summary_line(summary: &BatchSummary) -> String {
+    let outcomes: Vec<String> = Outcome::ALL
+        .iter()
+        .zip(summary.outcomes)
+        .map(|(outcome, count)| format!("{outcome} {count}"))
+        .collect();
+    format!(
+        "{} lines in {:.2} s ({:.0} lines/s): {}; {} rejected\n",
+        summary.lines,
+        summary.elapsed.as_secs_f64(),
+        summary.rate(),
+        outcomes.join(", "),
+        summary.errors
+    )
+}
+
+/// A progress line on stderr, only on a terminal, at most ten times a second.
+struct Progress {
+    enabled: bool,
+    last: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            enabled: io::stderr().is_terminal(),
+            last: Instant::now(),
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, summary: &BatchSummary) {
+        if !self.enabled || self.last.elapsed() < Duration::from_millis(100) {
+            return;
+        }
+        self.last = Instant::now();
+        self.shown = true;
+        let mut stderr = io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "\r{} lines, {:.0} lines/s, {} rejected\u{1b}[K",
+            summary.lines,
+            summary.rate(),
+            summary.errors
+        );
+        let _ = stderr.flush();
+    }
+
+    fn clear(&self) {
+        if self.shown {
+            eprint("\r\u{1b}[K");
+        }
+    }
+}
