@@ -18,6 +18,8 @@ pub struct Key {
     /// One sentence for editors' hover texts, in the words of
     /// docs/policy-language.md.
     pub description: &'static str,
+    /// A typical value, for editors' completion (text values only).
+    pub example: Option<&'static str>,
 }
 
 /// What a key's value is, in the policy file's own terms.
@@ -64,6 +66,9 @@ pub enum Kind {
     Table(&'static [Key]),
     /// An array of tables with these keys: `[[rule]]`.
     Tables(&'static [Key]),
+    /// The `[[field]]` tables, whose keys depend on each other's values
+    /// (`values` only for enums, `items` only for lists).
+    Fields,
 }
 
 const fn key(name: &'static str, kind: Kind, required: bool, description: &'static str) -> Key {
@@ -72,6 +77,14 @@ const fn key(name: &'static str, kind: Kind, required: bool, description: &'stat
         kind,
         required,
         description,
+        example: None,
+    }
+}
+
+impl Key {
+    const fn example(mut self, example: &'static str) -> Self {
+        self.example = Some(example);
+        self
     }
 }
 
@@ -91,27 +104,27 @@ pub const TOP: &[Key] = &[
     ),
     key(
         "field",
-        Kind::Tables(FIELD),
+        Kind::Fields,
         false,
-        "One value of the JSON requests the policy accepts.",
+        "Each `[[field]]` declares one value of the JSON requests the policy accepts.",
     ),
     key(
         "derived",
         Kind::Derived,
         false,
-        "Named values computed from the request, usable in every expression.",
+        "Named values computed from the request, usable in every expression, in any order.",
     ),
     key(
         "constraint",
         Kind::Tables(CONSTRAINT),
         false,
-        "A check that makes a request invalid rather than decidable.",
+        "Each `[[constraint]]` is a check that makes a request invalid rather than decidable.",
     ),
     key(
         "rule",
         Kind::Tables(RULE),
         false,
-        "A rule; rules are tried from top to bottom and the first whose `when` holds decides.",
+        "Each `[[rule]]` is a rule; rules are tried from top to bottom and the first whose `when` holds decides.",
     ),
     key(
         "default",
@@ -134,32 +147,37 @@ pub const POLICY: &[Key] = &[
         Kind::Identifier,
         true,
         "The policy's id: lowercase letters, digits and `-`.",
-    ),
+    )
+    .example("refund-policy"),
     key(
         "version",
         Kind::Version,
         true,
         "This version's name, without spaces; unique within the policy's folder.",
-    ),
-    key("title", Kind::Text, true, "The policy's title."),
+    )
+    .example("2025-01-22"),
+    key("title", Kind::Text, true, "The policy's title.").example("Refund policy"),
     key(
         "effective_date",
         Kind::Date,
         true,
-        "The first date this version governs, as a TOML date without quotes: 2025-01-22.",
-    ),
+        "The first date this version governs, as a TOML date without quotes: `effective_date = 2025-01-22`.",
+    )
+    .example("2025-01-22"),
     key(
         "effective_date_field",
         Kind::FieldPath,
         false,
         "The request field (a date or datetime) compared with `effective_date` to choose the version in effect; without it, the newest version decides.",
-    ),
+    )
+    .example("purchase.date"),
     key(
         "timezone",
         Kind::Timezone,
         false,
-        "\"UTC\" (the default) or a fixed offset such as \"+02:00\": the time zone in which datetimes count as dates.",
-    ),
+        "`UTC` (the default) or a fixed offset such as `+02:00`: the time zone in which datetimes count as dates.",
+    )
+    .example("UTC"),
     key(
         "source",
         Kind::Text,
@@ -175,8 +193,9 @@ pub const FIELD: &[Key] = &[
         Kind::FieldPath,
         true,
         "Dotted JSON path of the field; each part is a name of letters, digits and `_`.",
-    ),
-    key("type", Kind::FieldType, true, "The field's type."),
+    )
+    .example("purchase.date"),
+    key("type", Kind::FieldType, true, "The field's type.").example("string"),
     key(
         "values",
         Kind::EnumValues,
@@ -188,7 +207,8 @@ pub const FIELD: &[Key] = &[
         Kind::ItemType,
         false,
         "For `list`: the type of the elements (any type but `list`).",
-    ),
+    )
+    .example("string"),
     key("description", Kind::Text, true, "What the field means."),
     key(
         "required",
@@ -201,7 +221,8 @@ pub const FIELD: &[Key] = &[
         Kind::Expression,
         false,
         "An expression: the request must give the field when it holds.",
-    ),
+    )
+    .example("purchase.product_type == \"game\""),
     key(
         "default",
         Kind::Constant,
@@ -217,19 +238,22 @@ pub const CONSTRAINT: &[Key] = &[
         Kind::Identifier,
         true,
         "The constraint's id: lowercase letters, digits and `-`.",
-    ),
+    )
+    .example("request-not-before-purchase"),
     key(
         "must",
         Kind::Expression,
         true,
         "A `bool` expression that every request must satisfy.",
-    ),
+    )
+    .example("request.date >= purchase.date"),
     key(
         "message",
         Kind::Text,
         true,
         "Why a request that breaks the constraint is rejected.",
-    ),
+    )
+    .example("the refund request is dated before the purchase"),
 ];
 
 const RULE_ID: Key = key(
@@ -237,25 +261,28 @@ const RULE_ID: Key = key(
     Kind::Identifier,
     true,
     "Stable, unique id of the rule: lowercase letters, digits and `-`.",
-);
+)
+.example("within-window");
 const CLAUSE: Key = key(
     "clause",
     Kind::Text,
     true,
-    "The clause of the written policy the rule applies.",
-);
+    "The clause of the written policy that the rule applies.",
+)
+.example("Eligibility §1");
 const OUTCOME: Key = key(
     "outcome",
     Kind::Outcome,
     true,
-    "The outcome: approve, deny, review (a person decides) or needs_info (the customer must give more information).",
+    "`approve`, `deny`, `review` (a person decides case by case) or `needs_info` (the customer must give more information).",
 );
 const REASON: Key = key(
     "reason",
     Kind::Template,
     true,
     "The reason shown to the customer; `{expression}` is replaced by its value, `{{` and `}}` are literal braces.",
-);
+)
+.example("Your request came {days_since_purchase} days after the purchase.");
 const EFFECTS: Key = key(
     "effects",
     Kind::Effects,
@@ -263,7 +290,7 @@ const EFFECTS: Key = key(
     "Named values of the decision: a TOML string is an expression, other TOML values are constants.",
 );
 const SECTION_DESCRIPTION: &str =
-    "The kind of rule: eligibility, requirement, exception or exclusion.";
+    "The kind of rule: `eligibility`, `requirement`, `exception` or `exclusion`.";
 
 /// The keys of `[[rule]]`.
 pub const RULE: &[Key] = &[
@@ -275,7 +302,8 @@ pub const RULE: &[Key] = &[
         Kind::Expression,
         true,
         "A `bool` expression: the rule applies when it is true (unknown does not apply).",
-    ),
+    )
+    .example("days_since_purchase <= 7 and support.contacted"),
     OUTCOME,
     REASON,
     EFFECTS,

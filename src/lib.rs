@@ -24,6 +24,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod eval;
 pub mod folder;
+pub mod json_schema;
 pub mod keys;
 pub mod lexer;
 pub mod load;

@@ -12,5 +12,6 @@ mod cases;
 mod cli;
 mod diagnostics;
 mod requests;
+mod schema;
 mod support;
 mod test_command;

@@ -3,6 +3,7 @@
 mod check;
 mod decide;
 mod output;
+mod schema;
 mod test;
 
 use std::process::ExitCode;
@@ -58,6 +59,7 @@ enum Command {
     Check(check::Args),
     Decide(decide::Args),
     Test(test::Args),
+    Schema(schema::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -85,6 +87,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
         Command::Test(args) => test::run_tests(&args),
+        Command::Schema(args) => schema::run(&args),
     };
     ExitCode::from(code)
 }
