@@ -17,6 +17,7 @@
 pub mod ast;
 pub mod case;
 pub mod check;
+pub mod check_output;
 pub mod compiled;
 pub mod decide;
 pub mod decision;

@@ -10,6 +10,7 @@
 
 mod cases;
 mod cli;
+mod cli_tools;
 mod diagnostics;
 mod requests;
 mod schema;

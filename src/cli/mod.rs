@@ -29,8 +29,10 @@ pub mod exit {
 const EXIT_CODES: &str = "\
 Examples:
   ruling check
+  ruling check --format github
   ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json
   ruling decide policies/iptv-smarters-pro request.json --format json
+  ruling schema request policies/steam > steam-request.schema.json
 
 Exit codes:
   0  a decision was made (any outcome), every policy is valid, every case passed
@@ -46,7 +48,8 @@ Exit codes:
     about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow",
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
-                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule.",
+                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
+                  `ruling schema` prints JSON Schemas for editors and programs.",
     after_help = EXIT_CODES
 )]
 struct Cli {
