@@ -33,6 +33,7 @@ pub mod parser;
 pub mod policy;
 pub mod render;
 pub mod request;
+pub mod scaffold;
 pub mod schema;
 pub mod span;
 pub mod suggest;

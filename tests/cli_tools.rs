@@ -1,5 +1,5 @@
-//! The real binary's editor and CI commands: `check --format github|json`
-//! and `schema`.
+//! The real binary's editor and CI commands: `check --format github|json`,
+//! `schema` and `new`.
 
 use serde::Deserialize;
 
@@ -163,8 +163,70 @@ fn schema_request_of_a_broken_policy_reports_it() {
 }
 
 #[test]
+fn new_creates_a_policy_that_checks_and_decides_its_case() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_str().unwrap();
+    let run = ruling(
+        &["new", "store-credit", "--dir", dir, "--date", "2025-01-01"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout.replace(dir, "[DIR]"));
+    let folder = temp.path().join("store-credit");
+    let policy = std::fs::read_to_string(folder.join("2025-01-01.toml")).unwrap();
+    let case = std::fs::read_to_string(folder.join("cases/example.json")).unwrap();
+    insta::assert_snapshot!("new_policy", policy);
+    insta::assert_snapshot!("new_case", case);
+
+    let folder = folder.to_str().unwrap();
+    let check = ruling(&["check", folder], None);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+
+    let case_path = format!("{folder}/cases/example.json");
+    let decide = ruling(&["decide", folder, &case_path, "--format", "json"], None);
+    assert_eq!(decide.code, 0, "{}", decide.stderr);
+    let decision: serde_json::Value = serde_json::from_str(&decide.stdout).unwrap();
+    let case: serde_json::Value = serde_json::from_str(&case).unwrap();
+    let expect = &case["expect"];
+    assert_eq!(decision["outcome"], expect["outcome"]);
+    assert_eq!(decision["rule"]["id"], expect["rule"]);
+    assert_eq!(decision["missing"], expect["missing"]);
+    for (name, value) in expect["effects"].as_object().unwrap() {
+        assert_eq!(&decision["effects"][name], value, "effect `{name}`");
+    }
+}
+
+#[test]
+fn new_refuses_to_overwrite() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_str().unwrap();
+    let first = ruling(&["new", "demo", "--dir", dir], None);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let policy = std::fs::read_dir(temp.path().join("demo")).unwrap().count();
+    let again = ruling(&["new", "demo", "--dir", dir, "--date", "2020-01-01"], None);
+    assert_eq!(again.code, 4);
+    assert!(again.stdout.is_empty());
+    insta::assert_snapshot!(again.stderr.replace(dir, "[DIR]"));
+    assert_eq!(
+        std::fs::read_dir(temp.path().join("demo")).unwrap().count(),
+        policy,
+        "nothing was added"
+    );
+}
+
+#[test]
+fn new_rejects_an_invalid_id_as_a_usage_error() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_str().unwrap();
+    let run = ruling(&["new", "Store Credit", "--dir", dir], None);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+    assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn the_new_commands_have_examples_in_their_help() {
-    for command in ["schema", "check"] {
+    for command in ["schema", "new"] {
         let run = ruling(&[command, "--help"], None);
         assert_eq!(run.code, 0);
         assert!(run.stdout.contains("Examples:"), "{command}");

@@ -239,3 +239,109 @@ fn a_request_of_the_wrong_shape_fails_the_request_schema() {
         assert!(problems.contains(path), "{path} is reported:\n{problems}");
     }
 }
+
+#[test]
+fn a_new_policy_validates_against_the_committed_schema() {
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let json = toml_to_json(&ruling::scaffold::policy_text("demo", date)).unwrap();
+    Validator::committed().validate(&json).unwrap();
+}
+
+/// The lines of a TOML text, split into sections at each table header: the
+/// name of the header (empty before the first), and the lines.
+fn sections(text: &str) -> Vec<(String, Vec<&str>)> {
+    let mut sections = vec![(String::new(), Vec::new())];
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            let name = trimmed.trim_matches(['[', ']']).to_owned();
+            sections.push((name, Vec::new()));
+        }
+        sections.last_mut().unwrap().1.push(line);
+    }
+    sections
+}
+
+fn is_key_line(line: &str, key: &str) -> bool {
+    line.trim_start()
+        .strip_prefix(key)
+        .is_some_and(|rest| rest.trim_start().starts_with('='))
+}
+
+/// `text` without `key` in the first table named `table` (`None`: at the
+/// top), whether the key is a line or a table of its own; `None` when the
+/// text does not have it.
+fn without_key(text: &str, table: Option<&str>, key: &str) -> Option<String> {
+    let mut sections = sections(text);
+    let owner = match table {
+        None => 0,
+        Some(table) => sections.iter().position(|(name, _)| name == table)?,
+    };
+    let lines = &mut sections[owner].1;
+    if let Some(at) = lines.iter().position(|line| is_key_line(line, key)) {
+        lines.remove(at);
+    } else if let Some(table) = table {
+        // A key written as a table of its own: `[rule.effects]` right
+        // after its `[[rule]]`.
+        let next = sections.get(owner + 1)?;
+        if next.0 != format!("{table}.{key}") {
+            return None;
+        }
+        sections.remove(owner + 1);
+    } else {
+        let before = sections.len();
+        sections.retain(|(name, _)| name != key && !name.starts_with(&format!("{key}.")));
+        if sections.len() == before {
+            return None;
+        }
+    }
+    let lines: Vec<&str> = sections.into_iter().flat_map(|(_, lines)| lines).collect();
+    Some(lines.join("\n") + "\n")
+}
+
+/// The `required` marks of keys.rs say what the loader does: removing a
+/// required key from a valid policy reports it missing, and removing an
+/// optional key does not.
+#[test]
+fn keys_marked_required_are_the_keys_the_loader_requires() {
+    use ruling::keys::{self, Key};
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let policy = ruling::scaffold::policy_text("demo", date);
+    let tables: [(Option<&str>, &[Key]); 6] = [
+        (None, keys::TOP),
+        (Some("policy"), keys::POLICY),
+        (Some("field"), keys::FIELD),
+        (Some("constraint"), keys::CONSTRAINT),
+        (Some("rule"), keys::RULE),
+        (Some("default"), keys::DEFAULT),
+    ];
+    let mut required_checked = 0;
+    for (table, keys) in tables {
+        for key in keys {
+            let Some(text) = without_key(&policy, table, key.name) else {
+                assert!(!key.required, "the new policy has every required key");
+                continue;
+            };
+            let messages: Vec<String> =
+                match ruling::load(ruling::diagnostic::SourceFile::new("p.toml", text)) {
+                    Ok(_) => Vec::new(),
+                    Err(error) => error.diagnostics.into_iter().map(|d| d.message).collect(),
+                };
+            let reported = messages.iter().any(|message| {
+                message.contains(&format!("has no `{}`", key.name))
+                    || message.contains(&format!("has no `[{}]`", key.name))
+            });
+            let place = table.unwrap_or("the top");
+            assert_eq!(
+                reported, key.required,
+                "`{}` in {place}: required is {}, but without it the loader says {messages:?}",
+                key.name, key.required
+            );
+            required_checked += usize::from(key.required);
+        }
+    }
+    assert!(
+        required_checked >= 20,
+        "{required_checked} required keys checked"
+    );
+}

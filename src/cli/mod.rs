@@ -2,6 +2,7 @@
 
 mod check;
 mod decide;
+mod new;
 mod output;
 mod schema;
 mod test;
@@ -32,6 +33,7 @@ Examples:
   ruling check --format github
   ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json
   ruling decide policies/iptv-smarters-pro request.json --format json
+  ruling new store-credit
   ruling schema request policies/steam > steam-request.schema.json
 
 Exit codes:
@@ -39,7 +41,7 @@ Exit codes:
   1  a policy file has problems, or a case failed
   2  the command line is wrong
   3  the request was rejected (malformed JSON, wrong types, broken constraint)
-  4  a file could not be read";
+  4  a file could not be read or written";
 
 #[derive(Parser)]
 #[command(
@@ -49,7 +51,7 @@ Exit codes:
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
                   `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
-                  `ruling schema` prints JSON Schemas for editors and programs.",
+                  `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -63,6 +65,7 @@ enum Command {
     Decide(decide::Args),
     Test(test::Args),
     Schema(schema::Args),
+    New(new::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -91,6 +94,7 @@ pub fn run() -> ExitCode {
         Command::Decide(args) => decide::run(&args),
         Command::Test(args) => test::run_tests(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::New(args) => new::run(&args),
     };
     ExitCode::from(code)
 }
