@@ -1,5 +1,5 @@
 //! The real binary's editor and CI commands: `check --format github|json`,
-//! `schema` and `new`.
+//! `schema`, `new` and `completions`.
 
 use serde::Deserialize;
 
@@ -225,8 +225,25 @@ fn new_rejects_an_invalid_id_as_a_usage_error() {
 }
 
 #[test]
+fn completions_for_every_shell_name_the_commands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = ruling(&["completions", shell], None);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for command in ["check", "decide", "schema", "new", "completions"] {
+            assert!(
+                run.stdout.contains(command),
+                "{shell} completes `{command}`"
+            );
+        }
+        assert!(run.stdout.contains("format"), "{shell} completes options");
+    }
+    let unknown = ruling(&["completions", "cmd"], None);
+    assert_eq!(unknown.code, 2);
+}
+
+#[test]
 fn the_new_commands_have_examples_in_their_help() {
-    for command in ["schema", "new"] {
+    for command in ["schema", "new", "completions"] {
         let run = ruling(&[command, "--help"], None);
         assert_eq!(run.code, 0);
         assert!(run.stdout.contains("Examples:"), "{command}");

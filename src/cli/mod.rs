@@ -1,6 +1,7 @@
 //! Argument parsing and the exit codes; one file per subcommand.
 
 mod check;
+mod completions;
 mod decide;
 mod new;
 mod output;
@@ -66,6 +67,7 @@ enum Command {
     Test(test::Args),
     Schema(schema::Args),
     New(new::Args),
+    Completions(completions::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -95,6 +97,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run_tests(&args),
         Command::Schema(args) => schema::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Completions(args) => completions::run(&args),
     };
     ExitCode::from(code)
 }
