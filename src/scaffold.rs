@@ -133,6 +133,7 @@ const POLICY: &str = r#"# @ID@ — refund policy, version of @DATE@
 # of your written policy, keep one case per rule in cases/, and run
 #
 #   ruling check policies/@ID@
+#   ruling test policies/@ID@
 #   ruling decide policies/@ID@ policies/@ID@/cases/example.json
 #
 # The file format and the expression language: docs/policy-language.md.

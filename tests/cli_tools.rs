@@ -163,7 +163,7 @@ fn schema_request_of_a_broken_policy_reports_it() {
 }
 
 #[test]
-fn new_creates_a_policy_that_checks_and_decides_its_case() {
+fn new_creates_a_policy_that_checks_tests_and_decides_its_case() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().to_str().unwrap();
     let run = ruling(
@@ -181,6 +181,14 @@ fn new_creates_a_policy_that_checks_and_decides_its_case() {
     let folder = folder.to_str().unwrap();
     let check = ruling(&["check", folder], None);
     assert_eq!(check.code, 0, "{}", check.stderr);
+
+    let test = ruling(&["test", folder], None);
+    assert_eq!(test.code, 0, "{}{}", test.stdout, test.stderr);
+    assert!(
+        test.stdout.contains("1 passed, 0 failed"),
+        "{}",
+        test.stdout
+    );
 
     let case_path = format!("{folder}/cases/example.json");
     let decide = ruling(&["decide", folder, &case_path, "--format", "json"], None);

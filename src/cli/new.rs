@@ -65,7 +65,7 @@ pub fn run(args: &Args) -> u8 {
     };
     let folder = created.folder.display();
     let text = format!(
-        "created {}\ncreated {}\n\nnext:\n  ruling check {folder}\n  ruling decide {folder} {}\n",
+        "created {}\ncreated {}\n\nnext:\n  ruling check {folder}\n  ruling test {folder}\n  ruling decide {folder} {}\n",
         created.policy.display(),
         created.case.display(),
         created.case.display(),
