@@ -525,3 +525,62 @@ fn allow_null(schema: &mut JsonSchema) {
         choices.push(Json::Null);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(schema: &JsonSchema) -> Json {
+        serde_json::to_value(schema).unwrap()
+    }
+
+    #[test]
+    fn one_type_is_a_string_and_several_an_array() {
+        assert_eq!(json(&JsonSchema::of_type("string"))["type"], "string");
+        assert_eq!(
+            json(&JsonSchema::of_types(&["number", "string"]))["type"],
+            serde_json::json!(["number", "string"])
+        );
+        assert!(json(&JsonSchema::default()).get("type").is_none());
+    }
+
+    #[test]
+    fn an_optional_enum_also_allows_null() {
+        let mut schema = value_schema(&Type::Enum(["game".to_owned()].into()));
+        allow_null(&mut schema);
+        let schema = json(&schema);
+        assert_eq!(schema["type"], serde_json::json!(["string", "null"]));
+        assert_eq!(schema["enum"], serde_json::json!(["game", null]));
+    }
+
+    #[test]
+    fn properties_keep_the_order_of_the_keys() {
+        let schema = json(&policy_schema());
+        let names: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        // serde_json keeps the order of insertion (`preserve_order`).
+        assert_eq!(names, keys::names(keys::TOP).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_table_lists_each_key_once() {
+        for table in [
+            keys::TOP,
+            keys::POLICY,
+            keys::FIELD,
+            keys::CONSTRAINT,
+            keys::RULE,
+            keys::DEFAULT,
+        ] {
+            let mut names: Vec<&str> = keys::names(table).collect();
+            let count = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), count, "{names:?}");
+        }
+    }
+}
