@@ -583,4 +583,53 @@ mod tests {
             assert_eq!(names.len(), count, "{names:?}");
         }
     }
+
+    #[test]
+    fn request_schema_of_lists_defaults_and_nested_required_fields() {
+        let text = r#"
+format = 1
+[policy]
+id = "p"
+version = "1"
+title = "P"
+effective_date = 2025-01-01
+[[field]]
+path = "order.tags"
+type = "list"
+items = "enum"
+values = ["gift", "sale"]
+default = ["sale"]
+description = "Labels"
+[[field]]
+path = "order.lines.count"
+type = "integer"
+required = true
+description = "Lines"
+[[rule]]
+id = "missing"
+clause = "1"
+section = "requirement"
+when = "any_missing()"
+outcome = "needs_info"
+reason = "r"
+[default]
+id = "d"
+clause = "2"
+outcome = "approve"
+reason = "r"
+"#;
+        let policy = crate::load(crate::diagnostic::SourceFile::new("p.toml", text)).unwrap();
+        let schema = json(&request_schema(&policy));
+        let order = &schema["properties"]["order"];
+        assert_eq!(schema["required"], serde_json::json!(["order"]));
+        assert_eq!(order["required"], serde_json::json!(["lines"]));
+        assert_eq!(
+            order["properties"]["lines"]["required"],
+            serde_json::json!(["count"])
+        );
+        let tags = &order["properties"]["tags"];
+        assert_eq!(tags["type"], serde_json::json!(["array", "null"]));
+        assert_eq!(tags["items"]["enum"], serde_json::json!(["gift", "sale"]));
+        assert_eq!(tags["default"], serde_json::json!(["sale"]));
+    }
 }
