@@ -8,6 +8,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::Diagnostic;
+use crate::keys::{self, Key};
 use crate::span::{Origin, Span};
 use crate::suggest::{closest, list_names};
 
@@ -202,7 +203,7 @@ pub struct Table<'t, 'i> {
     pub span: Span,
     /// How the table is named in messages: "`[[rule]]`".
     name: String,
-    allowed: &'static [&'static str],
+    allowed: &'static [Key],
 }
 
 /// A string value with the place it was written.
@@ -219,7 +220,7 @@ impl<'t, 'i> Table<'t, 'i> {
         file: &'t str,
         span: Span,
         name: impl Into<String>,
-        allowed: &'static [&'static str],
+        allowed: &'static [Key],
     ) -> Self {
         Self {
             table,
@@ -238,7 +239,7 @@ impl<'t, 'i> Table<'t, 'i> {
     pub fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
         for (key, _) in self.table.iter() {
             let key = key_text(key);
-            if self.allowed.contains(&key.value.as_str()) {
+            if keys::contains(self.allowed, &key.value) {
                 continue;
             }
             let help = self
@@ -248,7 +249,7 @@ impl<'t, 'i> Table<'t, 'i> {
                     format!(
                         "the keys of {} are {}",
                         self.name,
-                        list_names(self.allowed.iter().copied(), 12)
+                        list_names(keys::names(self.allowed), 12)
                     )
                 });
             errors.push(
@@ -270,8 +271,8 @@ impl<'t, 'i> Table<'t, 'i> {
             .iter()
             .filter(|(word, _)| *word == unknown)
             .map(|(_, meant)| *meant)
-            .find(|meant| self.allowed.contains(meant));
-        synonym.or_else(|| closest(unknown, self.allowed.iter().copied()))
+            .find(|meant| keys::contains(self.allowed, meant));
+        synonym.or_else(|| closest(unknown, keys::names(self.allowed)))
     }
 
     /// Whether an unknown key of this table was probably meant to be `key`,
@@ -279,7 +280,7 @@ impl<'t, 'i> Table<'t, 'i> {
     pub fn misspelled(&self, key: &str) -> bool {
         self.table.iter().any(|(other, _)| {
             let other = other.get_ref().as_ref();
-            !self.allowed.contains(&other) && self.intended(other) == Some(key)
+            !keys::contains(self.allowed, other) && self.intended(other) == Some(key)
         })
     }
 

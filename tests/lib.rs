@@ -11,7 +11,9 @@
 mod batch;
 mod cases;
 mod cli;
+mod cli_tools;
 mod diagnostics;
 mod requests;
+mod schema;
 mod support;
 mod test_command;

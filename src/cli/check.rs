@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use ruling::folder::{PolicyError, check_paths};
+use clap::ValueEnum;
+use ruling::check_output::{check_json_text, github_annotations};
+use ruling::folder::{CheckReport, PolicyError, check_paths};
 
 use super::exit;
 use super::output::{eprint, print, report};
@@ -12,16 +14,42 @@ use super::output::{eprint, print, report};
 /// Every problem in every file is reported, with its line and column.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  ruling check\n  ruling check policies/iptv-smarters-pro\n  ruling check policies/steam/2024-04-23.toml"
+    after_help = "Examples:\n  ruling check\n  ruling check policies/iptv-smarters-pro\n  ruling check policies/steam/2024-04-23.toml\n  ruling check --format github\n  ruling check --format json > check.json"
 )]
 pub struct Args {
     /// Policy files, or folders searched for policy files
     #[arg(default_value = "policies")]
     paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// For people: each problem with the source it points into, on stderr
+    Text,
+    /// GitHub Actions annotations (`::error file=…`) on stdout
+    Github,
+    /// For programs: the documented, versioned JSON shape on stdout
+    Json,
 }
 
 pub fn run(args: &Args) -> u8 {
     let checked = check_paths(&args.paths);
+    let output = match args.format {
+        Format::Text => text(&checked),
+        Format::Github => github_annotations(&checked) + &summary(&checked),
+        Format::Json => check_json_text(&checked),
+    };
+    if print(&output).is_err() {
+        return exit::IO;
+    }
+    exit_code(&checked)
+}
+
+/// The listing of valid files and the summary; problems go to stderr.
+fn text(checked: &CheckReport) -> String {
     let mut listing = String::new();
     for policy in &checked.valid {
         listing.push_str(&format!(
@@ -33,30 +61,29 @@ pub fn run(args: &Args) -> u8 {
             policy.rules.len() + 1,
         ));
     }
-    let mut code = exit::OK;
     for problem in &checked.problems {
-        code = code.max(match problem {
-            PolicyError::Invalid(error) => {
-                report(&error.diagnostics, &error.file);
-                exit::INVALID_POLICY
-            }
-            PolicyError::Empty(_) => {
+        match problem {
+            PolicyError::Invalid(error) => report(&error.diagnostics, &error.file),
+            PolicyError::Empty(_) | PolicyError::Io { .. } => {
                 eprint(&format!("error: {problem}\n"));
-                exit::INVALID_POLICY
             }
-            PolicyError::Io { .. } => {
-                eprint(&format!("error: {problem}\n"));
-                exit::IO
-            }
-        });
+        }
     }
+    listing + &summary(checked)
+}
+
+fn summary(checked: &CheckReport) -> String {
     let files = checked.files;
-    listing.push_str(&match checked.files_with_problems() {
+    match checked.files_with_problems() {
         0 => format!("{files} policy file(s) checked, all valid\n"),
         bad => format!("{files} policy file(s) checked, {bad} with problems\n"),
-    });
-    if print(&listing).is_err() {
-        return exit::IO;
     }
-    code
+}
+
+fn exit_code(checked: &CheckReport) -> u8 {
+    let code = |problem: &PolicyError| match problem {
+        PolicyError::Invalid(_) | PolicyError::Empty(_) => exit::INVALID_POLICY,
+        PolicyError::Io { .. } => exit::IO,
+    };
+    checked.problems.iter().map(code).max().unwrap_or(exit::OK)
 }

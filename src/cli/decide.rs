@@ -164,6 +164,7 @@ pub fn read_request(path: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
+/// Reports policy problems and returns the exit code they call for.
 pub fn policy_failure(errors: &[PolicyError]) -> u8 {
     let mut code = exit::INVALID_POLICY;
     for error in errors {

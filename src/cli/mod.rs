@@ -2,8 +2,11 @@
 
 mod batch;
 mod check;
+mod completions;
 mod decide;
+mod new;
 mod output;
+mod schema;
 mod test;
 
 use std::process::ExitCode;
@@ -29,15 +32,18 @@ pub mod exit {
 const EXIT_CODES: &str = "\
 Examples:
   ruling check
+  ruling check --format github
   ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json
   ruling decide policies/iptv-smarters-pro request.json --format json
+  ruling new store-credit
+  ruling schema request policies/steam > steam-request.schema.json
 
 Exit codes:
   0  a decision was made (any outcome), every policy is valid, every case passed
   1  a policy file has problems, or a case failed
   2  the command line is wrong
   3  the request was rejected (malformed JSON, wrong types, broken constraint)
-  4  a file could not be read";
+  4  a file could not be read or written";
 
 #[derive(Parser)]
 #[command(
@@ -46,7 +52,8 @@ Exit codes:
     about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow",
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
-                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule.",
+                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
+                  `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -59,6 +66,9 @@ enum Command {
     Check(check::Args),
     Decide(decide::Args),
     Test(test::Args),
+    Schema(schema::Args),
+    New(new::Args),
+    Completions(completions::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -86,6 +96,9 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
         Command::Test(args) => test::run_tests(&args),
+        Command::Schema(args) => schema::run(&args),
+        Command::New(args) => new::run(&args),
+        Command::Completions(args) => completions::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,9 +1,10 @@
 //! `[[field]]`: the declared request fields, built into the schema's object tree.
 
-use super::{FIELD_KEYS, Loader, Names, is_identifier};
+use super::{Loader, Names, is_identifier};
 use crate::check::check_typed;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Table, Text, boolean, tables, wrong_kind};
+use crate::keys;
 use crate::schema::{Field, Member, Object, Requirement, Schema};
 use crate::span::Span;
 use crate::suggest::{did_you_mean, list_names};
@@ -22,7 +23,7 @@ impl Loader<'_, '_> {
             return (schema, conditions);
         };
         for (table, span) in tables(node, "field", self.errors) {
-            let table = Table::new(table, self.text, span, "`[[field]]`", FIELD_KEYS);
+            let table = Table::new(table, self.text, span, "`[[field]]`", keys::FIELD);
             table.check_keys(self.errors);
             let Some((field, condition)) = self.field(&table) else {
                 continue;

@@ -12,6 +12,7 @@ use crate::ast::Expr;
 use crate::check::Scope;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::document::{self, Node, Table, Text, wrong_kind};
+use crate::keys;
 use crate::parser::parse_expression;
 use crate::policy::{Metadata, Policy};
 use crate::schema::Schema;
@@ -58,41 +59,6 @@ pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
     }
 }
 
-const TOP_KEYS: &[&str] = &[
-    "format",
-    "policy",
-    "field",
-    "derived",
-    "constraint",
-    "rule",
-    "default",
-    "effects",
-];
-const POLICY_KEYS: &[&str] = &[
-    "id",
-    "version",
-    "title",
-    "effective_date",
-    "effective_date_field",
-    "timezone",
-    "source",
-];
-const FIELD_KEYS: &[&str] = &[
-    "path",
-    "type",
-    "values",
-    "items",
-    "description",
-    "required",
-    "required_when",
-    "default",
-];
-const CONSTRAINT_KEYS: &[&str] = &["id", "must", "message"];
-const RULE_KEYS: &[&str] = &[
-    "id", "clause", "section", "when", "outcome", "reason", "effects",
-];
-const DEFAULT_KEYS: &[&str] = &["id", "clause", "section", "outcome", "reason", "effects"];
-
 struct Loader<'f, 'e> {
     text: &'f str,
     errors: &'e mut Vec<Diagnostic>,
@@ -136,7 +102,7 @@ impl<'f> Loader<'f, '_> {
             self.text,
             Span::empty(0),
             "the policy file",
-            TOP_KEYS,
+            keys::TOP,
         );
         top.check_keys(self.errors);
         self.format(&top);
@@ -231,7 +197,7 @@ impl<'f> Loader<'f, '_> {
             self.text,
             node.span().into(),
             format!("`[{key}]`"),
-            POLICY_KEYS,
+            keys::POLICY,
         ))
     }
 

@@ -1,10 +1,11 @@
 //! `[[constraint]]`, `[[rule]]`, `[default]` and the effects of outcomes.
 
-use super::{CONSTRAINT_KEYS, DEFAULT_KEYS, Loader, Names, RULE_KEYS, is_identifier};
+use super::{Loader, Names, is_identifier};
 use crate::check::{check, check_typed};
 use crate::compiled::Checked;
 use crate::diagnostic::Diagnostic;
 use crate::document::{self, Node, Table, Text, tables};
+use crate::keys;
 use crate::policy::{Constraint, Effect, Outcome, Rule, Section};
 use crate::schema::{Requirement, Schema};
 use crate::span::{Origin, Span};
@@ -21,7 +22,7 @@ impl Loader<'_, '_> {
         let mut constraints = Vec::new();
         let mut seen: Vec<(String, Span)> = Vec::new();
         for (table, span) in tables(node, "constraint", self.errors) {
-            let table = Table::new(table, self.text, span, "`[[constraint]]`", CONSTRAINT_KEYS);
+            let table = Table::new(table, self.text, span, "`[[constraint]]`", keys::CONSTRAINT);
             table.check_keys(self.errors);
             let id = table.required_text("id", "\"request-after-purchase\"", self.errors);
             let must =
@@ -62,7 +63,7 @@ impl Loader<'_, '_> {
         let mut rules = Vec::new();
         let mut seen: Vec<(String, Span)> = Vec::new();
         for (table, span) in tables(node, "rule", self.errors) {
-            let table = Table::new(table, self.text, span, "`[[rule]]`", RULE_KEYS);
+            let table = Table::new(table, self.text, span, "`[[rule]]`", keys::RULE);
             table.check_keys(self.errors);
             if let Some(rule) = self.rule(&table, names, &mut seen, true) {
                 rules.push(rule);
@@ -89,7 +90,7 @@ impl Loader<'_, '_> {
             self.text,
             node.span().into(),
             "`[default]`",
-            DEFAULT_KEYS,
+            keys::DEFAULT,
         );
         table.check_keys(self.errors);
         self.rule(&table, names, &mut Vec::new(), false)
