@@ -5,15 +5,15 @@ use std::process::{Command, Stdio};
 
 use crate::support::root;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Run {
     /// Exit code, stdout and stderr in one text, for snapshots.
-    fn transcript(&self) -> String {
+    pub fn transcript(&self) -> String {
         format!(
             "exit: {}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
@@ -21,7 +21,8 @@ impl Run {
     }
 }
 
-fn ruling(args: &[&str], stdin: Option<&[u8]>) -> Run {
+/// Runs the binary from the crate root, without colour.
+pub fn ruling(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
         .args(args)
         .current_dir(root())

@@ -11,5 +11,6 @@
 mod cases;
 mod cli;
 mod diagnostics;
+mod diff;
 mod requests;
 mod support;

@@ -127,7 +127,7 @@ fn read_request(path: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn policy_failure(errors: &[PolicyError]) -> u8 {
+pub(super) fn policy_failure(errors: &[PolicyError]) -> u8 {
     let mut code = exit::INVALID_POLICY;
     for error in errors {
         match error {

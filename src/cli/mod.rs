@@ -2,7 +2,9 @@
 
 mod check;
 mod decide;
+mod diff;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -10,13 +12,15 @@ use clap::{Parser, Subcommand};
 
 /// Exit codes, documented in the README and in `--help`.
 pub mod exit {
-    /// A decision was made (whatever its outcome), or all policies are valid.
+    /// A decision was made (whatever its outcome), all policies are valid,
+    /// or a diff ran (whatever changed).
     pub const OK: u8 = 0;
     /// A policy file has problems.
     pub const INVALID_POLICY: u8 = 1;
     /// The command line is wrong (clap's own code).
     pub const USAGE: u8 = 2;
-    /// The request was rejected: malformed, wrong types, or a broken constraint.
+    /// The request was rejected: malformed, wrong types, or a broken constraint;
+    /// for a diff, not one request could be decided by both versions.
     pub const INVALID_REQUEST: u8 = 3;
     /// A file could not be read or written.
     pub const IO: u8 = 4;
@@ -27,12 +31,14 @@ Examples:
   ruling check
   ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json
   ruling decide policies/iptv-smarters-pro request.json --format json
+  ruling diff OLD.toml NEW.toml --requests requests.ndjson
 
 Exit codes:
-  0  a decision was made (any outcome), or every policy is valid
+  0  a decision was made (any outcome), every policy is valid, or a diff ran
   1  a policy file has problems
   2  the command line is wrong
-  3  the request was rejected (malformed JSON, wrong types, broken constraint)
+  3  the request was rejected (malformed JSON, wrong types, broken constraint);
+     for diff: not one request could be decided by both versions
   4  a file could not be read";
 
 #[derive(Parser)]
@@ -42,7 +48,8 @@ Exit codes:
     about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow",
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
-                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule.",
+                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
+                  `ruling diff` compares two versions of a policy and their decisions on many requests.",
     after_help = EXIT_CODES,
     propagate_version = true
 )]
@@ -55,6 +62,7 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Decide(decide::Args),
+    Diff(diff::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -74,6 +82,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(code)
 }
