@@ -48,12 +48,25 @@ impl<'de> Deserialize<'de> for Outcome {
 
 /// Reads a case file; `None` when the JSON is not a case (a plain request).
 pub fn parse_case(json: &[u8]) -> Option<Result<Case, serde_json::Error>> {
+    // A request that does not even hold the text `expect` is no case: say
+    // so without building its JSON tree, which matters when millions of
+    // lines are read (`ruling diff`). A `\u` escape could spell the name,
+    // so such text takes the full look.
+    if !contains(json, b"expect") && !contains(json, b"\\u") {
+        return None;
+    }
     let probe: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(json).ok()?;
     let is_case = probe.contains_key("expect")
         && probe
             .get("request")
             .is_some_and(serde_json::Value::is_object);
     is_case.then(|| serde_json::from_slice(json))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// One way a decision differs from the expectation.
@@ -105,5 +118,23 @@ impl Expectation {
             );
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_is_told_from_a_request() {
+        assert!(parse_case(br#"{"request": {"date": "2025-03-01"}}"#).is_none());
+        assert!(parse_case(br#"{"note": "expect nothing", "request": {}}"#).is_none());
+        let case = br#"{"request": {}, "expect": {"outcome": "deny"}}"#;
+        assert!(matches!(parse_case(case), Some(Ok(_))));
+        // The member's name written with an escape is still `expect`.
+        let escaped = br#"{"request": {}, "\u0065xpect": {"outcome": "deny"}}"#;
+        assert!(matches!(parse_case(escaped), Some(Ok(_))));
+        let broken = br#"{"request": {}, "expect": {"outcome": "maybe"}}"#;
+        assert!(matches!(parse_case(broken), Some(Err(_))));
     }
 }

@@ -5,7 +5,8 @@
 //! policy text → [`document`] (TOML) → [`lexer`] / [`parser`] (expressions,
 //! [`ast`]) → [`check`] against the [`schema`] → [`load`] gives a [`Policy`]
 //! → [`request`] decodes JSON → [`eval`] / [`decide`] give a [`Decision`]
-//! → [`render`] prints it.
+//! → [`render`] prints it. [`diff`] compares two versions of a policy, and
+//! their decisions on a stream of requests.
 //!
 //! ```no_run
 //! let policy = ruling::folder::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
@@ -23,6 +24,7 @@ pub mod compiled;
 pub mod decide;
 pub mod decision;
 pub mod diagnostic;
+pub mod diff;
 pub mod document;
 pub mod eval;
 pub mod folder;

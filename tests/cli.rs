@@ -21,6 +21,7 @@ impl Run {
     }
 }
 
+/// Runs the binary from the crate root, without colour.
 pub fn ruling(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
         .args(args)

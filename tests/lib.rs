@@ -13,6 +13,7 @@ mod cases;
 mod cli;
 mod cli_tools;
 mod diagnostics;
+mod diff;
 mod requests;
 mod schema;
 mod support;

@@ -4,8 +4,10 @@ mod batch;
 mod check;
 mod completions;
 mod decide;
+mod diff;
 mod new;
 mod output;
+mod progress;
 mod schema;
 mod test;
 
@@ -15,7 +17,8 @@ use clap::{Parser, Subcommand};
 
 /// Exit codes, documented in the README and in `--help`.
 pub mod exit {
-    /// A decision was made (whatever its outcome), or all policies are valid.
+    /// A decision was made (whatever its outcome), all policies are valid,
+    /// or a diff ran (whatever changed).
     pub const OK: u8 = 0;
     /// A policy file has problems.
     pub const INVALID_POLICY: u8 = 1;
@@ -23,7 +26,8 @@ pub mod exit {
     pub const TEST_FAILED: u8 = 1;
     /// The command line is wrong (clap's own code).
     pub const USAGE: u8 = 2;
-    /// The request was rejected: malformed, wrong types, or a broken constraint.
+    /// The request was rejected: malformed, wrong types, or a broken constraint;
+    /// for a diff, not one request could be decided by both versions.
     pub const INVALID_REQUEST: u8 = 3;
     /// A file could not be read or written.
     pub const IO: u8 = 4;
@@ -37,12 +41,15 @@ Examples:
   ruling decide policies/iptv-smarters-pro request.json --format json
   ruling new store-credit
   ruling schema request policies/steam > steam-request.schema.json
+  ruling diff OLD.toml NEW.toml --requests requests.ndjson
 
 Exit codes:
-  0  a decision was made (any outcome), every policy is valid, every case passed
+  0  a decision was made (any outcome), every policy is valid, every case
+     passed, or a diff ran
   1  a policy file has problems, or a case failed
   2  the command line is wrong
-  3  the request was rejected (malformed JSON, wrong types, broken constraint)
+  3  the request was rejected (malformed JSON, wrong types, broken constraint);
+     for diff: not one request could be decided by both versions
   4  a file could not be read or written";
 
 #[derive(Parser)]
@@ -53,7 +60,8 @@ Exit codes:
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
                   `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
-                  `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs.",
+                  `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs;\n\
+                  `ruling diff` compares two versions of a policy and their decisions on many requests.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -69,6 +77,7 @@ enum Command {
     Schema(schema::Args),
     New(new::Args),
     Completions(completions::Args),
+    Diff(diff::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -99,6 +108,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(&args),
         Command::New(args) => new::run(&args),
         Command::Completions(args) => completions::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(code)
 }
