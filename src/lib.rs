@@ -24,6 +24,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod eval;
 pub mod folder;
+pub mod format;
 pub mod lexer;
 pub mod load;
 pub mod parser;

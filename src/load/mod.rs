@@ -58,7 +58,7 @@ pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
     }
 }
 
-const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "format",
     "policy",
     "field",
@@ -68,7 +68,7 @@ const TOP_KEYS: &[&str] = &[
     "default",
     "effects",
 ];
-const POLICY_KEYS: &[&str] = &[
+pub(crate) const POLICY_KEYS: &[&str] = &[
     "id",
     "version",
     "title",
@@ -77,7 +77,7 @@ const POLICY_KEYS: &[&str] = &[
     "timezone",
     "source",
 ];
-const FIELD_KEYS: &[&str] = &[
+pub(crate) const FIELD_KEYS: &[&str] = &[
     "path",
     "type",
     "values",
@@ -87,11 +87,12 @@ const FIELD_KEYS: &[&str] = &[
     "required_when",
     "default",
 ];
-const CONSTRAINT_KEYS: &[&str] = &["id", "must", "message"];
-const RULE_KEYS: &[&str] = &[
+pub(crate) const CONSTRAINT_KEYS: &[&str] = &["id", "must", "message"];
+pub(crate) const RULE_KEYS: &[&str] = &[
     "id", "clause", "section", "when", "outcome", "reason", "effects",
 ];
-const DEFAULT_KEYS: &[&str] = &["id", "clause", "section", "outcome", "reason", "effects"];
+pub(crate) const DEFAULT_KEYS: &[&str] =
+    &["id", "clause", "section", "outcome", "reason", "effects"];
 
 struct Loader<'f, 'e> {
     text: &'f str,
