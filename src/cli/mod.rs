@@ -2,6 +2,7 @@
 
 mod check;
 mod decide;
+mod fmt;
 mod output;
 
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 pub mod exit {
     /// A decision was made (whatever its outcome), or all policies are valid.
     pub const OK: u8 = 0;
-    /// A policy file has problems.
+    /// A policy file has problems, or `fmt --check` would change one.
     pub const INVALID_POLICY: u8 = 1;
     /// The command line is wrong (clap's own code).
     pub const USAGE: u8 = 2;
@@ -27,13 +28,14 @@ Examples:
   ruling check
   ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json
   ruling decide policies/iptv-smarters-pro request.json --format json
+  ruling fmt --check
 
 Exit codes:
   0  a decision was made (any outcome), or every policy is valid
-  1  a policy file has problems
+  1  a policy file has problems (with `fmt --check`: or is not formatted)
   2  the command line is wrong
   3  the request was rejected (malformed JSON, wrong types, broken constraint)
-  4  a file could not be read";
+  4  a file could not be read or written";
 
 #[derive(Parser)]
 #[command(
@@ -42,7 +44,8 @@ Exit codes:
     about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow",
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
-                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule.",
+                  `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
+                  `ruling fmt` rewrites policy files in one canonical layout.",
     after_help = EXIT_CODES,
     propagate_version = true
 )]
@@ -55,6 +58,7 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Decide(decide::Args),
+    Fmt(fmt::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -74,6 +78,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     ExitCode::from(code)
 }
