@@ -1,19 +1,20 @@
 //! The real binary: exit codes, stdout and stderr.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::support::root;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Run {
     /// Exit code, stdout and stderr in one text, for snapshots.
-    fn transcript(&self) -> String {
+    pub fn transcript(&self) -> String {
         format!(
             "exit: {}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
@@ -22,9 +23,14 @@ impl Run {
 }
 
 fn ruling(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    ruling_in(&root(), args, stdin)
+}
+
+/// Runs the binary in `folder`, so that the paths it prints are relative.
+pub fn ruling_in(folder: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
         .args(args)
-        .current_dir(root())
+        .current_dir(folder)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::piped())

@@ -11,5 +11,6 @@
 mod cases;
 mod cli;
 mod diagnostics;
+mod format;
 mod requests;
 mod support;
