@@ -5,7 +5,8 @@
 //! policy text → [`document`] (TOML) → [`lexer`] / [`parser`] (expressions,
 //! [`ast`]) → [`check`] against the [`schema`] → [`load`] gives a [`Policy`]
 //! → [`request`] decodes JSON → [`eval`] / [`decide`] give a [`Decision`]
-//! → [`render`] prints it.
+//! → [`render`] prints it. [`format`](mod@format) rewrites a policy file in canonical
+//! layout (`ruling fmt`), through the same loader.
 //!
 //! ```no_run
 //! let policy = ruling::folder::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
