@@ -410,6 +410,32 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
     report
 }
 
+/// The policy files that `paths` name: files as given, and the `*.toml`
+/// files of the policy folders found the way [`check_paths`] finds them. A
+/// folder without any, or one that cannot be read, is a problem.
+pub fn find_policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PolicyError>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let found = policy_folders(path).and_then(|folders| {
+            folders.iter().try_fold(Vec::new(), |mut found, folder| {
+                found.extend(policy_files(folder)?);
+                Ok(found)
+            })
+        });
+        match found {
+            Ok(found) if found.is_empty() => problems.push(PolicyError::Empty(path.clone())),
+            Ok(found) => files.extend(found),
+            Err(error) => problems.push(error),
+        }
+    }
+    (files, problems)
+}
+
 fn absorb(report: &mut CheckReport, result: Result<PolicySet, Vec<PolicyError>>) {
     match result {
         Ok(set) => report.valid.extend(set.versions),

@@ -6,7 +6,8 @@
 //! [`ast`]) → [`check`] against the [`schema`] → [`load`] gives a [`Policy`]
 //! → [`request`] decodes JSON → [`eval`] / [`decide`] give a [`Decision`]
 //! → [`render`] prints it. [`diff`] compares two versions of a policy, and
-//! their decisions on a stream of requests.
+//! their decisions on a stream of requests; [`format`](mod@format) rewrites
+//! a policy file in canonical layout (`ruling fmt`), through the same loader.
 //!
 //! ```no_run
 //! let policy = ruling::folder::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
@@ -30,6 +31,7 @@ pub mod eval;
 pub mod folder;
 pub mod json_schema;
 pub mod keys;
+pub mod format;
 pub mod lexer;
 pub mod load;
 pub mod parser;

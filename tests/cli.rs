@@ -1,6 +1,7 @@
 //! The real binary: exit codes, stdout and stderr.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::support::root;
@@ -23,9 +24,14 @@ impl Run {
 
 /// Runs the binary from the crate root, without colour.
 pub fn ruling(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    ruling_in(&root(), args, stdin)
+}
+
+/// Runs the binary in `folder`, so that the paths it prints are relative.
+pub fn ruling_in(folder: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
         .args(args)
-        .current_dir(root())
+        .current_dir(folder)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::piped())

@@ -5,6 +5,7 @@ mod check;
 mod completions;
 mod decide;
 mod diff;
+mod fmt;
 mod new;
 mod output;
 mod progress;
@@ -20,7 +21,7 @@ pub mod exit {
     /// A decision was made (whatever its outcome), all policies are valid,
     /// or a diff ran (whatever changed).
     pub const OK: u8 = 0;
-    /// A policy file has problems.
+    /// A policy file has problems, or `fmt --check` would change one.
     pub const INVALID_POLICY: u8 = 1;
     /// `ruling test`: a case failed, or coverage is below the minimum.
     pub const TEST_FAILED: u8 = 1;
@@ -61,7 +62,8 @@ Exit codes:
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
                   `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
                   `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs;\n\
-                  `ruling diff` compares two versions of a policy and their decisions on many requests.",
+                  `ruling diff` compares two versions of a policy and their decisions on many requests;\n\
+                  `ruling fmt` rewrites policy files in one canonical layout.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -78,6 +80,7 @@ enum Command {
     New(new::Args),
     Completions(completions::Args),
     Diff(diff::Args),
+    Fmt(fmt::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -109,6 +112,7 @@ pub fn run() -> ExitCode {
         Command::New(args) => new::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     ExitCode::from(code)
 }

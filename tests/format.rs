@@ -1,0 +1,362 @@
+//! `ruling fmt`. On every shipped policy, and on a scrambled copy of each
+//! (keys and tables out of order, odd spacing, expressions over several
+//! lines): formatting twice changes nothing, formatting never changes a
+//! decision, comments survive, and the layout does not depend on how the
+//! file was written. A messy policy's formatted text is snapshotted. The
+//! binary runs on scratch copies, never on the shipped files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ruling::diagnostic::SourceFile;
+use ruling::folder::{PolicySet, find_policy_files, policy_files};
+use ruling::format::{FormatError, comments, format_policy};
+use ruling::load;
+use ruling::render::{decision_json, decision_text};
+use toml_edit::{DocumentMut, Item, Table, Value};
+
+use crate::cli::ruling_in;
+use crate::support::{relative, root};
+
+const MESSY: &str = "tests/fixtures/format/messy.toml";
+
+fn shipped_policies() -> Vec<PathBuf> {
+    let (files, problems) = find_policy_files(&[root().join("policies")]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(files.len() >= 2, "the shipped policies are found");
+    files
+}
+
+fn format(name: &str, text: &str) -> String {
+    format_policy(&SourceFile::new(name, text)).unwrap_or_else(|error| panic!("{name}: {error}"))
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap()
+}
+
+/// The same policy written badly: the keys of the tables and the sections
+/// of the file out of order (the entries of `[[field]]` and `[[rule]]`,
+/// derived values and effects keep theirs, which matters), odd spacing
+/// around `=`, and every expression spread over several lines with extra
+/// spaces.
+fn scramble(text: &str) -> String {
+    let mut document: DocumentMut = text.parse().unwrap();
+    let root = document.as_table_mut();
+    scramble_table(root, false);
+    let sections = root.len();
+    for (index, (_, item)) in root.iter_mut().enumerate() {
+        let base = (sections - index) as isize * 1_000;
+        place(item, base);
+    }
+    document.to_string()
+}
+
+/// Scrambles a table; `expressions` when all its strings are expressions
+/// (`[derived]`, effects), whose order is the author's and shows in
+/// decisions, so it stays.
+fn scramble_table(table: &mut Table, expressions: bool) {
+    if !expressions {
+        table.sort_values_by(|a, _, b, _| b.get().cmp(a.get()));
+    }
+    for (mut key, item) in table.iter_mut() {
+        let name = key.get().to_owned();
+        let inner_expressions = expressions || matches!(name.as_str(), "derived" | "effects");
+        match item {
+            Item::Value(value) => {
+                key.leaf_decor_mut().set_suffix("   ");
+                value.decor_mut().set_prefix("  ");
+                if expressions || matches!(name.as_str(), "when" | "must" | "required_when") {
+                    spread(value);
+                }
+            }
+            Item::Table(inner) => scramble_table(inner, inner_expressions),
+            Item::ArrayOfTables(tables) => {
+                for inner in tables.iter_mut() {
+                    scramble_table(inner, inner_expressions);
+                }
+            }
+            Item::None => {}
+        }
+    }
+}
+
+/// Writes an expression over several lines, with spaces inside brackets.
+fn spread(value: &mut Value) {
+    let Some(text) = value.as_str() else {
+        return;
+    };
+    if text.contains("'''") {
+        return;
+    }
+    let spread = text
+        .replace(" and ", "\n    and   ")
+        .replace('(', "(  ")
+        .replace(')', "  )");
+    let mut replacement: Value = format!("'''\n  {spread}\n'''").parse().unwrap();
+    *replacement.decor_mut() = value.decor().clone();
+    *value = replacement;
+}
+
+/// Puts a section, and the tables under it, at `base` in the file.
+fn place(item: &mut Item, base: isize) {
+    match item {
+        Item::Table(table) => {
+            table.set_position(Some(base));
+            for (index, (_, inner)) in table.iter_mut().enumerate() {
+                place(inner, base + 1 + index as isize);
+            }
+        }
+        Item::ArrayOfTables(tables) => {
+            for (index, table) in tables.iter_mut().enumerate() {
+                let at = base + 10 * index as isize;
+                table.set_position(Some(at));
+                for (_, inner) in table.iter_mut() {
+                    place(inner, at + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_scramble_really_scrambles() {
+    for path in shipped_policies() {
+        let text = read(&path);
+        let scrambled = scramble(&text);
+        assert_ne!(scrambled, text);
+        assert!(scrambled.find("[default]") < scrambled.find("[policy]"));
+        assert!(scrambled.contains("'''"), "some expression is spread");
+        load(SourceFile::new(relative(&path), scrambled)).unwrap();
+    }
+}
+
+#[test]
+fn formatting_twice_changes_nothing() {
+    for path in shipped_policies() {
+        let name = relative(&path);
+        for text in [read(&path), scramble(&read(&path))] {
+            let once = format(&name, &text);
+            assert_eq!(format(&name, &once), once, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_layout_does_not_depend_on_how_the_file_was_written() {
+    for path in shipped_policies() {
+        let name = relative(&path);
+        let text = read(&path);
+        assert_eq!(
+            format(&name, &scramble(&text)),
+            format(&name, &text),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_shipped_policies_are_formatted() {
+    for path in shipped_policies() {
+        let name = relative(&path);
+        let text = read(&path);
+        assert!(
+            format(&name, &text) == text,
+            "{name} is not in canonical layout: run `ruling fmt {name}`"
+        );
+    }
+}
+
+#[test]
+fn comments_survive() {
+    let mut texts: Vec<(String, String)> = shipped_policies()
+        .iter()
+        .map(|path| (relative(path), scramble(&read(path))))
+        .collect();
+    texts.push((MESSY.to_owned(), read(&root().join(MESSY))));
+    for (name, text) in texts {
+        let formatted = format(&name, &text);
+        let own_line = |text: &str| {
+            text.lines()
+                .filter(|line| line.trim_start().starts_with('#'))
+                .count()
+        };
+        assert_eq!(own_line(&formatted), own_line(&text), "{name}");
+        assert_eq!(comments(&formatted), comments(&text), "{name}");
+        assert!(!comments(&text).is_empty());
+    }
+}
+
+/// The versions of a policy folder, loaded from texts made from its files.
+fn load_folder(folder: &Path, make: impl Fn(&str, &str) -> String) -> PolicySet {
+    let mut versions: Vec<_> = policy_files(folder)
+        .unwrap()
+        .iter()
+        .map(|path| {
+            let name = relative(path);
+            load(SourceFile::new(name.clone(), make(&name, &read(path))))
+                .unwrap_or_else(|error| panic!("{name}: {error}"))
+        })
+        .collect();
+    versions.sort_by_key(|policy| policy.meta.effective_date);
+    PolicySet {
+        versions,
+        from_folder: true,
+    }
+}
+
+/// The decision as JSON and as text, with the hash of the policy file
+/// blanked: it changes with every byte of the file.
+fn decide(set: &PolicySet, request: &str) -> (String, String, String) {
+    let probe: serde_json::Value = serde_json::from_str(request).unwrap();
+    let selected = set.select(&probe, &ruling::folder::Choice::ByRequest).unwrap();
+    let mut decision = ruling::decide_json(selected.policy, request.as_bytes()).unwrap();
+    decision.policy.selected = Some(selected.why);
+    let sha256 = std::mem::take(&mut decision.policy.sha256);
+    (
+        decision_json(&decision),
+        decision_text(&decision, false),
+        sha256,
+    )
+}
+
+#[test]
+fn formatting_never_changes_a_decision() {
+    let folders: Vec<PathBuf> = fs::read_dir(root().join("policies"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.join("cases").is_dir())
+        .collect();
+    assert!(folders.len() >= 2);
+    for folder in folders {
+        let original = load_folder(&folder, |_, text| text.to_owned());
+        let scrambled = load_folder(&folder, |_, text| scramble(text));
+        let formatted = load_folder(&folder, |name, text| format(name, &scramble(text)));
+        let mut cases = 0;
+        for entry in fs::read_dir(folder.join("cases")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|ext| ext != "json") {
+                continue;
+            }
+            let case: ruling::case::Case = serde_json::from_str(&read(&path)).unwrap();
+            let request = case.request.get();
+            let (json, text, sha256) = decide(&original, request);
+            let (scrambled_json, scrambled_text, scrambled_sha256) = decide(&scrambled, request);
+            let (formatted_json, formatted_text, _) = decide(&formatted, request);
+            let name = relative(&path);
+            assert_eq!(scrambled_json, json, "{name}");
+            assert_eq!(formatted_json, json, "{name}");
+            assert_eq!(formatted_text, text, "{name}");
+            assert_eq!(scrambled_text, text, "{name}");
+            assert_ne!(scrambled_sha256, sha256, "the hash follows the bytes");
+            cases += 1;
+        }
+        assert!(cases > 0, "{}", relative(&folder));
+    }
+}
+
+#[test]
+fn broken_policies_are_refused_and_the_others_format_twice_the_same() {
+    let mut refused = 0;
+    for entry in fs::read_dir(root().join("tests/fixtures/policies")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = relative(&path);
+        let text = read(&path);
+        match format_policy(&SourceFile::new(name.as_str(), text.as_str())) {
+            Err(FormatError::Invalid(_)) => refused += 1,
+            Err(error) => panic!("{name}: {error}"),
+            Ok(once) => assert_eq!(format(&name, &once), once, "{name}"),
+        }
+    }
+    assert!(refused > 100, "the broken-policy catalogue is refused");
+}
+
+#[test]
+fn a_messy_policy_in_canonical_layout() {
+    let text = read(&root().join(MESSY));
+    let formatted = format(MESSY, &text);
+    assert_eq!(format(MESSY, &formatted), formatted);
+    insta::assert_snapshot!(formatted);
+}
+
+/// A scratch folder under the build's temporary folder, emptied.
+fn scratch(name: &str) -> PathBuf {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&folder);
+    fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+#[test]
+fn fmt_check_lists_what_would_change_and_writes_nothing() {
+    let folder = scratch("fmt-check");
+    fs::copy(root().join(MESSY), folder.join("messy.toml")).unwrap();
+    let before = read(&folder.join("messy.toml"));
+    let run = ruling_in(&folder, &["fmt", "--check", "messy.toml"], None);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        read(&folder.join("messy.toml")),
+        before,
+        "--check writes nothing"
+    );
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn fmt_rewrites_the_file_and_then_check_passes() {
+    let folder = scratch("fmt-write");
+    fs::create_dir_all(folder.join("shop/cases")).unwrap();
+    fs::copy(root().join(MESSY), folder.join("shop/2025-01-01.toml")).unwrap();
+    // `cases` folders are not searched, like `ruling check` does.
+    fs::write(folder.join("shop/cases/not-a-policy.toml"), "x = ").unwrap();
+    let run = ruling_in(&folder, &["fmt", "."], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.transcript());
+    let formatted = read(&folder.join("shop/2025-01-01.toml"));
+    assert_eq!(formatted, format(MESSY, &read(&root().join(MESSY))));
+    let again = ruling_in(&folder, &["fmt", "--check", "."], None);
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    assert!(
+        again
+            .stdout
+            .ends_with("1 policy file(s): 0 would be reformatted, 1 already formatted\n")
+    );
+}
+
+#[test]
+fn fmt_check_passes_on_the_shipped_policies() {
+    let run = ruling_in(&root(), &["fmt", "--check"], None);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stderr.is_empty());
+}
+
+#[test]
+fn fmt_refuses_a_broken_policy_and_points_to_check() {
+    let folder = scratch("fmt-broken");
+    let broken = "tests/fixtures/policies/unknown-field-in-condition.toml";
+    fs::copy(root().join(broken), folder.join("broken.toml")).unwrap();
+    let before = read(&folder.join("broken.toml"));
+    let run = ruling_in(&folder, &["fmt", "broken.toml"], None);
+    assert_eq!(run.code, 1);
+    assert_eq!(read(&folder.join("broken.toml")), before);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn fmt_of_a_missing_file_exits_4() {
+    let run = ruling_in(
+        &scratch("fmt-missing"),
+        &["fmt", "no/such/policy.toml"],
+        None,
+    );
+    assert_eq!(run.code, 4);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn fmt_help_has_examples() {
+    let run = ruling_in(&root(), &["fmt", "--help"], None);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.transcript());
+}
