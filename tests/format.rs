@@ -210,7 +210,9 @@ fn load_folder(folder: &Path, make: impl Fn(&str, &str) -> String) -> PolicySet 
 /// blanked: it changes with every byte of the file.
 fn decide(set: &PolicySet, request: &str) -> (String, String, String) {
     let probe: serde_json::Value = serde_json::from_str(request).unwrap();
-    let selected = set.select(&probe, &ruling::folder::Choice::ByRequest).unwrap();
+    let selected = set
+        .select(&probe, &ruling::folder::Choice::ByRequest)
+        .unwrap();
     let mut decision = ruling::decide_json(selected.policy, request.as_bytes()).unwrap();
     decision.policy.selected = Some(selected.why);
     let sha256 = std::mem::take(&mut decision.policy.sha256);
