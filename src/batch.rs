@@ -155,8 +155,10 @@ fn run_sequential(
 #[derive(Default)]
 struct Chunk {
     first: u64,
-    text: String,
-    /// Byte ranges of the lines in `text`.
+    /// The lines as read: bytes, so that a line of invalid UTF-8 still gets
+    /// its own error record (from the decoder) instead of stopping the run.
+    bytes: Vec<u8>,
+    /// Byte ranges of the lines in `bytes`.
     lines: Vec<(usize, usize)>,
 }
 
@@ -164,26 +166,17 @@ impl Chunk {
     /// Reads up to [`CHUNK_LINES`] lines; `false` at the end of the input.
     fn fill(&mut self, input: &mut impl BufRead, first: u64) -> io::Result<bool> {
         self.first = first;
-        self.text.clear();
+        self.bytes.clear();
         self.lines.clear();
         while self.lines.len() < CHUNK_LINES {
-            let start = self.text.len();
-            if read_line(input, &mut self.text)? == 0 {
+            let start = self.bytes.len();
+            if input.read_until(b'\n', &mut self.bytes)? == 0 {
                 break;
             }
-            self.lines.push((start, self.text.len()));
+            self.lines.push((start, self.bytes.len()));
         }
         Ok(!self.lines.is_empty())
     }
-}
-
-/// Reads one line; invalid UTF-8 is kept (replaced) so that the line still
-/// gets its own error record rather than stopping the run.
-fn read_line(input: &mut impl BufRead, text: &mut String) -> io::Result<usize> {
-    let mut bytes = Vec::new();
-    let read = input.read_until(b'\n', &mut bytes)?;
-    text.push_str(&String::from_utf8_lossy(&bytes));
-    Ok(read)
 }
 
 fn decide_chunk(
@@ -195,12 +188,12 @@ fn decide_chunk(
     let mut tally = Tally::default();
     for (offset, (start, end)) in chunk.lines.iter().enumerate() {
         tally.lines += 1;
-        let text = chunk.text.get(*start..*end).unwrap_or_default();
-        if text.trim().is_empty() {
+        let bytes = chunk.bytes.get(*start..*end).unwrap_or_default();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let line = chunk.first + offset as u64;
-        match decide_line(versions, line, text, options, out) {
+        match decide_line(versions, line, bytes, options, out) {
             Some(outcome) => {
                 if let Some(count) = Outcome::ALL
                     .iter()
@@ -221,13 +214,14 @@ fn decide_chunk(
 fn decide_line(
     versions: &Versions,
     line: u64,
-    text: &str,
+    bytes: &[u8],
     options: BatchOptions,
     out: &mut Vec<u8>,
 ) -> Option<Outcome> {
-    let request = request_text(text);
+    // Invalid UTF-8 goes to the decoder as it is, which reports where.
+    let request = std::str::from_utf8(bytes).map_or(bytes, |text| request_text(text).as_bytes());
     let policy = pick_version(versions, request, line, out)?;
-    let decoded = match decode(&policy.schema, policy.meta.timezone, request.as_bytes()) {
+    let decoded = match decode(&policy.schema, policy.meta.timezone, request) {
         Ok(decoded) => decoded,
         Err(error) => return write_error(out, line, &RequestFailure::Invalid(error), policy),
     };
@@ -265,7 +259,7 @@ fn case_request(text: &str) -> Option<&str> {
 
 fn pick_version<'s>(
     versions: &Versions<'s>,
-    request: &str,
+    request: &[u8],
     line: u64,
     out: &mut Vec<u8>,
 ) -> Option<&'s Policy> {
@@ -273,7 +267,7 @@ fn pick_version<'s>(
         Versions::Fixed(policy) => return Some(policy),
         Versions::ByRequest(set) => set,
     };
-    let probe: serde_json::Value = serde_json::from_str(request).unwrap_or_default();
+    let probe: serde_json::Value = serde_json::from_slice(request).unwrap_or_default();
     match set.select(&probe, &Choice::ByRequest) {
         Ok(selected) => Some(selected.policy),
         Err(error) => {
@@ -464,7 +458,7 @@ fn worker(
         let Ok((sequence, chunk)) = next else {
             return;
         };
-        let mut out = Vec::with_capacity(chunk.text.len() * 2);
+        let mut out = Vec::with_capacity(chunk.bytes.len() * 3);
         let tally = decide_chunk(versions, &chunk, options, &mut out);
         if done.send((sequence, out, tally)).is_err() {
             return;
