@@ -16,6 +16,7 @@ use crate::decide::{Ruling, reason, ruling};
 use crate::decision::Decision;
 use crate::folder::{Choice, PolicySet, SelectError};
 use crate::policy::{Outcome, Policy, Section};
+use crate::record::{Record, Store};
 use crate::render::request_error_value;
 use crate::request::decode;
 use crate::value::Value;
@@ -48,6 +49,9 @@ pub struct BatchSummary {
     pub outcomes: [u64; 4],
     /// Lines that could not be decided.
     pub errors: u64,
+    /// Decisions newly stored in the records database (one already there
+    /// is not stored again).
+    pub recorded: u64,
     pub elapsed: Duration,
 }
 
@@ -97,10 +101,45 @@ pub fn run_batch(
     progress: impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     if options.jobs <= 1 {
-        run_sequential(versions, input, output, options, progress)
+        run_sequential(versions, input, output, options, None, progress)
     } else {
-        run_parallel(versions, input, output, options, progress)
+        run_parallel(versions, input, output, options, None, progress)
     }
+}
+
+/// Like [`run_batch`], and stores every decision (with its trace, whatever
+/// `options.trace`) in `store`, one transaction per chunk of lines. A
+/// chunk is stored before its output lines are written, so every decision
+/// printed is recorded. A failed write stops the run with an error of kind
+/// `Other` wrapping the [`RecordError`](crate::record::RecordError).
+pub fn run_batch_recorded(
+    versions: &Versions,
+    input: impl BufRead + Send,
+    output: impl Write,
+    options: BatchOptions,
+    store: &mut Store,
+    progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    if options.jobs <= 1 {
+        run_sequential(versions, input, output, options, Some(store), progress)
+    } else {
+        run_parallel(versions, input, output, options, Some(store), progress)
+    }
+}
+
+/// Stores a chunk's records, counting the new ones in `summary`.
+fn store_records(
+    store: Option<&mut Store>,
+    records: &[Record],
+    summary: &mut BatchSummary,
+) -> io::Result<()> {
+    if let Some(store) = store
+        && !records.is_empty()
+    {
+        let added = store.insert(records).map_err(io::Error::other)?;
+        summary.recorded += added as u64;
+    }
+    Ok(())
 }
 
 /// The versions a batch decides with: one fixed version, or each line's
@@ -128,11 +167,13 @@ fn run_sequential(
     mut input: impl BufRead,
     mut output: impl Write,
     options: BatchOptions,
+    mut store: Option<&mut Store>,
     mut progress: impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     let started = Instant::now();
     let mut summary = BatchSummary::default();
     let mut chunk = Chunk::default();
+    let mut records = Vec::new();
     let mut buffer = Vec::with_capacity(1 << 16);
     loop {
         let first = summary.lines + 1;
@@ -140,7 +181,10 @@ fn run_sequential(
             break;
         }
         buffer.clear();
-        let tally = decide_chunk(versions, &chunk, options, &mut buffer);
+        records.clear();
+        let recording = store.as_ref().map(|_| &mut records);
+        let tally = decide_chunk(versions, &chunk, options, &mut buffer, recording);
+        store_records(store.as_deref_mut(), &records, &mut summary)?;
         output.write_all(&buffer)?;
         summary.absorb(&tally);
         summary.elapsed = started.elapsed();
@@ -184,6 +228,7 @@ fn decide_chunk(
     chunk: &Chunk,
     options: BatchOptions,
     out: &mut Vec<u8>,
+    mut records: Option<&mut Vec<Record>>,
 ) -> Tally {
     let mut tally = Tally::default();
     for (offset, (start, end)) in chunk.lines.iter().enumerate() {
@@ -193,7 +238,7 @@ fn decide_chunk(
             continue;
         }
         let line = chunk.first + offset as u64;
-        match decide_line(versions, line, bytes, options, out) {
+        match decide_line(versions, line, bytes, options, out, records.as_deref_mut()) {
             Some(outcome) => {
                 if let Some(count) = Outcome::ALL
                     .iter()
@@ -217,6 +262,7 @@ fn decide_line(
     bytes: &[u8],
     options: BatchOptions,
     out: &mut Vec<u8>,
+    records: Option<&mut Vec<Record>>,
 ) -> Option<Outcome> {
     // Invalid UTF-8 goes to the decoder as it is, which reports where.
     let request = std::str::from_utf8(bytes).map_or(bytes, |text| request_text(text).as_bytes());
@@ -225,7 +271,21 @@ fn decide_line(
         Ok(decoded) => decoded,
         Err(error) => return write_error(out, line, &RequestFailure::Invalid(error), policy),
     };
-    let written = if options.trace {
+    // A record keeps the full decision with its trace, so recording
+    // decides in full even when the output line is compact.
+    let written = if let Some(records) = records {
+        decide(policy, &decoded).map(|decision| {
+            records.push(Record::new(
+                &decision,
+                std::str::from_utf8(request).unwrap_or_default(),
+            ));
+            if options.trace {
+                write_traced(out, line, &decision)
+            } else {
+                write_decision_compact(out, line, &decision)
+            }
+        })
+    } else if options.trace {
         decide(policy, &decoded).map(|decision| write_traced(out, line, &decision))
     } else {
         ruling(policy, &decoded).map(|ruled| write_compact(out, line, policy, &decoded, &ruled))
@@ -312,6 +372,7 @@ fn write_traced(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Out
 struct Compact<'a> {
     line: u64,
     format: u32,
+    id: String,
     outcome: Outcome,
     reason: &'a str,
     rule: CompactRule<'a>,
@@ -357,6 +418,7 @@ fn write_compact(
     let compact = Compact {
         line,
         format: crate::decision::DECISION_FORMAT,
+        id: crate::decision_id::decision_id(policy, request),
         outcome: ruled.rule.outcome,
         reason: &reason,
         rule: CompactRule {
@@ -381,6 +443,38 @@ fn write_compact(
     Some(ruled.rule.outcome)
 }
 
+/// The compact line of a full decision: the same fields as
+/// [`write_compact`] writes from a ruling.
+fn write_decision_compact(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
+    let effects: Vec<(&str, Value)> = decision
+        .effects
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.clone()))
+        .collect();
+    let compact = Compact {
+        line,
+        format: decision.format,
+        id: decision.id.clone(),
+        outcome: decision.outcome,
+        reason: &decision.reason,
+        rule: CompactRule {
+            id: &decision.rule.id,
+            clause: &decision.rule.clause,
+            section: decision.rule.section,
+            default: decision.rule.default,
+        },
+        effects: &effects,
+        missing: decision.missing.iter().map(String::as_str).collect(),
+        policy: CompactPolicy {
+            id: &decision.policy.id,
+            version: &decision.policy.version,
+        },
+    };
+    let _ = serde_json::to_writer(&mut *out, &compact);
+    out.push(b'\n');
+    Some(decision.outcome)
+}
+
 /// The parallel pipeline: this thread reads chunks and writes results in
 /// order; `jobs` workers decide. A fixed number of tokens bounds the chunks
 /// in flight (read but not yet written), so memory stays flat whatever the
@@ -390,12 +484,14 @@ fn run_parallel(
     mut input: impl BufRead + Send,
     mut output: impl Write,
     options: BatchOptions,
+    store: Option<&mut Store>,
     mut progress: impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     let started = Instant::now();
     let in_flight = options.jobs * 2;
+    let recording = store.is_some();
     let (work_tx, work_rx) = sync_channel::<(u64, Chunk)>(in_flight);
-    let (done_tx, done_rx) = sync_channel::<(u64, Vec<u8>, Tally)>(in_flight);
+    let (done_tx, done_rx) = sync_channel::<Done>(in_flight);
     let (token_tx, token_rx) = sync_channel::<()>(in_flight);
     for _ in 0..in_flight {
         let _ = token_tx.send(());
@@ -405,13 +501,20 @@ fn run_parallel(
         for _ in 0..options.jobs {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
-            scope.spawn(move || worker(versions, options, &work_rx, &done_tx));
+            scope.spawn(move || worker(versions, options, recording, &work_rx, &done_tx));
         }
         drop(done_tx);
         let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx));
         // The writer owns the result receiver and the token sender: when it
         // stops early (a closed pipe), dropping them stops every thread.
-        let summary = write_in_order(&mut output, done_rx, token_tx, started, &mut progress);
+        let summary = write_in_order(
+            &mut output,
+            done_rx,
+            token_tx,
+            store,
+            started,
+            &mut progress,
+        );
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reading thread stopped")));
@@ -444,11 +547,15 @@ fn read_chunks(
     Ok(())
 }
 
+/// A decided chunk: its sequence number, output lines, counts and records.
+type Done = (u64, Vec<u8>, Tally, Vec<Record>);
+
 fn worker(
     versions: &Versions,
     options: BatchOptions,
+    recording: bool,
     work: &Mutex<Receiver<(u64, Chunk)>>,
-    done: &SyncSender<(u64, Vec<u8>, Tally)>,
+    done: &SyncSender<Done>,
 ) {
     loop {
         let next = match work.lock() {
@@ -459,8 +566,15 @@ fn worker(
             return;
         };
         let mut out = Vec::with_capacity(chunk.bytes.len() * 3);
-        let tally = decide_chunk(versions, &chunk, options, &mut out);
-        if done.send((sequence, out, tally)).is_err() {
+        let mut records = Vec::new();
+        let tally = decide_chunk(
+            versions,
+            &chunk,
+            options,
+            &mut out,
+            recording.then_some(&mut records),
+        );
+        if done.send((sequence, out, tally, records)).is_err() {
             return;
         }
     }
@@ -468,17 +582,19 @@ fn worker(
 
 fn write_in_order(
     output: &mut impl Write,
-    done: Receiver<(u64, Vec<u8>, Tally)>,
+    done: Receiver<Done>,
     tokens: SyncSender<()>,
+    mut store: Option<&mut Store>,
     started: Instant,
     progress: &mut impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     let mut summary = BatchSummary::default();
-    let mut pending: BTreeMap<u64, (Vec<u8>, Tally)> = BTreeMap::new();
+    let mut pending: BTreeMap<u64, (Vec<u8>, Tally, Vec<Record>)> = BTreeMap::new();
     let mut next = 0;
-    for (sequence, out, tally) in &done {
-        pending.insert(sequence, (out, tally));
-        while let Some((out, tally)) = pending.remove(&next) {
+    for (sequence, out, tally, records) in &done {
+        pending.insert(sequence, (out, tally, records));
+        while let Some((out, tally, records)) = pending.remove(&next) {
+            store_records(store.as_deref_mut(), &records, &mut summary)?;
             output.write_all(&out)?;
             summary.absorb(&tally);
             summary.elapsed = started.elapsed();

@@ -103,6 +103,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideErro
     let effects = effects(policy, rule, &mut evaluator)?;
     Ok(Decision {
         format: crate::decision::DECISION_FORMAT,
+        id: crate::decision_id::decision_id(policy, request),
         outcome: rule.outcome,
         reason,
         rule: RuleRef {

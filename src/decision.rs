@@ -15,6 +15,9 @@ pub const DECISION_FORMAT: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Decision {
     pub format: u32,
+    /// The decision id: the same request against the same policy file
+    /// always has the same one (see [`crate::decision_id`]).
+    pub id: String,
     pub outcome: Outcome,
     pub reason: String,
     /// The rule that decided: the first whose condition held, or the default.

@@ -216,6 +216,8 @@ fn decide(set: &PolicySet, request: &str) -> (String, String, String) {
     let mut decision = ruling::decide_json(selected.policy, request.as_bytes()).unwrap();
     decision.policy.selected = Some(selected.why);
     let sha256 = std::mem::take(&mut decision.policy.sha256);
+    // The id hashes the file's bytes too, so it follows them like the hash.
+    decision.id.clear();
     (
         decision_json(&decision),
         decision_text(&decision, false),

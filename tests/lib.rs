@@ -15,6 +15,7 @@ mod cli_tools;
 mod diagnostics;
 mod diff;
 mod format;
+mod records;
 mod requests;
 mod schema;
 mod support;

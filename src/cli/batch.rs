@@ -5,14 +5,22 @@ use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ruling::batch::{BatchOptions, BatchSummary, Versions, run_batch};
+use ruling::batch::{BatchOptions, BatchSummary, Versions, run_batch, run_batch_recorded};
 use ruling::folder::{Choice, PolicySet};
 use ruling::policy::Outcome;
+use ruling::record::Store;
 
 use super::exit;
 use super::output::eprint;
 
-pub fn run(set: &PolicySet, choice: &Choice, input: &Path, jobs: usize, trace: bool) -> u8 {
+pub fn run(
+    set: &PolicySet,
+    choice: &Choice,
+    input: &Path,
+    jobs: usize,
+    trace: bool,
+    mut store: Option<Store>,
+) -> u8 {
     let versions = match Versions::new(set, choice) {
         Ok(versions) => versions,
         Err(error) => {
@@ -24,23 +32,20 @@ pub fn run(set: &PolicySet, choice: &Choice, input: &Path, jobs: usize, trace: b
     let stdout = io::stdout();
     let output = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut progress = Progress::new();
+    let recording = store.is_some();
+    let batch = |input: Box<dyn io::BufRead + Send>| match store.as_mut() {
+        Some(store) => run_batch_recorded(&versions, input, output, options, store, |summary| {
+            progress.show(summary)
+        }),
+        None => run_batch(&versions, input, output, options, |summary| {
+            progress.show(summary)
+        }),
+    };
     let result = if input.as_os_str() == "-" {
-        run_batch(
-            &versions,
-            BufReader::with_capacity(1 << 16, io::stdin()),
-            output,
-            options,
-            |summary| progress.show(summary),
-        )
+        batch(Box::new(BufReader::with_capacity(1 << 16, io::stdin())))
     } else {
         match File::open(input) {
-            Ok(file) => run_batch(
-                &versions,
-                BufReader::with_capacity(1 << 16, file),
-                output,
-                options,
-                |summary| progress.show(summary),
-            ),
+            Ok(file) => batch(Box::new(BufReader::with_capacity(1 << 16, file))),
             Err(error) => {
                 eprint(&format!(
                     "error: cannot read `{}`: {error}\n",
@@ -53,7 +58,7 @@ pub fn run(set: &PolicySet, choice: &Choice, input: &Path, jobs: usize, trace: b
     progress.clear();
     match result {
         Ok(summary) => {
-            eprint(&summary_line(&summary));
+            eprint(&summary_line(&summary, recording));
             if summary.errors > 0 {
                 exit::INVALID_REQUEST
             } else {
@@ -68,14 +73,19 @@ pub fn run(set: &PolicySet, choice: &Choice, input: &Path, jobs: usize, trace: b
     }
 }
 
-fn summary_line(summary: &BatchSummary) -> String {
+fn summary_line(summary: &BatchSummary, recording: bool) -> String {
     let outcomes: Vec<String> = Outcome::ALL
         .iter()
         .zip(summary.outcomes)
         .map(|(outcome, count)| format!("{outcome} {count}"))
         .collect();
+    let recorded = if recording {
+        format!("; {} newly recorded", summary.recorded)
+    } else {
+        String::new()
+    };
     format!(
-        "{} lines in {:.2} s ({:.0} lines/s): {}; {} rejected\n",
+        "{} lines in {:.2} s ({:.0} lines/s): {}; {} rejected{recorded}\n",
         summary.lines,
         summary.elapsed.as_secs_f64(),
         summary.rate(),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use ruling::folder::{Choice, PolicyError, PolicySet, load_set};
+use ruling::record::{Record, Store, records_path};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
 use ruling::{RequestFailure, decide_json};
 
@@ -22,6 +23,11 @@ use super::output::{eprint, print, report, stdout_colour};
 /// decision per line is written, in input order; a line that cannot be
 /// decided gets an error record with its line number and the run goes on. A
 /// summary goes to stderr. Exit code 3 when any line was rejected.
+///
+/// With --record, every decision (request, policy version and trace) is also
+/// stored in a SQLite database: --record=PATH, else $RULING_RECORDS, else
+/// `ruling.db` in the current folder, created on first use. Find them again
+/// with `ruling why ID` and `ruling log`.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,
@@ -30,7 +36,8 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling decide policies/iptv-smarters-pro/2025-01-22.toml request.json --format json\n  \
     ruling decide policies/iptv-smarters-pro request.json --at 2025-07-01\n  \
     echo '{\"purchase\": {}}' | ruling decide policies/iptv-smarters-pro -\n  \
-    ruling decide policies/iptv-smarters-pro --ndjson requests.ndjson --jobs 2 > decisions.ndjson"
+    ruling decide policies/iptv-smarters-pro --ndjson requests.ndjson --jobs 2 > decisions.ndjson\n  \
+    ruling decide policies/iptv-smarters-pro request.json --record=decisions.db"
 )]
 pub struct Args {
     /// Policy file, or folder of policy versions
@@ -56,6 +63,16 @@ pub struct Args {
     /// Decide with the version in effect on this date (YYYY-MM-DD)
     #[arg(long, value_parser = super::parse_date)]
     at: Option<chrono::NaiveDate>,
+    /// Store every decision in this SQLite database [default: $RULING_RECORDS, else ruling.db]
+    // `=` is required so that `--record` without a path cannot swallow the
+    // request argument that follows it.
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 0..=1,
+        require_equals = true
+    )]
+    record: Option<Option<PathBuf>>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -71,21 +88,45 @@ pub fn run(args: &Args) -> u8 {
         Ok(set) => set,
         Err(errors) => return policy_failure(&errors),
     };
+    let store = match &args.record {
+        Some(path) => {
+            let path = records_path(path.as_deref());
+            match Store::open(&path) {
+                Ok(store) => Some(store),
+                Err(error) => {
+                    eprint(&format!("error: {error}\n"));
+                    return exit::IO;
+                }
+            }
+        }
+        None => None,
+    };
     let choice = match (&args.version, args.at) {
         (Some(version), _) => Choice::Version(version.clone()),
         (None, Some(date)) => Choice::At(date),
         (None, None) => Choice::ByRequest,
     };
     match (&args.ndjson, &args.request) {
-        (Some(input), _) => {
-            super::batch::run(&set, &choice, input, usize::from(args.jobs), args.trace)
-        }
-        (None, Some(request)) => decide_one(&set, &choice, request, args.format),
+        (Some(input), _) => super::batch::run(
+            &set,
+            &choice,
+            input,
+            usize::from(args.jobs),
+            args.trace,
+            store,
+        ),
+        (None, Some(request)) => decide_one(&set, &choice, request, args.format, store),
         (None, None) => exit::USAGE,
     }
 }
 
-fn decide_one(set: &PolicySet, choice: &Choice, path: &Path, format: Format) -> u8 {
+fn decide_one(
+    set: &PolicySet,
+    choice: &Choice,
+    path: &Path,
+    format: Format,
+    store: Option<Store>,
+) -> u8 {
     let bytes = match read_request(path) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -120,6 +161,15 @@ fn decide_one(set: &PolicySet, choice: &Choice, path: &Path, format: Format) -> 
         Ok(mut decision) => {
             if set.from_folder {
                 decision.policy.selected = Some(selected.why);
+            }
+            // Recorded before it is printed, so a printed decision is a
+            // recorded one.
+            if let Some(mut store) = store {
+                let record = Record::new(&decision, &String::from_utf8_lossy(&request));
+                if let Err(error) = store.insert(&[record]) {
+                    eprint(&format!("error: {error}\n"));
+                    return exit::IO;
+                }
             }
             let text = match format {
                 Format::Text => decision_text(&decision, stdout_colour()),

@@ -6,11 +6,13 @@ mod completions;
 mod decide;
 mod diff;
 mod fmt;
+mod log;
 mod new;
 mod output;
 mod progress;
 mod schema;
 mod test;
+mod why;
 
 use std::process::ExitCode;
 
@@ -30,8 +32,11 @@ pub mod exit {
     /// The request was rejected: malformed, wrong types, or a broken constraint;
     /// for a diff, not one request could be decided by both versions.
     pub const INVALID_REQUEST: u8 = 3;
-    /// A file could not be read or written.
+    /// A file could not be read or written (the records database included).
     pub const IO: u8 = 4;
+    /// `ruling why`: no recorded decision has the id, or more than one
+    /// starts with the prefix.
+    pub const NOT_FOUND: u8 = 5;
 }
 
 const EXIT_CODES: &str = "\
@@ -43,6 +48,8 @@ Examples:
   ruling new store-credit
   ruling schema request policies/steam > steam-request.schema.json
   ruling diff OLD.toml NEW.toml --requests requests.ndjson
+  ruling decide policies/steam request.json --record=decisions.db
+  ruling why 3f9c2a7d --record=decisions.db
 
 Exit codes:
   0  a decision was made (any outcome), every policy is valid, every case
@@ -51,7 +58,8 @@ Exit codes:
   2  the command line is wrong
   3  the request was rejected (malformed JSON, wrong types, broken constraint);
      for diff: not one request could be decided by both versions
-  4  a file could not be read or written";
+  4  a file could not be read or written (the decision records included)
+  5  why: no recorded decision has the id, or the prefix is ambiguous";
 
 #[derive(Parser)]
 #[command(
@@ -63,7 +71,8 @@ Exit codes:
                   `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
                   `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs;\n\
                   `ruling diff` compares two versions of a policy and their decisions on many requests;\n\
-                  `ruling fmt` rewrites policy files in one canonical layout.",
+                  `ruling fmt` rewrites policy files in one canonical layout;\n\
+                  `ruling why` and `ruling log` show decisions recorded with `decide --record`.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -81,6 +90,8 @@ enum Command {
     Completions(completions::Args),
     Diff(diff::Args),
     Fmt(fmt::Args),
+    Why(why::Args),
+    Log(log::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -113,6 +124,8 @@ pub fn run() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Why(args) => why::run(&args),
+        Command::Log(args) => log::run(&args),
     };
     ExitCode::from(code)
 }

@@ -117,6 +117,7 @@ pub fn decision_text(decision: &Decision, colour: bool) -> String {
     if let Some(why) = &policy.selected {
         let _ = writeln!(out, "  {why}");
     }
+    let _ = writeln!(out, "  decision {}", decision.id);
     let _ = writeln!(
         out,
         "\n{}",

@@ -1,0 +1,331 @@
+//! Decision records: decisions stored with their request, policy version
+//! and trace in an embedded SQLite database, to be found again by id
+//! (`ruling why`) or listed (`ruling log`).
+//!
+//! Safety of the file comes from SQLite: each write is one transaction, so
+//! a crash mid-write leaves the records of earlier transactions and nothing
+//! of the one in progress. The database runs in WAL mode with a busy
+//! timeout, and writers take the write lock when their transaction begins
+//! (`BEGIN IMMEDIATE`), so several processes can record into one file at
+//! once: they wait for each other instead of failing.
+//!
+//! Recording is the only place a clock is read (`recorded_at`); the
+//! decision itself stays a pure function of policy and request.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+
+use crate::decision::Decision;
+use crate::policy::Outcome;
+use crate::render::{decision_json, decision_text};
+
+/// The environment variable naming the records database when `--record`
+/// gives no path.
+pub const RECORDS_ENV: &str = "RULING_RECORDS";
+/// The records database when neither `--record PATH` nor
+/// [`RECORDS_ENV`] names one: a file in the current folder.
+pub const DEFAULT_RECORDS: &str = "ruling.db";
+/// The version of the JSON shapes of `ruling why` and `ruling log`.
+pub const RECORD_FORMAT: u32 = 1;
+
+/// How long a writer waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The schema version, kept in SQLite's `user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS decisions (
+    id             TEXT PRIMARY KEY
+                   CHECK (length(id) = 64 AND id NOT GLOB '*[^0-9a-f]*'),
+    recorded_at    TEXT NOT NULL,
+    policy_id      TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    policy_sha256  TEXT NOT NULL,
+    outcome        TEXT NOT NULL
+                   CHECK (outcome IN ('approve', 'deny', 'review', 'needs_info')),
+    rule_id        TEXT NOT NULL,
+    request_json   TEXT NOT NULL CHECK (json_valid(request_json)),
+    decision_json  TEXT NOT NULL CHECK (json_valid(decision_json)),
+    decision_text  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS decisions_by_time ON decisions (recorded_at);
+";
+
+/// The records database named by `--record PATH`, else by
+/// `$RULING_RECORDS`, else `ruling.db` in the current folder.
+pub fn records_path(given: Option<&Path>) -> PathBuf {
+    match given {
+        Some(path) if !path.as_os_str().is_empty() => path.to_owned(),
+        _ => std::env::var_os(RECORDS_ENV)
+            .filter(|value| !value.is_empty())
+            .map_or_else(|| PathBuf::from(DEFAULT_RECORDS), PathBuf::from),
+    }
+}
+
+/// What went wrong with the records database.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("no decision records at `{}`", .0.display())]
+    Missing(PathBuf),
+    #[error("cannot open the decision records `{}`: {source}", .path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("`{}` holds decision records of a newer ruling (schema {found})", .path.display())]
+    NewerSchema { path: PathBuf, found: i64 },
+    #[error("the decision records could not be written or read: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// One recorded decision, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The full decision id, 64 hex characters.
+    pub id: String,
+    /// When it was recorded, RFC 3339 in UTC with milliseconds.
+    pub recorded_at: String,
+    pub policy_id: String,
+    pub policy_version: String,
+    pub policy_sha256: String,
+    /// The outcome's keyword: `approve`, `deny`, `review`, `needs_info`.
+    pub outcome: String,
+    pub rule_id: String,
+    /// The request as it was sent (members the policy ignores included).
+    pub request_json: String,
+    /// The decision, trace included, in the documented JSON format.
+    pub decision_json: String,
+    /// The decision for people, as `ruling decide` printed it (no colour):
+    /// kept because the JSON alone does not tell a decimal from a text.
+    pub decision_text: String,
+}
+
+impl Record {
+    /// The record of `decision` of `request` (the request's JSON text),
+    /// stamped with the current time.
+    pub fn new(decision: &Decision, request: &str) -> Self {
+        Self {
+            id: decision.id.clone(),
+            recorded_at: now(),
+            policy_id: decision.policy.id.clone(),
+            policy_version: decision.policy.version.clone(),
+            policy_sha256: decision.policy.sha256.clone(),
+            outcome: decision.outcome.keyword().to_owned(),
+            rule_id: decision.rule.id.clone(),
+            request_json: request.trim().to_owned(),
+            decision_json: decision_json(decision),
+            decision_text: decision_text(decision, false),
+        }
+    }
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// What `ruling log` lists: newest first, every filter optional.
+#[derive(Clone, Debug, Default)]
+pub struct LogFilter {
+    pub outcome: Option<Outcome>,
+    pub policy: Option<String>,
+    /// Recorded on or after this day (UTC).
+    pub since: Option<NaiveDate>,
+    /// Recorded on or before this day (UTC).
+    pub until: Option<NaiveDate>,
+    /// At most this many; `None` for all.
+    pub limit: Option<u32>,
+}
+
+/// What an id prefix names.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Found(Box<Record>),
+    NotFound,
+    /// More than one decision starts with the prefix: some of their ids.
+    Ambiguous(Vec<String>),
+}
+
+/// An open records database.
+pub struct Store {
+    connection: Connection,
+}
+
+impl Store {
+    /// Opens the database at `path` to record into, creating it (and its
+    /// table) on first use.
+    pub fn open(path: &Path) -> Result<Self, RecordError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Self::open_with(path, flags)
+    }
+
+    /// Opens an existing database to read; a missing file is an error
+    /// rather than a new empty database, since it is most likely a wrong path.
+    pub fn open_existing(path: &Path) -> Result<Self, RecordError> {
+        if !path.exists() {
+            return Err(RecordError::Missing(path.to_owned()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Self::open_with(path, flags)
+    }
+
+    fn open_with(path: &Path, flags: OpenFlags) -> Result<Self, RecordError> {
+        let open = |source| RecordError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut connection = Connection::open_with_flags(path, flags).map_err(open)?;
+        // The timeout first: switching to WAL and creating the table take
+        // locks that another process may hold at this very moment.
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        connection
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
+            .map_err(open)?;
+        // In WAL mode NORMAL keeps the database consistent on a crash; only
+        // the last transactions may be lost on a power failure.
+        connection
+            .pragma_update(None, "synchronous", "normal")
+            .map_err(open)?;
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(open)?;
+        let found: i64 = transaction
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(open)?;
+        if found > SCHEMA_VERSION {
+            return Err(RecordError::NewerSchema {
+                path: path.to_owned(),
+                found,
+            });
+        }
+        transaction.execute_batch(SCHEMA).map_err(open)?;
+        transaction
+            .pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(open)?;
+        transaction.commit().map_err(open)?;
+        Ok(Self { connection })
+    }
+
+    /// Stores `records` in one transaction: all of them or, on any error,
+    /// none. A record whose id is already stored is skipped, since the same
+    /// id is the same decision. Returns how many were new.
+    pub fn insert(&mut self, records: &[Record]) -> Result<usize, RecordError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = 0;
+        {
+            // `ON CONFLICT (id) DO NOTHING` rather than `INSERT OR IGNORE`:
+            // the latter would also silently drop rows that fail a CHECK.
+            let mut statement = transaction.prepare_cached(
+                "INSERT INTO decisions (id, recorded_at, policy_id, policy_version, \
+                 policy_sha256, outcome, rule_id, request_json, decision_json, decision_text) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
+            )?;
+            for record in records {
+                added += statement.execute(params![
+                    record.id,
+                    record.recorded_at,
+                    record.policy_id,
+                    record.policy_version,
+                    record.policy_sha256,
+                    record.outcome,
+                    record.rule_id,
+                    record.request_json,
+                    record.decision_json,
+                    record.decision_text,
+                ])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(added)
+    }
+
+    /// The decision whose id starts with `prefix` (lowercase hex).
+    pub fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE substr(id, 1, ?1) = ?2 ORDER BY id LIMIT 6"
+        ))?;
+        let length = i64::try_from(prefix.len()).unwrap_or(i64::MAX);
+        let mut found = statement
+            .query_map(params![length, prefix], row_record)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(match found.len() {
+            0 => Lookup::NotFound,
+            1 => found
+                .pop()
+                .map_or(Lookup::NotFound, |record| Lookup::Found(Box::new(record))),
+            _ => Lookup::Ambiguous(found.into_iter().map(|record| record.id).collect()),
+        })
+    }
+
+    /// The records `filter` selects, newest first.
+    pub fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
+        // Dates compare as text: `recorded_at` is RFC 3339 in UTC, which
+        // sorts by time, and a bare `YYYY-MM-DD` sorts before that day's
+        // times. `until` is inclusive, so it compares with the next day.
+        let since = filter.since.map(|date| date.to_string());
+        let until = filter
+            .until
+            .map(|date| date.succ_opt().unwrap_or(date).to_string());
+        let limit = filter.limit.map_or(-1, i64::from);
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM decisions \
+             WHERE (?1 IS NULL OR outcome = ?1) \
+               AND (?2 IS NULL OR policy_id = ?2) \
+               AND (?3 IS NULL OR recorded_at >= ?3) \
+               AND (?4 IS NULL OR recorded_at < ?4) \
+             ORDER BY recorded_at DESC, id LIMIT ?5"
+        ))?;
+        let records = statement
+            .query_map(
+                params![
+                    filter.outcome.map(Outcome::keyword),
+                    filter.policy,
+                    since,
+                    until,
+                    limit
+                ],
+                row_record,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(records)
+    }
+
+    /// How many decisions are stored.
+    pub fn count(&self) -> Result<u64, RecordError> {
+        let count: i64 =
+            self.connection
+                .query_row("SELECT count(*) FROM decisions", [], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    /// SQLite's own check of the file: `ok` when it is sound.
+    pub fn integrity_check(&self) -> Result<String, RecordError> {
+        Ok(self
+            .connection
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
+    }
+}
+
+const COLUMNS: &str = "id, recorded_at, policy_id, policy_version, policy_sha256, outcome, \
+                       rule_id, request_json, decision_json, decision_text";
+
+fn row_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
+    Ok(Record {
+        id: row.get(0)?,
+        recorded_at: row.get(1)?,
+        policy_id: row.get(2)?,
+        policy_version: row.get(3)?,
+        policy_sha256: row.get(4)?,
+        outcome: row.get(5)?,
+        rule_id: row.get(6)?,
+        request_json: row.get(7)?,
+        decision_json: row.get(8)?,
+        decision_text: row.get(9)?,
+    })
+}
