@@ -403,3 +403,257 @@ fn serialize_named<S: Serializer>(
     }
     map.end()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::load::load;
+
+    const FIELDS: &str = r#"
+format = 1
+[policy]
+id = "test"
+version = "1"
+title = "Test"
+effective_date = 2025-01-01
+
+[[field]]
+path = "a.from"
+type = "date"
+description = "a date"
+
+[[field]]
+path = "a.to"
+type = "date"
+description = "a later date"
+
+[[field]]
+path = "a.at"
+type = "datetime"
+description = "a time"
+
+[[field]]
+path = "a.until"
+type = "datetime"
+description = "a later time"
+
+[[field]]
+path = "a.count"
+type = "integer"
+description = "a count"
+
+[[field]]
+path = "a.amount"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "a.flag"
+type = "bool"
+description = "a flag"
+
+[[field]]
+path = "a.kind"
+type = "enum"
+values = ["x", "y", "z"]
+description = "a kind"
+
+[[field]]
+path = "a.text"
+type = "string"
+description = "a text"
+
+[[field]]
+path = "a.other"
+type = "string"
+description = "another text"
+
+[[field]]
+path = "a.needed"
+type = "string"
+description = "a required text"
+required = true
+
+[derived]
+days = "days_between(a.from, a.to)"
+elapsed = "a.until - a.at"
+"#;
+
+    const REQUEST: &str = r#"{"a": {"from": "2025-03-01", "to": "2025-03-12",
+        "at": "2025-03-01T10:00:00Z", "until": "2025-03-05T10:00:00Z", "count": 200,
+        "amount": "80.50", "flag": true, "kind": "x", "text": " Ana@Example.com",
+        "other": "ana@example.com", "needed": "yes"}}"#;
+
+    /// The texts of the verified counterfactuals of rule `r`, whose
+    /// condition is `when`, for `request`.
+    fn changes(when: &str, request: &str) -> Vec<String> {
+        let text = format!(
+            "{FIELDS}\n[[rule]]\nid = \"m\"\nclause = \"§0\"\nsection = \"requirement\"\nwhen = 'any_missing()'\noutcome = \"needs_info\"\nreason = \"more\"\n\n\
+             [[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = '{when}'\noutcome = \"approve\"\nreason = \"yes\"\n\n\
+             [default]\nid = \"otherwise\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"no\"\n"
+        );
+        let policy = load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
+        let explanation = explain(&policy, request.as_bytes(), Some(Outcome::Approve)).unwrap();
+        let why_not = explanation
+            .why_not
+            .iter()
+            .find(|why_not| why_not.rule.id == "r")
+            .unwrap_or_else(|| panic!("`r` decided: {explanation:#?}"));
+        why_not
+            .counterfactuals
+            .iter()
+            .map(|counterfactual| {
+                let texts: Vec<&str> = counterfactual
+                    .changes
+                    .iter()
+                    .map(|change| change.text.as_str())
+                    .collect();
+                texts.join(" and ")
+            })
+            .collect()
+    }
+
+    fn first(when: &str) -> String {
+        changes(when, REQUEST)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn days_between_bounds_the_later_date() {
+        assert_eq!(first("days <= 7"), "`a.to` on or before 2025-03-08");
+        assert_eq!(first("days < 7"), "`a.to` on or before 2025-03-07");
+        assert_eq!(first("days > 30"), "`a.to` on or after 2025-04-01");
+    }
+
+    #[test]
+    fn a_difference_of_datetimes_bounds_one_of_them() {
+        assert_eq!(
+            first("elapsed <= 48h"),
+            "`a.until` at or before 2025-03-03T10:00:00Z"
+        );
+        assert_eq!(
+            first("elapsed < 48h"),
+            "`a.until` at or before 2025-03-03T09:59:59Z"
+        );
+        assert_eq!(
+            first("a.to - a.from <= 2d"),
+            "`a.to` on or before 2025-03-03"
+        );
+    }
+
+    #[test]
+    fn numbers_move_to_the_nearest_bound() {
+        assert_eq!(first("a.count < 120"), "`a.count` at most 119");
+        assert_eq!(first("a.count <= 119.5"), "`a.count` at most 119");
+        assert_eq!(first("a.amount < 50"), "`a.amount` at most 49.99");
+        assert_eq!(first("a.amount - 30 >= 60"), "`a.amount` at least 90");
+        assert_eq!(first("120 > a.count"), "`a.count` at most 119");
+    }
+
+    #[test]
+    fn bools_enums_and_lists() {
+        assert_eq!(first("not a.flag"), "`a.flag` set to false");
+        assert_eq!(first(r#"a.kind == "y""#), "`a.kind` set to \"y\"");
+        assert_eq!(first(r#"a.kind != "x""#), "`a.kind` set to \"y\"");
+        assert_eq!(
+            changes(r#"a.kind in ["y", "z"]"#, REQUEST),
+            ["`a.kind` set to \"y\"", "`a.kind` set to \"z\""]
+        );
+        assert_eq!(
+            first(r#"a.kind not in ["x", "y"]"#),
+            "`a.kind` set to \"z\""
+        );
+    }
+
+    #[test]
+    fn texts_compared_with_each_other() {
+        assert_eq!(
+            first("lower(trim(a.text)) != lower(trim(a.other))"),
+            "`a.text` set to \"other-ana@example.com\""
+        );
+        let different = REQUEST.replace("ana@example.com\",", "bob@example.com\",");
+        assert_eq!(
+            changes("lower(trim(a.text)) == lower(trim(a.other))", &different),
+            ["`a.text` set to \"bob@example.com\""]
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_provided() {
+        let without = REQUEST.replace("\"needed\": \"yes\"", "\"needed\": \" \"");
+        assert_eq!(
+            changes("a.count > 100", &without),
+            ["provide `a.needed`"],
+            "the rule above asks for the missing field: provide it"
+        );
+        assert_eq!(first("blank(a.text)"), "leave out `a.text`");
+        let no_text = REQUEST.replace("\" Ana@Example.com\"", "null");
+        assert_eq!(changes("present(a.text)", &no_text), ["provide `a.text`"]);
+    }
+
+    #[test]
+    fn and_or_and_if_combine_their_parts() {
+        assert_eq!(
+            first("days <= 7 and not a.flag"),
+            "`a.to` on or before 2025-03-08 and `a.flag` set to false"
+        );
+        assert_eq!(
+            changes(r#"a.count < 100 or a.kind == "z""#, REQUEST),
+            ["`a.count` at most 99", "`a.kind` set to \"z\""]
+        );
+        assert_eq!(
+            first(r#"if a.flag then a.count < 10 else a.count < 1000"#),
+            "`a.count` at most 9"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_solved_is_said() {
+        let text = format!(
+            "{FIELDS}\n[[rule]]\nid = \"m\"\nclause = \"§0\"\nsection = \"requirement\"\nwhen = 'any_missing()'\noutcome = \"needs_info\"\nreason = \"more\"\n\n\
+             [[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = 'starts_with(a.text, \"x\")'\noutcome = \"approve\"\nreason = \"yes\"\n\n\
+             [default]\nid = \"otherwise\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"no\"\n"
+        );
+        let policy = load(SourceFile::new("test.toml", text)).unwrap();
+        let explanation = explain(&policy, REQUEST.as_bytes(), Some(Outcome::Approve)).unwrap();
+        let why_not = explanation.why_not.first().unwrap();
+        assert!(why_not.counterfactuals.is_empty());
+        assert_eq!(
+            why_not.no_counterfactual.as_deref(),
+            Some("`starts_with(a.text, \"x\")` cannot be turned into a change of the request")
+        );
+    }
+
+    #[test]
+    fn apply_makes_objects_and_removes_members() {
+        let document = serde_json::json!({"a": {"b": 1}, "c": 2});
+        let changes = [
+            Change {
+                path: "x.y".to_owned(),
+                op: ChangeOp::Set,
+                value: Some(serde_json::json!("v")),
+                text: String::new(),
+            },
+            Change {
+                path: "a.b".to_owned(),
+                op: ChangeOp::Remove,
+                value: None,
+                text: String::new(),
+            },
+            Change {
+                path: "c.d".to_owned(),
+                op: ChangeOp::Provide,
+                value: Some(serde_json::json!(3)),
+                text: String::new(),
+            },
+        ];
+        assert_eq!(
+            apply(&document, &changes),
+            serde_json::json!({"a": {}, "c": {"d": 3}, "x": {"y": "v"}})
+        );
+    }
+}
