@@ -29,6 +29,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod document;
 pub mod eval;
+pub mod explain;
 pub mod folder;
 pub mod format;
 pub mod json_schema;

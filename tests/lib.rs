@@ -14,6 +14,7 @@ mod cli;
 mod cli_tools;
 mod diagnostics;
 mod diff;
+mod explain;
 mod format;
 mod records;
 mod requests;

@@ -5,6 +5,7 @@ mod check;
 mod completions;
 mod decide;
 mod diff;
+mod explain;
 mod fmt;
 mod log;
 mod new;
@@ -45,6 +46,7 @@ Examples:
   ruling check --format github
   ruling decide policies/iptv-smarters-pro policies/iptv-smarters-pro/cases/approve-within-window.json
   ruling decide policies/iptv-smarters-pro request.json --format json
+  ruling explain policies/iptv-smarters-pro request.json --outcome approve
   ruling new store-credit
   ruling schema request policies/steam > steam-request.schema.json
   ruling diff OLD.toml NEW.toml --requests requests.ndjson
@@ -69,6 +71,7 @@ Exit codes:
     long_about = "Refund policies as readable, checked rules; decisions with reasons anyone can follow.\n\n\
                   Policies are TOML files (see docs/policy-language.md). `ruling check` type-checks them;\n\
                   `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
+                  `ruling explain` says why, why not, and what change to the request would decide otherwise;\n\
                   `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs;\n\
                   `ruling diff` compares two versions of a policy and their decisions on many requests;\n\
                   `ruling fmt` rewrites policy files in one canonical layout;\n\
@@ -84,6 +87,7 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Decide(decide::Args),
+    Explain(explain::Args),
     Test(test::Args),
     Schema(schema::Args),
     New(new::Args),
@@ -118,6 +122,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run_tests(&args),
         Command::Schema(args) => schema::run(&args),
         Command::New(args) => new::run(&args),

@@ -5,13 +5,15 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 mod errors;
+mod explain;
 mod suite;
 
 pub use errors::{request_error_json, request_error_text, request_error_value};
+pub use explain::{explanation_json, explanation_text};
 pub use suite::{suite_github, suite_json, suite_junit, suite_text};
 
 use crate::decision::{Decision, RuleTrace, Status};
-use crate::eval::TraceNode;
+use crate::eval::{Operand, TraceNode};
 use crate::policy::Outcome;
 use crate::value::Value;
 
@@ -192,8 +194,18 @@ fn result(node: &TraceNode, palette: Palette) -> String {
 
 /// The expression with its operands replaced by their values: `12 <= 7`.
 fn substituted(node: &TraceNode) -> Option<String> {
-    let op = node.op?;
-    match node.operands.as_slice() {
+    substituted_parts(node.op, &node.operands, node.value.is_some())
+}
+
+/// [`substituted`] from the parts of a node: its operator, its operands and
+/// whether it was evaluated.
+pub(crate) fn substituted_parts(
+    op: Option<&str>,
+    operands: &[Operand],
+    evaluated: bool,
+) -> Option<String> {
+    let op = op?;
+    match operands {
         [left, right] if op == "in" || op == "not in" || !op.chars().any(char::is_alphabetic) => {
             Some(format!(
                 "{} {op} {}",
@@ -201,7 +213,7 @@ fn substituted(node: &TraceNode) -> Option<String> {
                 shown(&right.value)
             ))
         }
-        operands if node.value.is_some() => {
+        operands if evaluated => {
             let args: Vec<String> = operands
                 .iter()
                 .map(|operand| shown(&operand.value))
