@@ -6,10 +6,12 @@ mod completions;
 mod decide;
 mod diff;
 mod fmt;
+mod mcp;
 mod new;
 mod output;
 mod progress;
 mod schema;
+mod serve;
 mod test;
 
 use std::process::ExitCode;
@@ -43,6 +45,8 @@ Examples:
   ruling new store-credit
   ruling schema request policies/steam > steam-request.schema.json
   ruling diff OLD.toml NEW.toml --requests requests.ndjson
+  ruling serve --addr 127.0.0.1:8080 policies
+  ruling mcp policies
 
 Exit codes:
   0  a decision was made (any outcome), every policy is valid, every case
@@ -63,7 +67,8 @@ Exit codes:
                   `ruling decide` decides a JSON request and prints the outcome with a trace of every rule;\n\
                   `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs;\n\
                   `ruling diff` compares two versions of a policy and their decisions on many requests;\n\
-                  `ruling fmt` rewrites policy files in one canonical layout.",
+                  `ruling fmt` rewrites policy files in one canonical layout;\n\
+                  `ruling serve` answers over HTTP, `ruling mcp` over the Model Context Protocol.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -81,6 +86,8 @@ enum Command {
     Completions(completions::Args),
     Diff(diff::Args),
     Fmt(fmt::Args),
+    Serve(serve::Args),
+    Mcp(mcp::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -113,6 +120,8 @@ pub fn run() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Mcp(args) => mcp::run(&args),
     };
     ExitCode::from(code)
 }
