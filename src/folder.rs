@@ -444,7 +444,8 @@ fn absorb(report: &mut CheckReport, result: Result<PolicySet, Vec<PolicyError>>)
 }
 
 /// `root` and the folders below it that hold `*.toml` files, sorted.
-fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+/// `cases` folders and hidden folders are skipped.
+pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_owned()];
     while let Some(folder) = pending.pop() {

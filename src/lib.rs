@@ -43,6 +43,7 @@ pub mod render;
 pub mod request;
 pub mod scaffold;
 pub mod schema;
+pub mod server;
 pub mod span;
 pub mod suggest;
 pub mod suite;

@@ -8,10 +8,12 @@ mod diff;
 mod explain;
 mod fmt;
 mod log;
+mod mcp;
 mod new;
 mod output;
 mod progress;
 mod schema;
+mod serve;
 mod test;
 mod why;
 
@@ -52,6 +54,8 @@ Examples:
   ruling diff OLD.toml NEW.toml --requests requests.ndjson
   ruling decide policies/steam request.json --record=decisions.db
   ruling why 3f9c2a7d --record=decisions.db
+  ruling serve --addr 127.0.0.1:8080 policies
+  ruling mcp policies
 
 Exit codes:
   0  a decision was made (any outcome), every policy is valid, every case
@@ -75,7 +79,8 @@ Exit codes:
                   `ruling new` starts a policy; `ruling schema` prints JSON Schemas for editors and programs;\n\
                   `ruling diff` compares two versions of a policy and their decisions on many requests;\n\
                   `ruling fmt` rewrites policy files in one canonical layout;\n\
-                  `ruling why` and `ruling log` show decisions recorded with `decide --record`.",
+                  `ruling why` and `ruling log` show decisions recorded with `decide --record`;\n\
+                  `ruling serve` answers over HTTP, `ruling mcp` over the Model Context Protocol.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -96,6 +101,8 @@ enum Command {
     Fmt(fmt::Args),
     Why(why::Args),
     Log(log::Args),
+    Serve(serve::Args),
+    Mcp(mcp::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -131,6 +138,8 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Why(args) => why::run(&args),
         Command::Log(args) => log::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Mcp(args) => mcp::run(&args),
     };
     ExitCode::from(code)
 }

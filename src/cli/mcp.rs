@@ -1,0 +1,72 @@
+//! `ruling mcp`: the Model Context Protocol server over stdio.
+
+use std::path::PathBuf;
+
+use ruling::folder::PolicyError;
+use ruling::server::catalog::{Catalog, CatalogError, SharedCatalog};
+use ruling::server::mcp::McpServer;
+
+use super::exit;
+use super::output::{eprint, report};
+
+/// Serve the Model Context Protocol over stdio, for agents
+///
+/// Loads every policy folder under DIR and offers the tools
+/// `list_policies`, `get_policy` and `decide`. Messages go over stdin and
+/// stdout; problems are logged to stderr. Register it with an MCP client
+/// as the command `ruling mcp /path/to/policies`.
+#[derive(clap::Args)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:\n  \
+    ruling mcp\n  \
+    ruling mcp /etc/ruling/policies"
+)]
+pub struct Args {
+    /// Folder searched for policy folders
+    #[arg(default_value = "policies")]
+    dir: PathBuf,
+}
+
+pub fn run(args: &Args) -> u8 {
+    let catalog = match Catalog::load(&args.dir) {
+        Ok(catalog) => catalog,
+        Err(errors) => return catalog_failure(&errors),
+    };
+    let result = runtime().and_then(|runtime| {
+        runtime.block_on(McpServer::new(SharedCatalog::new(catalog)).serve_stdio())
+    });
+    match result {
+        Ok(()) => exit::OK,
+        Err(error) => {
+            eprint(&format!("error: the MCP session failed: {error}\n"));
+            exit::IO
+        }
+    }
+}
+
+/// The runtime both servers run on: a few threads are plenty, since a
+/// decision takes microseconds.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Reports why the policies could not be loaded; the exit code of `check`.
+pub fn catalog_failure(errors: &[CatalogError]) -> u8 {
+    let mut code = exit::INVALID_POLICY;
+    for error in errors {
+        match error {
+            CatalogError::Policy(PolicyError::Invalid(error)) => {
+                report(&error.diagnostics, &error.file)
+            }
+            CatalogError::Policy(PolicyError::Io { .. }) => {
+                eprint(&format!("error: {error}\n"));
+                code = exit::IO;
+            }
+            other => eprint(&format!("error: {other}\n")),
+        }
+    }
+    code
+}
