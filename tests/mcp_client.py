@@ -52,7 +52,7 @@ async def main(binary, policies, case_path):
 
             tools = {tool.name: tool for tool in (await session.list_tools()).tools}
             check(
-                {"list_policies", "get_policy", "decide"} <= set(tools),
+                {"list_policies", "get_policy", "decide", "explain"} <= set(tools),
                 f"tools {sorted(tools)}",
             )
             decide_schema = input_schema(tools["decide"])
@@ -90,6 +90,15 @@ async def main(binary, policies, case_path):
             summary = decided.content[0].text
             check(summary.startswith(expect["outcome"] + " by rule"), f"summary {summary}")
             check("\n" not in summary, "the summary is one line")
+
+            explained = await session.call_tool(
+                "explain",
+                {"policy": "iptv-smarters-pro", "request": case["request"], "outcome": "deny"},
+            )
+            check(not is_error(explained), f"explain failed: {text_of(explained)}")
+            explanation = structured(explained)
+            check(explanation["outcome"] == expect["outcome"], "explain names the outcome")
+            check(isinstance(explanation.get("why_not"), list), "explain lists why not")
 
             # Bad input: tool errors with the CLI's messages, and the server
             # keeps answering.

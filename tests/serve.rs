@@ -236,6 +236,34 @@ fn a_decision_is_the_cli_json() {
 }
 
 #[test]
+fn an_explanation_is_the_cli_json() {
+    let server = Server::start(&shipped(), &[]);
+    let path = "policies/iptv-smarters-pro/cases/day-8-is-outside-the-window.json";
+    let request = case("day-8-is-outside-the-window.json")["request"].clone();
+    let body = json!({"policy": "iptv-smarters-pro", "request": request, "outcome": "approve"});
+    let (status, explanation) = server.call("POST", "/v1/explain", body.to_string().as_bytes());
+    assert_eq!(status, 200, "{explanation}");
+    let cli = crate::cli::ruling(
+        &[
+            "explain",
+            "policies/iptv-smarters-pro",
+            path,
+            "--format",
+            "json",
+            "--outcome",
+            "approve",
+        ],
+        None,
+    );
+    let cli: Value = serde_json::from_str(&cli.stdout).unwrap();
+    assert_eq!(explanation["why_not"], cli["why_not"]);
+    assert_eq!(explanation["outcome"], "deny");
+    let bad = json!({"policy": "iptv-smarters-pro", "request": {}, "outcome": "refund"});
+    let (status, _) = server.call("POST", "/v1/explain", bad.to_string().as_bytes());
+    assert_eq!(status, 400);
+}
+
+#[test]
 fn bad_input_gets_clear_4xx_errors() {
     let server = Server::start(&shipped(), &["--max-body", "2000"]);
     let kind =

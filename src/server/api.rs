@@ -11,9 +11,10 @@ use serde_json::{Value as Json, json};
 
 use super::catalog::Catalog;
 use crate::decision::{DECISION_FORMAT, Decision};
+use crate::explain::{Explanation, explain as explain_request};
 use crate::folder::{Choice, PolicySet, SelectError, Selected};
 use crate::json_schema::request_schema;
-use crate::policy::Policy;
+use crate::policy::{Outcome, Policy};
 use crate::render::request_error_value;
 use crate::schema::Requirement;
 use crate::suggest::list_names;
@@ -31,6 +32,10 @@ pub enum ApiError {
     BadDate(String),
     #[error("give `version` or `at`, not both")]
     VersionAndDate,
+    #[error(
+        "`{0}` is not an outcome; the outcomes are `approve`, `deny`, `review` and `needs_info`"
+    )]
+    BadOutcome(String),
     /// The request was decoded and refused: the CLI's error JSON.
     #[error("{message}")]
     Rejected { message: String, error: Json },
@@ -50,7 +55,10 @@ impl ApiError {
             ApiError::UnknownPolicy { .. }
             | ApiError::Select(SelectError::UnknownVersion { .. })
             | ApiError::NotFound(_) => 404,
-            ApiError::BadDate(_) | ApiError::VersionAndDate | ApiError::Malformed(_) => 400,
+            ApiError::BadDate(_)
+            | ApiError::VersionAndDate
+            | ApiError::BadOutcome(_)
+            | ApiError::Malformed(_) => 400,
             ApiError::TooLarge { .. } => 413,
             ApiError::Select(SelectError::NotInEffect { .. }) | ApiError::Rejected { .. } => 422,
             ApiError::Select(SelectError::Empty) => 500,
@@ -66,6 +74,7 @@ impl ApiError {
             ApiError::Select(SelectError::Empty) => "empty_policy",
             ApiError::BadDate(_) => "bad_date",
             ApiError::VersionAndDate => "version_and_date",
+            ApiError::BadOutcome(_) => "bad_outcome",
             ApiError::Rejected { .. } => "rejected",
             ApiError::Malformed(_) => "malformed_body",
             ApiError::TooLarge { .. } => "too_large",
@@ -200,6 +209,73 @@ pub fn decide_body(catalog: &Catalog, body: &DecideBody) -> Result<Decision, Api
         &body.policy,
         body.request.get().as_bytes(),
         &choice,
+    )
+}
+
+/// The input of `explain`: a [`DecideBody`] and, optionally, the outcome
+/// to explain how to reach.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainBody {
+    pub policy: String,
+    pub request: Box<serde_json::value::RawValue>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// Explains the decision of `request`: why, why not, and the changes that
+/// would give each other outcome (the JSON of `ruling explain --format json`).
+pub fn explain(
+    catalog: &Catalog,
+    policy: &str,
+    request: &[u8],
+    choice: &Choice,
+    outcome: Option<&str>,
+) -> Result<Explanation, ApiError> {
+    let target = match outcome {
+        Some(text) => {
+            Some(Outcome::from_keyword(text).ok_or_else(|| ApiError::BadOutcome(text.to_owned()))?)
+        }
+        None => None,
+    };
+    let selected = select(catalog, policy, request, choice)?;
+    explain_request(selected.policy, request, target)
+        .map_err(|failure| rejected(&failure, &selected))
+}
+
+/// `explain` for an [`ExplainBody`].
+pub fn explain_body(catalog: &Catalog, body: &ExplainBody) -> Result<Explanation, ApiError> {
+    let choice = choice(body.version.as_deref(), body.at.as_deref())?;
+    explain(
+        catalog,
+        &body.policy,
+        body.request.get().as_bytes(),
+        &choice,
+        body.outcome.as_deref(),
+    )
+}
+
+/// One line about an explanation, for people and agents.
+pub fn explanation_summary(explanation: &Explanation) -> String {
+    let value = serde_json::to_value(explanation).unwrap_or_default();
+    let why_not = value
+        .get("why_not")
+        .and_then(Json::as_array)
+        .map_or(0, Vec::len);
+    let rule = value
+        .pointer("/rule/id")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    let outcome = value
+        .get("outcome")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    format!(
+        "{outcome} by `{rule}`; {why_not} other rule(s) explained with what would make them apply"
     )
 }
 

@@ -26,7 +26,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::api::{self, ApiError, DecideBody};
+use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
 use super::log;
 
@@ -45,6 +45,7 @@ pub fn router(catalog: SharedCatalog, max_body: usize) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/decide", post(decide))
+        .route("/v1/explain", post(explain))
         .route("/v1/policies", get(list_policies))
         .route("/v1/policies/{id}", get(get_policy))
         .fallback(not_found)
@@ -116,6 +117,14 @@ async fn decide(State(state): State<AppState>, body: Result<Bytes, BytesRejectio
     let result = body_bytes(body, state.max_body).and_then(|bytes| {
         let body: DecideBody = api::parse_body(&bytes)?;
         api::decide_body(&state.catalog.snapshot(), &body)
+    });
+    respond(result)
+}
+
+async fn explain(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let result = body_bytes(body, state.max_body).and_then(|bytes| {
+        let body: ExplainBody = api::parse_body(&bytes)?;
+        api::explain_body(&state.catalog.snapshot(), &body)
     });
     respond(result)
 }

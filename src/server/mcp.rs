@@ -50,6 +50,25 @@ pub struct DecideParams {
     pub at: Option<String>,
 }
 
+/// The input of `explain`: the input of `decide`, and optionally an outcome.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExplainParams {
+    /// The policy id, as `list_policies` gives it
+    pub policy: String,
+    /// The refund request, as for `decide`
+    #[schemars(with = "serde_json::Map<String, Json>")]
+    pub request: Json,
+    /// Explain with this version of the policy, whatever the dates
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Explain with the version in effect on this date (YYYY-MM-DD)
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Ask what it would take to get this outcome: approve, deny, review or needs_info
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
 #[tool_router]
 impl McpServer {
     pub fn new(catalog: SharedCatalog) -> Self {
@@ -97,6 +116,24 @@ impl McpServer {
                 api::decide(&self.catalog.snapshot(), &params.policy, &request, &choice)
             });
         answer(result, api::decision_summary)
+    }
+
+    #[tool(
+        description = "Explain a decision: the deciding rule and the values that made it apply, and for every rule that would have given another outcome, which conditions failed with which values and the smallest verified changes to the request that would make it apply (counterfactuals). With `outcome`, only the rules giving that outcome are explained."
+    )]
+    async fn explain(&self, Parameters(params): Parameters<ExplainParams>) -> CallToolResult {
+        let result =
+            api::choice(params.version.as_deref(), params.at.as_deref()).and_then(|choice| {
+                let request = serde_json::to_vec(&params.request).unwrap_or_default();
+                api::explain(
+                    &self.catalog.snapshot(),
+                    &params.policy,
+                    &request,
+                    &choice,
+                    params.outcome.as_deref(),
+                )
+            });
+        answer(result, api::explanation_summary)
     }
 }
 
