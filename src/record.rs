@@ -122,6 +122,21 @@ impl Record {
     }
 }
 
+impl Record {
+    /// The record as `ruling why --format json` and the HTTP API give it:
+    /// `{format, id, recorded_at, request, decision}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let parse = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+        serde_json::json!({
+            "format": RECORD_FORMAT,
+            "id": self.id,
+            "recorded_at": self.recorded_at,
+            "request": parse(&self.request_json),
+            "decision": parse(&self.decision_json),
+        })
+    }
+}
+
 fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -151,6 +166,14 @@ pub enum Lookup {
 /// An open records database.
 pub struct Store {
     connection: Connection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.connection.path())
+            .finish()
+    }
 }
 
 impl Store {

@@ -52,7 +52,7 @@ async def main(binary, policies, case_path):
 
             tools = {tool.name: tool for tool in (await session.list_tools()).tools}
             check(
-                {"list_policies", "get_policy", "decide", "explain"} <= set(tools),
+                {"list_policies", "get_policy", "decide", "explain", "why"} <= set(tools),
                 f"tools {sorted(tools)}",
             )
             decide_schema = input_schema(tools["decide"])
@@ -99,6 +99,11 @@ async def main(binary, policies, case_path):
             explanation = structured(explained)
             check(explanation["outcome"] == expect["outcome"], "explain names the outcome")
             check(isinstance(explanation.get("why_not"), list), "explain lists why not")
+
+            # Without --record, `why` is a clear tool error.
+            why = await session.call_tool("why", {"id": "0123456789abcdef"})
+            check(is_error(why), "why without records is a tool error")
+            check("recording is off" in text_of(why), f"why says why: {text_of(why)}")
 
             # Bad input: tool errors with the CLI's messages, and the server
             # keeps answering.

@@ -264,6 +264,30 @@ fn an_explanation_is_the_cli_json() {
 }
 
 #[test]
+fn recorded_decisions_are_served_by_id() {
+    let records = tempfile::tempdir().unwrap();
+    let db = records.path().join("decisions.db");
+    let flag = format!("--record={}", db.display());
+    let server = Server::start(&shipped(), &[flag.as_str()]);
+    let request = case("approve-within-window.json")["request"].clone();
+    let (status, decision) =
+        server.decide(&json!({"policy": "iptv-smarters-pro", "request": request}));
+    assert_eq!(status, 200);
+    let id = decision["id"].as_str().unwrap().to_owned();
+    let (status, record) = server.call("GET", &format!("/v1/decisions/{}", &id[..12]), b"");
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["id"], id.as_str());
+    assert_eq!(record["decision"]["outcome"], "approve");
+    let (status, missing) = server.call("GET", "/v1/decisions/0000000000000000", b"");
+    assert_eq!(status, 404);
+    assert_eq!(missing["error"]["kind"], "unknown_decision");
+    let plain = Server::start(&shipped(), &[]);
+    let (status, off) = plain.call("GET", &format!("/v1/decisions/{id}"), b"");
+    assert_eq!(status, 404);
+    assert_eq!(off["error"]["kind"], "not_recording");
+}
+
+#[test]
 fn bad_input_gets_clear_4xx_errors() {
     let server = Server::start(&shipped(), &["--max-body", "2000"]);
     let kind =

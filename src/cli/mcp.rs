@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use ruling::folder::PolicyError;
+use ruling::record::{Store, records_path};
 use ruling::server::catalog::{Catalog, CatalogError, SharedCatalog};
 use ruling::server::mcp::McpServer;
 
@@ -26,6 +27,9 @@ pub struct Args {
     /// Folder searched for policy folders
     #[arg(default_value = "policies")]
     dir: PathBuf,
+    /// The decision records the `why` tool reads (default: $RULING_RECORDS, else ruling.db)
+    #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    record: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> u8 {
@@ -33,8 +37,18 @@ pub fn run(args: &Args) -> u8 {
         Ok(catalog) => catalog,
         Err(errors) => return catalog_failure(&errors),
     };
+    let records = match &args.record {
+        None => None,
+        Some(path) => match Store::open(&records_path(Some(path))) {
+            Ok(store) => Some(store),
+            Err(error) => {
+                eprint(&format!("error: {error}\n"));
+                return exit::IO;
+            }
+        },
+    };
     let result = runtime().and_then(|runtime| {
-        runtime.block_on(McpServer::new(SharedCatalog::new(catalog)).serve_stdio())
+        runtime.block_on(McpServer::new(SharedCatalog::new(catalog), records).serve_stdio())
     });
     match result {
         Ok(()) => exit::OK,

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use ruling::record::{Store, records_path};
 use ruling::server::catalog::{Catalog, SharedCatalog};
 use ruling::server::http::{DEFAULT_MAX_BODY, serve};
 
@@ -42,6 +43,10 @@ pub struct Args {
     /// Largest request body accepted, in bytes (larger ones get 413)
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// Record every decision into this SQLite database (default: $RULING_RECORDS,
+    /// else ruling.db) and serve them at GET /v1/decisions/{id}
+    #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    record: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> u8 {
@@ -56,6 +61,16 @@ pub fn run(args: &Args) -> u8 {
             return exit::IO;
         }
     };
+    let records = match &args.record {
+        None => None,
+        Some(path) => match Store::open(&records_path(Some(path))) {
+            Ok(store) => Some(store),
+            Err(error) => {
+                eprint(&format!("error: {error}\n"));
+                return exit::IO;
+            }
+        },
+    };
     let (policies, versions) = (catalog.len(), catalog.versions());
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
@@ -65,7 +80,7 @@ pub fn run(args: &Args) -> u8 {
                 args.dir.display()
             ));
         };
-        serve(listener, SharedCatalog::new(catalog), args.max_body, ready).await
+        serve(listener, SharedCatalog::new(catalog), args.max_body, records, ready).await
     });
     match result {
         Ok(()) => exit::OK,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use ruling::decision_id::parse_prefix;
-use ruling::record::{Lookup, RECORD_FORMAT, Record, Store, records_path};
+use ruling::record::{Lookup, Record, Store, records_path};
 
 use super::exit;
 use super::output::{eprint, print};
@@ -91,15 +91,7 @@ fn why_text(record: &Record) -> String {
 }
 
 fn why_json(record: &Record) -> String {
-    let parse = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
-    let body = serde_json::json!({
-        "format": RECORD_FORMAT,
-        "id": record.id,
-        "recorded_at": record.recorded_at,
-        "request": parse(&record.request_json),
-        "decision": parse(&record.decision_json),
-    });
-    let mut text = serde_json::to_string_pretty(&body).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&record.to_json()).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -11,10 +11,12 @@ use serde_json::{Value as Json, json};
 
 use super::catalog::Catalog;
 use crate::decision::{DECISION_FORMAT, Decision};
+use crate::decision_id::parse_prefix;
 use crate::explain::{Explanation, explain as explain_request};
 use crate::folder::{Choice, PolicySet, SelectError, Selected};
 use crate::json_schema::request_schema;
 use crate::policy::{Outcome, Policy};
+use crate::record::{Lookup, Record, Store};
 use crate::render::request_error_value;
 use crate::schema::Requirement;
 use crate::suggest::list_names;
@@ -32,6 +34,14 @@ pub enum ApiError {
     BadDate(String),
     #[error("give `version` or `at`, not both")]
     VersionAndDate,
+    #[error("{0}")]
+    BadId(String),
+    #[error("no recorded decision has the id `{0}`")]
+    UnknownDecision(String),
+    #[error("recording is off: start the server with `--record`")]
+    NotRecording,
+    #[error("the decision records cannot be used: {0}")]
+    Records(String),
     #[error(
         "`{0}` is not an outcome; the outcomes are `approve`, `deny`, `review` and `needs_info`"
     )]
@@ -58,7 +68,10 @@ impl ApiError {
             ApiError::BadDate(_)
             | ApiError::VersionAndDate
             | ApiError::BadOutcome(_)
+            | ApiError::BadId(_)
             | ApiError::Malformed(_) => 400,
+            ApiError::UnknownDecision(_) | ApiError::NotRecording => 404,
+            ApiError::Records(_) => 500,
             ApiError::TooLarge { .. } => 413,
             ApiError::Select(SelectError::NotInEffect { .. }) | ApiError::Rejected { .. } => 422,
             ApiError::Select(SelectError::Empty) => 500,
@@ -75,6 +88,10 @@ impl ApiError {
             ApiError::BadDate(_) => "bad_date",
             ApiError::VersionAndDate => "version_and_date",
             ApiError::BadOutcome(_) => "bad_outcome",
+            ApiError::BadId(_) => "bad_id",
+            ApiError::UnknownDecision(_) => "unknown_decision",
+            ApiError::NotRecording => "not_recording",
+            ApiError::Records(_) => "records",
             ApiError::Rejected { .. } => "rejected",
             ApiError::Malformed(_) => "malformed_body",
             ApiError::TooLarge { .. } => "too_large",
@@ -277,6 +294,29 @@ pub fn explanation_summary(explanation: &Explanation) -> String {
     format!(
         "{outcome} by `{rule}`; {why_not} other rule(s) explained with what would make them apply"
     )
+}
+
+/// A recorded decision by id (any unique prefix of 8 or more characters).
+pub fn why(store: &Store, id: &str) -> Result<Json, ApiError> {
+    let prefix = parse_prefix(id).map_err(|error| ApiError::BadId(error.to_string()))?;
+    match store.find(&prefix) {
+        Ok(Lookup::Found(record)) => Ok(record.to_json()),
+        Ok(Lookup::NotFound) => Err(ApiError::UnknownDecision(id.to_owned())),
+        Ok(Lookup::Ambiguous(ids)) => Err(ApiError::BadId(format!(
+            "`{id}` starts {}; give more characters",
+            list_names(ids.iter().map(String::as_str), 6)
+        ))),
+        Err(error) => Err(ApiError::Records(error.to_string())),
+    }
+}
+
+/// Records a decision of `request`, when recording is on.
+pub fn record(store: &mut Store, decision: &Decision, request: &[u8]) -> Result<(), ApiError> {
+    let request = std::str::from_utf8(request).unwrap_or_default();
+    store
+        .insert(&[Record::new(decision, request)])
+        .map(drop)
+        .map_err(|error| ApiError::Records(error.to_string()))
 }
 
 /// One line about a decision, for people and agents.

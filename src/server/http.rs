@@ -29,6 +29,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
 use super::log;
+use crate::record::Store;
+use std::sync::{Arc, Mutex};
 
 /// The default limit on a request body: far above any refund request,
 /// small enough that a stray upload cannot tie up memory.
@@ -38,19 +40,26 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 struct AppState {
     catalog: SharedCatalog,
     max_body: usize,
+    /// The decision records, when the server records (`--record`).
+    records: Option<Arc<Mutex<Store>>>,
 }
 
 /// The routes, over `catalog`, with bodies limited to `max_body` bytes.
-pub fn router(catalog: SharedCatalog, max_body: usize) -> Router {
+pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Store>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/decide", post(decide))
         .route("/v1/explain", post(explain))
         .route("/v1/policies", get(list_policies))
         .route("/v1/policies/{id}", get(get_policy))
+        .route("/v1/decisions/{id}", get(get_decision))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(AppState { catalog, max_body })
+        .with_state(AppState {
+            catalog,
+            max_body,
+            records: records.map(|store| Arc::new(Mutex::new(store))),
+        })
 }
 
 /// Serves on `listener` until SIGINT or SIGTERM, reloading the catalog on
@@ -61,6 +70,7 @@ pub async fn serve(
     listener: TcpListener,
     catalog: SharedCatalog,
     max_body: usize,
+    records: Option<Store>,
     ready: impl FnOnce(SocketAddr),
 ) -> io::Result<()> {
     let mut hangup = signal(SignalKind::hangup())?;
@@ -71,7 +81,7 @@ pub async fn serve(
             reload(&reloading).await;
         }
     });
-    let app = router(catalog, max_body);
+    let app = router(catalog, max_body, records);
     ready(listener.local_addr()?);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -116,8 +126,26 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn decide(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
     let result = body_bytes(body, state.max_body).and_then(|bytes| {
         let body: DecideBody = api::parse_body(&bytes)?;
-        api::decide_body(&state.catalog.snapshot(), &body)
+        let decision = api::decide_body(&state.catalog.snapshot(), &body)?;
+        if let Some(records) = &state.records {
+            let mut store = records
+                .lock()
+                .map_err(|_| ApiError::Records("the store is unusable".to_owned()))?;
+            api::record(&mut store, &decision, body.request.get().as_bytes())?;
+        }
+        Ok(decision)
     });
+    respond(result)
+}
+
+async fn get_decision(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let result = match &state.records {
+        None => Err(ApiError::NotRecording),
+        Some(records) => records
+            .lock()
+            .map_err(|_| ApiError::Records("the store is unusable".to_owned()))
+            .and_then(|store| api::why(&store, &id)),
+    };
     respond(result)
 }
 

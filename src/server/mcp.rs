@@ -17,11 +17,23 @@ use serde_json::Value as Json;
 
 use super::api::{self, ApiError};
 use super::catalog::SharedCatalog;
+use crate::record::Store;
+use std::sync::{Arc, Mutex};
 
 /// The MCP server: the tools over one catalog.
 #[derive(Clone, Debug)]
 pub struct McpServer {
     catalog: SharedCatalog,
+    /// The decision records that `why` reads, when given (`--record`).
+    records: Option<Arc<Mutex<Store>>>,
+}
+
+/// The input of `why`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhyParams {
+    /// A decision id (the `id` of a decision), or a unique prefix of at least 8 characters
+    pub id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -71,8 +83,11 @@ pub struct ExplainParams {
 
 #[tool_router]
 impl McpServer {
-    pub fn new(catalog: SharedCatalog) -> Self {
-        McpServer { catalog }
+    pub fn new(catalog: SharedCatalog, records: Option<Store>) -> Self {
+        McpServer {
+            catalog,
+            records: records.map(|store| Arc::new(Mutex::new(store))),
+        }
     }
 
     #[tool(
@@ -134,6 +149,31 @@ impl McpServer {
                 )
             });
         answer(result, api::explanation_summary)
+    }
+
+    #[tool(
+        description = "Look up a recorded decision by its id (or a unique prefix of 8+ characters): the request as sent, and the decision with its trace, as recorded when it was made."
+    )]
+    async fn why(&self, Parameters(params): Parameters<WhyParams>) -> CallToolResult {
+        let result = match &self.records {
+            None => Err(ApiError::NotRecording),
+            Some(records) => records
+                .lock()
+                .map_err(|_| ApiError::Records("the store is unusable".to_owned()))
+                .and_then(|store| api::why(&store, &params.id)),
+        };
+        answer(result, |json| {
+            format!(
+                "decision `{}` recorded {}: {}",
+                json.get("id").and_then(Json::as_str).unwrap_or_default(),
+                json.get("recorded_at")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default(),
+                json.pointer("/decision/outcome")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+            )
+        })
     }
 }
 
