@@ -11,11 +11,17 @@ fn the_python_mcp_client_uses_every_tool() {
         .args(["-c", "import mcp"])
         .status()
         .is_ok_and(|status| status.success());
-    assert!(
-        importable,
-        "the MCP end-to-end test needs Python 3 with the official `mcp` package: \
-         run `python3 -m pip install mcp` (as .ci/run does)"
-    );
+    // A machine with only Rust has no Python client: the test then says so
+    // and passes, unless RULING_REQUIRE_MCP is set, as .ci/run sets it.
+    if !importable {
+        assert!(
+            std::env::var_os("RULING_REQUIRE_MCP").is_none(),
+            "the MCP end-to-end test needs Python 3 with the official `mcp` package: \
+             run `python3 -m pip install mcp` (as .ci/run does)"
+        );
+        eprintln!("skipped: the MCP end-to-end test needs `python3 -m pip install mcp`");
+        return;
+    }
     let case = root().join("policies/iptv-smarters-pro/cases/approve-within-window.json");
     let output = Command::new("python3")
         .arg(root().join("tests/mcp_client.py"))
