@@ -15,9 +15,10 @@ use crate::case::parse_case;
 use crate::decide::{Ruling, reason, ruling};
 use crate::decision::Decision;
 use crate::folder::{Choice, PolicySet, SelectError};
+use crate::limits::RequestLimits;
 use crate::policy::{Outcome, Policy, Section};
 use crate::render::request_error_value;
-use crate::request::decode;
+use crate::request::decode_with;
 use crate::value::Value;
 use crate::{RequestFailure, decide};
 
@@ -28,6 +29,8 @@ pub struct BatchOptions {
     pub jobs: usize,
     /// Include the full trace in every decision.
     pub trace: bool,
+    /// The limits on each line's request.
+    pub limits: RequestLimits,
 }
 
 impl Default for BatchOptions {
@@ -35,6 +38,7 @@ impl Default for BatchOptions {
         Self {
             jobs: 1,
             trace: false,
+            limits: RequestLimits::default(),
         }
     }
 }
@@ -227,7 +231,12 @@ fn decide_line(
 ) -> Option<Outcome> {
     let request = request_text(text);
     let policy = pick_version(versions, request, line, out)?;
-    let decoded = match decode(&policy.schema, policy.meta.timezone, request.as_bytes()) {
+    let decoded = match decode_with(
+        &policy.schema,
+        policy.meta.timezone,
+        request.as_bytes(),
+        options.limits,
+    ) {
         Ok(decoded) => decoded,
         Err(error) => return write_error(out, line, &RequestFailure::Invalid(error), policy),
     };

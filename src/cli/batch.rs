@@ -12,7 +12,7 @@ use ruling::policy::Outcome;
 use super::exit;
 use super::output::eprint;
 
-pub fn run(set: &PolicySet, choice: &Choice, input: &Path, jobs: usize, trace: bool) -> u8 {
+pub fn run(set: &PolicySet, choice: &Choice, input: &Path, options: BatchOptions) -> u8 {
     let versions = match Versions::new(set, choice) {
         Ok(versions) => versions,
         Err(error) => {
@@ -20,7 +20,6 @@ pub fn run(set: &PolicySet, choice: &Choice, input: &Path, jobs: usize, trace: b
             return exit::INVALID_REQUEST;
         }
     };
-    let options = BatchOptions { jobs, trace };
     let stdout = io::stdout();
     let output = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut progress = Progress::new();
