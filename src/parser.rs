@@ -1677,15 +1677,35 @@ mod tests {
 
     #[test]
     fn huge_nesting_fails_cleanly() {
+        // As deep and as long as the length limit allows.
         for open in ["(", "not ", "-", "[", "f(", "if "] {
-            let text = open.repeat(100_000);
+            let text = open.repeat(MAX_CHARS / open.len());
             let errors = errors_of(&text);
             assert_eq!(errors, ["the expression nests too deeply"], "{open}");
         }
-        let text = "a or ".repeat(100_000) + "a";
+        let text = "a or ".repeat(MAX_CHARS / 5 - 1) + "a";
         assert_eq!(errors_of(&text), ["the expression is too complex"]);
-        let text = "(".repeat(60) + &"a + ".repeat(100_000) + "a" + &")".repeat(60);
+        let text = "(".repeat(60) + &"a + ".repeat(2_000) + "a" + &")".repeat(60);
         assert_eq!(errors_of(&text), ["the expression is too complex"]);
+    }
+
+    #[test]
+    fn text_past_the_length_limit_is_refused_before_lexing() {
+        for open in ["(", "not ", "a or ", "\"", "\u{0}"] {
+            let text = open.repeat(100_000);
+            let errors = errors_of(&text);
+            assert_eq!(errors.len(), 1, "{open}");
+            assert!(
+                errors[0].ends_with("characters long, more than the limit of 10000"),
+                "{errors:?}"
+            );
+        }
+        let error = error(&"x".repeat(MAX_CHARS + 1));
+        assert_eq!(error.span.range(), 0..MAX_CHARS + 1);
+        assert_eq!(
+            error.help.as_deref(),
+            Some("split it into named values under `[derived]`, or into several rules")
+        );
     }
 
     #[test]
