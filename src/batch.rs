@@ -140,7 +140,7 @@ fn run_sequential(
     let mut buffer = Vec::with_capacity(1 << 16);
     loop {
         let first = summary.lines + 1;
-        if !chunk.fill(&mut input, first)? {
+        if !chunk.fill(&mut input, first, options.limits.max_bytes)? {
             break;
         }
         buffer.clear();
@@ -166,13 +166,13 @@ struct Chunk {
 
 impl Chunk {
     /// Reads up to [`CHUNK_LINES`] lines; `false` at the end of the input.
-    fn fill(&mut self, input: &mut impl BufRead, first: u64) -> io::Result<bool> {
+    fn fill(&mut self, input: &mut impl BufRead, first: u64, limit: usize) -> io::Result<bool> {
         self.first = first;
         self.text.clear();
         self.lines.clear();
         while self.lines.len() < CHUNK_LINES {
             let start = self.text.len();
-            if read_line(input, &mut self.text)? == 0 {
+            if read_line(input, &mut self.text, limit)? == 0 {
                 break;
             }
             self.lines.push((start, self.text.len()));
@@ -182,12 +182,39 @@ impl Chunk {
 }
 
 /// Reads one line; invalid UTF-8 is kept (replaced) so that the line still
-/// gets its own error record rather than stopping the run.
-fn read_line(input: &mut impl BufRead, text: &mut String) -> io::Result<usize> {
+/// gets its own error record rather than stopping the run. A line longer
+/// than `limit` bytes is kept only up to just past the limit, enough for
+/// its error record, and the rest is skipped unread into memory.
+fn read_line(input: &mut impl BufRead, text: &mut String, limit: usize) -> io::Result<usize> {
     let mut bytes = Vec::new();
-    let read = input.read_until(b'\n', &mut bytes)?;
+    // The limit, one byte more to tell it is past, and the newline.
+    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(2);
+    let mut read = io::Read::take(&mut *input, most).read_until(b'\n', &mut bytes)?;
+    if bytes.len() > limit && !bytes.ends_with(b"\n") {
+        read = read.saturating_add(skip_line(input)?);
+    }
     text.push_str(&String::from_utf8_lossy(&bytes));
     Ok(read)
+}
+
+/// Skips the rest of a line, newline included; the number of bytes skipped.
+fn skip_line(input: &mut impl BufRead) -> io::Result<usize> {
+    let mut skipped = 0usize;
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(skipped);
+        }
+        let (used, done) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(newline) => (newline + 1, true),
+            None => (buffer.len(), false),
+        };
+        input.consume(used);
+        skipped = skipped.saturating_add(used);
+        if done {
+            return Ok(skipped);
+        }
+    }
 }
 
 fn decide_chunk(
@@ -423,7 +450,8 @@ fn run_parallel(
             scope.spawn(move || worker(versions, options, &work_rx, &done_tx));
         }
         drop(done_tx);
-        let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx));
+        let limit = options.limits.max_bytes;
+        let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx, limit));
         // The writer owns the result receiver and the token sender: when it
         // stops early (a closed pipe), dropping them stops every thread.
         let summary = write_in_order(&mut output, done_rx, token_tx, started, &mut progress);
@@ -441,6 +469,7 @@ fn read_chunks(
     input: &mut impl BufRead,
     work: &SyncSender<(u64, Chunk)>,
     tokens: &Receiver<()>,
+    limit: usize,
 ) -> io::Result<()> {
     let mut next_line = 1;
     for sequence in 0.. {
@@ -448,7 +477,7 @@ fn read_chunks(
             return Ok(());
         }
         let mut chunk = Chunk::default();
-        if !chunk.fill(input, next_line)? {
+        if !chunk.fill(input, next_line, limit)? {
             return Ok(());
         }
         next_line += chunk.lines.len() as u64;

@@ -148,3 +148,30 @@ fn a_failing_case_makes_test_exit_nonzero_with_the_report_on_stdout() {
     assert_ne!(run.code, 0, "{}", run.transcript());
     assert!(run.stdout.contains("wrong"), "{}", run.transcript());
 }
+
+#[test]
+fn an_ndjson_line_far_past_the_limit_is_skipped_on_any_number_of_jobs() {
+    let huge = format!("{{\"x\": \"{}\"}}", "y".repeat(3_000_000));
+    let input = format!("{{}}\n{huge}\n{{}}\n");
+    for jobs in ["1", "2"] {
+        let run = ruling(
+            &[
+                "decide",
+                POLICY,
+                "--ndjson",
+                "-",
+                "--jobs",
+                jobs,
+                "--max-request-bytes",
+                "1000",
+            ],
+            Some(input.as_bytes()),
+        );
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 3, "{}", run.stdout);
+        assert!(lines[1].contains("request-too-large"), "{}", lines[1]);
+        assert!(lines[1].contains("\"line\":2"), "{}", lines[1]);
+        assert!(!lines[2].contains("request-too-large"), "{}", lines[2]);
+    }
+}
