@@ -36,12 +36,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(expr) = parse_expression(text, &Origin::Identity) else {
         return;
     };
-    // Printing is what traces show: it must parse back.
+    // Printing is what traces and `ruling fmt` show: it must parse back,
+    // unless the spaces it adds take it past the length limit (fmt then
+    // keeps the expression as written; found by this target, see
+    // tests/format.rs).
     let printed = print(&expr);
-    assert!(
-        parse_expression(&printed, &Origin::Identity).is_ok(),
-        "printed form does not parse: {printed:?} (from {text:?})"
-    );
+    if printed.chars().count() <= ruling::limits::MAX_EXPRESSION_CHARS {
+        assert!(
+            parse_expression(&printed, &Origin::Identity).is_ok(),
+            "printed form does not parse: {printed:?} (from {text:?})"
+        );
+    }
     let derived: Vec<_> = policy
         .derived
         .iter()
