@@ -159,7 +159,11 @@ fn batch(c: &mut Criterion) {
             let mut output = Vec::with_capacity(input.len() * 4);
             b.iter(|| {
                 output.clear();
-                let options = BatchOptions { jobs, trace };
+                let options = BatchOptions {
+                    jobs,
+                    trace,
+                    ..BatchOptions::default()
+                };
                 run_batch(&versions, Cursor::new(&input), &mut output, options, |_| {}).unwrap()
             })
         });

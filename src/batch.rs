@@ -15,10 +15,11 @@ use crate::case::parse_case;
 use crate::decide::{Ruling, reason, ruling};
 use crate::decision::Decision;
 use crate::folder::{Choice, PolicySet, SelectError};
+use crate::limits::RequestLimits;
 use crate::policy::{Outcome, Policy, Section};
 use crate::record::{Record, Store};
 use crate::render::request_error_value;
-use crate::request::decode;
+use crate::request::decode_with;
 use crate::value::Value;
 use crate::{RequestFailure, decide};
 
@@ -29,6 +30,8 @@ pub struct BatchOptions {
     pub jobs: usize,
     /// Include the full trace in every decision.
     pub trace: bool,
+    /// The limits on each line's request.
+    pub limits: RequestLimits,
 }
 
 impl Default for BatchOptions {
@@ -36,6 +39,7 @@ impl Default for BatchOptions {
         Self {
             jobs: 1,
             trace: false,
+            limits: RequestLimits::default(),
         }
     }
 }
@@ -177,7 +181,7 @@ fn run_sequential(
     let mut buffer = Vec::with_capacity(1 << 16);
     loop {
         let first = summary.lines + 1;
-        if !chunk.fill(&mut input, first)? {
+        if !chunk.fill(&mut input, first, options.limits.max_bytes)? {
             break;
         }
         buffer.clear();
@@ -208,18 +212,52 @@ struct Chunk {
 
 impl Chunk {
     /// Reads up to [`CHUNK_LINES`] lines; `false` at the end of the input.
-    fn fill(&mut self, input: &mut impl BufRead, first: u64) -> io::Result<bool> {
+    fn fill(&mut self, input: &mut impl BufRead, first: u64, limit: usize) -> io::Result<bool> {
         self.first = first;
         self.bytes.clear();
         self.lines.clear();
         while self.lines.len() < CHUNK_LINES {
             let start = self.bytes.len();
-            if input.read_until(b'\n', &mut self.bytes)? == 0 {
+            if read_line(input, &mut self.bytes, limit)? == 0 {
                 break;
             }
             self.lines.push((start, self.bytes.len()));
         }
         Ok(!self.lines.is_empty())
+    }
+}
+
+/// Appends one line to `bytes`. A line longer than `limit` bytes is kept
+/// only up to just past the limit, enough for its error record, and the
+/// rest is skipped unread into memory.
+fn read_line(input: &mut impl BufRead, bytes: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+    let start = bytes.len();
+    // The limit, one byte more to tell it is past, and the newline.
+    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(2);
+    let mut read = io::Read::take(&mut *input, most).read_until(b'\n', bytes)?;
+    if bytes.len().saturating_sub(start) > limit && !bytes.ends_with(b"\n") {
+        read = read.saturating_add(skip_line(input)?);
+    }
+    Ok(read)
+}
+
+/// Skips the rest of a line, newline included; the number of bytes skipped.
+fn skip_line(input: &mut impl BufRead) -> io::Result<usize> {
+    let mut skipped = 0usize;
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(skipped);
+        }
+        let (used, done) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(newline) => (newline + 1, true),
+            None => (buffer.len(), false),
+        };
+        input.consume(used);
+        skipped = skipped.saturating_add(used);
+        if done {
+            return Ok(skipped);
+        }
     }
 }
 
@@ -267,7 +305,12 @@ fn decide_line(
     // Invalid UTF-8 goes to the decoder as it is, which reports where.
     let request = std::str::from_utf8(bytes).map_or(bytes, |text| request_text(text).as_bytes());
     let policy = pick_version(versions, request, line, out)?;
-    let decoded = match decode(&policy.schema, policy.meta.timezone, request) {
+    let decoded = match decode_with(
+        &policy.schema,
+        policy.meta.timezone,
+        request,
+        options.limits,
+    ) {
         Ok(decoded) => decoded,
         Err(error) => return write_error(out, line, &RequestFailure::Invalid(error), policy),
     };
@@ -504,7 +547,8 @@ fn run_parallel(
             scope.spawn(move || worker(versions, options, recording, &work_rx, &done_tx));
         }
         drop(done_tx);
-        let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx));
+        let limit = options.limits.max_bytes;
+        let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx, limit));
         // The writer owns the result receiver and the token sender: when it
         // stops early (a closed pipe), dropping them stops every thread.
         let summary = write_in_order(
@@ -529,6 +573,7 @@ fn read_chunks(
     input: &mut impl BufRead,
     work: &SyncSender<(u64, Chunk)>,
     tokens: &Receiver<()>,
+    limit: usize,
 ) -> io::Result<()> {
     let mut next_line = 1;
     for sequence in 0.. {
@@ -536,7 +581,7 @@ fn read_chunks(
             return Ok(());
         }
         let mut chunk = Chunk::default();
-        if !chunk.fill(input, next_line)? {
+        if !chunk.fill(input, next_line, limit)? {
             return Ok(());
         }
         next_line += chunk.lines.len() as u64;

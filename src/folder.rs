@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::load::{LoadError, load};
+use crate::limits::MAX_POLICY_BYTES;
+use crate::load::{LoadError, load, too_large};
 use crate::policy::Policy;
 use crate::span::Span;
 use crate::suggest::list_names;
@@ -37,12 +38,100 @@ pub struct PolicySet {
     pub from_folder: bool,
 }
 
+/// Why a policy id from outside (a server's or tool's caller) does not name
+/// a policy folder under the root.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyIdError {
+    #[error("`{0}` is not a valid policy id: use lowercase letters, digits and `-`")]
+    InvalidId(String),
+    #[error("no policy `{id}` under `{root}`")]
+    NotFound { id: String, root: PathBuf },
+    #[error("policy `{id}` leads outside `{root}`, through `{path}`")]
+    Escapes {
+        id: String,
+        root: PathBuf,
+        path: PathBuf,
+    },
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The folder of policy `id` under `root`, for a policy id that comes from
+/// outside. The id must be a policy id (lowercase letters, digits and `-`,
+/// not starting with `-`), so it cannot hold `..`, a separator or an
+/// absolute path; the folder and its `*.toml` files, symlinks followed,
+/// must stay under the canonical `root`. Returns the canonical folder.
+pub fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdError> {
+    let valid = id.len() <= 128
+        && !id.starts_with('-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.is_empty();
+    if !valid {
+        return Err(PolicyIdError::InvalidId(id.to_owned()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| PolicyIdError::Io { path, source }
+    };
+    let root = fs::canonicalize(root).map_err(io(root))?;
+    let joined = root.join(id);
+    let folder = match fs::canonicalize(&joined) {
+        Ok(folder) => folder,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(PolicyIdError::NotFound {
+                id: id.to_owned(),
+                root,
+            });
+        }
+        Err(error) => return Err(io(&joined)(error)),
+    };
+    let escapes = |path: &Path| PolicyIdError::Escapes {
+        id: id.to_owned(),
+        root: root.clone(),
+        path: path.to_owned(),
+    };
+    if !folder.starts_with(&root) || folder == root {
+        return Err(escapes(&joined));
+    }
+    if !folder.is_dir() {
+        return Err(PolicyIdError::NotFound {
+            id: id.to_owned(),
+            root,
+        });
+    }
+    // The files are read through the folder: a symlinked version file could
+    // lead out as well as a symlinked folder.
+    for entry in fs::read_dir(&folder).map_err(io(&folder))? {
+        let path = entry.map_err(io(&folder))?.path();
+        if path.extension().is_some_and(|ext| ext == "toml") {
+            let target = fs::canonicalize(&path).map_err(io(&path))?;
+            if !target.starts_with(&root) {
+                return Err(escapes(&path));
+            }
+        }
+    }
+    Ok(folder)
+}
+
 /// Reads a policy file.
 pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
-    let text = fs::read_to_string(path).map_err(|source| PolicyError::Io {
+    let io = |source| PolicyError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    // A file past the limit is refused before it is read into memory.
+    let size = fs::metadata(path).map_err(io)?.len();
+    if size > MAX_POLICY_BYTES as u64 {
+        let file = SourceFile::new(path.display().to_string(), "");
+        return Err(too_large(file, usize::try_from(size).unwrap_or(usize::MAX)).into());
+    }
+    let text = fs::read_to_string(path).map_err(io)?;
     Ok(load(SourceFile::new(path.display().to_string(), text))?)
 }
 

@@ -35,6 +35,7 @@ pub mod format;
 pub mod json_schema;
 pub mod keys;
 pub mod lexer;
+pub mod limits;
 pub mod load;
 pub mod parser;
 pub mod policy;
@@ -67,8 +68,18 @@ pub enum RequestFailure {
     Undecidable(#[from] DecideError),
 }
 
-/// Decodes a JSON request and decides it.
+/// Decodes a JSON request and decides it, within the default
+/// [`limits::RequestLimits`].
 pub fn decide_json(policy: &Policy, json: &[u8]) -> Result<Decision, RequestFailure> {
-    let request = request::decode(&policy.schema, policy.meta.timezone, json)?;
+    decide_json_with(policy, json, limits::RequestLimits::default())
+}
+
+/// Decodes a JSON request within `limits` and decides it.
+pub fn decide_json_with(
+    policy: &Policy,
+    json: &[u8],
+    limits: limits::RequestLimits,
+) -> Result<Decision, RequestFailure> {
+    let request = request::decode_with(&policy.schema, policy.meta.timezone, json, limits)?;
     Ok(decide(policy, &request)?)
 }

@@ -11,18 +11,18 @@ use crate::diagnostic::Diagnostic;
 use crate::lexer::{SyntaxError, Token, TokenKind, duration_too_large, integer_too_large, lex};
 use crate::span::{Origin, Span};
 
-/// How deep parentheses, lists, calls, `if`, `not` and `-` may nest; keeps
-/// the recursive parser far from the end of the stack.
-pub const MAX_NESTING: usize = 64;
-
-/// How tall a tree may grow; keeps everything that later walks the tree
-/// recursively (checking, evaluating, printing, dropping) far from the end
-/// of the stack, even for a long chain such as `a or b or c or ...`.
-pub const MAX_HEIGHT: usize = 256;
+pub use crate::limits::{
+    MAX_EXPRESSION_CHARS as MAX_CHARS, MAX_EXPRESSION_HEIGHT as MAX_HEIGHT,
+    MAX_EXPRESSION_NESTING as MAX_NESTING,
+};
 
 /// Parses `text`, whose byte offsets `origin` maps to the file, into an
 /// expression with file spans, or returns every error found.
 pub fn parse_expression(text: &str, origin: &Origin) -> Result<Expr, Vec<Diagnostic>> {
+    // Counted lazily: only text longer in bytes can be longer in characters.
+    if text.len() > MAX_CHARS && text.chars().count() > MAX_CHARS {
+        return Err(vec![too_long(text).into_diagnostic(origin)]);
+    }
     let (tokens, mut errors) = lex(text);
     if tokens.is_empty() {
         if errors.is_empty() {
@@ -53,6 +53,18 @@ pub fn parse_expression(text: &str, origin: &Origin) -> Result<Expr, Vec<Diagnos
         .into_iter()
         .map(|error| error.into_diagnostic(origin))
         .collect())
+}
+
+fn too_long(text: &str) -> SyntaxError {
+    SyntaxError::new(
+        format!(
+            "the expression is {} characters long, more than the limit of {MAX_CHARS}",
+            text.chars().count()
+        ),
+        Span::new(0, text.len()),
+        "this expression is too long",
+    )
+    .with_help("split it into named values under `[derived]`, or into several rules")
 }
 
 fn empty_expression(text: &str) -> SyntaxError {
@@ -1665,15 +1677,35 @@ mod tests {
 
     #[test]
     fn huge_nesting_fails_cleanly() {
+        // As deep and as long as the length limit allows.
         for open in ["(", "not ", "-", "[", "f(", "if "] {
-            let text = open.repeat(100_000);
+            let text = open.repeat(MAX_CHARS / open.len());
             let errors = errors_of(&text);
             assert_eq!(errors, ["the expression nests too deeply"], "{open}");
         }
-        let text = "a or ".repeat(100_000) + "a";
+        let text = "a or ".repeat(MAX_CHARS / 5 - 1) + "a";
         assert_eq!(errors_of(&text), ["the expression is too complex"]);
-        let text = "(".repeat(60) + &"a + ".repeat(100_000) + "a" + &")".repeat(60);
+        let text = "(".repeat(60) + &"a + ".repeat(2_000) + "a" + &")".repeat(60);
         assert_eq!(errors_of(&text), ["the expression is too complex"]);
+    }
+
+    #[test]
+    fn text_past_the_length_limit_is_refused_before_lexing() {
+        for open in ["(", "not ", "a or ", "\"", "\u{0}"] {
+            let text = open.repeat(100_000);
+            let errors = errors_of(&text);
+            assert_eq!(errors.len(), 1, "{open}");
+            assert!(
+                errors[0].ends_with("characters long, more than the limit of 10000"),
+                "{errors:?}"
+            );
+        }
+        let error = error(&"x".repeat(MAX_CHARS + 1));
+        assert_eq!(error.span.range(), 0..MAX_CHARS + 1);
+        assert_eq!(
+            error.help.as_deref(),
+            Some("split it into named values under `[derived]`, or into several rules")
+        );
     }
 
     #[test]

@@ -24,13 +24,12 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 
+use crate::limits::{MAX_JSON_DEPTH, RequestLimits};
 use crate::schema::{Member, Object, Schema};
 use crate::suggest;
 use crate::types::Type;
 use crate::value::Value;
 
-/// How deeply `serde_json` lets declared objects nest.
-const MAX_DEPTH: usize = 128;
 /// Found values are shown up to this many characters.
 const SHOWN_CHARS: usize = 40;
 /// Help texts list up to this many allowed values or members.
@@ -72,6 +71,16 @@ impl fmt::Display for RequestError {
 
 impl std::error::Error for RequestError {}
 
+impl RequestError {
+    /// A request larger than `limit` bytes, refused unread; for readers
+    /// that stop reading at the limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self {
+            problems: vec![Problem::new("", ProblemKind::RequestTooLarge { limit })],
+        }
+    }
+}
+
 /// One problem of a request, at a JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -106,7 +115,13 @@ pub enum ProblemKind {
         line: usize,
         column: usize,
     },
-    #[error("the request nests deeper than {MAX_DEPTH} levels, at line {line}, column {column}")]
+    #[error("the request is larger than the limit of {limit} bytes")]
+    RequestTooLarge { limit: usize },
+    #[error("the text is {length} bytes long, more than the limit of {limit} bytes")]
+    StringTooLong { length: usize, limit: usize },
+    #[error(
+        "the request nests deeper than {MAX_JSON_DEPTH} levels, at line {line}, column {column}"
+    )]
     TooDeep { line: usize, column: usize },
     #[error("unexpected text after the end of the request, at line {line}, column {column}")]
     TrailingCharacters { line: usize, column: usize },
@@ -289,6 +304,12 @@ impl Problem {
             ProblemKind::UnexpectedEnd { .. } => {
                 Some("check that every `{`, `[` and `\"` is closed".to_owned())
             }
+            ProblemKind::RequestTooLarge { .. } => Some(
+                "send only the fields the policy declares; a program deciding larger requests can raise the limit (`ruling decide --max-request-bytes`)".to_owned(),
+            ),
+            ProblemKind::StringTooLong { .. } => {
+                Some("shorten the text; no rule needs more than a few paragraphs".to_owned())
+            }
             ProblemKind::TooDeep { .. } => None,
             ProblemKind::TrailingCharacters { .. } => Some(
                 "send exactly one JSON object and nothing after its closing `}`".to_owned(),
@@ -355,6 +376,8 @@ impl Problem {
             ProblemKind::Utf16 => "utf16",
             ProblemKind::Syntax { .. } => "invalid-json",
             ProblemKind::UnexpectedEnd { .. } => "unexpected-end",
+            ProblemKind::RequestTooLarge { .. } => "request-too-large",
+            ProblemKind::StringTooLong { .. } => "string-too-long",
             ProblemKind::TooDeep { .. } => "too-deep",
             ProblemKind::TrailingCharacters { .. } => "trailing-characters",
             ProblemKind::NotAnObject { .. } => "not-an-object",
@@ -521,18 +544,33 @@ fn is_impossible(error: chrono::ParseError) -> bool {
     )
 }
 
-/// Decodes a JSON request against `schema`. Dates given as datetimes are
-/// taken in `timezone`.
+/// Decodes a JSON request against `schema` within the default
+/// [`RequestLimits`]. Dates given as datetimes are taken in `timezone`.
 pub fn decode(
     schema: &Schema,
     timezone: FixedOffset,
     json: &[u8],
+) -> Result<Request, RequestError> {
+    decode_with(schema, timezone, json, RequestLimits::default())
+}
+
+/// Decodes a JSON request against `schema` within `limits`.
+pub fn decode_with(
+    schema: &Schema,
+    timezone: FixedOffset,
+    json: &[u8],
+    limits: RequestLimits,
 ) -> Result<Request, RequestError> {
     let fail = |kind| {
         Err(RequestError {
             problems: vec![Problem::new("", kind)],
         })
     };
+    // Checked before anything else reads the bytes, so that an oversized
+    // request costs no more than its length.
+    if json.len() > limits.max_bytes {
+        return Err(RequestError::too_large(limits.max_bytes));
+    }
     if json.starts_with(&[0xFF, 0xFE]) || json.starts_with(&[0xFE, 0xFF]) {
         return fail(ProblemKind::Utf16);
     }
@@ -562,6 +600,7 @@ pub fn decode(
             .collect(),
         problems: Vec::new(),
         error_path: None,
+        max_string_bytes: limits.max_string_bytes,
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let read = ObjectSeed {
@@ -787,6 +826,9 @@ struct Decoder<'s> {
     problems: Vec<Problem>,
     /// The innermost path being read when the JSON turned out unreadable.
     error_path: Option<String>,
+    /// Strings longer than this are refused before they are compared,
+    /// matched against allowed values or copied.
+    max_string_bytes: usize,
 }
 
 impl Decoder<'_> {
@@ -826,6 +868,16 @@ impl Decoder<'_> {
         json: Json<'_>,
         path: &Path<'_>,
     ) -> Result<Option<Value>, serde_json::Error> {
+        if let Json::String(text) = &json
+            && text.len() > self.max_string_bytes
+        {
+            let kind = ProblemKind::StringTooLong {
+                length: text.len(),
+                limit: self.max_string_bytes,
+            };
+            self.report(path, kind);
+            return Ok(None);
+        }
         let value = match (ty, json) {
             (Type::String, Json::String(text)) => Some(Value::string(&text)),
             (Type::Enum(allowed), Json::String(text)) => {

@@ -364,3 +364,30 @@ fn fmt_help_has_examples() {
     assert_eq!(run.code, 0);
     insta::assert_snapshot!(run.transcript());
 }
+
+/// Found by the `expression` fuzz target: an expression under the length
+/// limit whose canonical form (spaces around every operator) is past it.
+/// `ruling fmt` must keep it as written, so the formatted policy loads.
+#[test]
+fn an_expression_whose_canonical_form_is_too_long_is_kept_as_written() {
+    let dense = std::fs::read_to_string(
+        crate::support::root()
+            .join("tests/fixtures/fuzz/expression-printed-past-the-length-limit.txt"),
+    )
+    .unwrap()
+    // The fuzzer's vertical tabs are spaces to the lexer, but TOML strings
+    // cannot hold them.
+    .replace('\u{b}', " ");
+    let when = format!("a > 0 or ({dense}) > a");
+    let limit = ruling::limits::MAX_EXPRESSION_CHARS;
+    assert!(when.chars().count() <= limit);
+    let parsed = ruling::parser::parse_expression(&when, &ruling::span::Origin::Identity).unwrap();
+    assert!(ruling::parser::print(&parsed).chars().count() > limit);
+    let text = format!(
+        "format = 1\n\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\neffective_date = 2025-01-01\n\n[[field]]\npath = \"a\"\ntype = \"integer\"\ndescription = \"A\"\n\n[[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = '{when}'\noutcome = \"approve\"\nreason = \"Yes.\"\n\n[default]\nid = \"d\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"No.\"\n"
+    );
+    ruling::load(SourceFile::new("p.toml", text.as_str())).unwrap();
+    let formatted = format_policy(&SourceFile::new("p.toml", text.as_str())).unwrap();
+    assert!(formatted.contains(&when));
+    ruling::load(SourceFile::new("p.toml", formatted.as_str())).unwrap();
+}

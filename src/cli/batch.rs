@@ -17,8 +17,7 @@ pub fn run(
     set: &PolicySet,
     choice: &Choice,
     input: &Path,
-    jobs: usize,
-    trace: bool,
+    options: BatchOptions,
     mut store: Option<Store>,
 ) -> u8 {
     let versions = match Versions::new(set, choice) {
@@ -28,7 +27,6 @@ pub fn run(
             return exit::INVALID_REQUEST;
         }
     };
-    let options = BatchOptions { jobs, trace };
     let stdout = io::stdout();
     let output = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut progress = Progress::new();

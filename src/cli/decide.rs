@@ -4,10 +4,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use ruling::batch::BatchOptions;
 use ruling::folder::{Choice, PolicyError, PolicySet, load_set};
+use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
 use ruling::record::{Record, Store, records_path};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
-use ruling::{RequestFailure, decide_json};
+use ruling::request::RequestError;
+use ruling::{Policy, RequestFailure, decide_json_with};
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
@@ -73,6 +76,9 @@ pub struct Args {
         require_equals = true
     )]
     record: Option<Option<PathBuf>>,
+    /// Refuse a request (with --ndjson, a line) larger than this many bytes
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_REQUEST_BYTES)]
+    max_request_bytes: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -106,16 +112,20 @@ pub fn run(args: &Args) -> u8 {
         (None, Some(date)) => Choice::At(date),
         (None, None) => Choice::ByRequest,
     };
+    let limits = RequestLimits {
+        max_bytes: args.max_request_bytes,
+        ..RequestLimits::default()
+    };
     match (&args.ndjson, &args.request) {
-        (Some(input), _) => super::batch::run(
-            &set,
-            &choice,
-            input,
-            usize::from(args.jobs),
-            args.trace,
-            store,
-        ),
-        (None, Some(request)) => decide_one(&set, &choice, request, args.format, store),
+        (Some(input), _) => {
+            let options = BatchOptions {
+                jobs: usize::from(args.jobs),
+                trace: args.trace,
+                limits,
+            };
+            super::batch::run(&set, &choice, input, options, store)
+        }
+        (None, Some(request)) => decide_one(&set, &choice, request, args.format, limits, store),
         (None, None) => exit::USAGE,
     }
 }
@@ -125,9 +135,10 @@ fn decide_one(
     choice: &Choice,
     path: &Path,
     format: Format,
+    limits: RequestLimits,
     store: Option<Store>,
 ) -> u8 {
-    let bytes = match read_request(path) {
+    let bytes = match read_request(path, limits.max_bytes) {
         Ok(bytes) => bytes,
         Err(error) => {
             eprint(&format!(
@@ -137,6 +148,16 @@ fn decide_one(
             return exit::IO;
         }
     };
+    // An oversized request is refused before anything parses it, even to
+    // pick the version; the reader stopped one byte past the limit. The
+    // newest version names the policy in the message.
+    if bytes.len() > limits.max_bytes {
+        let Some(policy) = set.versions.last() else {
+            return exit::INVALID_REQUEST;
+        };
+        let failure = RequestFailure::Invalid(RequestError::too_large(limits.max_bytes));
+        return reject(policy, &failure, format, path, b"");
+    }
     let request = match ruling::case::parse_case(&bytes) {
         Some(Ok(case)) => case.request.get().as_bytes().to_vec(),
         Some(Err(error)) => {
@@ -157,7 +178,7 @@ fn decide_one(
         }
     };
     let policy = selected.policy;
-    match decide_json(policy, &request) {
+    match decide_json_with(policy, &request, limits) {
         Ok(mut decision) => {
             if set.from_folder {
                 decision.policy.selected = Some(selected.why);
@@ -181,37 +202,48 @@ fn decide_one(
                 exit::OK
             }
         }
-        Err(failure) => {
-            let name = if path.as_os_str() == "-" {
-                "stdin".to_owned()
-            } else {
-                path.display().to_string()
-            };
-            let rendered = match (format, &failure) {
-                (Format::Json, _) => request_error_json(&failure, policy),
-                (
-                    Format::Text,
-                    RequestFailure::Undecidable(ruling::DecideError::Evaluation(error)),
-                ) => {
-                    report(&[error.to_diagnostic()], &policy.file);
-                    String::new()
-                }
-                (Format::Text, _) => request_error_text(&failure, policy, &name, &request),
-            };
-            eprint(&rendered);
-            exit::INVALID_REQUEST
-        }
+        Err(failure) => reject(policy, &failure, format, path, &request),
     }
 }
 
-pub fn read_request(path: &Path) -> std::io::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut bytes)?;
-        Ok(bytes)
+/// Reports a request that could not be decided, on stderr only.
+fn reject(
+    policy: &Policy,
+    failure: &RequestFailure,
+    format: Format,
+    path: &Path,
+    request: &[u8],
+) -> u8 {
+    let name = if path.as_os_str() == "-" {
+        "stdin".to_owned()
     } else {
-        std::fs::read(path)
+        path.display().to_string()
+    };
+    let rendered = match (format, failure) {
+        (Format::Json, _) => request_error_json(failure, policy),
+        (Format::Text, RequestFailure::Undecidable(ruling::DecideError::Evaluation(error))) => {
+            report(&[error.to_diagnostic()], &policy.file);
+            String::new()
+        }
+        (Format::Text, _) => request_error_text(failure, policy, &name, request),
+    };
+    eprint(&rendered);
+    exit::INVALID_REQUEST
+}
+
+/// Reads a request, stopping one byte past `limit`: enough to tell that
+/// it is too large without holding all of it.
+pub fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin().lock().take(most).read_to_end(&mut bytes)?;
+    } else {
+        std::fs::File::open(path)?
+            .take(most)
+            .read_to_end(&mut bytes)?;
     }
+    Ok(bytes)
 }
 
 /// Reports policy problems and returns the exit code they call for.

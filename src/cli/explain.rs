@@ -86,7 +86,7 @@ fn explain_one(
     format: Format,
     target: Option<Outcome>,
 ) -> u8 {
-    let bytes = match read_request(path) {
+    let bytes = match read_request(path, ruling::limits::MAX_REQUEST_BYTES) {
         Ok(bytes) => bytes,
         Err(error) => {
             eprint(&format!(

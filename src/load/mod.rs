@@ -13,6 +13,7 @@ use crate::check::Scope;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::document::{self, Node, Table, Text, wrong_kind};
 use crate::keys;
+use crate::limits::MAX_POLICY_BYTES;
 use crate::parser::parse_expression;
 use crate::policy::{Metadata, Policy};
 use crate::schema::Schema;
@@ -40,6 +41,10 @@ pub struct LoadError {
 
 /// Loads and checks a policy from its source text.
 pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
+    if file.text.len() > MAX_POLICY_BYTES {
+        let size = file.text.len();
+        return Err(too_large(file, size));
+    }
     let mut errors = Vec::new();
     let policy = Loader {
         text: &file.text,
@@ -56,6 +61,22 @@ pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
             file,
             diagnostics: errors,
         }),
+    }
+}
+
+/// The error for a policy file of `size` bytes, past [`MAX_POLICY_BYTES`];
+/// `file` may hold none of its text, when it was not read.
+pub fn too_large(file: SourceFile, size: usize) -> LoadError {
+    let diagnostic = Diagnostic::new(
+        "policy-too-large",
+        format!("the policy file is {size} bytes, more than the limit of {MAX_POLICY_BYTES} bytes"),
+        Span::empty(0),
+    )
+    .with_label("the file starts here")
+    .with_help("split the policy into smaller ones; a real policy is a few kilobytes");
+    LoadError {
+        file,
+        diagnostics: vec![diagnostic],
     }
 }
 

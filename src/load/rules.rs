@@ -6,6 +6,7 @@ use crate::compiled::Checked;
 use crate::diagnostic::Diagnostic;
 use crate::document::{self, Node, Table, Text, tables};
 use crate::keys;
+use crate::limits::MAX_RULES;
 use crate::policy::{Constraint, Effect, Outcome, Rule, Section};
 use crate::schema::{Requirement, Schema};
 use crate::span::{Origin, Span};
@@ -62,7 +63,25 @@ impl Loader<'_, '_> {
         };
         let mut rules = Vec::new();
         let mut seen: Vec<(String, Span)> = Vec::new();
-        for (table, span) in tables(node, "rule", self.errors) {
+        let tables = tables(node, "rule", self.errors);
+        if let Some((_, first_extra)) = tables.get(MAX_RULES) {
+            // Checking stops here: every rule is checked against the ids
+            // before it, which grows with the square of their number.
+            self.push(
+                Diagnostic::new(
+                    "too-many-rules",
+                    format!(
+                        "the policy has {} rules, more than the limit of {MAX_RULES}",
+                        tables.len()
+                    ),
+                    *first_extra,
+                )
+                .with_label(format!("rule {} is past the limit", MAX_RULES + 1))
+                .with_help("split the policy, or merge rules that decide alike"),
+            );
+            return rules;
+        }
+        for (table, span) in tables {
             let table = Table::new(table, self.text, span, "`[[rule]]`", keys::RULE);
             table.check_keys(self.errors);
             if let Some(rule) = self.rule(&table, names, &mut seen, true) {

@@ -1,0 +1,59 @@
+//! Every resource limit on policies and requests, with its default, in one
+//! place. The limits keep work and memory proportional to an input that is
+//! small enough to be a real policy or request, so that a server deciding
+//! requests from outside cannot be made to stall or run out of memory.
+//!
+//! The limits on policies are fixed: policies are written by the people who
+//! own them, and a real one is a few kilobytes. The limits on requests are
+//! [`RequestLimits`], which a caller can raise or lower (`ruling decide
+//! --max-request-bytes`).
+
+/// The largest policy file, in bytes (1 MiB). The shipped policies are
+/// about 20 KiB.
+pub const MAX_POLICY_BYTES: usize = 1 << 20;
+
+/// The most `[[rule]]` tables in one policy.
+pub const MAX_RULES: usize = 10_000;
+
+/// The longest expression, in characters. Parsing is linear in the text,
+/// but a long expression is unreadable, and this bounds the work of every
+/// later stage too.
+pub const MAX_EXPRESSION_CHARS: usize = 10_000;
+
+/// How deep parentheses, lists, calls, `if`, `not` and `-` may nest in an
+/// expression; keeps the recursive parser far from the end of the stack.
+pub const MAX_EXPRESSION_NESTING: usize = 64;
+
+/// How tall an expression tree may grow; keeps everything that later walks
+/// the tree recursively (checking, evaluating, printing, dropping) far from
+/// the end of the stack, even for a long chain such as `a or b or c or ...`.
+pub const MAX_EXPRESSION_HEIGHT: usize = 256;
+
+/// How deeply the declared objects of a request may nest (`serde_json`'s
+/// own recursion limit, which decoding relies on; members the policy does
+/// not declare are skipped without recursion, at any depth).
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// The default largest request, in bytes (1 MiB).
+pub const MAX_REQUEST_BYTES: usize = 1 << 20;
+
+/// The default longest string value of a declared field, in bytes (64 KiB).
+pub const MAX_STRING_BYTES: usize = 64 << 10;
+
+/// The limits on one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// The largest request, in bytes; for NDJSON, the largest line.
+    pub max_bytes: usize,
+    /// The longest string value of a declared field, in bytes.
+    pub max_string_bytes: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: MAX_REQUEST_BYTES,
+            max_string_bytes: MAX_STRING_BYTES,
+        }
+    }
+}
