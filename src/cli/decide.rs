@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use ruling::batch::BatchOptions;
-use ruling::folder::{Choice, PolicyError, PolicySet, load_set};
+use ruling::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
 use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
 use ruling::record::{Record, Store, records_path};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
@@ -158,24 +158,13 @@ fn decide_one(
         let failure = RequestFailure::Invalid(RequestError::too_large(limits.max_bytes));
         return reject(policy, &failure, format, path, b"");
     }
-    let request = match ruling::case::parse_case(&bytes) {
-        Some(Ok(case)) => case.request.get().as_bytes().to_vec(),
-        Some(Err(error)) => {
-            eprint(&format!(
-                "error: `{}` looks like a case file but is not valid: {error}\n",
-                path.display()
-            ));
-            return exit::INVALID_REQUEST;
-        }
-        None => bytes,
+    let (request, choice) = match case_request(path, bytes, choice) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
     };
-    let probe: serde_json::Value = serde_json::from_slice(&request).unwrap_or_default();
-    let selected = match set.select(&probe, choice) {
+    let selected = match select(set, &request, &choice) {
         Ok(selected) => selected,
-        Err(error) => {
-            eprint(&format!("error: {error}\n"));
-            return exit::INVALID_REQUEST;
-        }
+        Err(code) => return code,
     };
     let policy = selected.policy;
     match decide_json_with(policy, &request, limits) {
@@ -233,6 +222,39 @@ fn reject(
 
 /// Reads a request, stopping one byte past `limit`: enough to tell that
 /// it is too large without holding all of it.
+/// The request of a case file (and the version the case names, unless the
+/// command line names one), or the bytes as they are; on an invalid case
+/// file, prints why and returns the exit code.
+pub fn case_request(path: &Path, bytes: Vec<u8>, choice: &Choice) -> Result<(Vec<u8>, Choice), u8> {
+    match ruling::case::parse_case(&bytes) {
+        Some(Ok(case)) => {
+            let choice = match (choice, case.version) {
+                (Choice::ByRequest, Some(version)) => Choice::Version(version),
+                (choice, _) => choice.clone(),
+            };
+            Ok((case.request.get().as_bytes().to_vec(), choice))
+        }
+        Some(Err(error)) => {
+            eprint(&format!(
+                "error: `{}` looks like a case file but is not valid: {error}\n",
+                path.display()
+            ));
+            Err(exit::INVALID_REQUEST)
+        }
+        None => Ok((bytes, choice.clone())),
+    }
+}
+
+/// The version that decides `request`; when none can, prints why and
+/// returns the exit code.
+pub fn select<'s>(set: &'s PolicySet, request: &[u8], choice: &Choice) -> Result<Selected<'s>, u8> {
+    let probe: serde_json::Value = serde_json::from_slice(request).unwrap_or_default();
+    set.select(&probe, choice).map_err(|error| {
+        eprint(&format!("error: {error}\n"));
+        exit::INVALID_REQUEST
+    })
+}
+
 pub fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut bytes = Vec::new();

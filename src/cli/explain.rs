@@ -10,7 +10,7 @@ use ruling::explain::explain;
 use ruling::folder::{Choice, PolicySet, load_set};
 use ruling::render::{explanation_json, explanation_text, request_error_json, request_error_text};
 
-use super::decide::{policy_failure, read_request};
+use super::decide::{case_request, policy_failure, read_request, select};
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
 
@@ -96,29 +96,13 @@ fn explain_one(
             return exit::IO;
         }
     };
-    let (request, case_version) = match ruling::case::parse_case(&bytes) {
-        Some(Ok(case)) => (case.request.get().as_bytes().to_vec(), case.version),
-        Some(Err(error)) => {
-            eprint(&format!(
-                "error: `{}` looks like a case file but is not valid: {error}\n",
-                path.display()
-            ));
-            return exit::INVALID_REQUEST;
-        }
-        None => (bytes, None),
+    let (request, choice) = match case_request(path, bytes, choice) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
     };
-    // A case names the version it was written for; the command line wins.
-    let choice = match (choice, case_version) {
-        (Choice::ByRequest, Some(version)) => Choice::Version(version),
-        (choice, _) => choice.clone(),
-    };
-    let probe: serde_json::Value = serde_json::from_slice(&request).unwrap_or_default();
-    let selected = match set.select(&probe, &choice) {
+    let selected = match select(set, &request, &choice) {
         Ok(selected) => selected,
-        Err(error) => {
-            eprint(&format!("error: {error}\n"));
-            return exit::INVALID_REQUEST;
-        }
+        Err(code) => return code,
     };
     let policy = selected.policy;
     match explain(policy, &request, target) {
