@@ -110,11 +110,14 @@ fn write_new(path: &Path, text: &str) -> Result<(), ScaffoldError> {
         .map_err(io)
 }
 
-/// The policy file of a new policy.
+/// The policy file of a new policy, in the layout `ruling fmt` writes, so
+/// that a new policy passes `ruling fmt --check` as created.
 pub fn policy_text(id: &str, date: NaiveDate) -> String {
-    POLICY
+    let text = POLICY
         .replace("@ID@", id)
-        .replace("@DATE@", &date.to_string())
+        .replace("@DATE@", &date.to_string());
+    let file = crate::diagnostic::SourceFile::new(format!("{date}.toml"), text.as_str());
+    crate::format::format_policy(&file).unwrap_or(text)
 }
 
 /// The example case: a purchase on `date` and a request three days later.

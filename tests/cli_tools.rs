@@ -181,6 +181,12 @@ fn new_creates_a_policy_that_checks_tests_and_decides_its_case() {
     let folder = folder.to_str().unwrap();
     let check = ruling(&["check", folder], None);
     assert_eq!(check.code, 0, "{}", check.stderr);
+    let layout = ruling(&["fmt", "--check", folder], None);
+    assert_eq!(
+        layout.code, 0,
+        "a new policy is in canonical layout: {}",
+        layout.stdout
+    );
 
     let test = ruling(&["test", folder], None);
     assert_eq!(test.code, 0, "{}{}", test.stdout, test.stderr);
