@@ -300,3 +300,36 @@ fn decide_can_pick_a_version_or_a_date() {
     assert_eq!(unknown.code, 3);
     insta::assert_snapshot!(unknown.transcript());
 }
+
+#[test]
+fn refusals_before_decoding_are_json_in_json_mode() {
+    let run = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            EXAMPLE,
+            "--version",
+            "2030",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 3);
+    assert!(run.stdout.is_empty());
+    let error: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "no_version");
+    let early = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            "-",
+            "--format",
+            "json",
+        ],
+        Some(br#"{"purchase": {"date": "2024-12-01"}}"#),
+    );
+    assert_eq!(early.code, 3);
+    let error: serde_json::Value = serde_json::from_str(&early.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "no_version");
+}

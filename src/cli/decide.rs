@@ -158,11 +158,12 @@ fn decide_one(
         let failure = RequestFailure::Invalid(RequestError::too_large(limits.max_bytes));
         return reject(policy, &failure, format, path, b"");
     }
-    let (request, choice) = match case_request(path, bytes, choice) {
+    let json = matches!(format, Format::Json);
+    let (request, choice) = match case_request(path, bytes, choice, json) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
-    let selected = match select(set, &request, &choice) {
+    let selected = match select(set, &request, &choice, json) {
         Ok(selected) => selected,
         Err(code) => return code,
     };
@@ -225,7 +226,12 @@ fn reject(
 /// The request of a case file (and the version the case names, unless the
 /// command line names one), or the bytes as they are; on an invalid case
 /// file, prints why and returns the exit code.
-pub fn case_request(path: &Path, bytes: Vec<u8>, choice: &Choice) -> Result<(Vec<u8>, Choice), u8> {
+pub fn case_request(
+    path: &Path,
+    bytes: Vec<u8>,
+    choice: &Choice,
+    json: bool,
+) -> Result<(Vec<u8>, Choice), u8> {
     match ruling::case::parse_case(&bytes) {
         Some(Ok(case)) => {
             let choice = match (choice, case.version) {
@@ -234,25 +240,49 @@ pub fn case_request(path: &Path, bytes: Vec<u8>, choice: &Choice) -> Result<(Vec
             };
             Ok((case.request.get().as_bytes().to_vec(), choice))
         }
-        Some(Err(error)) => {
-            eprint(&format!(
-                "error: `{}` looks like a case file but is not valid: {error}\n",
+        Some(Err(error)) => Err(refuse(
+            json,
+            "invalid_case",
+            format!(
+                "`{}` looks like a case file but is not valid: {error}",
                 path.display()
-            ));
-            Err(exit::INVALID_REQUEST)
-        }
+            ),
+        )),
         None => Ok((bytes, choice.clone())),
     }
 }
 
 /// The version that decides `request`; when none can, prints why and
 /// returns the exit code.
-pub fn select<'s>(set: &'s PolicySet, request: &[u8], choice: &Choice) -> Result<Selected<'s>, u8> {
+pub fn select<'s>(
+    set: &'s PolicySet,
+    request: &[u8],
+    choice: &Choice,
+    json: bool,
+) -> Result<Selected<'s>, u8> {
     let probe: serde_json::Value = serde_json::from_slice(request).unwrap_or_default();
-    set.select(&probe, choice).map_err(|error| {
-        eprint(&format!("error: {error}\n"));
-        exit::INVALID_REQUEST
-    })
+    set.select(&probe, choice)
+        .map_err(|error| refuse(json, "no_version", error.to_string()))
+}
+
+/// Prints why a request cannot be decided, as a line of text or, for
+/// `--format json`, as the JSON error shape; returns exit code 3.
+fn refuse(json: bool, kind: &str, message: String) -> u8 {
+    if json {
+        let body = serde_json::json!({"error": {
+            "format": ruling::decision::DECISION_FORMAT,
+            "kind": kind,
+            "message": message,
+            "problems": [],
+        }});
+        eprint(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        ));
+    } else {
+        eprint(&format!("error: {message}\n"));
+    }
+    exit::INVALID_REQUEST
 }
 
 pub fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {

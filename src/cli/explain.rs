@@ -96,11 +96,12 @@ fn explain_one(
             return exit::IO;
         }
     };
-    let (request, choice) = match case_request(path, bytes, choice) {
+    let json = matches!(format, Format::Json);
+    let (request, choice) = match case_request(path, bytes, choice, json) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
-    let selected = match select(set, &request, &choice) {
+    let selected = match select(set, &request, &choice, json) {
         Ok(selected) => selected,
         Err(code) => return code,
     };
