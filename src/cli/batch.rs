@@ -1,9 +1,8 @@
 //! `ruling decide --ndjson`: a stream of requests, one decision per line.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufReader, BufWriter};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use ruling::batch::{BatchOptions, BatchSummary, Versions, run_batch, run_batch_recorded};
 use ruling::folder::{Choice, PolicySet};
@@ -12,6 +11,7 @@ use ruling::record::Store;
 
 use super::exit;
 use super::output::eprint;
+use super::progress::Progress;
 
 pub fn run(
     set: &PolicySet,
@@ -29,14 +29,14 @@ pub fn run(
     };
     let stdout = io::stdout();
     let output = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(None);
     let recording = store.is_some();
     let batch = |input: Box<dyn io::BufRead + Send>| match store.as_mut() {
         Some(store) => run_batch_recorded(&versions, input, output, options, store, |summary| {
-            progress.show(summary)
+            progress.chunk(summary.lines, &format!(", {} rejected", summary.errors))
         }),
         None => run_batch(&versions, input, output, options, |summary| {
-            progress.show(summary)
+            progress.chunk(summary.lines, &format!(", {} rejected", summary.errors))
         }),
     };
     let result = if input.as_os_str() == "-" {
@@ -53,7 +53,7 @@ pub fn run(
             }
         }
     };
-    progress.clear();
+    progress.finish();
     match result {
         Ok(summary) => {
             eprint(&summary_line(&summary, recording));
@@ -90,44 +90,4 @@ fn summary_line(summary: &BatchSummary, recording: bool) -> String {
         outcomes.join(", "),
         summary.errors
     )
-}
-
-/// A progress line on stderr, only on a terminal, at most ten times a second.
-struct Progress {
-    enabled: bool,
-    last: Instant,
-    shown: bool,
-}
-
-impl Progress {
-    fn new() -> Self {
-        Self {
-            enabled: io::stderr().is_terminal(),
-            last: Instant::now(),
-            shown: false,
-        }
-    }
-
-    fn show(&mut self, summary: &BatchSummary) {
-        if !self.enabled || self.last.elapsed() < Duration::from_millis(100) {
-            return;
-        }
-        self.last = Instant::now();
-        self.shown = true;
-        let mut stderr = io::stderr().lock();
-        let _ = write!(
-            stderr,
-            "\r{} lines, {:.0} lines/s, {} rejected\u{1b}[K",
-            summary.lines,
-            summary.rate(),
-            summary.errors
-        );
-        let _ = stderr.flush();
-    }
-
-    fn clear(&self) {
-        if self.shown {
-            eprint("\r\u{1b}[K");
-        }
-    }
 }

@@ -31,8 +31,27 @@ impl Progress {
         }
     }
 
+    /// Reports `lines` requests read, `bytes` of the input; called for every
+    /// line, so it looks at the clock only every [`STRIDE`] lines.
     pub fn tick(&mut self, lines: u64, bytes: u64) {
-        if !self.enabled || !lines.is_multiple_of(STRIDE) {
+        if !lines.is_multiple_of(STRIDE) {
+            return;
+        }
+        let share = match self.total_bytes {
+            Some(total) if total > 0 => format!("  {:.0}%", bytes as f64 * 100.0 / total as f64),
+            _ => String::new(),
+        };
+        self.draw(lines, "requests", &share);
+    }
+
+    /// Reports `lines` lines read, with a `note` after the rate; for
+    /// callers that report once per chunk of lines.
+    pub fn chunk(&mut self, lines: u64, note: &str) {
+        self.draw(lines, "lines", note);
+    }
+
+    fn draw(&mut self, lines: u64, unit: &str, note: &str) {
+        if !self.enabled {
             return;
         }
         let now = Instant::now();
@@ -46,13 +65,9 @@ impl Progress {
         } else {
             0.0
         };
-        let share = match self.total_bytes {
-            Some(total) if total > 0 => format!("  {:.0}%", bytes as f64 * 100.0 / total as f64),
-            _ => String::new(),
-        };
         // `\r` returns to the start of the line and `ESC[K` clears what a
         // longer previous report left.
-        let line = format!("\r{lines} requests{share}  {rate:.0}/s\x1b[K");
+        let line = format!("\r{lines} {unit}{note}  {rate:.0}/s\x1b[K");
         let _ = io::stderr().lock().write_all(line.as_bytes());
         self.drawn = true;
     }
