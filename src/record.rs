@@ -13,7 +13,7 @@
 //! decision itself stays a pure function of policy and request.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
@@ -33,6 +33,13 @@ pub const RECORD_FORMAT: u32 = 1;
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
 /// The schema version, kept in SQLite's `user_version`.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -196,7 +203,25 @@ impl Store {
         Self::open_with(path, flags)
     }
 
+    /// SQLite does not call its busy handler in every case where another
+    /// process holds a lock (switching a new file to WAL while another
+    /// process creates it is one), so opening is retried as a whole, up to
+    /// the same timeout.
     fn open_with(path: &Path, flags: OpenFlags) -> Result<Self, RecordError> {
+        let started = Instant::now();
+        loop {
+            match Self::try_open(path, flags) {
+                Err(RecordError::Open { source, .. })
+                    if is_busy(&source) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn try_open(path: &Path, flags: OpenFlags) -> Result<Self, RecordError> {
         let open = |source| RecordError::Open {
             path: path.to_owned(),
             source,
