@@ -10,12 +10,9 @@
 //! members the policy ignores do not change the id; any value that reaches
 //! the decision does.
 
-use std::fmt::Write;
-
-use serde::Serialize;
-use serde::ser::{SerializeSeq, Serializer};
 use sha2::{Digest, Sha256};
 
+use crate::json_text::{push_str, push_value};
 use crate::policy::Policy;
 use crate::request::Request;
 use crate::schema::Schema;
@@ -30,36 +27,38 @@ pub fn decision_id(policy: &Policy, request: &Request) -> String {
     let mut hasher = Sha256::new();
     hasher.update(policy.sha256.as_bytes());
     hasher.update(b"\n");
-    hasher.update(canonical_request(&policy.schema, request).as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .fold(String::new(), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    hasher.update(canonical_request(&policy.schema, request));
+    hex(&hasher.finalize())
 }
 
-/// The canonical JSON text of a decoded request: `[["path", value], …]`
-/// in the schema's field order.
-pub fn canonical_request(schema: &Schema, request: &Request) -> String {
-    serde_json::to_string(&Canonical { schema, request }).unwrap_or_default()
-}
-
-struct Canonical<'a> {
-    schema: &'a Schema,
-    request: &'a Request,
-}
-
-impl Serialize for Canonical<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.schema.fields.len()))?;
-        for (slot, field) in self.schema.fields.iter().enumerate() {
-            let value = self.request.values.get(slot).unwrap_or(&Value::Absent);
-            seq.serialize_element(&(&field.path, value))?;
-        }
-        seq.end()
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |nibble: u8| char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'));
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(digit(byte >> 4));
+        text.push(digit(byte & 0xf));
     }
+    text
+}
+
+/// The canonical JSON text of a decoded request: `[["path",value],…]`
+/// in the schema's field order, compact.
+pub fn canonical_request(schema: &Schema, request: &Request) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * schema.fields.len());
+    out.push(b'[');
+    for (slot, field) in schema.fields.iter().enumerate() {
+        if slot > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        push_str(&mut out, &field.path);
+        out.push(b',');
+        push_value(&mut out, request.values.get(slot).unwrap_or(&Value::Absent));
+        out.push(b']');
+    }
+    out.push(b']');
+    out
 }
 
 /// Whether `text` can be (a prefix of) an id: lowercase hex, at least
@@ -93,6 +92,63 @@ pub enum PrefixError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_canonical_request_is_the_compact_json_of_its_path_value_pairs() {
+        let text = r#"
+format = 1
+[policy]
+id = "p"
+version = "1"
+title = "P"
+effective_date = 2025-01-01
+
+[[field]]
+path = "a.note"
+type = "string"
+description = "a note"
+
+[[field]]
+path = "b"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "c"
+type = "list"
+items = "string"
+description = "tags"
+
+[[field]]
+path = "d"
+type = "date"
+description = "a date"
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "review"
+reason = "r"
+"#;
+        let policy = crate::load(crate::diagnostic::SourceFile::new("p.toml", text)).unwrap();
+        let request = crate::request::decode(
+            &policy.schema,
+            policy.meta.timezone,
+            br#"{"a": {"note": "say \"hi\"\n"}, "b": "1.50", "c": ["x"]}"#,
+        )
+        .unwrap();
+        let pairs: Vec<(&str, &Value)> = policy
+            .schema
+            .fields
+            .iter()
+            .zip(&request.values)
+            .map(|(field, value)| (field.path.as_str(), value))
+            .collect();
+        assert_eq!(
+            String::from_utf8(canonical_request(&policy.schema, &request)).unwrap(),
+            serde_json::to_string(&pairs).unwrap()
+        );
+    }
 
     #[test]
     fn prefixes_are_checked_and_folded() {

@@ -33,6 +33,7 @@ pub mod explain;
 pub mod folder;
 pub mod format;
 pub mod json_schema;
+pub mod json_text;
 pub mod keys;
 pub mod lexer;
 pub mod limits;

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, TimeDelta};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, TimeDelta};
 use rust_decimal::Decimal;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +83,7 @@ impl fmt::Display for Value {
             Value::Integer(n) => write!(f, "{n}"),
             Value::Decimal(d) => write!(f, "{d}"),
             Value::String(s) => f.write_str(s),
-            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::Date(d) => write_date(f, *d),
             Value::DateTime(t) => f.write_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
             Value::Duration(d) => write_duration(f, *d),
             Value::List(items) => {
@@ -92,6 +92,37 @@ impl fmt::Display for Value {
             }
         }
     }
+}
+
+/// Writes a date as `%Y-%m-%d` does, without parsing a format string on
+/// every call.
+fn write_date(f: &mut fmt::Formatter<'_>, date: NaiveDate) -> fmt::Result {
+    match plain_date(date) {
+        Some(text) => f.write_str(std::str::from_utf8(&text).unwrap_or_default()),
+        None => write!(f, "{}", date.format("%Y-%m-%d")),
+    }
+}
+
+/// `date` as `YYYY-MM-DD` when its year is in 0–9999; other years are
+/// written with a sign, which chrono's formatting handles.
+pub fn plain_date(date: NaiveDate) -> Option<[u8; 10]> {
+    let year = u32::try_from(date.year())
+        .ok()
+        .filter(|year| *year <= 9999)?;
+    let digit = |number: u32| b'0' + (number % 10) as u8;
+    let (month, day) = (date.month(), date.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
 }
 
 /// Writes a duration in the largest units that keep it exact: `7d`,
@@ -117,4 +148,21 @@ pub fn write_duration(f: &mut impl fmt::Write, duration: TimeDelta) -> fmt::Resu
         parts.push(format!("{millis}ms"));
     }
     f.write_str(&parts.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn dates_display_as_chrono_formats_them(days in -4_000_000i32..4_000_000) {
+            let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap_or_default();
+            prop_assert_eq!(
+                Value::Date(date).to_string(),
+                date.format("%Y-%m-%d").to_string()
+            );
+        }
+    }
 }

@@ -1,0 +1,224 @@
+//! Compact JSON text written by hand on the hot paths (batch lines, decision
+//! ids), byte for byte as `serde_json` writes it: serialising through serde
+//! costs more than deciding. Tests hold the two to the same bytes.
+
+use std::io::Write as _;
+
+use crate::value::{Value, plain_date};
+
+/// Appends `text` as a JSON string, escaped as `serde_json` escapes it:
+/// `"` and `\`, control characters as `\n`-style or `\u00XX`, and nothing
+/// else.
+pub fn push_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut copied = 0;
+    let mut chunks = bytes.chunks_exact(WORD);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        if needs_escape(word) {
+            escape_run(out, bytes, &mut copied, offset, chunk);
+        }
+        offset += WORD;
+    }
+    let rest = chunks.remainder();
+    let mut padded = [b' '; WORD];
+    if let Some(start) = padded.get_mut(..rest.len()) {
+        start.copy_from_slice(rest);
+    }
+    if needs_escape(u64::from_ne_bytes(padded)) {
+        escape_run(out, bytes, &mut copied, offset, rest);
+    }
+    out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// Escapes the bytes of `run`, which starts at `offset` in `bytes`: the
+/// text from `copied` up to each byte to escape is copied first.
+fn escape_run(out: &mut Vec<u8>, bytes: &[u8], copied: &mut usize, offset: usize, run: &[u8]) {
+    for (index, byte) in run.iter().enumerate() {
+        if let Some(escape) = escape_of(*byte) {
+            let at = offset + index;
+            out.extend_from_slice(bytes.get(*copied..at).unwrap_or_default());
+            escape.push_to(out);
+            *copied = at + 1;
+        }
+    }
+}
+
+/// Appends `value` as [`Value`]'s `Serialize` implementation writes it: an
+/// absent value as `null`, booleans and integers bare, lists as arrays,
+/// everything else as the string it displays as.
+pub fn push_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Absent => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Integer(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Value::String(text) => push_str(out, text),
+        Value::List(items) => {
+            out.push(b'[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                push_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Date(date) => match plain_date(*date) {
+            Some(text) => {
+                out.push(b'"');
+                out.extend_from_slice(&text);
+                out.push(b'"');
+            }
+            None => push_displayed(out, value),
+        },
+        shown => push_displayed(out, shown),
+    }
+}
+
+/// Appends a value's display as a JSON string. Numbers, dates, times and
+/// durations display without characters to escape, so they are written in
+/// place; should one ever need escaping, it is written again escaped.
+fn push_displayed(out: &mut Vec<u8>, value: &Value) {
+    let start = out.len();
+    out.push(b'"');
+    let _ = write!(out, "{value}");
+    let clean = out
+        .get(start + 1..)
+        .is_some_and(|written| written.iter().all(|byte| escape_of(*byte).is_none()));
+    if clean {
+        out.push(b'"');
+    } else {
+        let text = String::from_utf8_lossy(out.get(start + 1..).unwrap_or_default()).into_owned();
+        out.truncate(start);
+        push_str(out, &text);
+    }
+}
+
+/// Appends `"key":` for a key known to need no escaping.
+pub fn push_key(out: &mut Vec<u8>, key: &str) {
+    push_str(out, key);
+    out.push(b':');
+}
+
+const WORD: usize = 8;
+const ONES: u64 = u64::from_ne_bytes([0x01; WORD]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; WORD]);
+
+/// Whether any of the eight bytes in `word` is a quote, a backslash or a
+/// control character. The classic bit trick: a byte below `n` (`n` ≤ 128)
+/// makes `byte - n` borrow into its high bit while `!byte` keeps it set.
+fn needs_escape(word: u64) -> bool {
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    (below(word, 0x20) | below(quote, 1) | below(backslash, 1)) != 0
+}
+
+enum Escape {
+    Short(u8),
+    Unicode(u8),
+}
+
+impl Escape {
+    fn push_to(&self, out: &mut Vec<u8>) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        match *self {
+            Escape::Short(letter) => out.extend_from_slice(&[b'\\', letter]),
+            Escape::Unicode(byte) => {
+                let high = HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+                let low = HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0');
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', high, low]);
+            }
+        }
+    }
+}
+
+fn escape_of(byte: u8) -> Option<Escape> {
+    match byte {
+        b'"' => Some(Escape::Short(b'"')),
+        b'\\' => Some(Escape::Short(b'\\')),
+        0x08 => Some(Escape::Short(b'b')),
+        0x0c => Some(Escape::Short(b'f')),
+        b'\n' => Some(Escape::Short(b'n')),
+        b'\r' => Some(Escape::Short(b'r')),
+        b'\t' => Some(Escape::Short(b't')),
+        0x00..=0x1f => Some(Escape::Unicode(byte)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn written(value: &Value) -> String {
+        let mut out = Vec::new();
+        push_value(&mut out, value);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn every_control_character_and_both_special_characters_are_escaped_as_serde_does() {
+        let text: String = (0u8..0x80)
+            .map(char::from)
+            .chain("é\u{2028}😀".chars())
+            .collect();
+        let mut out = Vec::new();
+        push_str(&mut out, &text);
+        assert_eq!(
+            String::from_utf8(out).ok(),
+            serde_json::to_string(&text).ok()
+        );
+    }
+
+    #[test]
+    fn values_are_written_as_their_serialize_implementation_writes_them() {
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap_or_default();
+        for value in [
+            Value::Absent,
+            Value::Bool(true),
+            Value::Integer(-42),
+            Value::Decimal(Decimal::new(9138, 2)),
+            Value::Date(date),
+            Value::Date(chrono::NaiveDate::from_ymd_opt(12_000, 1, 2).unwrap_or_default()),
+            Value::DateTime(
+                chrono::DateTime::parse_from_rfc3339("2025-03-01T10:00:00+02:00").unwrap(),
+            ),
+            Value::Duration(chrono::TimeDelta::hours(-30)),
+            Value::String("say \"hi\"\n".into()),
+            Value::List(vec![Value::Integer(1), Value::String("a\\b".into())].into()),
+        ] {
+            assert_eq!(
+                written(&value),
+                serde_json::to_string(&value).unwrap_or_default()
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(text in any::<String>()) {
+            let mut out = Vec::new();
+            push_str(&mut out, &text);
+            prop_assert_eq!(String::from_utf8(out).ok(), serde_json::to_string(&text).ok());
+        }
+
+        #[test]
+        fn strings_dense_in_escapes_are_written_as_serde_json_writes_them(
+            text in "[\"\\\\\u{0}-\u{1f}a-c é]{0,40}"
+        ) {
+            let mut out = Vec::new();
+            push_str(&mut out, &text);
+            prop_assert_eq!(String::from_utf8(out).ok(), serde_json::to_string(&text).ok());
+        }
+    }
+}
