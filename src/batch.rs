@@ -9,18 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 
 use crate::case::parse_case;
-use crate::decide::{Ruling, reason, ruling};
+use crate::decide::{DecideError, ruling_with_reason};
 use crate::decision::Decision;
+use crate::decision_id::decision_id;
 use crate::folder::{Choice, PolicySet, SelectError};
 use crate::limits::RequestLimits;
-use crate::policy::{Outcome, Policy, Section};
+use crate::policy::{Outcome, Policy};
 use crate::record::{Record, Store};
-use crate::render::request_error_value;
+use crate::render::{CompactLine, request_error_value};
 use crate::request::decode_with;
-use crate::value::Value;
 use crate::{RequestFailure, decide};
 
 /// How a batch runs.
@@ -331,7 +330,7 @@ fn decide_line(
     } else if options.trace {
         decide(policy, &decoded).map(|decision| write_traced(out, line, &decision))
     } else {
-        ruling(policy, &decoded).map(|ruled| write_compact(out, line, policy, &decoded, &ruled))
+        write_compact(out, line, policy, &decoded).map(Some)
     };
     match written {
         Ok(outcome) => outcome,
@@ -409,112 +408,20 @@ fn write_traced(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Out
     Some(decision.outcome)
 }
 
-/// A decision without its trace, borrowed from the policy: the same fields
-/// as the full decision's JSON, plus the line number.
-#[derive(Serialize)]
-struct Compact<'a> {
-    line: u64,
-    format: u32,
-    id: String,
-    outcome: Outcome,
-    reason: &'a str,
-    rule: CompactRule<'a>,
-    #[serde(serialize_with = "serialize_effects")]
-    effects: &'a [(&'a str, Value)],
-    missing: Vec<&'a str>,
-    policy: CompactPolicy<'a>,
-}
-
-#[derive(Serialize)]
-struct CompactRule<'a> {
-    id: &'a str,
-    clause: &'a str,
-    section: Option<Section>,
-    default: bool,
-}
-
-#[derive(Serialize)]
-struct CompactPolicy<'a> {
-    id: &'a str,
-    version: &'a str,
-}
-
-fn serialize_effects<S: Serializer>(
-    effects: &&[(&str, Value)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(effects.len()))?;
-    for (name, value) in effects.iter() {
-        map.serialize_entry(name, value)?;
-    }
-    map.end()
-}
-
 fn write_compact(
     out: &mut Vec<u8>,
     line: u64,
     policy: &Policy,
     request: &crate::request::Request,
-    ruled: &Ruling,
-) -> Option<Outcome> {
-    let reason = reason(policy, request, ruled.rule).unwrap_or_default();
-    let compact = Compact {
-        line,
-        format: crate::decision::DECISION_FORMAT,
-        id: crate::decision_id::decision_id(policy, request),
-        outcome: ruled.rule.outcome,
-        reason: &reason,
-        rule: CompactRule {
-            id: &ruled.rule.id,
-            clause: &ruled.rule.clause,
-            section: ruled.rule.section,
-            default: ruled.rule.when.is_none(),
-        },
-        effects: &ruled.effects,
-        missing: ruled
-            .missing
-            .iter()
-            .filter_map(|slot| policy.schema.field(*slot).map(|field| field.path.as_str()))
-            .collect(),
-        policy: CompactPolicy {
-            id: &policy.meta.id,
-            version: &policy.meta.version,
-        },
-    };
-    let _ = serde_json::to_writer(&mut *out, &compact);
-    out.push(b'\n');
-    Some(ruled.rule.outcome)
+) -> Result<Outcome, DecideError> {
+    let (ruled, reason) = ruling_with_reason(policy, request)?;
+    let id = decision_id(policy, request);
+    CompactLine::of_ruling(line, policy, &ruled, &id, &reason).write_to(out);
+    Ok(ruled.rule.outcome)
 }
 
-/// The compact line of a full decision: the same fields as
-/// [`write_compact`] writes from a ruling.
 fn write_decision_compact(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
-    let effects: Vec<(&str, Value)> = decision
-        .effects
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.clone()))
-        .collect();
-    let compact = Compact {
-        line,
-        format: decision.format,
-        id: decision.id.clone(),
-        outcome: decision.outcome,
-        reason: &decision.reason,
-        rule: CompactRule {
-            id: &decision.rule.id,
-            clause: &decision.rule.clause,
-            section: decision.rule.section,
-            default: decision.rule.default,
-        },
-        effects: &effects,
-        missing: decision.missing.iter().map(String::as_str).collect(),
-        policy: CompactPolicy {
-            id: &decision.policy.id,
-            version: &decision.policy.version,
-        },
-    };
-    let _ = serde_json::to_writer(&mut *out, &compact);
-    out.push(b'\n');
+    CompactLine::of_decision(line, decision).write_to(out);
     Some(decision.outcome)
 }
 

@@ -1,6 +1,8 @@
 //! The decision procedure: constraints first, then the rules from top to
 //! bottom until one holds, else the default.
 
+use std::fmt::Write as _;
+
 use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
 use crate::eval::{EvalError, Evaluator, TraceNode};
 use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
@@ -38,8 +40,23 @@ pub struct Ruling<'p> {
 
 /// Decides `request` against `policy` without recording a trace.
 pub fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
+    rule_with(policy, &mut Evaluator::new(policy, request))
+}
+
+/// A ruling and its reason, placeholders filled in, from one evaluation:
+/// derived values the rules computed are not computed again for the reason.
+pub fn ruling_with_reason<'p>(
+    policy: &'p Policy,
+    request: &Request,
+) -> Result<(Ruling<'p>, String), DecideError> {
     let mut evaluator = Evaluator::new(policy, request);
-    check_constraints(policy, &mut evaluator)?;
+    let ruled = rule_with(policy, &mut evaluator)?;
+    let reason = render_template(&ruled.rule.reason, &mut evaluator)?;
+    Ok((ruled, reason))
+}
+
+fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling<'p>, DecideError> {
+    check_constraints(policy, evaluator)?;
     let mut deciding = &policy.default;
     for rule in &policy.rules {
         if let Some(condition) = &rule.when
@@ -57,11 +74,6 @@ pub fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, D
         effects,
         missing: evaluator.missing()?.to_vec(),
     })
-}
-
-/// The reason of a ruling, its placeholders filled in.
-pub fn reason(policy: &Policy, request: &Request, rule: &Rule) -> Result<String, EvalError> {
-    render_template(&rule.reason, &mut Evaluator::new(policy, request))
 }
 
 /// Decides `request` against `policy`. A pure function of the two.
@@ -182,10 +194,17 @@ fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<Str
             TemplatePart::Text(literal) => text.push_str(literal),
             TemplatePart::Value(expr) => match evaluator.eval(expr)? {
                 Value::List(items) => {
-                    let shown: Vec<String> = items.iter().map(ToString::to_string).collect();
-                    text.push_str(&shown.join(", "));
+                    for (index, item) in items.iter().enumerate() {
+                        if index > 0 {
+                            text.push_str(", ");
+                        }
+                        let _ = write!(text, "{item}");
+                    }
                 }
-                value => text.push_str(&value.to_string()),
+                Value::String(shown) => text.push_str(&shown),
+                value => {
+                    let _ = write!(text, "{value}");
+                }
             },
         }
     }

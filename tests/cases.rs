@@ -64,6 +64,9 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
         .unwrap();
         let ruled = ruling::decide::ruling(policy, &request).unwrap();
         assert_eq!(ruled.rule.id, decision.rule.id);
+        let (with_reason, reason) = ruling::decide::ruling_with_reason(policy, &request).unwrap();
+        assert_eq!(with_reason.rule.id, decision.rule.id);
+        assert_eq!(reason, decision.reason);
         let effects: Vec<(String, ruling::value::Value)> = ruled
             .effects
             .iter()

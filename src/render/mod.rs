@@ -4,10 +4,12 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
+mod compact;
 mod errors;
 mod explain;
 mod suite;
 
+pub use compact::CompactLine;
 pub use errors::{request_error_json, request_error_text, request_error_value};
 pub use explain::{explanation_json, explanation_text};
 pub use suite::{suite_github, suite_json, suite_junit, suite_text};

@@ -1,0 +1,170 @@
+//! The compact decision line of `ruling decide --ndjson` without `--trace`:
+//! a decision's JSON without `trace` and `derived`, its `policy` reduced to
+//! `id` and `version`, and the input's line number first. Written by hand,
+//! since at volume writing the line costs more than deciding it.
+
+use std::io::Write as _;
+
+use crate::decide::Ruling;
+use crate::decision::Decision;
+use crate::json_text::{push_key, push_str, push_value};
+use crate::policy::{Outcome, Policy, Section};
+use crate::value::Value;
+
+/// The fields of one compact line, borrowed from a ruling or a decision.
+pub struct CompactLine<'a> {
+    pub line: u64,
+    pub format: u32,
+    pub id: &'a str,
+    pub outcome: Outcome,
+    pub reason: &'a str,
+    pub rule_id: &'a str,
+    pub clause: &'a str,
+    pub section: Option<Section>,
+    pub default: bool,
+    pub effects: Vec<(&'a str, &'a Value)>,
+    pub missing: Vec<&'a str>,
+    pub policy_id: &'a str,
+    pub policy_version: &'a str,
+}
+
+impl<'a> CompactLine<'a> {
+    /// The line of a ruling by `policy`, with its `id` and `reason`.
+    pub fn of_ruling(
+        line: u64,
+        policy: &'a Policy,
+        ruled: &'a Ruling<'a>,
+        id: &'a str,
+        reason: &'a str,
+    ) -> Self {
+        let rule = ruled.rule;
+        Self {
+            line,
+            format: crate::decision::DECISION_FORMAT,
+            id,
+            outcome: rule.outcome,
+            reason,
+            rule_id: &rule.id,
+            clause: &rule.clause,
+            section: rule.section,
+            default: rule.when.is_none(),
+            effects: ruled
+                .effects
+                .iter()
+                .map(|(name, value)| (*name, value))
+                .collect(),
+            missing: ruled
+                .missing
+                .iter()
+                .filter_map(|slot| policy.schema.field(*slot).map(|field| field.path.as_str()))
+                .collect(),
+            policy_id: &policy.meta.id,
+            policy_version: &policy.meta.version,
+        }
+    }
+
+    /// The line of a full decision.
+    pub fn of_decision(line: u64, decision: &'a Decision) -> Self {
+        Self {
+            line,
+            format: decision.format,
+            id: &decision.id,
+            outcome: decision.outcome,
+            reason: &decision.reason,
+            rule_id: &decision.rule.id,
+            clause: &decision.rule.clause,
+            section: decision.rule.section,
+            default: decision.rule.default,
+            effects: decision
+                .effects
+                .iter()
+                .map(|(name, value)| (name.as_str(), value))
+                .collect(),
+            missing: decision.missing.iter().map(String::as_str).collect(),
+            policy_id: &decision.policy.id,
+            policy_version: &decision.policy.version,
+        }
+    }
+
+    /// Appends the line, newline included.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        let _ = write!(out, "{{\"line\":{},\"format\":{},", self.line, self.format);
+        push_key(out, "id");
+        push_str(out, self.id);
+        out.extend_from_slice(b",\"outcome\":");
+        push_str(out, self.outcome.keyword());
+        out.extend_from_slice(b",\"reason\":");
+        push_str(out, self.reason);
+        out.extend_from_slice(b",\"rule\":{\"id\":");
+        push_str(out, self.rule_id);
+        out.extend_from_slice(b",\"clause\":");
+        push_str(out, self.clause);
+        out.extend_from_slice(b",\"section\":");
+        match self.section {
+            Some(section) => push_str(out, section.keyword()),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(if self.default {
+            b",\"default\":true},\"effects\":{"
+        } else {
+            b",\"default\":false},\"effects\":{"
+        });
+        for (index, (name, value)) in self.effects.iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            push_key(out, name);
+            push_value(out, value);
+        }
+        out.extend_from_slice(b"},\"missing\":[");
+        for (index, path) in self.missing.iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            push_str(out, path);
+        }
+        out.extend_from_slice(b"],\"policy\":{\"id\":");
+        push_str(out, self.policy_id);
+        out.extend_from_slice(b",\"version\":");
+        push_str(out, self.policy_version);
+        out.extend_from_slice(b"}}\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+
+    /// The hand-written line is the decision's JSON, reduced as documented.
+    #[test]
+    fn the_line_is_the_decision_json_without_trace_and_derived() {
+        let source = include_str!("../../policies/iptv-smarters-pro/2025-01-22.toml");
+        let policy = crate::load(SourceFile::new("iptv.toml", source)).unwrap();
+        let cases = [
+            r#"{"purchase": {"invoice_number": "INV-1", "date": "2025-03-01", "email": "a@b.c", "amount": 59.99, "currency": "EUR"}, "request": {"date": "2025-03-05", "email": "a@b.c", "invoice_number": "INV-1", "explanation": "It \"broke\"\n", "reason": "technical_failure"}, "support": {"contacted": true, "issue_resolved": false}}"#,
+            r#"{"purchase": {"date": "2025-03-01"}}"#,
+        ];
+        for json in cases {
+            let decision = crate::decide_json(&policy, json.as_bytes()).unwrap();
+            let mut expected = serde_json::to_value(&decision).unwrap();
+            let object = expected.as_object_mut().unwrap();
+            object.shift_remove("trace");
+            object.shift_remove("derived");
+            object.insert(
+                "policy".into(),
+                serde_json::json!({"id": decision.policy.id, "version": decision.policy.version}),
+            );
+            let mut line = Vec::new();
+            CompactLine::of_decision(7, &decision).write_to(&mut line);
+            let written: serde_json::Value = serde_json::from_slice(&line).unwrap();
+            let mut with_line = serde_json::json!({"line": 7});
+            with_line.as_object_mut().unwrap().extend(object.clone());
+            assert_eq!(written, with_line);
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                format!("{}\n", serde_json::to_string(&with_line).unwrap())
+            );
+        }
+    }
+}
