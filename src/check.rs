@@ -5,6 +5,7 @@
 use crate::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
 use crate::compiled::{Arithmetic, Checked, Comparison, Function, Node};
 use crate::diagnostic::Diagnostic;
+use crate::eval::negate;
 use crate::parser::print;
 use crate::schema::Schema;
 use crate::suggest::{did_you_mean, list_names};
@@ -74,6 +75,7 @@ fn checked(expr: &Expr, node: Node, ty: Type) -> Checked {
         ty,
         span: expr.span,
         text: print(expr),
+        folded: None,
     }
 }
 
@@ -200,7 +202,12 @@ impl Checker<'_, '_> {
             UnaryOp::Not => self.error(operand_error("`not` needs a bool", &inner)),
             UnaryOp::Negate if inner.ty.is_numeric() || inner.ty == Type::Duration => {
                 let ty = inner.ty.clone();
-                Some(checked(expr, Node::Negate(Box::new(inner)), ty))
+                let folded = inner
+                    .constant()
+                    .and_then(|value| negate(value.clone(), &inner).ok());
+                let mut negation = checked(expr, Node::Negate(Box::new(inner)), ty);
+                negation.folded = folded;
+                Some(negation)
             }
             UnaryOp::Negate => {
                 self.error(operand_error("`-` needs a number or a duration", &inner))
@@ -425,8 +432,14 @@ impl Checker<'_, '_> {
             };
         }
         let ty = Type::List(Box::new(item_type));
-        let node = Node::List(checked_items);
-        Some(checked(expr, node, ty))
+        let folded = checked_items
+            .iter()
+            .map(|item| item.constant().cloned())
+            .collect::<Option<Vec<Value>>>()
+            .map(|items| Value::List(items.into()));
+        let mut list = checked(expr, Node::List(checked_items), ty);
+        list.folded = folded;
+        Some(list)
     }
 
     fn conditional(

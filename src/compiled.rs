@@ -13,6 +13,10 @@ pub struct Checked {
     pub span: Span,
     /// The expression as written, for traces.
     pub text: String,
+    /// The value of a list or a negation of constants, computed once at
+    /// load so that evaluation does not rebuild it; the node stays as
+    /// written, for traces and explanations.
+    pub folded: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -226,6 +230,14 @@ impl Function {
 }
 
 impl Checked {
+    /// The value of the expression when it does not depend on the request.
+    pub fn constant(&self) -> Option<&Value> {
+        match &self.node {
+            Node::Constant(value) => Some(value),
+            _ => self.folded.as_ref(),
+        }
+    }
+
     /// Whether the expression calls `any_missing()` or `missing_fields()`.
     pub fn uses_missing(&self) -> bool {
         let mut found = false;

@@ -136,6 +136,9 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn eval(&mut self, expr: &Checked) -> Result<Value> {
+        if let Some(value) = &expr.folded {
+            return Ok(value.clone());
+        }
         match &expr.node {
             Node::Constant(value) => Ok(value.clone()),
             Node::Field(slot) => Ok(self.field(*slot)),
@@ -375,7 +378,7 @@ fn is_given(value: &Value) -> bool {
     }
 }
 
-fn negate(value: Value, expr: &Checked) -> Result<Value> {
+pub(crate) fn negate(value: Value, expr: &Checked) -> Result<Value> {
     let overflow = || EvalError::new(format!("`{}` is too large to negate", expr.text), expr);
     Ok(match value {
         Value::Integer(n) => Value::Integer(n.checked_neg().ok_or_else(overflow)?),

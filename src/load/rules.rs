@@ -360,5 +360,6 @@ fn constant_checked(value: Value, ty: Type, node: &Node) -> Checked {
         ty,
         span: node.span().into(),
         text,
+        folded: None,
     }
 }
