@@ -8,8 +8,6 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::case::parse_case;
 use crate::decide::{DecideError, ruling_with_reason};
 use crate::decision::Decision;
@@ -18,7 +16,7 @@ use crate::folder::{Choice, PolicySet, SelectError};
 use crate::limits::RequestLimits;
 use crate::policy::{Outcome, Policy};
 use crate::record::{Record, Store};
-use crate::render::{CompactLine, request_error_value};
+use crate::render::{CompactLine, request_error_value, write_traced_line};
 use crate::request::decode_with;
 use crate::{RequestFailure, decide};
 
@@ -397,14 +395,7 @@ fn write_error(
 }
 
 fn write_traced(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
-    #[derive(Serialize)]
-    struct Traced<'a> {
-        line: u64,
-        #[serde(flatten)]
-        decision: &'a Decision,
-    }
-    let _ = serde_json::to_writer(&mut *out, &Traced { line, decision });
-    out.push(b'\n');
+    write_traced_line(out, line, decision);
     Some(decision.outcome)
 }
 

@@ -13,39 +13,32 @@ pub fn push_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut copied = 0;
-    let mut chunks = bytes.chunks_exact(WORD);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
-        if needs_escape(word) {
-            escape_run(out, bytes, &mut copied, offset, chunk);
-        }
-        offset += WORD;
+    if has_escapes(bytes) {
+        push_escaped(out, bytes);
+    } else {
+        out.extend_from_slice(bytes);
     }
-    let rest = chunks.remainder();
-    let mut padded = [b' '; WORD];
-    if let Some(start) = padded.get_mut(..rest.len()) {
-        start.copy_from_slice(rest);
-    }
-    if needs_escape(u64::from_ne_bytes(padded)) {
-        escape_run(out, bytes, &mut copied, offset, rest);
-    }
-    out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
     out.push(b'"');
 }
 
-/// Escapes the bytes of `run`, which starts at `offset` in `bytes`: the
-/// text from `copied` up to each byte to escape is copied first.
-fn escape_run(out: &mut Vec<u8>, bytes: &[u8], copied: &mut usize, offset: usize, run: &[u8]) {
-    for (index, byte) in run.iter().enumerate() {
+/// Whether any byte needs escaping. Most text needs none; a fold without an
+/// early exit lets the compiler test many bytes per instruction.
+fn has_escapes(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |found, byte| {
+        found | (*byte < 0x20) | (*byte == b'"') | (*byte == b'\\')
+    })
+}
+
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut copied = 0;
+    for (at, byte) in bytes.iter().enumerate() {
         if let Some(escape) = escape_of(*byte) {
-            let at = offset + index;
-            out.extend_from_slice(bytes.get(*copied..at).unwrap_or_default());
+            out.extend_from_slice(bytes.get(copied..at).unwrap_or_default());
             escape.push_to(out);
-            *copied = at + 1;
+            copied = at + 1;
         }
     }
+    out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
 }
 
 /// Appends `value` as [`Value`]'s `Serialize` implementation writes it: an
@@ -105,20 +98,6 @@ fn push_displayed(out: &mut Vec<u8>, value: &Value) {
 pub fn push_key(out: &mut Vec<u8>, key: &str) {
     push_str(out, key);
     out.push(b':');
-}
-
-const WORD: usize = 8;
-const ONES: u64 = u64::from_ne_bytes([0x01; WORD]);
-const HIGHS: u64 = u64::from_ne_bytes([0x80; WORD]);
-
-/// Whether any of the eight bytes in `word` is a quote, a backslash or a
-/// control character. The classic bit trick: a byte below `n` (`n` ≤ 128)
-/// makes `byte - n` borrow into its high bit while `!byte` keeps it set.
-fn needs_escape(word: u64) -> bool {
-    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    (below(word, 0x20) | below(quote, 1) | below(backslash, 1)) != 0
 }
 
 enum Escape {

@@ -82,6 +82,25 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
     });
 }
 
+/// The traced batch line, written by hand, is the decision's JSON with the
+/// line number first, byte for byte.
+#[test]
+fn the_traced_line_is_the_decision_json() {
+    insta::glob!("../policies", "*/cases/*.json", |path| {
+        let (decision, _) = decide(path);
+        let mut line = Vec::new();
+        ruling::render::write_traced_line(&mut line, 42, &decision);
+        let mut expected = serde_json::json!({"line": 42});
+        if let serde_json::Value::Object(fields) = serde_json::to_value(&decision).unwrap() {
+            expected.as_object_mut().unwrap().extend(fields);
+        }
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            format!("{}\n", serde_json::to_string(&expected).unwrap())
+        );
+    });
+}
+
 #[test]
 fn the_shipped_policies_have_enough_cases() {
     let count = |policy: &str| {

@@ -8,11 +8,13 @@ mod compact;
 mod errors;
 mod explain;
 mod suite;
+mod traced;
 
 pub use compact::CompactLine;
 pub use errors::{request_error_json, request_error_text, request_error_value};
 pub use explain::{explanation_json, explanation_text};
 pub use suite::{suite_github, suite_json, suite_junit, suite_text};
+pub use traced::write_traced_line;
 
 use crate::decision::{Decision, RuleTrace, Status};
 use crate::eval::{Operand, TraceNode};

@@ -1,0 +1,141 @@
+//! The traced decision line of `ruling decide --ndjson --trace`: the line
+//! number, then every field of the decision's JSON, compact. Written by
+//! hand like the compact line; a test holds it byte for byte equal to the
+//! decision's `Serialize` output.
+
+use std::io::Write as _;
+
+use crate::decision::{Decision, RuleTrace, Status};
+use crate::eval::TraceNode;
+use crate::json_text::{push_key, push_str, push_value};
+use crate::value::Value;
+
+/// Appends the traced line of `decision`, newline included.
+pub fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {
+    let _ = write!(out, "{{\"line\":{line},\"format\":{},", decision.format);
+    push_key(out, "id");
+    push_str(out, &decision.id);
+    out.extend_from_slice(b",\"outcome\":");
+    push_str(out, decision.outcome.keyword());
+    out.extend_from_slice(b",\"reason\":");
+    push_str(out, &decision.reason);
+    let rule = &decision.rule;
+    out.extend_from_slice(b",\"rule\":{\"id\":");
+    push_str(out, &rule.id);
+    out.extend_from_slice(b",\"clause\":");
+    push_str(out, &rule.clause);
+    out.extend_from_slice(b",\"section\":");
+    match rule.section {
+        Some(section) => push_str(out, section.keyword()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"default\":");
+    push_bool(out, rule.default);
+    out.extend_from_slice(b"},\"effects\":");
+    push_named(out, &decision.effects);
+    out.extend_from_slice(b",\"missing\":");
+    push_list(out, &decision.missing, |out, path| push_str(out, path));
+    out.extend_from_slice(b",\"derived\":");
+    push_named(out, &decision.derived);
+    let policy = &decision.policy;
+    out.extend_from_slice(b",\"policy\":{\"id\":");
+    push_str(out, &policy.id);
+    out.extend_from_slice(b",\"version\":");
+    push_str(out, &policy.version);
+    out.extend_from_slice(b",\"title\":");
+    push_str(out, &policy.title);
+    out.extend_from_slice(b",\"sha256\":");
+    push_str(out, &policy.sha256);
+    if let Some(selected) = &policy.selected {
+        out.extend_from_slice(b",\"selected\":");
+        push_str(out, selected);
+    }
+    out.extend_from_slice(b"},\"trace\":");
+    push_list(out, &decision.trace, push_rule_trace);
+    out.extend_from_slice(b"}\n");
+}
+
+fn push_rule_trace(out: &mut Vec<u8>, trace: &RuleTrace) {
+    out.extend_from_slice(b"{\"rule\":");
+    push_str(out, &trace.rule);
+    out.extend_from_slice(b",\"clause\":");
+    push_str(out, &trace.clause);
+    out.extend_from_slice(b",\"outcome\":");
+    push_str(out, trace.outcome.keyword());
+    out.extend_from_slice(b",\"status\":");
+    push_str(out, status_name(trace.status));
+    if let Some(condition) = &trace.condition {
+        out.extend_from_slice(b",\"condition\":");
+        push_node(out, condition);
+    }
+    out.push(b'}');
+}
+
+/// The status as its `Serialize` implementation names it (snake case).
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Held => "held",
+        Status::NotHeld => "not_held",
+        Status::Unknown => "unknown",
+        Status::NotReached => "not_reached",
+        Status::Applied => "applied",
+    }
+}
+
+fn push_node(out: &mut Vec<u8>, node: &TraceNode) {
+    out.extend_from_slice(b"{\"expr\":");
+    push_str(out, &node.expr);
+    if let Some(op) = node.op {
+        out.extend_from_slice(b",\"op\":");
+        push_str(out, op);
+    }
+    match &node.value {
+        Some(value) => {
+            out.extend_from_slice(b",\"value\":");
+            push_value(out, value);
+        }
+        None => out.extend_from_slice(b",\"evaluated\":false"),
+    }
+    if !node.operands.is_empty() {
+        out.extend_from_slice(b",\"operands\":");
+        push_list(out, &node.operands, |out, operand| {
+            out.extend_from_slice(b"{\"expr\":");
+            push_str(out, &operand.expr);
+            out.extend_from_slice(b",\"value\":");
+            push_value(out, &operand.value);
+            out.push(b'}');
+        });
+    }
+    if !node.terms.is_empty() {
+        out.extend_from_slice(b",\"terms\":");
+        push_list(out, &node.terms, push_node);
+    }
+    out.push(b'}');
+}
+
+fn push_bool(out: &mut Vec<u8>, value: bool) {
+    out.extend_from_slice(if value { b"true" } else { b"false" });
+}
+
+fn push_named(out: &mut Vec<u8>, named: &[(String, Value)]) {
+    out.push(b'{');
+    for (index, (name, value)) in named.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        push_key(out, name);
+        push_value(out, value);
+    }
+    out.push(b'}');
+}
+
+fn push_list<T>(out: &mut Vec<u8>, items: &[T], mut push: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        push(out, item);
+    }
+    out.push(b']');
+}
