@@ -60,7 +60,7 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
     let mut deciding = &policy.default;
     for rule in &policy.rules {
         if let Some(condition) = &rule.when
-            && evaluator.eval(condition)? == Value::Bool(true)
+            && matches!(evaluator.eval(condition)?, Value::Bool(true))
         {
             deciding = rule;
             break;
@@ -141,7 +141,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideErro
 fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), DecideError> {
     let mut broken = Vec::new();
     for constraint in &policy.constraints {
-        if evaluator.eval(&constraint.must)? == Value::Bool(false) {
+        if matches!(evaluator.eval(&constraint.must)?, Value::Bool(false)) {
             broken.push(BrokenConstraint {
                 id: constraint.id.clone(),
                 message: constraint.message.clone(),

@@ -1,6 +1,7 @@
 //! The evaluator: computes checked expressions over a decoded request, with
 //! three-valued logic for values the request does not give.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -17,19 +18,32 @@ use crate::value::Value;
 
 /// An expression that could not be computed for this request: an overflow,
 /// a division by zero. It points at the expression in the policy file.
+/// Boxed, so that the `Result` every evaluation step returns stays the size
+/// of a value; its fields read through `Deref`.
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct EvalError {
+#[error("{}", .0.message)]
+pub struct EvalError(Box<EvalFailure>);
+
+#[derive(Clone, Debug)]
+pub struct EvalFailure {
     pub message: String,
     pub span: Span,
 }
 
+impl std::ops::Deref for EvalError {
+    type Target = EvalFailure;
+
+    fn deref(&self) -> &EvalFailure {
+        &self.0
+    }
+}
+
 impl EvalError {
     fn new(message: impl Into<String>, expr: &Checked) -> Self {
-        Self {
+        Self(Box::new(EvalFailure {
             message: message.into(),
             span: expr.span,
-        }
+        }))
     }
 
     pub fn to_diagnostic(&self) -> Diagnostic {
@@ -40,6 +54,9 @@ impl EvalError {
 }
 
 type Result<T> = std::result::Result<T, EvalError>;
+
+/// The value of a missing argument or field, to borrow.
+static ABSENT: Value = Value::Absent;
 
 /// One expression of a condition as evaluated, for the trace.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,7 +112,9 @@ impl<'a> Evaluator<'a> {
                 let required = match &field.requirement {
                     Requirement::Optional => false,
                     Requirement::Always => true,
-                    Requirement::When(condition) => self.eval(condition)? == Value::Bool(true),
+                    Requirement::When(condition) => {
+                        matches!(self.eval(condition)?, Value::Bool(true))
+                    }
                 };
                 if required && !given {
                     missing.push(slot);
@@ -151,7 +170,7 @@ impl<'a> Evaluator<'a> {
             Node::And(left, right) => self.and(left, right),
             Node::Or(left, right) => self.or(left, right),
             Node::Compare(op, left, right) => {
-                let (left, right) = (self.eval(left)?, self.eval(right)?);
+                let (left, right) = (self.peek(left)?, self.peek(right)?);
                 Ok(compare(*op, &left, &right))
             }
             Node::Arithmetic(op, left, right) => {
@@ -163,7 +182,7 @@ impl<'a> Evaluator<'a> {
                 list,
                 negated,
             } => {
-                let (value, list) = (self.eval(value)?, self.eval(list)?);
+                let (value, list) = (self.peek(value)?, self.peek(list)?);
                 Ok(membership(&value, &list, *negated))
             }
             Node::List(items) => {
@@ -186,6 +205,25 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The value of `expr`, borrowed when it is a field or a constant, so
+    /// that comparing it copies nothing.
+    fn peek<'e>(&mut self, expr: &'e Checked) -> Result<Cow<'e, Value>>
+    where
+        'a: 'e,
+    {
+        if let Some(value) = &expr.folded {
+            return Ok(Cow::Borrowed(value));
+        }
+        match &expr.node {
+            Node::Constant(value) => Ok(Cow::Borrowed(value)),
+            Node::Field(slot) => {
+                let request: &'a Request = self.request;
+                Ok(Cow::Borrowed(request.values.get(*slot).unwrap_or(&ABSENT)))
+            }
+            _ => self.eval(expr).map(Cow::Owned),
+        }
+    }
+
     fn derived_value(&mut self, index: usize) -> Result<Value> {
         if let Some(Some(value)) = self.derived.get(index) {
             return Ok(value.clone());
@@ -203,7 +241,7 @@ impl<'a> Evaluator<'a> {
 
     fn and(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
         let left = self.eval(left)?;
-        if left == Value::Bool(false) {
+        if matches!(left, Value::Bool(false)) {
             return Ok(left);
         }
         let right = self.eval(right)?;
@@ -216,7 +254,7 @@ impl<'a> Evaluator<'a> {
 
     fn or(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
         let left = self.eval(left)?;
-        if left == Value::Bool(true) {
+        if matches!(left, Value::Bool(true)) {
             return Ok(left);
         }
         let right = self.eval(right)?;
@@ -233,27 +271,32 @@ impl<'a> Evaluator<'a> {
             Function::MissingFields => return self.missing_paths(),
             _ => {}
         }
-        // Functions take at most two arguments: evaluate them without a Vec.
+        // Functions take at most two arguments: evaluate them without a Vec,
+        // borrowing fields and constants.
         let first = match args.first() {
-            Some(arg) => self.eval(arg)?,
-            None => Value::Absent,
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
         };
         let second = match args.get(1) {
-            Some(arg) => self.eval(arg)?,
-            None => Value::Absent,
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
         };
-        let values = [first, second];
-        let values = values.get(..args.len()).unwrap_or_default();
         match function {
-            Function::Present => return Ok(Value::Bool(values.first().is_some_and(is_given))),
-            Function::Blank => return Ok(Value::Bool(!values.first().is_some_and(is_given))),
+            Function::Present => return Ok(Value::Bool(is_given(&first))),
+            Function::Blank => return Ok(Value::Bool(!is_given(&first))),
             _ => {}
         }
-        if values.iter().any(Value::is_absent) {
+        let given = [&*first, &*second];
+        if given
+            .get(..args.len())
+            .unwrap_or_default()
+            .iter()
+            .any(|value| value.is_absent())
+        {
             return Ok(Value::Absent);
         }
         let timezone = self.policy.meta.timezone;
-        call_on_values(function, values, timezone, expr)
+        call_on_values(function, &first, &second, timezone, expr)
     }
 
     /// Evaluates a condition, recording how each part came out.
@@ -518,12 +561,11 @@ fn shift_date(
 
 fn call_on_values(
     function: Function,
-    values: &[Value],
+    first: &Value,
+    second: &Value,
     timezone: FixedOffset,
     expr: &Checked,
 ) -> Result<Value> {
-    let first = values.first().unwrap_or(&Value::Absent);
-    let second = values.get(1).unwrap_or(&Value::Absent);
     Ok(match function {
         Function::DaysBetween => match (
             calendar_date(first, timezone),

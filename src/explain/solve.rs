@@ -461,7 +461,7 @@ impl<'a> Solver<'a> {
             .evaluator
             .missing()
             .map(<[usize]>::to_vec)
-            .map_err(|error| Unsolvable(error.message))?;
+            .map_err(|error| Unsolvable(error.message.clone()))?;
         let changes = missing
             .into_iter()
             .filter_map(|slot| self.provide(slot))
