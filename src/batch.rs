@@ -156,9 +156,7 @@ impl<'s> Versions<'s> {
         match (choice, set.versions.as_slice()) {
             (Choice::ByRequest, [only]) => Ok(Versions::Fixed(only)),
             (Choice::ByRequest, _) => Ok(Versions::ByRequest(set)),
-            (choice, _) => Ok(Versions::Fixed(
-                set.select(&serde_json::Value::Null, choice)?.policy,
-            )),
+            (choice, _) => Ok(Versions::Fixed(set.select(b"null", choice)?.policy)),
         }
     }
 }
@@ -367,8 +365,7 @@ fn pick_version<'s>(
         Versions::Fixed(policy) => return Some(policy),
         Versions::ByRequest(set) => set,
     };
-    let probe: serde_json::Value = serde_json::from_slice(request).unwrap_or_default();
-    match set.select(&probe, &Choice::ByRequest) {
+    match set.select(request, &Choice::ByRequest) {
         Ok(selected) => Some(selected.policy),
         Err(error) => {
             let record = serde_json::json!({

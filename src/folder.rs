@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::limits::MAX_POLICY_BYTES;
@@ -341,11 +342,11 @@ impl PolicySet {
     /// effective date is on or before the date of the policy's
     /// `effective_date_field`; a request without that date is decided by the
     /// newest version.
-    pub fn select(
-        &self,
-        request: &serde_json::Value,
-        choice: &Choice,
-    ) -> Result<Selected<'_>, SelectError> {
+    ///
+    /// `request` is the request's JSON text; only the date is read from it,
+    /// without building the document. Text that is not JSON is decided by
+    /// the newest version, whose decoding then reports the problem.
+    pub fn select(&self, request: &[u8], choice: &Choice) -> Result<Selected<'_>, SelectError> {
         let newest = self.versions.last().ok_or(SelectError::Empty)?;
         match choice {
             Choice::Version(version) => self.by_version(version),
@@ -430,16 +431,114 @@ impl PolicySet {
     }
 }
 
-fn request_date(request: &serde_json::Value, path: &str, policy: &Policy) -> Option<NaiveDate> {
-    let value = path
-        .split('.')
-        .try_fold(request, |value, part| value.get(part))?;
-    let text = value.as_str()?.trim();
+fn request_date(request: &[u8], path: &str, policy: &Policy) -> Option<NaiveDate> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let text = string_at(request, &parts)?;
+    let text = text.trim();
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Some(date);
     }
     let time = chrono::DateTime::parse_from_rfc3339(text).ok()?;
     Some(time.with_timezone(&policy.meta.timezone).date_naive())
+}
+
+/// The string at the member path `parts` of a JSON document, read in one
+/// pass that skips every other member. `None` when the text is not JSON or
+/// the path does not lead to a string; a member given twice counts by its
+/// last occurrence, as when the whole document is parsed.
+fn string_at(json: &[u8], parts: &[&str]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let found = PathSeed { rest: parts }
+        .deserialize(&mut deserializer)
+        .ok()?;
+    deserializer.end().ok()?;
+    found
+}
+
+/// Follows the rest of a member path through one JSON value.
+struct PathSeed<'p> {
+    rest: &'p [&'p str],
+}
+
+impl<'de> DeserializeSeed<'de> for PathSeed<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PathSeed<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(self.rest.is_empty().then(|| text.to_owned()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(on_path) = map.next_key_seed(KeyIs(self.rest.first().copied()))? {
+            match self.rest.split_first() {
+                Some((_, rest)) if on_path => found = map.next_value_seed(PathSeed { rest })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Reads a member name and tells whether it is the one looked for.
+struct KeyIs<'p>(Option<&'p str>);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<bool, E> {
+        Ok(self.0 == Some(name))
+    }
 }
 
 /// The result of checking files and folders: the policies that loaded and
@@ -556,4 +655,48 @@ pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     }
     found.sort();
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(json: &str, path: &str) -> Option<String> {
+        let parts: Vec<&str> = path.split('.').collect();
+        string_at(json.as_bytes(), &parts)
+    }
+
+    #[test]
+    fn the_string_at_a_path_is_read_as_a_whole_parse_would_read_it() {
+        let json = r#"{"a": {"skip": [1, {"b": "x"}], "b": "2025-03-01"}, "b": "top"}"#;
+        assert_eq!(at(json, "a.b").as_deref(), Some("2025-03-01"));
+        assert_eq!(at(json, "b").as_deref(), Some("top"));
+        assert_eq!(at(json, "a"), None, "an object is not a string");
+        assert_eq!(at(json, "a.b.c"), None, "a path through a string");
+        assert_eq!(at(json, "a.skip"), None, "an array is not a string");
+        assert_eq!(at(json, "a.missing"), None);
+    }
+
+    #[test]
+    fn a_member_given_twice_counts_by_its_last_occurrence() {
+        assert_eq!(at(r#"{"d": "1", "d": "2"}"#, "d").as_deref(), Some("2"));
+        assert_eq!(at(r#"{"d": "1", "d": 5}"#, "d"), None);
+        assert_eq!(at(r#"{"a": {"d": "1"}, "a": {}}"#, "a.d"), None);
+    }
+
+    #[test]
+    fn escaped_names_and_values_are_read_unescaped() {
+        assert_eq!(
+            at(r#"{"\u0061": {"d": "2025-\u00303-01"}}"#, "a.d").as_deref(),
+            Some("2025-03-01")
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_json_has_no_string_anywhere() {
+        assert_eq!(at(r#"{"d": "2025-03-01""#, "d"), None);
+        assert_eq!(at(r#"{"d": "2025-03-01"} trailing"#, "d"), None);
+        assert_eq!(at("", "d"), None);
+        assert_eq!(at("\u{ff}", "d"), None);
+    }
 }

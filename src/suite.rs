@@ -275,13 +275,12 @@ fn run_case(
 /// Decides a case's request with the version it targets: its `version`, or
 /// the version in effect on its request's date.
 pub fn decide_case(set: &PolicySet, case: &Case) -> Result<Decision, String> {
-    let request: serde_json::Value = serde_json::from_str(case.request.get()).unwrap_or_default();
     let choice = case
         .version
         .clone()
         .map_or(Choice::ByRequest, Choice::Version);
     let selected = set
-        .select(&request, &choice)
+        .select(case.request.get().as_bytes(), &choice)
         .map_err(|problem| problem.to_string())?;
     let mut decision = crate::decide_json(selected.policy, case.request.get().as_bytes())
         .map_err(|failure| format!("the request was rejected: {failure}"))?;

@@ -22,7 +22,10 @@ fn explain_case(path: &Path) -> (Explanation, serde_json::Value, ruling::folder:
         .version
         .clone()
         .map_or(Choice::ByRequest, Choice::Version);
-    let policy = set.select(&request, &choice).unwrap().policy;
+    let policy = set
+        .select(case.request.get().as_bytes(), &choice)
+        .unwrap()
+        .policy;
     let explanation = explain(policy, case.request.get().as_bytes(), None)
         .unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
     (explanation, request, set)

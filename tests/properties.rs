@@ -364,7 +364,8 @@ fn decide(
     set: &PolicySet,
     request: &serde_json::Value,
 ) -> Option<(String, &'static str, BTreeSet<&'static str>)> {
-    let selected = set.select(request, &Choice::ByRequest).ok()?;
+    let text = request.to_string();
+    let selected = set.select(text.as_bytes(), &Choice::ByRequest).ok()?;
     let policy = selected.policy;
     let outcomes: BTreeSet<_> = policy
         .rules

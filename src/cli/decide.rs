@@ -260,8 +260,7 @@ pub fn select<'s>(
     choice: &Choice,
     json: bool,
 ) -> Result<Selected<'s>, u8> {
-    let probe: serde_json::Value = serde_json::from_slice(request).unwrap_or_default();
-    set.select(&probe, choice)
+    set.select(request, choice)
         .map_err(|error| refuse(json, "no_version", error.to_string()))
 }
 

@@ -169,17 +169,7 @@ impl DecisionDiff {
         let request = case
             .as_ref()
             .map_or(bytes, |case| case.request.get().as_bytes());
-        // Only a folder looks at the request to pick its version.
-        let probe = if old.from_folder || new.from_folder {
-            serde_json::from_slice(request).unwrap_or_default()
-        } else {
-            serde_json::Value::Null
-        };
-        self.record(
-            line,
-            decide_side(old, request, &probe),
-            decide_side(new, request, &probe),
-        );
+        self.record(line, decide_side(old, request), decide_side(new, request));
     }
 
     /// Counts a line that was too long to read as an error of both sides.
@@ -296,12 +286,8 @@ impl DecisionDiff {
     }
 }
 
-fn decide_side(
-    set: &PolicySet,
-    request: &[u8],
-    probe: &serde_json::Value,
-) -> Result<Decision, LineError> {
-    let selected = set.select(probe, &Choice::ByRequest)?;
+fn decide_side(set: &PolicySet, request: &[u8]) -> Result<Decision, LineError> {
+    let selected = set.select(request, &Choice::ByRequest)?;
     Ok(decide_json(selected.policy, request)?)
 }
 

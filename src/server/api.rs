@@ -187,10 +187,7 @@ pub fn select<'c>(
     choice: &Choice,
 ) -> Result<Selected<'c>, ApiError> {
     let set = policy_set(catalog, policy)?;
-    // A request that is not JSON is still selected for (the newest
-    // version), so that its decoding error is the one reported.
-    let probe: Json = serde_json::from_slice(request).unwrap_or_default();
-    Ok(set.select(&probe, choice)?)
+    Ok(set.select(request, choice)?)
 }
 
 /// Decides `request` against the chosen version of `policy`: the decision
