@@ -1,23 +1,38 @@
 //! Arbitrary bytes as a JSON request, decoded and decided against every
 //! shipped policy version; decisions and rejections are rendered as well.
+//! The same bytes as an NDJSON batch, through the IPTV folder's two
+//! versions: every line written by hand must be JSON, and the traced line
+//! must be the decision's own JSON.
 #![no_main]
 
+use std::io::Cursor;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use ruling::Policy;
+use ruling::batch::{BatchOptions, Versions, run_batch};
 use ruling::diagnostic::SourceFile;
-use ruling::render::{decision_json, decision_text, request_error_json};
+use ruling::folder::{Choice, PolicySet};
+use ruling::render::{decision_json, decision_text, request_error_json, write_traced_line};
 
-static POLICIES: LazyLock<Vec<Policy>> = LazyLock::new(|| {
-    [
-        ("iptv-2025-01-22.toml", include_str!("../../policies/iptv-smarters-pro/2025-01-22.toml")),
-        ("iptv-2025-06-01.toml", include_str!("../../policies/iptv-smarters-pro/2025-06-01.toml")),
-        ("steam-2024-04-23.toml", include_str!("../../policies/steam/2024-04-23.toml")),
-    ]
-    .into_iter()
-    .filter_map(|(name, text)| ruling::load(SourceFile::new(name, text)).ok())
-    .collect()
+const SHIPPED: [(&str, &str); 3] = [
+    ("iptv-2025-01-22.toml", include_str!("../../policies/iptv-smarters-pro/2025-01-22.toml")),
+    ("iptv-2025-06-01.toml", include_str!("../../policies/iptv-smarters-pro/2025-06-01.toml")),
+    ("steam-2024-04-23.toml", include_str!("../../policies/steam/2024-04-23.toml")),
+];
+
+fn load(shipped: &[(&'static str, &'static str)]) -> Vec<Policy> {
+    shipped
+        .iter()
+        .filter_map(|(name, text)| ruling::load(SourceFile::new(*name, *text)).ok())
+        .collect()
+}
+
+static POLICIES: LazyLock<Vec<Policy>> = LazyLock::new(|| load(&SHIPPED));
+
+static IPTV_FOLDER: LazyLock<PolicySet> = LazyLock::new(|| PolicySet {
+    versions: load(SHIPPED.get(..2).unwrap_or_default()),
+    from_folder: true,
 });
 
 fuzz_target!(|data: &[u8]| {
@@ -31,10 +46,39 @@ fuzz_target!(|data: &[u8]| {
                 if let Ok(again) = ruling::decide_json(policy, data) {
                     assert_eq!(json, decision_json(&again), "decision is not deterministic");
                 }
+                let mut line = Vec::new();
+                write_traced_line(&mut line, 1, &decision);
+                let mut expected = serde_json::json!({"line": 1});
+                if let (Some(fields), Ok(serde_json::Value::Object(decided))) =
+                    (expected.as_object_mut(), serde_json::to_value(&decision))
+                {
+                    fields.extend(decided);
+                }
+                let expected = format!("{}\n", serde_json::to_string(&expected).unwrap_or_default());
+                assert_eq!(String::from_utf8_lossy(&line), expected, "hand-written line differs");
             }
             Err(failure) => {
                 let _ = request_error_json(&failure, policy);
             }
         }
     }
+    batch_lines_are_json(data);
 });
+
+fn batch_lines_are_json(data: &[u8]) {
+    let Ok(versions) = Versions::new(&IPTV_FOLDER, &Choice::ByRequest) else {
+        panic!("the IPTV folder has no version");
+    };
+    for trace in [false, true] {
+        let options = BatchOptions { trace, ..BatchOptions::default() };
+        let mut out = Vec::new();
+        if run_batch(&versions, Cursor::new(data), &mut out, options, |_| {}).is_err() {
+            panic!("a batch into memory failed");
+        }
+        for line in out.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
+            if let Err(error) = serde_json::from_slice::<serde_json::Value>(line) {
+                panic!("batch line is not JSON ({error}): {}", String::from_utf8_lossy(line));
+            }
+        }
+    }
+}
