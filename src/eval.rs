@@ -869,6 +869,46 @@ reason = "no"
         );
     }
 
+    /// Only a bool that may be left out counts as `false`: a required one,
+    /// always or sometimes, is missing when not given.
+    #[test]
+    fn a_required_bool_not_given_is_missing_not_false() {
+        let text = FIELDS.replace(
+            "[default]",
+            "[[field]]\npath = \"b.always\"\ntype = \"bool\"\ndescription = \"d\"\nrequired = true\n\n\
+             [[field]]\npath = \"b.sometimes\"\ntype = \"bool\"\ndescription = \"d\"\nrequired_when = 'a.kind == \"x\"'\n\n\
+             [[rule]]\nid = \"m\"\nclause = \"§1\"\nsection = \"requirement\"\nwhen = \"any_missing()\"\noutcome = \"needs_info\"\nreason = \"r\"\n\n[default]",
+        );
+        let policy = load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
+        let slot = |path: &str| {
+            policy
+                .schema
+                .fields
+                .iter()
+                .position(|field| field.path == path)
+                .unwrap()
+        };
+        for json in [
+            r#"{"a": {"kind": "x"}}"#,
+            r#"{"a": {"kind": "x"}, "b": {"always": null, "sometimes": null}}"#,
+        ] {
+            let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+            let mut evaluator = Evaluator::new(&policy, &request);
+            assert_eq!(
+                evaluator.missing().unwrap(),
+                [slot("b.always"), slot("b.sometimes")],
+                "{json}"
+            );
+            assert_eq!(request.values[slot("b.always")], Value::Absent);
+            assert_eq!(
+                request.values[slot("a.flag")],
+                Value::Bool(false),
+                "optional"
+            );
+        }
+    }
+
     #[test]
     fn derived_values_are_computed_once() {
         let text = format!("{FIELDS}\n[derived]\nbase = 'a.count * 2'\nresult = 'base + base'\n");

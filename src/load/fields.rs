@@ -75,7 +75,9 @@ impl Loader<'_, '_> {
                 .with_help("remove `default`, or make the field optional"),
             );
         }
-        let default = default.unwrap_or(if ty == Type::Bool {
+        // Only a bool that may be left out counts as `false` when not given:
+        // a required one not given is missing, whatever its type.
+        let default = default.unwrap_or(if ty == Type::Bool && !is_required {
             Value::Bool(false)
         } else {
             Value::Absent
