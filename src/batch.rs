@@ -154,7 +154,7 @@ impl<'s> Versions<'s> {
     /// Resolves `choice` once when it does not depend on the request.
     pub fn new(set: &'s PolicySet, choice: &Choice) -> Result<Self, SelectError> {
         match (choice, set.versions.as_slice()) {
-            (Choice::ByRequest, [only]) => Ok(Versions::Fixed(only)),
+            (Choice::ByRequest, [only]) if !set.from_folder => Ok(Versions::Fixed(only)),
             (Choice::ByRequest, _) => Ok(Versions::ByRequest(set)),
             (choice, _) => Ok(Versions::Fixed(set.select(b"null", choice)?.policy)),
         }

@@ -156,3 +156,19 @@ fn case_lines_are_decided_by_their_request() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("\"outcome\":\"approve\""));
 }
+
+/// A folder of one version still checks the request's date, line by line,
+/// as a single decision does.
+#[test]
+fn a_one_version_folder_refuses_lines_dated_before_it() {
+    let input = "{\"purchase\": {\"purchased_at\": \"2014-01-01T00:00:00Z\"}}\n";
+    let batch = ruling(
+        &["decide", "policies/steam", "--ndjson", "-"],
+        Some(input.as_bytes()),
+    );
+    let single = ruling(&["decide", "policies/steam", "-"], Some(input.as_bytes()));
+    assert_eq!(single.code, 3, "{}", single.stderr);
+    assert_eq!(batch.code, 3, "{}", batch.stderr);
+    let record: serde_json::Value = serde_json::from_str(batch.stdout.trim()).unwrap();
+    assert_eq!(record["error"]["kind"], "no_version", "{record}");
+}
