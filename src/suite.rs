@@ -159,16 +159,24 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> PolicyError + '_ {
     }
 }
 
-/// `root`, if it has a `cases` folder, else the folders below it that do.
+/// `root` and the folders below it, at any depth, that have a `cases`
+/// folder, as `ruling check` finds policy folders at any depth. Hidden
+/// folders and the `cases` folders themselves are not searched.
 fn folders_with_cases(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
-    if root.join("cases").is_dir() {
-        return Ok(vec![root.to_owned()]);
-    }
     let mut folders = Vec::new();
-    for entry in fs::read_dir(root).map_err(io_error(root))? {
-        let path = entry.map_err(io_error(root))?.path();
-        if path.is_dir() && path.join("cases").is_dir() {
-            folders.push(path);
+    let mut pending = vec![root.to_owned()];
+    while let Some(folder) = pending.pop() {
+        if folder.join("cases").is_dir() {
+            folders.push(folder.clone());
+        }
+        for entry in fs::read_dir(&folder).map_err(io_error(&folder))? {
+            let entry = entry.map_err(io_error(&folder))?;
+            let name = entry.file_name();
+            let hidden = name.to_string_lossy().starts_with('.');
+            let path = entry.path();
+            if path.is_dir() && name != "cases" && !hidden {
+                pending.push(path);
+            }
         }
     }
     folders.sort();

@@ -194,3 +194,21 @@ fn a_single_case_file_can_be_run() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("1 passed, 0 failed"));
 }
+
+/// Like `ruling check`, `ruling test DIR` finds policy folders at any depth,
+/// so a failing case deep down is not silently skipped.
+#[test]
+fn cases_are_found_at_any_depth() {
+    let dir = iptv_copy();
+    let deep = dir.path().join("team/refunds");
+    fs::create_dir_all(&deep).unwrap();
+    fs::rename(
+        dir.path().join("iptv-smarters-pro"),
+        deep.join("iptv-smarters-pro"),
+    )
+    .unwrap();
+    break_case(&deep);
+    let run = ruling(&["test", dir.path().to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("50 passed, 1 failed"), "{}", run.stdout);
+}
