@@ -155,6 +155,10 @@ pub enum ProblemKind {
     TooLarge { expected: Expected, found: Found },
     #[error("expected {}, found {}, which uses an exponent", Expected::Decimal, .found.plain())]
     Exponent { found: Found },
+    #[error(
+        "the text has an escape `{escape}` that is half of a UTF-16 surrogate pair, not a character"
+    )]
+    LoneSurrogate { escape: String },
 }
 
 /// What a field or object expects, as the messages name it.
@@ -365,6 +369,9 @@ impl Problem {
                 _ => Some("a decimal amount has at most 28 digits".to_owned()),
             },
             ProblemKind::Exponent { .. } => Some(AMOUNT_HELP.to_owned()),
+            ProblemKind::LoneSurrogate { .. } => Some(
+                "write the character itself in UTF-8, or escape it as a complete pair, for example `\\ud83d\\ude00` for 😀".to_owned(),
+            ),
         }
     }
 
@@ -391,6 +398,7 @@ impl Problem {
             ProblemKind::NotWhole { .. } => "not-whole-number",
             ProblemKind::TooLarge { .. } => "out-of-range",
             ProblemKind::Exponent { .. } => "exponent",
+            ProblemKind::LoneSurrogate { .. } => "lone-surrogate",
         }
     }
 
@@ -849,7 +857,7 @@ impl Decoder<'_> {
         let Some(field) = schema.fields.get(slot) else {
             return Ok(());
         };
-        let json = Json::parse(raw)?;
+        let json = Json::parse(raw);
         if json.is_blank() {
             return Ok(());
         }
@@ -879,6 +887,10 @@ impl Decoder<'_> {
             return Ok(None);
         }
         let value = match (ty, json) {
+            (_, Json::LoneSurrogate(escape)) => {
+                self.report(path, ProblemKind::LoneSurrogate { escape });
+                None
+            }
             (Type::String, Json::String(text)) => Some(Value::string(&text)),
             (Type::Enum(allowed), Json::String(text)) => {
                 if allowed.iter().any(|value| *value == *text) {
@@ -1036,7 +1048,7 @@ impl Decoder<'_> {
         let mut complete = true;
         for (index, raw_item) in items.into_iter().enumerate() {
             let item_path = Path::Item(path, index);
-            match self.value(item, Json::parse(raw_item.get())?, &item_path)? {
+            match self.value(item, Json::parse(raw_item.get()), &item_path)? {
                 Some(value) => values.push(value),
                 None => complete = false,
             }
@@ -1055,28 +1067,34 @@ enum Json<'a> {
     /// The whole array as written.
     Array(&'a str),
     Object,
+    /// A string with an escape of half a surrogate pair (valid JSON
+    /// syntax, but not text), with that escape as written.
+    LoneSurrogate(String),
 }
 
 impl<'a> Json<'a> {
     /// Reads raw text that `serde_json` has already checked to be one value.
-    fn parse(raw: &'a str) -> Result<Self, serde_json::Error> {
-        Ok(match raw.as_bytes().first() {
+    fn parse(raw: &'a str) -> Self {
+        match raw.as_bytes().first() {
             Some(b'n') => Json::Null,
             Some(b't') => Json::Bool(true),
             Some(b'f') => Json::Bool(false),
             Some(b'[') => Json::Array(raw),
             Some(b'{') => Json::Object,
-            Some(b'"') => Json::String(
-                match raw
-                    .strip_prefix('"')
-                    .and_then(|rest| rest.strip_suffix('"'))
-                {
-                    Some(content) if !content.contains('\\') => Cow::Borrowed(content),
-                    _ => Cow::Owned(serde_json::from_str(raw)?),
+            Some(b'"') => match raw
+                .strip_prefix('"')
+                .and_then(|rest| rest.strip_suffix('"'))
+            {
+                Some(content) if !content.contains('\\') => Json::String(Cow::Borrowed(content)),
+                // The outer reading checked the escapes' syntax; unescaping
+                // fails only on half a surrogate pair.
+                _ => match serde_json::from_str(raw) {
+                    Ok(text) => Json::String(Cow::Owned(text)),
+                    Err(_) => Json::LoneSurrogate(lone_surrogate(raw)),
                 },
-            ),
+            },
             _ => Json::Number(raw),
-        })
+        }
     }
 
     /// `null` or a string of only whitespace: not given.
@@ -1096,8 +1114,46 @@ impl<'a> Json<'a> {
             Json::String(text) => Found::text(text),
             Json::Array(_) => Found::Array,
             Json::Object => Found::Object,
+            Json::LoneSurrogate(escape) => Found::Text(escape.clone()),
         }
     }
+}
+
+/// The first `\\uXXXX` escape of the JSON string `raw` that is half a
+/// surrogate pair without its other half.
+fn lone_surrogate(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut pending_high: Option<&str> = None;
+    let mut at = 0;
+    while let Some(byte) = bytes.get(at) {
+        let escape = match (byte, bytes.get(at + 1)) {
+            (b'\\', Some(b'u')) => raw.get(at..at + 6).unwrap_or_default(),
+            (b'\\', _) => {
+                at += 2;
+                ""
+            }
+            _ => {
+                at += 1;
+                ""
+            }
+        };
+        if escape.is_empty() {
+            if let Some(high) = pending_high {
+                return high.to_owned();
+            }
+            continue;
+        }
+        at += 6;
+        let unit = u16::from_str_radix(escape.get(2..).unwrap_or_default(), 16).unwrap_or(0);
+        match (pending_high, unit) {
+            (Some(_), 0xDC00..=0xDFFF) => pending_high = None,
+            (Some(high), _) => return high.to_owned(),
+            (None, 0xDC00..=0xDFFF) => return escape.to_owned(),
+            (None, 0xD800..=0xDBFF) => pending_high = Some(escape),
+            (None, _) => {}
+        }
+    }
+    pending_high.unwrap_or_default().to_owned()
 }
 
 /// Reads one declared object (the request itself when `path` is empty).
@@ -1818,6 +1874,15 @@ mod tests {
     }
 
     // --- string and enum ---
+
+    #[test]
+    fn a_lone_surrogate_escape_is_named_as_written() {
+        assert_eq!(lone_surrogate(r#""ab\ud800x""#), r"\ud800");
+        assert_eq!(lone_surrogate(r#""\ud83d\ude00\udc00""#), r"\udc00");
+        assert_eq!(lone_surrogate(r#""\\ud800\uDBFF""#), r"\uDBFF");
+        assert_eq!(lone_surrogate(r#""\ud83d\n""#), r"\ud83d");
+        assert_eq!(lone_surrogate(r#""\ud83d\ud83d\ude00""#), r"\ud83d");
+    }
 
     #[test]
     fn a_string_field_takes_only_strings() {
