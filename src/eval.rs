@@ -704,10 +704,11 @@ fn round(value: &Value, places: &Value, expr: &Checked) -> Result<Value> {
                 expr,
             )
         })?;
-    Ok(Value::Decimal(number.round_dp_with_strategy(
-        places,
-        RoundingStrategy::MidpointAwayFromZero,
-    )))
+    let mut rounded = number.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    // Written with exactly `places` decimals, so that amounts read alike:
+    // `round(50, 2)` is `50.00`, as `round(49.999, 2)` is.
+    rounded.rescale(places);
+    Ok(Value::Decimal(rounded))
 }
 
 #[cfg(test)]
@@ -840,6 +841,9 @@ reason = "no"
             eval("round(a.amount / 3, 2)"),
             Value::Decimal(Decimal::new(2000, 2))
         );
+        assert_eq!(eval("round(a.amount / 3, 2)").to_string(), "20.00");
+        assert_eq!(eval("round(50, 2)").to_string(), "50.00");
+        assert_eq!(eval("round(2.5, 0)").to_string(), "3");
         assert_eq!(eval("0.1 + 0.2 == 0.3"), Value::Bool(true));
         assert_eq!(eval("a.amount == 59.990"), Value::Bool(true));
     }
