@@ -726,7 +726,8 @@ fn arithmetic_type(op: BinaryOp, left: &Type, right: &Type) -> Option<Type> {
 }
 
 /// The common type of two values that must agree (list items, `if` branches).
-fn unify(a: &Type, b: &Type) -> Option<Type> {
+/// The type both `a` and `b` fit, if any.
+pub(crate) fn unify(a: &Type, b: &Type) -> Option<Type> {
     match (a, b) {
         (Type::Nothing, other) | (other, Type::Nothing) => Some(other.clone()),
         (x, y) if x.is_numeric() && y.is_numeric() && x != y => Some(Type::Decimal),

@@ -140,6 +140,13 @@ impl<'f> Loader<'f, '_> {
         let rules = self.rules(&top, &names);
         let default = self.default_rule(&top, &names);
         let outcome_effects = self.outcome_effects(&top, &names);
+        self.effect_types(
+            rules
+                .iter()
+                .chain(&default)
+                .flat_map(|rule| &rule.effects)
+                .chain(outcome_effects.iter().flat_map(|(_, effects)| effects)),
+        );
         self.require_missing_check(&names.schema, &rules, &top);
         Some(Policy {
             meta: meta?,

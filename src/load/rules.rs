@@ -1,7 +1,7 @@
 //! `[[constraint]]`, `[[rule]]`, `[default]` and the effects of outcomes.
 
 use super::{Loader, Names, is_identifier};
-use crate::check::{check, check_typed};
+use crate::check::{check, check_typed, unify};
 use crate::compiled::Checked;
 use crate::diagnostic::Diagnostic;
 use crate::document::{self, Node, Table, Text, tables};
@@ -301,6 +301,50 @@ impl Loader<'_, '_> {
             }
         }
         result
+    }
+
+    /// An effect has one type wherever it is set, so that programs reading
+    /// decisions can rely on its JSON form: an integer is a JSON number, a
+    /// decimal a string.
+    pub(super) fn effect_types<'e>(&mut self, effects: impl Iterator<Item = &'e Effect>) {
+        let mut in_file_order: Vec<&Effect> = effects.collect();
+        in_file_order.sort_by_key(|effect| effect.value.span.start);
+        let mut first: Vec<&Effect> = Vec::new();
+        for effect in in_file_order {
+            let Some(earlier) = first.iter().find(|known| known.name == effect.name) else {
+                first.push(effect);
+                continue;
+            };
+            let (was, is) = (&earlier.value.ty, &effect.value.ty);
+            let numbers_differ = was.is_numeric() && is.is_numeric() && was != is;
+            if !numbers_differ && unify(was, is).is_some() {
+                continue;
+            }
+            let help = if numbers_differ {
+                "a decision shows an integer as a JSON number and a decimal as a string: write whole amounts as decimals (`0.00`, or `round(x, 2)`) wherever the effect is a decimal".to_owned()
+            } else {
+                format!(
+                    "give `{}` {} everywhere, so that programs reading decisions can rely on it",
+                    effect.name,
+                    was.with_article()
+                )
+            };
+            self.push(
+                Diagnostic::new(
+                    "effect-type",
+                    format!(
+                        "effect `{}` is {} here, but {} where it is first set",
+                        effect.name,
+                        is.with_article(),
+                        was.with_article()
+                    ),
+                    effect.value.span,
+                )
+                .with_label(format!("{} here", is.with_article()))
+                .with_secondary(earlier.value.span, format!("{} here", was.with_article()))
+                .with_help(help),
+            );
+        }
     }
 
     /// When any field is required, some rule must react to missing fields.
