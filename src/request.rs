@@ -366,7 +366,10 @@ impl Problem {
                     i64::MIN,
                     i64::MAX
                 )),
-                _ => Some("a decimal amount has at most 28 digits".to_owned()),
+                _ => Some(
+                    "decimal amounts go up to 79228162514264337593543950335 (29 digits), with at most 28 digits after the point"
+                        .to_owned(),
+                ),
             },
             ProblemKind::Exponent { .. } => Some(AMOUNT_HELP.to_owned()),
             ProblemKind::LoneSurrogate { .. } => Some(
@@ -2091,7 +2094,10 @@ mod tests {
                 message.ends_with("which is too large or too precise"),
                 "{message}"
             );
-            assert_eq!(help.unwrap(), "a decimal amount has at most 28 digits");
+            assert_eq!(
+                help.unwrap(),
+                "decimal amounts go up to 79228162514264337593543950335 (29 digits), with at most 28 digits after the point"
+            );
         }
         let (_, message, _) = problem(Type::Decimal, "123456789012345678901234567890");
         assert_eq!(

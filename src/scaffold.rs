@@ -87,7 +87,10 @@ pub fn create(parent: &Path, id: &str, date: NaiveDate) -> Result<Scaffold, Scaf
     })?;
     let policy = folder.join(format!("{date}.toml"));
     let case = cases.join("example.json");
-    write_new(&policy, &policy_text(id, date))?;
+    write_new(
+        &policy,
+        &policy_text(&folder.display().to_string(), id, date),
+    )?;
     write_new(&case, &case_text(date))?;
     Ok(Scaffold {
         folder,
@@ -110,10 +113,11 @@ fn write_new(path: &Path, text: &str) -> Result<(), ScaffoldError> {
         .map_err(io)
 }
 
-/// The policy file of a new policy, in the layout `ruling fmt` writes, so
-/// that a new policy passes `ruling fmt --check` as created.
-pub fn policy_text(id: &str, date: NaiveDate) -> String {
+/// The policy file of a new policy in `folder`, in the layout `ruling fmt`
+/// writes, so that a new policy passes `ruling fmt --check` as created.
+pub fn policy_text(folder: &str, id: &str, date: NaiveDate) -> String {
     let text = POLICY
+        .replace("@FOLDER@", folder)
         .replace("@ID@", id)
         .replace("@DATE@", &date.to_string());
     let file = crate::diagnostic::SourceFile::new(format!("{date}.toml"), text.as_str());
@@ -135,9 +139,9 @@ const POLICY: &str = r#"# @ID@ — refund policy, version of @DATE@
 # unused items within 14 days. Replace the fields and rules with the clauses
 # of your written policy, keep one case per rule in cases/, and run
 #
-#   ruling check policies/@ID@
-#   ruling test policies/@ID@
-#   ruling decide policies/@ID@ policies/@ID@/cases/example.json
+#   ruling check @FOLDER@
+#   ruling test @FOLDER@
+#   ruling decide @FOLDER@ @FOLDER@/cases/example.json
 #
 # The file format and the expression language: docs/policy-language.md.
 
@@ -293,8 +297,11 @@ mod tests {
 
     #[test]
     fn the_policy_loads_and_its_case_holds() {
-        let policy = load(SourceFile::new("new.toml", policy_text("demo", date())))
-            .unwrap_or_else(|error| panic!("{:#?}", error.diagnostics));
+        let policy = load(SourceFile::new(
+            "new.toml",
+            policy_text("policies/demo", "demo", date()),
+        ))
+        .unwrap_or_else(|error| panic!("{:#?}", error.diagnostics));
         assert_eq!(policy.meta.id, "demo");
         assert_eq!(policy.meta.version, "2025-01-01");
         let case: Case = serde_json::from_str(&case_text(date())).unwrap();
@@ -306,7 +313,11 @@ mod tests {
     fn the_case_fits_dates_across_months_and_years() {
         for (year, month, day) in [(2024, 2, 27), (2024, 12, 30), (1999, 1, 31)] {
             let date = NaiveDate::from_ymd_opt(year, month, day).unwrap();
-            let policy = load(SourceFile::new("new.toml", policy_text("demo", date))).unwrap();
+            let policy = load(SourceFile::new(
+                "new.toml",
+                policy_text("policies/demo", "demo", date),
+            ))
+            .unwrap();
             let case: Case = serde_json::from_str(&case_text(date)).unwrap();
             let decision = crate::decide_json(&policy, case.request.get().as_bytes()).unwrap();
             assert_eq!(case.expect.mismatches(&decision), vec![], "{date}");

@@ -246,7 +246,12 @@ fn a_request_of_the_wrong_shape_fails_the_request_schema() {
 #[test]
 fn a_new_policy_validates_against_the_committed_schema() {
     let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-    let json = toml_to_json(&ruling::scaffold::policy_text("demo", date)).unwrap();
+    let json = toml_to_json(&ruling::scaffold::policy_text(
+        "policies/demo",
+        "demo",
+        date,
+    ))
+    .unwrap();
     Validator::committed().validate(&json).unwrap();
 }
 
@@ -309,7 +314,7 @@ fn without_key(text: &str, table: Option<&str>, key: &str) -> Option<String> {
 fn keys_marked_required_are_the_keys_the_loader_requires() {
     use ruling::keys::{self, Key};
     let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-    let policy = ruling::scaffold::policy_text("demo", date);
+    let policy = ruling::scaffold::policy_text("policies/demo", "demo", date);
     let tables: [(Option<&str>, &[Key]); 6] = [
         (None, keys::TOP),
         (Some("policy"), keys::POLICY),

@@ -212,6 +212,10 @@ fn reject(
     let rendered = match (format, failure) {
         (Format::Json, _) => request_error_json(failure, policy),
         (Format::Text, RequestFailure::Undecidable(ruling::DecideError::Evaluation(error))) => {
+            eprint(&format!(
+                "error: policy `{}` version `{}` cannot decide this request: a value cannot be computed\n",
+                policy.meta.id, policy.meta.version
+            ));
             report(&[error.to_diagnostic()], &policy.file);
             String::new()
         }
