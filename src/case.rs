@@ -8,8 +8,11 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use rust_decimal::Decimal;
+
 use crate::decision::Decision;
 use crate::policy::Outcome;
+use crate::value::Value;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,20 +113,54 @@ impl Expectation {
                 .effects
                 .iter()
                 .find(|(effect, _)| effect == name)
-                .map_or(serde_json::Value::Null, |(_, value)| value.to_json());
-            differ(
-                format!("effect `{name}`"),
-                expected.to_string(),
-                actual.to_string(),
-            );
+                .map(|(_, value)| value);
+            let actual = match actual {
+                Some(value) if same_value(expected, value) => continue,
+                Some(value) => value.to_json().to_string(),
+                None => "no such effect in the decision".to_owned(),
+            };
+            differ(format!("effect `{name}`"), expected.to_string(), actual);
         }
         found
+    }
+}
+
+/// Whether an expected effect is the decision's value. Numbers compare as
+/// numbers, however they are written: `39.98`, `"39.98"` and `"39.980"` are
+/// the same amount.
+fn same_value(expected: &serde_json::Value, actual: &Value) -> bool {
+    let number = match expected {
+        serde_json::Value::Number(number) => Decimal::from_str_exact(&number.to_string()).ok(),
+        serde_json::Value::String(text) => Decimal::from_str_exact(text.trim()).ok(),
+        _ => None,
+    };
+    match (actual, number) {
+        (Value::Decimal(amount), Some(number)) => *amount == number,
+        (Value::Integer(whole), Some(number)) => Decimal::from(*whole) == number,
+        _ => actual.to_json() == *expected,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expected_amounts_compare_as_numbers() {
+        let amount = Value::Decimal(Decimal::new(3998, 2));
+        for written in [r#""39.98""#, "39.98", r#""39.980""#, r#"" 39.98 ""#] {
+            let expected: serde_json::Value = serde_json::from_str(written).unwrap();
+            assert!(same_value(&expected, &amount), "{written}");
+        }
+        for written in [r#""39.99""#, "39.99", "true", r#""abc""#] {
+            let expected: serde_json::Value = serde_json::from_str(written).unwrap();
+            assert!(!same_value(&expected, &amount), "{written}");
+        }
+        assert!(same_value(&serde_json::json!("21"), &Value::Integer(21)));
+        assert!(same_value(&serde_json::json!(21), &Value::Integer(21)));
+        assert!(same_value(&serde_json::json!("EUR"), &Value::string("EUR")));
+        assert!(!same_value(&serde_json::json!("0"), &Value::Bool(false)));
+    }
 
     #[test]
     fn a_case_is_told_from_a_request() {

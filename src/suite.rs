@@ -9,6 +9,7 @@ use crate::case::{Case, Mismatch};
 use crate::decision::{Decision, Status};
 use crate::folder::{Choice, PolicyError, PolicySet, load_set};
 use crate::policy::Policy;
+use crate::suggest::did_you_mean;
 
 /// What `run` does besides checking expectations.
 #[derive(Clone, Copy, Debug, Default)]
@@ -257,7 +258,8 @@ fn run_case(
         Ok(decision) => decision,
         Err(message) => return error(case.description, message),
     };
-    let mismatches = case.expect.mismatches(&decision);
+    let mut mismatches = case.expect.mismatches(&decision);
+    name_unknown_rule(set, &mut mismatches);
     let snapshot = if options.snapshot {
         check_snapshot(file, &decision, options.update, updated)
     } else {
@@ -277,6 +279,32 @@ fn run_case(
         version: Some(decision.policy.version.clone()),
         verdict,
         decision: Some(decision),
+    }
+}
+
+/// An expected rule id that no version of the policy has is most likely a
+/// typo: the mismatch says so, with the closest id.
+fn name_unknown_rule(set: &PolicySet, mismatches: &mut [Mismatch]) {
+    let ids = || {
+        set.versions
+            .iter()
+            .flat_map(|policy| policy.rules.iter().chain([&policy.default]))
+            .map(|rule| rule.id.as_str())
+    };
+    for mismatch in mismatches
+        .iter_mut()
+        .filter(|mismatch| mismatch.what == "rule")
+    {
+        if ids().any(|id| id == mismatch.expected) {
+            continue;
+        }
+        let hint = did_you_mean(&mismatch.expected, ids())
+            .map(|hint| format!("; {hint}"))
+            .unwrap_or_default();
+        mismatch.expected = format!(
+            "{} (the policy has no rule with this id{hint})",
+            mismatch.expected
+        );
     }
 }
 

@@ -212,3 +212,24 @@ fn cases_are_found_at_any_depth() {
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stdout.contains("50 passed, 1 failed"), "{}", run.stdout);
 }
+
+/// An expected rule id that the policy does not have is named as such.
+#[test]
+fn an_unknown_expected_rule_is_named_with_the_closest_id() {
+    let dir = iptv_copy();
+    let case = dir
+        .path()
+        .join("iptv-smarters-pro/cases/terms-violated.json");
+    let text = fs::read_to_string(&case).unwrap().replace(
+        "\"rule\": \"terms-violated\"",
+        "\"rule\": \"terms-violatd\"",
+    );
+    fs::write(case, text).unwrap();
+    let run = run_in(dir.path(), &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("rule: expected terms-violatd (the policy has no rule with this id; did you mean `terms-violated`?), got terms-violated"),
+        "{}",
+        run.stdout
+    );
+}
