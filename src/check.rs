@@ -19,6 +19,8 @@ pub struct Scope<'a> {
     pub derived: &'a [(String, Option<Type>)],
     /// Whether `any_missing()` and `missing_fields()` may be used here.
     pub missing_allowed: bool,
+    /// Whether the expression is a `{placeholder}` of a reason.
+    pub placeholder: bool,
 }
 
 /// Checks `expr`, pushing every problem to `errors`; `None` when it has any.
@@ -159,7 +161,11 @@ impl Checker<'_, '_> {
         let derived = self.scope.derived.iter().map(|(name, _)| name.as_str());
         let candidates: Vec<&str> = fields.chain(derived).collect();
         let help = did_you_mean(dotted, candidates.iter().copied()).unwrap_or_else(|| {
-            if !dotted.contains('.') {
+            if self.scope.placeholder {
+                format!(
+                    "`{{…}}` in a reason shows a field or derived value; to write the text `{{{dotted}}}` itself, double the braces: `{{{{{dotted}}}}}`"
+                )
+            } else if !dotted.contains('.') {
                 format!("to use the text `{dotted}`, put it in quotes: `\"{dotted}\"`")
             } else if candidates.is_empty() {
                 "declare it as a `[[field]]` or a `[derived]` value".to_owned()
@@ -485,7 +491,9 @@ impl Checker<'_, '_> {
     fn call(&mut self, expr: &Expr, name: &Ident, args: &[Expr]) -> Option<Checked> {
         let Some(function) = Function::from_name(&name.name) else {
             let names = Function::ALL.map(Function::name);
-            let help = did_you_mean(&name.name, names)
+            let help = known_elsewhere(&name.name)
+                .map(str::to_owned)
+                .or_else(|| did_you_mean(&name.name, names))
                 .unwrap_or_else(|| format!("the functions are {}", list_names(names, 20)));
             return self.error(
                 Diagnostic::new(
@@ -726,6 +734,27 @@ fn arithmetic_type(op: BinaryOp, left: &Type, right: &Type) -> Option<Type> {
 }
 
 /// The common type of two values that must agree (list items, `if` branches).
+/// Help for a function name that other languages have and this one spells
+/// differently or leaves out on purpose.
+fn known_elsewhere(name: &str) -> Option<&'static str> {
+    Some(match name.to_lowercase().as_str() {
+        "len" | "size" | "count" | "strlen" => "did you mean `length`?",
+        "lowercase" | "tolower" | "to_lower" | "lcase" => "did you mean `lower`?",
+        "uppercase" | "toupper" | "to_upper" | "ucase" => "did you mean `upper`?",
+        "strip" => "did you mean `trim`?",
+        "today" | "now" | "current_date" | "current_time" | "clock" => {
+            "a policy cannot read the clock, so that a decision depends only on the request: declare the date as a request field (for example `request.date`) and use that"
+        }
+        "floor" | "ceil" | "ceiling" | "trunc" | "truncate" => {
+            "round with `round(x, places)`, which rounds half away from zero"
+        }
+        "contains_any" | "any_of" | "intersects" => {
+            "test each value: `contains(tags, \"a\") or contains(tags, \"b\")`"
+        }
+        _ => return None,
+    })
+}
+
 /// The type both `a` and `b` fit, if any.
 pub(crate) fn unify(a: &Type, b: &Type) -> Option<Type> {
     match (a, b) {
@@ -956,6 +985,33 @@ reason = "no"
             message("any_missing()"),
             "`any_missing` can only be used in rules, effects and reasons"
         );
+    }
+
+    #[test]
+    fn functions_of_other_languages_get_this_ones_name_or_why_not() {
+        let help = |expr: &str| problems(expr).into_iter().next().and_then(|(_, help)| help);
+        assert_eq!(
+            help("len(p.reason)").as_deref(),
+            Some("did you mean `length`?")
+        );
+        assert!(
+            help("today()")
+                .unwrap()
+                .starts_with("a policy cannot read the clock")
+        );
+        assert!(
+            help("floor(p.amount)")
+                .unwrap()
+                .contains("round(x, places)")
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_in_a_reason_placeholder_is_explained_as_one() {
+        let text = HEADER.replace(r#"reason = "no""#, r#"reason = "send {n_photos} photos""#);
+        let error = load(SourceFile::new("t.toml", text)).unwrap_err();
+        let help = error.diagnostics[0].help.clone().unwrap();
+        assert!(help.contains("`{{n_photos}}`"), "{help}");
     }
 
     #[test]

@@ -164,6 +164,10 @@ fn lowercase_first(text: &str) -> String {
 }
 
 /// Words policy owners bring from other tools, and the key they mean here.
+/// For `format = 1` written below a table header, where TOML puts it in
+/// that table.
+const MISPLACED_FORMAT_HELP: &str = "`format = 1` goes at the very top of the file, before the first `[table]` header: every key below a header belongs to that table";
+
 const SYNONYMS: &[(&str, &str)] = &[
     ("when", "must"),
     ("check", "must"),
@@ -245,6 +249,7 @@ impl<'t, 'i> Table<'t, 'i> {
             let help = self
                 .intended(&key.value)
                 .map(|intended| format!("did you mean `{intended}`?"))
+                .or_else(|| (key.value == "format").then(|| MISPLACED_FORMAT_HELP.to_owned()))
                 .unwrap_or_else(|| {
                     format!(
                         "the keys of {} are {}",

@@ -337,7 +337,10 @@ impl<'a> Parser<'a> {
             self.expected_here(&format!("`{word}`")),
         )
         .with_secondary(if_span, format!("this `if` needs {article} `{word}`"))
-        .with_help("write `if condition then value else value`");
+        .with_help(
+            self.decimal_comma_help()
+                .unwrap_or_else(|| "write `if condition then value else value`".to_owned()),
+        );
         Err(error.into())
     }
 
@@ -669,6 +672,24 @@ impl<'a> Parser<'a> {
         .with_secondary(open, opened)
     }
 
+    /// For `0,15` where a value ends: a decimal written with a comma.
+    fn decimal_comma_help(&self) -> Option<String> {
+        let comma = self.tokens.get(self.next)?;
+        let before = self.tokens.get(self.next.checked_sub(1)?)?;
+        let after = self.tokens.get(self.next + 1)?;
+        let whole = |token: &Token| matches!(token.kind, TokenKind::Integer(_));
+        let touching = before.span.end == comma.span.start && comma.span.end == after.span.start;
+        (matches!(comma.kind, TokenKind::Comma) && touching && whole(before) && whole(after)).then(
+            || {
+                format!(
+                    "write decimals with a point: `{}.{}`",
+                    self.token_text(before),
+                    self.token_text(after)
+                )
+            },
+        )
+    }
+
     fn trailing_error(&self, token: &Token) -> SyntaxError {
         let error = SyntaxError::new(
             format!(
@@ -688,7 +709,7 @@ impl<'a> Parser<'a> {
             });
         let help = match (&token.kind, after_number) {
             (TokenKind::Ident(word), Some(count)) => duration_word_help(word, count),
-            _ => None,
+            _ => self.decimal_comma_help(),
         };
         match help.or_else(|| trailing_help(&token.kind, self.token_text(token))) {
             Some(help) => error.with_help(help),
@@ -1572,6 +1593,34 @@ mod tests {
             "a, b",
             "unexpected `,` after the end of the expression",
             1..2,
+        );
+        assert!(error.help.unwrap().starts_with("commas separate"));
+    }
+
+    #[test]
+    fn a_decimal_written_with_a_comma_gets_a_point_in_its_help() {
+        let error = assert_error(
+            "a * 0,15",
+            "unexpected `,` after the end of the expression",
+            5..6,
+        );
+        assert_eq!(
+            error.help.as_deref(),
+            Some("write decimals with a point: `0.15`")
+        );
+        let error = assert_error(
+            "if a then 0,15 else 1",
+            "expected `else`, found `,`",
+            11..12,
+        );
+        assert_eq!(
+            error.help.as_deref(),
+            Some("write decimals with a point: `0.15`")
+        );
+        let error = assert_error(
+            "a * 0, 15",
+            "unexpected `,` after the end of the expression",
+            5..6,
         );
         assert!(error.help.unwrap().starts_with("commas separate"));
     }

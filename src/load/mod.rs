@@ -97,6 +97,15 @@ impl Names {
             schema: &self.schema,
             derived: &self.derived,
             missing_allowed,
+            placeholder: false,
+        }
+    }
+
+    /// The scope of a reason's `{placeholder}`.
+    fn placeholder_scope(&self) -> Scope<'_> {
+        Scope {
+            placeholder: true,
+            ..self.scope(true)
         }
     }
 }
@@ -167,7 +176,11 @@ impl<'f> Loader<'f, '_> {
 
     fn format(&mut self, top: &Table) {
         let Some(node) = top.get("format") else {
-            if top.misspelled("format") {
+            // Written below `[policy]`, it is reported there as misplaced.
+            let below_a_header = top.get("policy").is_some_and(|node| {
+                matches!(node.get_ref(), DeValue::Table(table) if table.contains_key("format"))
+            });
+            if top.misspelled("format") || below_a_header {
                 return;
             }
             self.push(

@@ -46,7 +46,7 @@ impl Loader<'_, '_> {
                     let checked = parse_expression(&source, &origin)
                         .map_err(|errors| self.errors.extend(errors))
                         .ok()
-                        .and_then(|expr| check(&expr, &names.scope(true), self.errors));
+                        .and_then(|expr| check(&expr, &names.placeholder_scope(), self.errors));
                     match checked {
                         Some(checked) => parts.push(TemplatePart::Value(checked)),
                         None => valid = false,
