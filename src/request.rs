@@ -431,6 +431,9 @@ fn syntax_help(reason: &str) -> Option<&'static str> {
             "remove control characters (such as a NUL byte) from strings; write line breaks and tabs as `\\n` and `\\t`",
         ),
         COMMENT_REASON => Some("remove the comment"),
+        BARE_WORD_REASON => Some(
+            "write text in double quotes; `true`, `false` and `null` are the only words JSON writes without them",
+        ),
         _ => None,
     }
 }
@@ -674,6 +677,23 @@ fn json_problem(text: &str, error: &serde_json::Error) -> ProblemKind {
             column,
         };
     }
+    if reason == "expected ident" {
+        // A bare word that starts like `null`, `true` or `false`: point at
+        // the word, not at its first unexpected letter.
+        let word_start = text.get(..offset).map_or(offset, |before| {
+            before
+                .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                .len()
+        });
+        let back = text
+            .get(word_start..offset)
+            .map_or(0, |word| word.chars().count());
+        return ProblemKind::Syntax {
+            reason: BARE_WORD_REASON.to_owned(),
+            line,
+            column: column.saturating_sub(back).max(1),
+        };
+    }
     if reason == "trailing comma" {
         let (line, column) = trailing_comma_position(text, offset).unwrap_or((line, column));
         return ProblemKind::Syntax {
@@ -704,6 +724,8 @@ fn json_problem(text: &str, error: &serde_json::Error) -> ProblemKind {
 }
 
 const COMMENT_REASON: &str = "JSON has no comments";
+
+const BARE_WORD_REASON: &str = "a word without quotes";
 
 /// The byte offset of serde_json's (1-based line, byte column).
 fn byte_offset(text: &str, line: usize, column: usize) -> usize {
@@ -1688,7 +1710,7 @@ mod tests {
         assert_eq!(found[0].path, "a.b");
         assert_eq!(
             found[0].message(),
-            "`a.b`: invalid JSON at line 1, column 16: expected ident"
+            "`a.b`: invalid JSON at line 1, column 13: a word without quotes"
         );
 
         let found = problems(&schema, "{\"a\": {\"b\": 'x'}}");

@@ -329,7 +329,19 @@ pub fn decide_case(set: &PolicySet, case: &Case) -> Result<Decision, String> {
 /// Reads a case file.
 pub fn read_case(file: &Path) -> Result<Case, String> {
     let bytes = fs::read(file).map_err(|error| format!("cannot read the case: {error}"))?;
-    serde_json::from_slice(&bytes).map_err(|error| format!("not a valid case file: {error}"))
+    serde_json::from_slice(&bytes)
+        .map_err(|error| format!("not a valid case file: {}", case_error(&error)))
+}
+
+/// serde_json's error in words for a person editing the file.
+fn case_error(error: &serde_json::Error) -> String {
+    let line = error.line();
+    match error.classify() {
+        serde_json::error::Category::Eof => format!(
+            "it ends too early, at line {line}: check that every `{{`, `[` and `\"` is closed"
+        ),
+        _ => error.to_string(),
+    }
 }
 
 /// Where the snapshot of a case's decision is kept: next to the case,
