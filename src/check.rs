@@ -785,7 +785,9 @@ fn function_type(function: Function, args: &[Checked]) -> Result<Type, usize> {
         None => Ok(result),
     };
     match function {
-        Function::DaysBetween => check(&|_, ty| calendar(ty), Type::Integer),
+        Function::DaysBetween | Function::MonthsBetween => {
+            check(&|_, ty| calendar(ty), Type::Integer)
+        }
         Function::HoursBetween => check(&|_, ty| calendar(ty), Type::Decimal),
         Function::Date => check(&|_, ty| calendar(ty), Type::Date),
         Function::Lower | Function::Upper | Function::Trim => {

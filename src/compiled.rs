@@ -80,6 +80,7 @@ pub enum Arithmetic {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Function {
     DaysBetween,
+    MonthsBetween,
     HoursBetween,
     Date,
     Lower,
@@ -102,8 +103,9 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 20] = [
+    pub const ALL: [Function; 21] = [
         Function::DaysBetween,
+        Function::MonthsBetween,
         Function::HoursBetween,
         Function::Date,
         Function::Lower,
@@ -128,6 +130,7 @@ impl Function {
     pub const fn name(self) -> &'static str {
         match self {
             Function::DaysBetween => "days_between",
+            Function::MonthsBetween => "months_between",
             Function::HoursBetween => "hours_between",
             Function::Date => "date",
             Function::Lower => "lower",
@@ -154,6 +157,7 @@ impl Function {
     pub const fn signature(self) -> &'static str {
         match self {
             Function::DaysBetween => "days_between(from, to)",
+            Function::MonthsBetween => "months_between(from, to)",
             Function::HoursBetween => "hours_between(from, to)",
             Function::Date => "date(datetime)",
             Function::Lower => "lower(text)",
@@ -179,9 +183,13 @@ impl Function {
     /// What argument `index` must be, for error messages.
     pub const fn expects(self, index: usize) -> &'static str {
         match (self, index) {
-            (Function::DaysBetween | Function::HoursBetween | Function::Date, _) => {
-                "a date or datetime"
-            }
+            (
+                Function::DaysBetween
+                | Function::MonthsBetween
+                | Function::HoursBetween
+                | Function::Date,
+                _,
+            ) => "a date or datetime",
             (
                 Function::Lower
                 | Function::Upper
@@ -217,6 +225,7 @@ impl Function {
         match self {
             Function::AnyMissing | Function::MissingFields => 0,
             Function::DaysBetween
+            | Function::MonthsBetween
             | Function::HoursBetween
             | Function::Contains
             | Function::StartsWith

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeDelta};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::compiled::{Arithmetic, Checked, Comparison, Function, Node};
@@ -574,6 +574,17 @@ fn call_on_values(
             (Some(from), Some(to)) => Value::Integer(to.signed_duration_since(from).num_days()),
             _ => Value::Absent,
         },
+        Function::MonthsBetween => match (
+            calendar_date(first, timezone),
+            calendar_date(second, timezone),
+        ) {
+            (Some(from), Some(to)) => {
+                Value::Integer(months_between(from, to).ok_or_else(|| {
+                    EvalError::new(format!("`{}` leaves the calendar", expr.text), expr)
+                })?)
+            }
+            _ => Value::Absent,
+        },
         Function::HoursBetween => match (instant(first, timezone), instant(second, timezone)) {
             (Some(from), Some(to)) => {
                 Value::Decimal(seconds_in(to.signed_duration_since(from), 3_600))
@@ -689,6 +700,28 @@ fn extremum(a: &Value, b: &Value, keep: Ordering) -> Value {
         },
         None => Value::Absent,
     }
+}
+
+/// Whole calendar months from `from` to `to`, negative when `to` is
+/// earlier: the most months that can be added to `from` (a month after
+/// January 31 being the last day of February) without passing `to`.
+fn months_between(from: NaiveDate, to: NaiveDate) -> Option<i64> {
+    let months = |date: NaiveDate| i64::from(date.year()) * 12 + i64::from(date.month0());
+    let mut count = months(to) - months(from);
+    let shifted = |count: i64| {
+        let span = Months::new(u32::try_from(count.unsigned_abs()).ok()?);
+        if count >= 0 {
+            from.checked_add_months(span)
+        } else {
+            from.checked_sub_months(span)
+        }
+    };
+    if count > 0 && shifted(count)? > to {
+        count -= 1;
+    } else if count < 0 && shifted(count)? < to {
+        count += 1;
+    }
+    Some(count)
 }
 
 fn round(value: &Value, places: &Value, expr: &Checked) -> Result<Value> {
@@ -911,6 +944,29 @@ reason = "no"
                 "optional"
             );
         }
+    }
+
+    #[test]
+    fn months_between_counts_whole_calendar_months() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        for (from, to, months) in [
+            ("2025-01-15", "2025-04-14", 2),
+            ("2025-01-15", "2025-04-15", 3),
+            ("2025-01-31", "2025-02-27", 0),
+            ("2025-01-31", "2025-02-28", 1),
+            ("2024-01-31", "2024-02-29", 1),
+            ("2025-03-01", "2025-03-01", 0),
+            ("2024-02-29", "2025-02-28", 12),
+            ("2025-04-15", "2025-01-15", -3),
+            ("2025-04-14", "2025-01-15", -2),
+        ] {
+            assert_eq!(
+                months_between(day(from), day(to)),
+                Some(months),
+                "{from} → {to}"
+            );
+        }
+        assert_eq!(eval("months_between(a.date, a.at)"), Value::Integer(0));
     }
 
     #[test]

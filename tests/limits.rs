@@ -285,6 +285,7 @@ fn the_expression_language_has_only_pure_functions() {
         names,
         [
             "days_between",
+            "months_between",
             "hours_between",
             "date",
             "lower",
