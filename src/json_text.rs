@@ -47,22 +47,12 @@ fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 pub fn push_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Absent => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Bool(value) => push_bool(out, *value),
         Value::Integer(number) => {
             let _ = write!(out, "{number}");
         }
         Value::String(text) => push_str(out, text),
-        Value::List(items) => {
-            out.push(b'[');
-            for (index, item) in items.iter().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                push_value(out, item);
-            }
-            out.push(b']');
-        }
+        Value::List(items) => push_list(out, items, push_value),
         Value::Date(date) => match plain_date(*date) {
             Some(text) => {
                 out.push(b'"');
@@ -94,7 +84,39 @@ fn push_displayed(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-/// Appends `"key":` for a key known to need no escaping.
+pub fn push_bool(out: &mut Vec<u8>, value: bool) {
+    out.extend_from_slice(if value { b"true" } else { b"false" });
+}
+
+/// Appends `items` as a JSON array, each written by `push`.
+pub fn push_list<T>(out: &mut Vec<u8>, items: &[T], mut push: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        push(out, item);
+    }
+    out.push(b']');
+}
+
+/// Appends `pairs` as a JSON object of names and values, in their order.
+pub fn push_object<N: AsRef<str>, V: std::borrow::Borrow<Value>>(
+    out: &mut Vec<u8>,
+    pairs: &[(N, V)],
+) {
+    out.push(b'{');
+    for (index, (name, value)) in pairs.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        push_key(out, name.as_ref());
+        push_value(out, value.borrow());
+    }
+    out.push(b'}');
+}
+
+/// Appends `"key":`.
 pub fn push_key(out: &mut Vec<u8>, key: &str) {
     push_str(out, key);
     out.push(b':');

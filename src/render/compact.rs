@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use crate::decide::Ruling;
 use crate::decision::Decision;
-use crate::json_text::{push_key, push_str, push_value};
+use crate::json_text::{push_bool, push_key, push_list, push_object, push_str};
 use crate::policy::{Outcome, Policy, Section};
 use crate::value::Value;
 
@@ -104,26 +104,13 @@ impl<'a> CompactLine<'a> {
             Some(section) => push_str(out, section.keyword()),
             None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(if self.default {
-            b",\"default\":true},\"effects\":{"
-        } else {
-            b",\"default\":false},\"effects\":{"
-        });
-        for (index, (name, value)) in self.effects.iter().enumerate() {
-            if index > 0 {
-                out.push(b',');
-            }
-            push_key(out, name);
-            push_value(out, value);
-        }
-        out.extend_from_slice(b"},\"missing\":[");
-        for (index, path) in self.missing.iter().enumerate() {
-            if index > 0 {
-                out.push(b',');
-            }
-            push_str(out, path);
-        }
-        out.extend_from_slice(b"],\"policy\":{\"id\":");
+        out.extend_from_slice(b",\"default\":");
+        push_bool(out, self.default);
+        out.extend_from_slice(b"},\"effects\":");
+        push_object(out, &self.effects);
+        out.extend_from_slice(b",\"missing\":");
+        push_list(out, &self.missing, |out, path| push_str(out, path));
+        out.extend_from_slice(b",\"policy\":{\"id\":");
         push_str(out, self.policy_id);
         out.extend_from_slice(b",\"version\":");
         push_str(out, self.policy_version);

@@ -7,8 +7,7 @@ use std::io::Write as _;
 
 use crate::decision::{Decision, RuleTrace, Status};
 use crate::eval::TraceNode;
-use crate::json_text::{push_key, push_str, push_value};
-use crate::value::Value;
+use crate::json_text::{push_bool, push_key, push_list, push_object, push_str, push_value};
 
 /// Appends the traced line of `decision`, newline included.
 pub fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {
@@ -32,11 +31,11 @@ pub fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {
     out.extend_from_slice(b",\"default\":");
     push_bool(out, rule.default);
     out.extend_from_slice(b"},\"effects\":");
-    push_named(out, &decision.effects);
+    push_object(out, &decision.effects);
     out.extend_from_slice(b",\"missing\":");
     push_list(out, &decision.missing, |out, path| push_str(out, path));
     out.extend_from_slice(b",\"derived\":");
-    push_named(out, &decision.derived);
+    push_object(out, &decision.derived);
     let policy = &decision.policy;
     out.extend_from_slice(b",\"policy\":{\"id\":");
     push_str(out, &policy.id);
@@ -111,31 +110,4 @@ fn push_node(out: &mut Vec<u8>, node: &TraceNode) {
         push_list(out, &node.terms, push_node);
     }
     out.push(b'}');
-}
-
-fn push_bool(out: &mut Vec<u8>, value: bool) {
-    out.extend_from_slice(if value { b"true" } else { b"false" });
-}
-
-fn push_named(out: &mut Vec<u8>, named: &[(String, Value)]) {
-    out.push(b'{');
-    for (index, (name, value)) in named.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        push_key(out, name);
-        push_value(out, value);
-    }
-    out.push(b'}');
-}
-
-fn push_list<T>(out: &mut Vec<u8>, items: &[T], mut push: impl FnMut(&mut Vec<u8>, &T)) {
-    out.push(b'[');
-    for (index, item) in items.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        push(out, item);
-    }
-    out.push(b']');
 }
