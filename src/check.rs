@@ -748,9 +748,7 @@ fn known_elsewhere(name: &str) -> Option<&'static str> {
         "floor" | "ceil" | "ceiling" | "trunc" | "truncate" => {
             "round with `round(x, places)`, which rounds half away from zero"
         }
-        "contains_any" | "any_of" | "intersects" => {
-            "test each value: `contains(tags, \"a\") or contains(tags, \"b\")`"
-        }
+        "any_of" | "intersects" | "overlaps" => "did you mean `contains_any`?",
         _ => return None,
     })
 }
@@ -799,6 +797,11 @@ fn function_type(function: Function, args: &[Checked]) -> Result<Type, usize> {
         ),
         Function::StartsWith | Function::EndsWith => check(&|_, ty| text(ty), Type::Bool),
         Function::Contains => contains_type(&types),
+        Function::ContainsAny => match types.as_slice() {
+            [Type::List(a), Type::List(b)] if unify(a, b).is_some() => Ok(Type::Bool),
+            [Type::List(_), _] => Err(1),
+            _ => Err(0),
+        },
         Function::Present | Function::Blank => Ok(Type::Bool),
         Function::Min | Function::Max => extremum_type(&types),
         Function::Abs => match types.first() {

@@ -88,6 +88,7 @@ pub enum Function {
     Trim,
     Length,
     Contains,
+    ContainsAny,
     StartsWith,
     EndsWith,
     Present,
@@ -103,7 +104,7 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 21] = [
+    pub const ALL: [Function; 22] = [
         Function::DaysBetween,
         Function::MonthsBetween,
         Function::HoursBetween,
@@ -113,6 +114,7 @@ impl Function {
         Function::Trim,
         Function::Length,
         Function::Contains,
+        Function::ContainsAny,
         Function::StartsWith,
         Function::EndsWith,
         Function::Present,
@@ -138,6 +140,7 @@ impl Function {
             Function::Trim => "trim",
             Function::Length => "length",
             Function::Contains => "contains",
+            Function::ContainsAny => "contains_any",
             Function::StartsWith => "starts_with",
             Function::EndsWith => "ends_with",
             Function::Present => "present",
@@ -165,6 +168,7 @@ impl Function {
             Function::Trim => "trim(text)",
             Function::Length => "length(text or list)",
             Function::Contains => "contains(text or list, part)",
+            Function::ContainsAny => "contains_any(list, items)",
             Function::StartsWith => "starts_with(text, prefix)",
             Function::EndsWith => "ends_with(text, suffix)",
             Function::Present => "present(value)",
@@ -200,6 +204,7 @@ impl Function {
             ) => "a text",
             (Function::Length, _) | (Function::Contains, 0) => "a text or a list",
             (Function::Contains, _) => "an item of the list",
+            (Function::ContainsAny, _) => "a list",
             (Function::Min | Function::Max, _) => "two numbers, dates or durations of one kind",
             (Function::Abs, _) => "a number or a duration",
             (Function::Round, 0) => "a number",
@@ -228,6 +233,7 @@ impl Function {
             | Function::MonthsBetween
             | Function::HoursBetween
             | Function::Contains
+            | Function::ContainsAny
             | Function::StartsWith
             | Function::EndsWith
             | Function::Min

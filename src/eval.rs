@@ -616,6 +616,22 @@ fn call_on_values(
             (Value::List(_), item) => membership(item, first, false),
             _ => Value::Absent,
         },
+        Function::ContainsAny => match (first, second) {
+            (Value::List(_), Value::List(wanted)) => {
+                let found = wanted
+                    .iter()
+                    .map(|item| membership(item, first, false))
+                    .collect::<Vec<_>>();
+                if found.contains(&Value::Bool(true)) {
+                    Value::Bool(true)
+                } else if found.iter().any(Value::is_absent) {
+                    Value::Absent
+                } else {
+                    Value::Bool(false)
+                }
+            }
+            _ => Value::Absent,
+        },
         Function::StartsWith => text_test(first, second, |text, part| text.starts_with(part)),
         Function::EndsWith => text_test(first, second, |text, part| text.ends_with(part)),
         Function::Min => extremum(first, second, Ordering::Less),
@@ -967,6 +983,21 @@ reason = "no"
             );
         }
         assert_eq!(eval("months_between(a.date, a.at)"), Value::Integer(0));
+    }
+
+    #[test]
+    fn contains_any_holds_when_one_item_is_in_the_list() {
+        assert_eq!(
+            eval(r#"contains_any(["a", "b"], ["c", "b"])"#),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval(r#"contains_any(["a", "b"], ["c"])"#),
+            Value::Bool(false)
+        );
+        assert_eq!(eval(r#"contains_any(["a"], [])"#), Value::Bool(false));
+        assert_eq!(eval("contains_any([1, 2], [2.0])"), Value::Bool(true));
+        assert_eq!(eval(r#"contains_any([a.kind], ["x"])"#), Value::Bool(true));
     }
 
     #[test]

@@ -293,6 +293,7 @@ fn the_expression_language_has_only_pure_functions() {
             "trim",
             "length",
             "contains",
+            "contains_any",
             "starts_with",
             "ends_with",
             "present",
