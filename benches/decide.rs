@@ -24,6 +24,9 @@ use ruling::request::decode;
 
 const POLICY: &str = include_str!("../policies/iptv-smarters-pro/2025-01-22.toml");
 const CORPUS: usize = 10_000;
+/// Lines per batch run: enough chunks of work (1,024 lines each) that
+/// starting and draining the pipeline do not hide how it scales.
+const BATCH_LINES: usize = 100_000;
 
 fn policy() -> ruling::Policy {
     ruling::load(SourceFile::new("iptv.toml", POLICY)).unwrap()
@@ -146,9 +149,10 @@ fn batch(c: &mut Criterion) {
         from_folder: false,
     };
     let versions = Versions::new(&set, &Choice::ByRequest).unwrap();
-    let input = corpus::ndjson(CORPUS, 11);
+    let input = corpus::ndjson(BATCH_LINES, 11);
     let mut group = c.benchmark_group("batch");
-    group.throughput(Throughput::Elements(CORPUS as u64));
+    group.throughput(Throughput::Elements(BATCH_LINES as u64));
+    group.sample_size(10);
     let cases = [
         ("decode + decision + JSON, 1 job", 1, false),
         ("decode + decision + JSON with trace, 1 job", 1, true),
