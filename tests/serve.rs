@@ -256,7 +256,10 @@ fn an_explanation_is_the_cli_json() {
         None,
     );
     let cli: Value = serde_json::from_str(&cli.stdout).unwrap();
-    assert_eq!(explanation["why_not"], cli["why_not"]);
+    assert_eq!(
+        explanation, cli,
+        "the whole explanation, policy.selected included"
+    );
     assert_eq!(explanation["outcome"], "deny");
     let bad = json!({"policy": "iptv-smarters-pro", "request": {}, "outcome": "refund"});
     let (status, _) = server.call("POST", "/v1/explain", bad.to_string().as_bytes());
@@ -348,6 +351,18 @@ fn bad_input_gets_clear_4xx_errors() {
         "x".repeat(5000)
     );
     assert_eq!(post(large.as_bytes()), (413, "too_large".into()));
+    assert_eq!(
+        kind(server.call("GET", "/v1/decide", b"")),
+        (405, "method_not_allowed".into())
+    );
+    assert_eq!(
+        kind(server.call("POST", "/healthz", b"")),
+        (405, "method_not_allowed".into())
+    );
+    assert_eq!(
+        kind(server.call("GET", "/v1/policies/%ff%fe", b"")),
+        (400, "malformed_body".into())
+    );
     // Still serving after all of that.
     assert_eq!(server.call("GET", "/healthz", b"").0, 200);
 }

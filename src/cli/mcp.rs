@@ -13,8 +13,9 @@ use super::output::{eprint, report};
 /// Serve the Model Context Protocol over stdio, for agents
 ///
 /// Loads every policy folder under DIR and offers the tools
-/// `list_policies`, `get_policy` and `decide`. Messages go over stdin and
-/// stdout; problems are logged to stderr. Register it with an MCP client
+/// `list_policies`, `get_policy`, `decide`, `explain` and `why` (a
+/// recorded decision). Messages go over stdin and stdout; problems are
+/// logged to stderr. Register it with an MCP client
 /// as the command `ruling mcp /path/to/policies`.
 #[derive(clap::Args)]
 #[command(

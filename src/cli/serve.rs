@@ -16,8 +16,10 @@ use super::output::eprint;
 /// answers JSON requests:
 ///
 ///   POST /v1/decide          {"policy": ID, "request": {…}, "version"?, "at"?}
+///   POST /v1/explain         the same, and "outcome"?: why, why not, what would change it
 ///   GET  /v1/policies        every policy: id, title, versions
 ///   GET  /v1/policies/{id}   rules, fields and the request JSON Schema
+///   GET  /v1/decisions/{id}  a recorded decision (with --record)
 ///   GET  /healthz
 ///
 /// Decisions and errors have the shapes of `ruling decide --format json`.

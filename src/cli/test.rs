@@ -74,7 +74,16 @@ pub fn run_tests(args: &Args) -> u8 {
                     other => eprint(&format!("error: {other}\n")),
                 }
             }
-            return exit::INVALID_POLICY;
+            // A path that cannot be read is an input/output problem, as for
+            // `ruling check`; anything else is a policy to mend.
+            let unreadable = errors
+                .iter()
+                .all(|error| matches!(error, ruling::folder::PolicyError::Io { .. }));
+            return if unreadable {
+                exit::IO
+            } else {
+                exit::INVALID_POLICY
+            };
         }
     };
     let text = match args.format {

@@ -56,6 +56,10 @@ pub enum ApiError {
     TooLarge { limit: usize },
     #[error("no endpoint `{0}`; see GET /v1/policies, POST /v1/decide")]
     NotFound(String),
+    #[error("`{path}` does not take {method}; see the endpoints in the README")]
+    MethodNotAllowed { method: String, path: String },
+    #[error("the request was not received within {seconds} seconds")]
+    Timeout { seconds: u64 },
 }
 
 impl ApiError {
@@ -65,6 +69,8 @@ impl ApiError {
             ApiError::UnknownPolicy { .. }
             | ApiError::Select(SelectError::UnknownVersion { .. })
             | ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::Timeout { .. } => 408,
             ApiError::BadDate(_)
             | ApiError::VersionAndDate
             | ApiError::BadOutcome(_)
@@ -96,6 +102,8 @@ impl ApiError {
             ApiError::Malformed(_) => "malformed_body",
             ApiError::TooLarge { .. } => "too_large",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::Timeout { .. } => "timeout",
         }
     }
 
@@ -257,8 +265,10 @@ pub fn explain(
         None => None,
     };
     let selected = select(catalog, policy, request, choice)?;
-    explain_request(selected.policy, request, target)
-        .map_err(|failure| rejected(&failure, &selected))
+    let mut explanation = explain_request(selected.policy, request, target)
+        .map_err(|failure| rejected(&failure, &selected))?;
+    explanation.policy.selected = Some(selected.why);
+    Ok(explanation)
 }
 
 /// `explain` for an [`ExplainBody`].

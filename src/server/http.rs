@@ -3,9 +3,14 @@
 //! | method and path          | answer                                        |
 //! |--------------------------|-----------------------------------------------|
 //! | `POST /v1/decide`        | a decision, as `ruling decide --format json`  |
+//! | `POST /v1/explain`       | an explanation, as `ruling explain --format json` |
 //! | `GET /v1/policies`       | every policy: id, title, versions             |
 //! | `GET /v1/policies/{id}`  | one policy: rules, fields, request schema     |
+//! | `GET /v1/decisions/{id}` | a recorded decision (with `--record`)         |
 //! | `GET /healthz`           | `{"status": "ok", …}`                         |
+//!
+//! Every error is JSON, 405 and 408 included; a request must arrive and be
+//! answered within 30 seconds.
 //!
 //! The server holds no state but the catalog, so any number of copies can
 //! run behind a load balancer. On SIGHUP it reloads the catalog; requests
@@ -13,18 +18,21 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::Notify;
 
 use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
@@ -35,6 +43,14 @@ use std::sync::{Arc, Mutex};
 /// The default limit on a request body: far above any refund request,
 /// small enough that a stray upload cannot tie up memory.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// How long a request may take to arrive and be answered: a client that
+/// stops sending its body gets a 408 instead of holding a task forever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long, after SIGINT or SIGTERM, requests in flight may take before
+/// the server stops anyway: a stalled client cannot keep it alive.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 struct AppState {
@@ -54,7 +70,9 @@ pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Store>) -
         .route("/v1/policies/{id}", get(get_policy))
         .route("/v1/decisions/{id}", get(get_decision))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(max_body, within_limits))
         .with_state(AppState {
             catalog,
             max_body,
@@ -83,15 +101,45 @@ pub async fn serve(
     });
     let app = router(catalog, max_body, records);
     ready(listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            log("shutting down after the requests in flight");
-        })
-        .await
+    let stopping = Arc::new(Notify::new());
+    let stop = Arc::clone(&stopping);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        log("shutting down after the requests in flight");
+        stop.notify_one();
+    });
+    tokio::select! {
+        served = server => served,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            log("stopped: some connections were still open after the grace period");
+            Ok(())
+        }
+    }
+}
+
+/// Refuses a body whose declared length is over the limit before reading
+/// it, and gives every request [`REQUEST_TIMEOUT`] to arrive and be answered.
+async fn within_limits(State(max_body): State<usize>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max_body) {
+        return error(&ApiError::TooLarge { limit: max_body });
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error(&ApiError::Timeout {
+            seconds: REQUEST_TIMEOUT.as_secs(),
+        }),
+    }
 }
 
 /// Reloads on a blocking thread (it reads files) and logs what happened.
@@ -138,14 +186,17 @@ async fn decide(State(state): State<AppState>, body: Result<Bytes, BytesRejectio
     respond(result)
 }
 
-async fn get_decision(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = match &state.records {
+async fn get_decision(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let result = path_id(id).and_then(|id| match &state.records {
         None => Err(ApiError::NotRecording),
         Some(records) => records
             .lock()
             .map_err(|_| ApiError::Records("the store is unusable".to_owned()))
             .and_then(|store| api::why(&store, &id)),
-    };
+    });
     respond(result)
 }
 
@@ -161,12 +212,29 @@ async fn list_policies(State(state): State<AppState>) -> Response {
     ok(&api::list_policies(&state.catalog.snapshot()))
 }
 
-async fn get_policy(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    respond(api::get_policy(&state.catalog.snapshot(), &id))
+async fn get_policy(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    respond(path_id(id).and_then(|id| api::get_policy(&state.catalog.snapshot(), &id)))
 }
 
 async fn not_found(uri: Uri) -> Response {
     error(&ApiError::NotFound(uri.path().to_owned()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error(&ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    })
+}
+
+/// The `{id}` of a path, or the error for one that is not text.
+fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    id.map(|Path(id)| id).map_err(|rejection| {
+        ApiError::Malformed(format!("the path is not valid: {}", rejection.body_text()))
+    })
 }
 
 /// The body, or the error for one too large or cut short.

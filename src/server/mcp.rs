@@ -64,6 +64,7 @@ pub struct DecideParams {
 
 /// The input of `explain`: the input of `decide`, and optionally an outcome.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ExplainParams {
     /// The policy id, as `list_policies` gives it
     pub policy: String,
