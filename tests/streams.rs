@@ -175,3 +175,32 @@ fn an_ndjson_line_far_past_the_limit_is_skipped_on_any_number_of_jobs() {
         assert!(!lines[2].contains("request-too-large"), "{}", lines[2]);
     }
 }
+
+/// Output that cannot be written (a full disk) is an error that says so,
+/// with exit code 4, for every command that prints a result.
+#[test]
+fn output_that_cannot_be_written_is_reported_with_exit_4() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let commands: [&[&str]; 4] = [
+        &["decide", POLICY, EXAMPLE],
+        &["decide", POLICY, EXAMPLE, "--format", "json"],
+        &["check", "policies", "--format", "json"],
+        &["test", "--format", "junit"],
+    ];
+    for args in commands {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_ruling"))
+            .args(args)
+            .current_dir(crate::support::root())
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(4), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write the output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

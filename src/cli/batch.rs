@@ -65,7 +65,9 @@ pub fn run(
         }
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => exit::OK,
         Err(error) => {
-            eprint(&format!("error: {error}\n"));
+            eprint(&format!(
+                "error: the batch stopped: the requests could not be read or the decisions written: {error}\n"
+            ));
             exit::IO
         }
     }

@@ -23,10 +23,19 @@ pub fn stderr_colour() -> bool {
     colour_for(io::stderr().is_terminal())
 }
 
-/// Writes all of `text` to stdout. A reader that went away (`| head`) is
-/// not an error.
+/// Writes all of `text` to stdout and flushes it. A reader that went away
+/// (`| head`) is not an error; any other failure (a full disk) is reported
+/// on stderr, so that the caller only has to exit with its code.
 pub fn print(text: &str) -> io::Result<()> {
-    ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))
+    let mut stdout = io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    let result = ignore_broken_pipe(written);
+    if let Err(error) = &result {
+        eprint(&format!("error: cannot write the output: {error}\n"));
+    }
+    result
 }
 
 pub fn eprint(text: &str) {
