@@ -551,16 +551,6 @@ pub struct CheckReport {
     pub files: usize,
 }
 
-impl CheckReport {
-    /// How many files have at least one problem.
-    pub fn files_with_problems(&self) -> usize {
-        let mut names: Vec<String> = self.problems.iter().map(PolicyError::file_name).collect();
-        names.sort();
-        names.dedup();
-        names.len()
-    }
-}
-
 impl PolicyError {
     /// The file or folder the problem is about.
     pub fn file_name(&self) -> String {
@@ -591,7 +581,9 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
                 Err(error) => report.problems.push(error),
             }
         } else {
-            report.files += 1;
+            if path.is_file() {
+                report.files += 1;
+            }
             absorb(&mut report, load_set(path));
         }
     }

@@ -74,10 +74,23 @@ fn text(checked: &CheckReport) -> String {
 
 fn summary(checked: &CheckReport) -> String {
     let files = checked.files;
-    match checked.files_with_problems() {
-        0 => format!("{files} policy file(s) checked, all valid\n"),
-        bad => format!("{files} policy file(s) checked, {bad} with problems\n"),
+    let (invalid, not_checked): (Vec<&PolicyError>, Vec<&PolicyError>) = checked
+        .problems
+        .iter()
+        .partition(|problem| matches!(problem, PolicyError::Invalid(_)));
+    let mut invalid: Vec<String> = invalid.iter().map(|problem| problem.file_name()).collect();
+    invalid.sort();
+    invalid.dedup();
+    let (invalid, not_checked) = (invalid.len(), not_checked.len());
+    let mut line = match invalid {
+        0 if not_checked == 0 => format!("{files} policy file(s) checked, all valid"),
+        0 => format!("{files} policy file(s) checked"),
+        bad => format!("{files} policy file(s) checked, {bad} with problems"),
+    };
+    if not_checked > 0 {
+        line.push_str(&format!("; {not_checked} path(s) could not be checked"));
     }
+    line + "\n"
 }
 
 fn exit_code(checked: &CheckReport) -> u8 {
