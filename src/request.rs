@@ -127,6 +127,9 @@ pub enum ProblemKind {
     TrailingCharacters { line: usize, column: usize },
     #[error("the request must be a JSON object, found {found}")]
     NotAnObject { found: Found },
+    /// The request is a string holding a JSON object: encoded twice.
+    #[error("the request must be a JSON object, found {found}")]
+    EncodedTwice { found: Found },
     #[error("expected {expected}, found {found}")]
     WrongType { expected: Expected, found: Found },
     #[error("is given twice")]
@@ -318,7 +321,7 @@ impl Problem {
             ProblemKind::TrailingCharacters { .. } => Some(
                 "send exactly one JSON object and nothing after its closing `}`".to_owned(),
             ),
-            ProblemKind::NotAnObject { found: Found::Text(text) } if text.trim_start().starts_with('{') => Some(
+            ProblemKind::EncodedTwice { .. } => Some(
                 "this is a JSON object inside a string (encoded twice): send the object itself".to_owned(),
             ),
             ProblemKind::NotAnObject { .. } => Some(
@@ -390,7 +393,7 @@ impl Problem {
             ProblemKind::StringTooLong { .. } => "string-too-long",
             ProblemKind::TooDeep { .. } => "too-deep",
             ProblemKind::TrailingCharacters { .. } => "trailing-characters",
-            ProblemKind::NotAnObject { .. } => "not-an-object",
+            ProblemKind::NotAnObject { .. } | ProblemKind::EncodedTwice { .. } => "not-an-object",
             ProblemKind::WrongType { .. } => "wrong-type",
             ProblemKind::GivenTwice => "given-twice",
             ProblemKind::NotAllowed { .. } => "not-allowed",
@@ -1295,6 +1298,15 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
     fn visit_str<E: de::Error>(self, text: &str) -> Result<(), E> {
         if !self.path.is_root() && text.trim().is_empty() {
             // Blank counts as not given, for objects as for fields.
+            return Ok(());
+        }
+        let object_inside = self.path.is_root()
+            && serde_json::from_str::<serde_json::Value>(text).is_ok_and(|value| value.is_object());
+        if object_inside {
+            let kind = ProblemKind::EncodedTwice {
+                found: Found::text(text),
+            };
+            self.decoder.report(self.path, kind);
             return Ok(());
         }
         self.wrong(Found::text(text))

@@ -130,6 +130,14 @@ pub fn run(paths: &[PathBuf], options: Options) -> Result<Report, Vec<PolicyErro
 fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, PolicyError> {
     let mut found: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
     for path in paths {
+        let policy_file = path.extension().is_some_and(|ext| ext == "toml");
+        if path.is_file() && policy_file {
+            // A policy file stands for its folder: every case of the policy.
+            let folder = path.parent().unwrap_or(Path::new("."));
+            let cases = case_files(&folder.join("cases"))?;
+            add_cases(&mut found, folder, cases);
+            continue;
+        }
         if path.is_file() {
             let folder = path
                 .parent()

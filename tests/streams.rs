@@ -204,3 +204,27 @@ fn output_that_cannot_be_written_is_reported_with_exit_4() {
         );
     }
 }
+
+/// A folder given as the NDJSON input is named in the error.
+#[test]
+fn a_folder_as_ndjson_input_is_refused_by_name() {
+    let run = ruling(&["decide", POLICY, "--ndjson", "policies"], None);
+    assert_eq!(run.code, 4);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("cannot read `policies`: it is a folder"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Only a string that holds a JSON object is called an object encoded twice.
+#[test]
+fn a_request_encoded_twice_is_told_apart_from_other_text() {
+    let twice = ruling(&["decide", POLICY, "-"], Some(br#""{\"purchase\": {}}""#));
+    assert!(twice.stderr.contains("encoded twice"), "{}", twice.stderr);
+    let text = ruling(&["decide", POLICY, "-"], Some(br#""{not json""#));
+    assert!(!text.stderr.contains("encoded twice"), "{}", text.stderr);
+    assert_eq!((twice.code, text.code), (3, 3));
+}

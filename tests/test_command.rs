@@ -233,3 +233,11 @@ fn an_unknown_expected_rule_is_named_with_the_closest_id() {
         run.stdout
     );
 }
+
+/// A policy file given to `ruling test` stands for its folder.
+#[test]
+fn a_policy_file_runs_the_cases_of_its_folder() {
+    let run = ruling(&["test", "policies/steam/2024-04-23.toml"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("40 passed, 0 failed"), "{}", run.stdout);
+}

@@ -39,6 +39,13 @@ pub fn run(
             progress.chunk(summary.lines, &format!(", {} rejected", summary.errors))
         }),
     };
+    if input.is_dir() {
+        eprint(&format!(
+            "error: cannot read `{}`: it is a folder; give an NDJSON file, or `-` for standard input\n",
+            input.display()
+        ));
+        return exit::IO;
+    }
     let result = if input.as_os_str() == "-" {
         batch(Box::new(BufReader::with_capacity(1 << 16, io::stdin())))
     } else {
@@ -66,7 +73,8 @@ pub fn run(
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => exit::OK,
         Err(error) => {
             eprint(&format!(
-                "error: the batch stopped: the requests could not be read or the decisions written: {error}\n"
+                "error: the batch stopped: `{}` could not be read or the decisions written: {error}\n",
+                input.display()
             ));
             exit::IO
         }

@@ -28,8 +28,8 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling test --min-coverage 90 --format github"
 )]
 pub struct Args {
-    /// Policy folders, case files, or folders searched at any depth for
-    /// policy folders with cases
+    /// Policy folders, policy files (standing for their folder), case files,
+    /// or folders searched at any depth for policy folders with cases
     #[arg(default_value = "policies")]
     paths: Vec<PathBuf>,
     /// Also compare each whole decision with its stored snapshot

@@ -162,16 +162,48 @@ pub struct DecideBody {
 /// Parses a JSON body into `T`, with serde's message (which names the
 /// field, line and column) for a malformed one.
 pub fn parse_body<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|error| ApiError::Malformed(format!("the body is not valid: {error}")))
+    serde_json::from_slice(bytes).map_err(|error| {
+        let text = String::from_utf8_lossy(bytes);
+        let shape = match text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .next()
+        {
+            Some('{') => String::new(),
+            None => "the body is empty; ".to_owned(),
+            Some(_) => "the body must be a JSON object; ".to_owned(),
+        };
+        let cause = error
+            .to_string()
+            .replace("struct DecideBody", "an object")
+            .replace("struct ExplainBody", "an object");
+        ApiError::Malformed(format!(
+            "the body is not valid: {shape}{cause}. Send {BODY_EXAMPLE}"
+        ))
+    })
 }
+
+/// The shape of a body, for messages about one that is not valid.
+const BODY_EXAMPLE: &str =
+    r#"{"policy": "<id>", "request": {…}} in UTF-8, optionally with "version" or "at""#;
 
 /// The policy `id`, or the error that lists the loaded ones.
 pub fn policy_set<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c PolicySet, ApiError> {
     catalog.get(id).ok_or_else(|| ApiError::UnknownPolicy {
-        id: id.to_owned(),
+        id: shorten(id),
         known: list_names(catalog.ids(), 20),
     })
+}
+
+/// An id from outside as an error message shows it: a long one is cut, so
+/// that a stray upload is not echoed back whole.
+fn shorten(id: &str) -> String {
+    const SHOWN: usize = 80;
+    match id.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", id.get(..cut).unwrap_or_default()),
+        None => id.to_owned(),
+    }
 }
 
 /// How to choose the version, from the optional `version` and `at`.
