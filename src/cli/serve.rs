@@ -78,11 +78,19 @@ pub fn run(args: &Args) -> u8 {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let ready = |addr: SocketAddr| {
             eprint(&format!(
-                "ruling: listening on http://{addr} ({policies} policies, {versions} versions from `{}`)\n",
+                "ruling: listening on http://{addr} ({} from `{}`)\n",
+                ruling::server::counted(policies, versions),
                 args.dir.display()
             ));
         };
-        serve(listener, SharedCatalog::new(catalog), args.max_body, records, ready).await
+        serve(
+            listener,
+            SharedCatalog::new(catalog),
+            args.max_body,
+            records,
+            ready,
+        )
+        .await
     });
     match result {
         Ok(()) => exit::OK,

@@ -36,7 +36,7 @@ use tokio::sync::Notify;
 
 use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
-use super::log;
+use super::{counted, log};
 use crate::record::Store;
 use std::sync::{Arc, Mutex};
 
@@ -148,7 +148,8 @@ async fn reload(catalog: &SharedCatalog) {
     let working = catalog.clone();
     match tokio::task::spawn_blocking(move || working.reload()).await {
         Ok(Reload::Replaced { policies, versions }) => log(&format!(
-            "reloaded `{root}`: {policies} policies, {versions} versions"
+            "reloaded `{root}`: {}",
+            counted(policies, versions)
         )),
         Ok(Reload::Kept(errors)) => {
             let mut text =

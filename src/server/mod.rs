@@ -17,6 +17,13 @@ pub mod mcp;
 
 use std::io::Write;
 
+/// "1 policy, 1 version" or "2 policies, 3 versions".
+pub fn counted(policies: usize, versions: usize) -> String {
+    let policy = if policies == 1 { "policy" } else { "policies" };
+    let version = if versions == 1 { "version" } else { "versions" };
+    format!("{policies} {policy}, {versions} {version}")
+}
+
 /// One line to stderr, the server's log. A closed stderr is not a reason
 /// to stop serving, so write errors are ignored.
 pub fn log(line: &str) {
