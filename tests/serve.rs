@@ -441,3 +441,25 @@ fn an_invalid_policy_folder_stops_the_start() {
         run.stderr
     );
 }
+
+/// A client that never finishes its request cannot keep the server alive
+/// after SIGTERM: requests in flight get a grace period, then it exits.
+#[test]
+fn a_stalled_client_does_not_stop_the_shutdown() {
+    let mut server = Server::start(&shipped(), &[]);
+    let mut stalled = TcpStream::connect(&server.addr).unwrap();
+    stalled
+        .write_all(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + PATIENCE;
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the server still runs");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.wait_for("grace period");
+}
