@@ -477,6 +477,7 @@ required = true
 
 [derived]
 days = "days_between(a.from, a.to)"
+months = "months_between(a.from, a.to)"
 elapsed = "a.until - a.at"
 "#;
 
@@ -527,6 +528,25 @@ elapsed = "a.until - a.at"
         assert_eq!(first("days <= 7"), "`a.to` on or before 2025-03-08");
         assert_eq!(first("days < 7"), "`a.to` on or before 2025-03-07");
         assert_eq!(first("days > 30"), "`a.to` on or after 2025-04-01");
+    }
+
+    #[test]
+    fn months_between_bounds_the_later_date() {
+        // a.from is 2025-03-01 and a.to 2025-03-12: 0 months.
+        assert_eq!(first("months >= 2"), "`a.to` on or after 2025-05-01");
+        assert_eq!(first("months > 2"), "`a.to` on or after 2025-06-01");
+        assert_eq!(first("months == 1"), "`a.to` on 2025-04-01");
+        let late = REQUEST.replace("2025-03-12", "2025-09-12");
+        let texts = changes("months <= 2", &late);
+        assert_eq!(
+            texts.first().map(String::as_str),
+            Some("`a.to` on or before 2025-05-31")
+        );
+        let texts = changes("months < 2", &late);
+        assert_eq!(
+            texts.first().map(String::as_str),
+            Some("`a.to` on or before 2025-04-30")
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! answer is a list of alternatives, each a set of [`Change`]s; an
 //! alternative is only a candidate until it is re-decided (`super::search`).
 
-use chrono::{NaiveDate, TimeDelta};
+use chrono::{Months, NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -245,6 +245,27 @@ impl<'a> Solver<'a> {
                     }
                 }
                 Err(failure.unwrap_or_else(|| cannot(target)))
+            }
+            Node::Call(Function::MonthsBetween, args) => {
+                let (Some(from), Some(to), Value::Integer(months)) =
+                    (args.first(), args.get(1), bound)
+                else {
+                    return Err(cannot(target));
+                };
+                // months_between(from, to) is the most months that fit from
+                // `from` to `to`, so it is at least n exactly when `to` is on
+                // or after from + n months; the later date moves.
+                let from_date =
+                    calendar_date(&self.value(from), timezone).ok_or_else(|| cannot(target))?;
+                let (op, months) = match op {
+                    Comparison::GreaterEq | Comparison::Eq => (op, *months),
+                    Comparison::Greater => (Comparison::GreaterEq, months.saturating_add(1)),
+                    Comparison::Less => (Comparison::Less, *months),
+                    Comparison::LessEq => (Comparison::Less, months.saturating_add(1)),
+                    Comparison::NotEq => return Err(cannot(target)),
+                };
+                let date = add_months(from_date, months).ok_or_else(|| cannot(target))?;
+                self.bound(to, op, &Value::Date(date))
             }
             Node::Arithmetic(arithmetic @ (Arithmetic::Sub | Arithmetic::Add), left, right) => {
                 // left - right op k  ⇔  left op k + right  ⇔  right mirror(op) left - k;
@@ -699,6 +720,16 @@ fn date_boundary(op: Comparison, date: NaiveDate) -> Option<NaiveDate> {
         Comparison::Less => shift(date, -1),
         Comparison::Greater | Comparison::NotEq => shift(date, 1),
         _ => Some(date),
+    }
+}
+
+/// `date` moved by `months` calendar months, as `months_between` counts them.
+fn add_months(date: NaiveDate, months: i64) -> Option<NaiveDate> {
+    let span = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+    if months >= 0 {
+        date.checked_add_months(span)
+    } else {
+        date.checked_sub_months(span)
     }
 }
 
