@@ -88,6 +88,18 @@ impl<'a> CompactLine<'a> {
 
     /// Appends the line, newline included.
     pub fn write_to(&self, out: &mut Vec<u8>) {
+        self.write_head(out);
+        out.extend_from_slice(b",\"policy\":{\"id\":");
+        push_str(out, self.policy_id);
+        out.extend_from_slice(b",\"version\":");
+        push_str(out, self.policy_version);
+        out.extend_from_slice(b"}}\n");
+    }
+
+    /// Appends the fields every batch line starts with, from `{"line"` to
+    /// `missing`, leaving the object open: the traced line goes on from
+    /// there with the fields only it has.
+    pub(super) fn write_head(&self, out: &mut Vec<u8>) {
         let _ = write!(out, "{{\"line\":{},\"format\":{},", self.line, self.format);
         push_key(out, "id");
         push_str(out, self.id);
@@ -110,11 +122,6 @@ impl<'a> CompactLine<'a> {
         push_object(out, &self.effects);
         out.extend_from_slice(b",\"missing\":");
         push_list(out, &self.missing, |out, path| push_str(out, path));
-        out.extend_from_slice(b",\"policy\":{\"id\":");
-        push_str(out, self.policy_id);
-        out.extend_from_slice(b",\"version\":");
-        push_str(out, self.policy_version);
-        out.extend_from_slice(b"}}\n");
     }
 }
 

@@ -3,37 +3,14 @@
 //! hand like the compact line; a test holds it byte for byte equal to the
 //! decision's `Serialize` output.
 
-use std::io::Write as _;
-
+use super::compact::CompactLine;
 use crate::decision::{Decision, RuleTrace, Status};
 use crate::eval::TraceNode;
-use crate::json_text::{push_bool, push_key, push_list, push_object, push_str, push_value};
+use crate::json_text::{push_list, push_object, push_str, push_value};
 
 /// Appends the traced line of `decision`, newline included.
 pub fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {
-    let _ = write!(out, "{{\"line\":{line},\"format\":{},", decision.format);
-    push_key(out, "id");
-    push_str(out, &decision.id);
-    out.extend_from_slice(b",\"outcome\":");
-    push_str(out, decision.outcome.keyword());
-    out.extend_from_slice(b",\"reason\":");
-    push_str(out, &decision.reason);
-    let rule = &decision.rule;
-    out.extend_from_slice(b",\"rule\":{\"id\":");
-    push_str(out, &rule.id);
-    out.extend_from_slice(b",\"clause\":");
-    push_str(out, &rule.clause);
-    out.extend_from_slice(b",\"section\":");
-    match rule.section {
-        Some(section) => push_str(out, section.keyword()),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"default\":");
-    push_bool(out, rule.default);
-    out.extend_from_slice(b"},\"effects\":");
-    push_object(out, &decision.effects);
-    out.extend_from_slice(b",\"missing\":");
-    push_list(out, &decision.missing, |out, path| push_str(out, path));
+    CompactLine::of_decision(line, decision).write_head(out);
     out.extend_from_slice(b",\"derived\":");
     push_object(out, &decision.derived);
     let policy = &decision.policy;
