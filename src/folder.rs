@@ -627,11 +627,20 @@ fn absorb(report: &mut CheckReport, result: Result<PolicySet, Vec<PolicyError>>)
 /// `cases` folders and hidden folders are skipped.
 pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     let mut found = Vec::new();
+    for folder in folders_below(root)? {
+        if !policy_files(&folder)?.is_empty() {
+            found.push(folder);
+        }
+    }
+    Ok(found)
+}
+
+/// `root` and every folder below it, at any depth, sorted; `cases`
+/// folders and hidden folders are not searched.
+pub fn folders_below(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let mut found = Vec::new();
     let mut pending = vec![root.to_owned()];
     while let Some(folder) = pending.pop() {
-        if !policy_files(&folder)?.is_empty() {
-            found.push(folder.clone());
-        }
         let entries = fs::read_dir(&folder).map_err(|source| PolicyError::Io {
             path: folder.clone(),
             source,
@@ -644,6 +653,7 @@ pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
                 pending.push(path);
             }
         }
+        found.push(folder);
     }
     found.sort();
     Ok(found)

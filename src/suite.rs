@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::case::{Case, Mismatch};
 use crate::decision::{Decision, Status};
-use crate::folder::{Choice, PolicyError, PolicySet, load_set};
+use crate::folder::{Choice, PolicyError, PolicySet, folders_below, load_set};
 use crate::policy::Policy;
 use crate::suggest::did_you_mean;
 
@@ -169,27 +169,12 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> PolicyError + '_ {
 }
 
 /// `root` and the folders below it, at any depth, that have a `cases`
-/// folder, as `ruling check` finds policy folders at any depth. Hidden
-/// folders and the `cases` folders themselves are not searched.
+/// folder, as `ruling check` finds policy folders.
 fn folders_with_cases(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
-    let mut folders = Vec::new();
-    let mut pending = vec![root.to_owned()];
-    while let Some(folder) = pending.pop() {
-        if folder.join("cases").is_dir() {
-            folders.push(folder.clone());
-        }
-        for entry in fs::read_dir(&folder).map_err(io_error(&folder))? {
-            let entry = entry.map_err(io_error(&folder))?;
-            let name = entry.file_name();
-            let hidden = name.to_string_lossy().starts_with('.');
-            let path = entry.path();
-            if path.is_dir() && name != "cases" && !hidden {
-                pending.push(path);
-            }
-        }
-    }
-    folders.sort();
-    Ok(folders)
+    Ok(folders_below(root)?
+        .into_iter()
+        .filter(|folder| folder.join("cases").is_dir())
+        .collect())
 }
 
 fn case_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
