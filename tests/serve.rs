@@ -451,6 +451,9 @@ fn a_stalled_client_does_not_stop_the_shutdown() {
     stalled
         .write_all(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
+    // Connections are accepted in order: once a later one is answered, the
+    // stalled one is in the server's hands.
+    assert_eq!(server.call("GET", "/healthz", b"").0, 200);
     let status = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
         .status()
