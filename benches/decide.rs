@@ -17,9 +17,9 @@ use std::hint::black_box;
 use std::io::Cursor;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ruling::batch::{BatchOptions, Versions, run_batch};
 use ruling::diagnostic::SourceFile;
-use ruling::folder::{Choice, PolicySet};
+use ruling::interface::batch::{BatchOptions, Versions, run_batch};
+use ruling::policy::folder::{Choice, PolicySet};
 use ruling::request::decode;
 
 const POLICY: &str = include_str!("../policies/iptv-smarters-pro/2025-01-22.toml");
@@ -63,7 +63,9 @@ fn per_request(c: &mut Criterion) {
         b.iter(|| {
             decoded
                 .iter()
-                .filter_map(|request| ruling::decide::ruling(&policy, black_box(request)).ok())
+                .filter_map(|request| {
+                    ruling::decision::decide::ruling(&policy, black_box(request)).ok()
+                })
                 .count()
         })
     });
@@ -79,7 +81,7 @@ fn per_request(c: &mut Criterion) {
                     )
                     .ok()
                 })
-                .filter_map(|request| ruling::decide::ruling(&policy, &request).ok())
+                .filter_map(|request| ruling::decision::decide::ruling(&policy, &request).ok())
                 .count()
         })
     });
@@ -101,7 +103,7 @@ fn agree_with_the_floor(policy: &ruling::Policy, requests: &[String]) {
         let ruled = decode(&policy.schema, policy.meta.timezone, json.as_bytes())
             .ok()
             .and_then(|request| {
-                ruling::decide::ruling(policy, &request)
+                ruling::decision::decide::ruling(policy, &request)
                     .ok()
                     .map(|r| (r, request))
             });
@@ -123,7 +125,7 @@ fn agree_with_the_floor(policy: &ruling::Policy, requests: &[String]) {
                     .map(|(_, value)| value.clone());
                 assert_eq!(
                     refund,
-                    floor.refund.map(ruling::value::Value::Decimal),
+                    floor.refund.map(ruling::language::value::Value::Decimal),
                     "{json}"
                 );
                 let _ = request;

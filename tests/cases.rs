@@ -6,13 +6,13 @@
 
 use std::path::Path;
 
-use ruling::folder::load_set;
+use ruling::policy::folder::load_set;
 use ruling::render::{decision_json, decision_text};
-use ruling::suite::{decide_case, read_case, snapshot_text};
+use ruling::tools::suite::{decide_case, read_case, snapshot_text};
 
 use crate::support::{relative, render_problems};
 
-fn decide(path: &Path) -> (ruling::Decision, ruling::case::Case) {
+fn decide(path: &Path) -> (ruling::Decision, ruling::tools::case::Case) {
     let case = read_case(path).unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
     let folder = path.parent().and_then(Path::parent).unwrap();
     let set = load_set(folder).unwrap_or_else(|errors| panic!("{}", render_problems(&errors)));
@@ -62,12 +62,13 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
             case.request.get().as_bytes(),
         )
         .unwrap();
-        let ruled = ruling::decide::ruling(policy, &request).unwrap();
+        let ruled = ruling::decision::decide::ruling(policy, &request).unwrap();
         assert_eq!(ruled.rule.id, decision.rule.id);
-        let (with_reason, reason) = ruling::decide::ruling_with_reason(policy, &request).unwrap();
+        let (with_reason, reason) =
+            ruling::decision::decide::ruling_with_reason(policy, &request).unwrap();
         assert_eq!(with_reason.rule.id, decision.rule.id);
         assert_eq!(reason, decision.reason);
-        let effects: Vec<(String, ruling::value::Value)> = ruled
+        let effects: Vec<(String, ruling::language::value::Value)> = ruled
             .effects
             .iter()
             .map(|(name, value)| ((*name).to_owned(), value.clone()))

@@ -4,9 +4,9 @@
 
 use ruling::Policy;
 use ruling::diagnostic::SourceFile;
-use ruling::diff::{ChangeKind, DecisionDiff, Side, Transition, Verdict, structural_diff};
-use ruling::folder::{PolicySet, load_set};
 use ruling::policy::Outcome;
+use ruling::policy::folder::{PolicySet, load_set};
+use ruling::tools::diff::{ChangeKind, DecisionDiff, Side, Transition, Verdict, structural_diff};
 use serde::Deserialize;
 
 use crate::cli::ruling;
@@ -155,7 +155,7 @@ fn the_fixture_differs_as_its_header_says() {
         (Some("21"), Some("14"))
     );
 
-    let ids = |items: &[ruling::diff::ItemChange]| -> Vec<(String, ChangeKind)> {
+    let ids = |items: &[ruling::tools::diff::ItemChange]| -> Vec<(String, ChangeKind)> {
         items
             .iter()
             .map(|item| (item.id.clone(), item.change))
@@ -179,7 +179,7 @@ fn the_fixture_differs_as_its_header_says() {
 
 fn run_lines(input: &str, limit: usize, old: &PolicySet, new: &PolicySet) -> DecisionDiff {
     let mut diff = DecisionDiff::new(limit);
-    let mut reader = ruling::diff::NdjsonReader::new(input.as_bytes());
+    let mut reader = ruling::tools::diff::NdjsonReader::new(input.as_bytes());
     while let Some(line) = reader.next_line().unwrap() {
         diff.add_line(line.number, line.bytes, old, new);
     }

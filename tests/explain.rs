@@ -4,16 +4,22 @@
 
 use std::path::Path;
 
-use ruling::explain::{Explanation, apply, explain};
-use ruling::folder::{Choice, load_set};
+use ruling::decision::explain::{Explanation, apply, explain};
+use ruling::policy::folder::{Choice, load_set};
 use ruling::render::{explanation_json, explanation_text};
-use ruling::suite::read_case;
+use ruling::tools::suite::read_case;
 
 use crate::cli::ruling;
 use crate::support::{relative, render_problems, root};
 
 /// Explains a case with the version that decides it, as `ruling test` does.
-fn explain_case(path: &Path) -> (Explanation, serde_json::Value, ruling::folder::PolicySet) {
+fn explain_case(
+    path: &Path,
+) -> (
+    Explanation,
+    serde_json::Value,
+    ruling::policy::folder::PolicySet,
+) {
     let case = read_case(path).unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
     let folder = path.parent().and_then(Path::parent).unwrap();
     let set = load_set(folder).unwrap_or_else(|errors| panic!("{}", render_problems(&errors)));
@@ -83,7 +89,7 @@ fn the_deciding_rule_shows_what_held() {
         for condition in &explanation.why {
             assert_eq!(
                 condition.value,
-                ruling::value::Value::Bool(condition.needed),
+                ruling::language::value::Value::Bool(condition.needed),
                 "{}: `{}`",
                 relative(path),
                 condition.expr

@@ -9,10 +9,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use ruling::diagnostic::SourceFile;
-use ruling::folder::{PolicySet, find_policy_files, policy_files};
-use ruling::format::{FormatError, comments, format_policy};
 use ruling::load;
+use ruling::policy::folder::{PolicySet, find_policy_files, policy_files};
 use ruling::render::{decision_json, decision_text};
+use ruling::tools::format::{FormatError, comments, format_policy};
 use toml_edit::{DocumentMut, Item, Table, Value};
 
 use crate::cli::ruling_in;
@@ -210,7 +210,10 @@ fn load_folder(folder: &Path, make: impl Fn(&str, &str) -> String) -> PolicySet 
 /// blanked: it changes with every byte of the file.
 fn decide(set: &PolicySet, request: &str) -> (String, String, String) {
     let selected = set
-        .select(request.as_bytes(), &ruling::folder::Choice::ByRequest)
+        .select(
+            request.as_bytes(),
+            &ruling::policy::folder::Choice::ByRequest,
+        )
         .unwrap();
     let mut decision = ruling::decide_json(selected.policy, request.as_bytes()).unwrap();
     decision.policy.selected = Some(selected.why);
@@ -242,7 +245,7 @@ fn formatting_never_changes_a_decision() {
             if path.extension().is_none_or(|ext| ext != "json") {
                 continue;
             }
-            let case: ruling::case::Case = serde_json::from_str(&read(&path)).unwrap();
+            let case: ruling::tools::case::Case = serde_json::from_str(&read(&path)).unwrap();
             let request = case.request.get();
             let (json, text, sha256) = decide(&original, request);
             let (scrambled_json, scrambled_text, scrambled_sha256) = decide(&scrambled, request);
@@ -380,8 +383,12 @@ fn an_expression_whose_canonical_form_is_too_long_is_kept_as_written() {
     let when = format!("a > 0 or ({dense}) > a");
     let limit = ruling::limits::MAX_EXPRESSION_CHARS;
     assert!(when.chars().count() <= limit);
-    let parsed = ruling::parser::parse_expression(&when, &ruling::span::Origin::Identity).unwrap();
-    assert!(ruling::parser::print(&parsed).chars().count() > limit);
+    let parsed = ruling::language::parser::parse_expression(
+        &when,
+        &ruling::diagnostic::span::Origin::Identity,
+    )
+    .unwrap();
+    assert!(ruling::language::parser::print(&parsed).chars().count() > limit);
     let text = format!(
         "format = 1\n\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\neffective_date = 2025-01-01\n\n[[field]]\npath = \"a\"\ntype = \"integer\"\ndescription = \"A\"\n\n[[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = '{when}'\noutcome = \"approve\"\nreason = \"Yes.\"\n\n[default]\nid = \"d\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"No.\"\n"
     );

@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod architecture;
 mod batch;
 mod cases;
 mod cli;

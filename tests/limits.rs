@@ -1,14 +1,14 @@
 //! Resource limits (`src/limits.rs`), arithmetic errors from a policy file,
 //! and what the expression language cannot reach.
 
-use ruling::compiled::Function;
 use ruling::diagnostic::SourceFile;
+use ruling::diagnostic::span::Origin;
+use ruling::language::compiled::Function;
+use ruling::language::parser::parse_expression;
 use ruling::limits::{
     MAX_EXPRESSION_CHARS, MAX_POLICY_BYTES, MAX_REQUEST_BYTES, MAX_RULES, MAX_STRING_BYTES,
     RequestLimits,
 };
-use ruling::parser::parse_expression;
-use ruling::span::Origin;
 use ruling::{DecideError, Policy, RequestFailure, decide_json, decide_json_with, load};
 
 use crate::cli::ruling;
@@ -67,8 +67,8 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(MAX_EXPRESSION_CHARS, 10_000);
     assert_eq!(MAX_RULES, 10_000);
     assert_eq!(ruling::limits::MAX_JSON_DEPTH, 128);
-    assert_eq!(ruling::parser::MAX_NESTING, 64);
-    assert_eq!(ruling::parser::MAX_HEIGHT, 256);
+    assert_eq!(ruling::language::parser::MAX_NESTING, 64);
+    assert_eq!(ruling::language::parser::MAX_HEIGHT, 256);
 }
 
 #[test]
@@ -181,7 +181,8 @@ fn a_policy_past_the_size_limit_is_refused() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("p.toml");
     std::fs::write(&path, &text).unwrap();
-    let Err(ruling::folder::PolicyError::Invalid(error)) = ruling::folder::read_policy(&path)
+    let Err(ruling::policy::folder::PolicyError::Invalid(error)) =
+        ruling::policy::folder::read_policy(&path)
     else {
         panic!("a file past the limit must be refused");
     };

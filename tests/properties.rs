@@ -9,12 +9,12 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use ruling::Policy;
 use ruling::diagnostic::SourceFile;
-use ruling::folder::{Choice, PolicySet, load_set, policy_files};
-use ruling::format::format_policy;
-use ruling::parser::{parse_expression, print};
+use ruling::diagnostic::span::Origin;
+use ruling::language::parser::{parse_expression, print};
+use ruling::language::value::Value;
+use ruling::policy::folder::{Choice, PolicySet, load_set, policy_files};
 use ruling::render::decision_json;
-use ruling::span::Origin;
-use ruling::value::Value;
+use ruling::tools::format::format_policy;
 use rust_decimal::Decimal;
 
 use crate::support::root;

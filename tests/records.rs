@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use ruling::folder::read_policy;
-use ruling::record::{LogFilter, Lookup, Record, Store};
+use ruling::interface::record::{LogFilter, Lookup, Record, Store};
+use ruling::policy::folder::read_policy;
 
 use crate::cli::ruling_in;
 use crate::support::root;

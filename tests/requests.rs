@@ -2,7 +2,7 @@
 //! IPTV Smarters Pro policy and must be rejected; its error, as text and as
 //! JSON, is snapshotted.
 
-use ruling::folder::read_policy;
+use ruling::policy::folder::read_policy;
 use ruling::render::{request_error_json, request_error_text};
 
 use crate::support::root;

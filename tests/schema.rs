@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ruling::folder::{Choice, load_set, read_policy};
-use ruling::json_schema::{policy_schema, request_schema};
+use ruling::policy::folder::{Choice, load_set, read_policy};
+use ruling::tools::json_schema::{policy_schema, request_schema};
 
 use crate::cli::ruling;
 use crate::support::{relative, root};
@@ -200,7 +200,7 @@ fn every_complete_case_request_validates_against_its_request_schema() {
             if path.extension().is_none_or(|ext| ext != "json") {
                 continue;
             }
-            let case = ruling::suite::read_case(&path).unwrap();
+            let case = ruling::tools::suite::read_case(&path).unwrap();
             let request: serde_json::Value = serde_json::from_str(case.request.get()).unwrap();
             let choice = case
                 .version
@@ -246,7 +246,7 @@ fn a_request_of_the_wrong_shape_fails_the_request_schema() {
 #[test]
 fn a_new_policy_validates_against_the_committed_schema() {
     let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-    let json = toml_to_json(&ruling::scaffold::policy_text(
+    let json = toml_to_json(&ruling::tools::scaffold::policy_text(
         "policies/demo",
         "demo",
         date,
@@ -312,9 +312,9 @@ fn without_key(text: &str, table: Option<&str>, key: &str) -> Option<String> {
 /// optional key does not.
 #[test]
 fn keys_marked_required_are_the_keys_the_loader_requires() {
-    use ruling::keys::{self, Key};
+    use ruling::policy::keys::{self, Key};
     let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-    let policy = ruling::scaffold::policy_text("policies/demo", "demo", date);
+    let policy = ruling::tools::scaffold::policy_text("policies/demo", "demo", date);
     let tables: [(Option<&str>, &[Key]); 6] = [
         (None, keys::TOP),
         (Some("policy"), keys::POLICY),

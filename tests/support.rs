@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use ruling::diagnostic::{SourceFile, render};
-use ruling::folder::PolicyError;
+use ruling::policy::folder::PolicyError;
 
 /// The crate's root folder, where `policies/` and `tests/` are.
 pub fn root() -> PathBuf {

@@ -10,9 +10,9 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use ruling::Policy;
-use ruling::batch::{BatchOptions, Versions, run_batch};
+use ruling::interface::batch::{BatchOptions, Versions, run_batch};
 use ruling::diagnostic::SourceFile;
-use ruling::folder::{Choice, PolicySet};
+use ruling::policy::folder::{Choice, PolicySet};
 use ruling::render::{decision_json, decision_text, request_error_json, write_traced_line};
 
 const SHIPPED: [(&str, &str); 3] = [

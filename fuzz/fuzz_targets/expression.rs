@@ -6,11 +6,11 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use ruling::check::{Scope, check};
+use ruling::language::check::{Scope, check};
 use ruling::diagnostic::SourceFile;
-use ruling::eval::Evaluator;
-use ruling::parser::{parse_expression, print};
-use ruling::span::Origin;
+use ruling::evaluate::Evaluator;
+use ruling::language::parser::{parse_expression, print};
+use ruling::diagnostic::span::Origin;
 use ruling::{Policy, Request};
 
 static POLICY: LazyLock<Option<Policy>> = LazyLock::new(|| {

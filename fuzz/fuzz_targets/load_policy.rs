@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(policy) => {
             // A loaded policy must format, and decide an empty request
             // (rejected or decided, never a panic).
-            let _ = ruling::format::format_policy(&file);
+            let _ = ruling::tools::format::format_policy(&file);
             let _ = ruling::decide_json(&policy, b"{}");
         }
         Err(error) => {

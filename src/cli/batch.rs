@@ -4,10 +4,12 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter};
 use std::path::Path;
 
-use ruling::batch::{BatchOptions, BatchSummary, Versions, run_batch, run_batch_recorded};
-use ruling::folder::{Choice, PolicySet};
+use ruling::interface::batch::{
+    BatchOptions, BatchSummary, Versions, run_batch, run_batch_recorded,
+};
+use ruling::interface::record::Store;
 use ruling::policy::Outcome;
-use ruling::record::Store;
+use ruling::policy::folder::{Choice, PolicySet};
 
 use super::exit;
 use super::output::eprint;

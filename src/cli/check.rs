@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use ruling::check_output::{check_json_text, github_annotations};
-use ruling::folder::{CheckReport, PolicyError, check_paths};
+use ruling::policy::folder::{CheckReport, PolicyError, check_paths};
+use ruling::tools::check_output::{check_json_text, github_annotations};
 
 use super::exit;
 use super::output::{eprint, print, report};

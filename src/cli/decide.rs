@@ -4,10 +4,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use ruling::batch::BatchOptions;
-use ruling::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
+use ruling::interface::batch::BatchOptions;
+use ruling::interface::record::{Record, Store, records_path};
 use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
-use ruling::record::{Record, Store, records_path};
+use ruling::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
 use ruling::request::RequestError;
 use ruling::{Policy, RequestFailure, decide_json_with};
@@ -236,7 +236,7 @@ pub fn case_request(
     choice: &Choice,
     json: bool,
 ) -> Result<(Vec<u8>, Choice), u8> {
-    match ruling::case::parse_case(&bytes) {
+    match ruling::tools::case::parse_case(&bytes) {
         Some(Ok(case)) => {
             let choice = match (choice, case.version) {
                 (Choice::ByRequest, Some(version)) => Choice::Version(version),

@@ -6,11 +6,11 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use ruling::diff::{
+use ruling::policy::folder::{PolicySet, load_set};
+use ruling::tools::diff::{
     DecisionDiff, DiffReport, MAX_LINE_BYTES, NdjsonReader, PolicySide, diff_json, diff_text,
     structural_diff,
 };
-use ruling::folder::{PolicySet, load_set};
 
 use super::decide::policy_failure;
 use super::exit;
@@ -97,7 +97,7 @@ pub fn run(args: &Args) -> u8 {
         None => None,
     };
     let report = DiffReport {
-        format: ruling::diff::DIFF_FORMAT,
+        format: ruling::tools::diff::DIFF_FORMAT,
         old: PolicySide::new(args.old.display().to_string(), &old),
         new: PolicySide::new(args.new.display().to_string(), &new),
         structure: &structure,

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use ruling::Outcome;
 use ruling::RequestFailure;
-use ruling::explain::explain;
-use ruling::folder::{Choice, PolicySet, load_set};
+use ruling::decision::explain::explain;
+use ruling::policy::folder::{Choice, PolicySet, load_set};
 use ruling::render::{explanation_json, explanation_text, request_error_json, request_error_text};
 
 use super::decide::{case_request, policy_failure, read_request, select};

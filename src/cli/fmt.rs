@@ -4,8 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use ruling::diagnostic::SourceFile;
-use ruling::folder::{PolicyError, find_policy_files};
-use ruling::format::{FormatError, format_policy};
+use ruling::policy::folder::{PolicyError, find_policy_files};
+use ruling::tools::format::{FormatError, format_policy};
 use similar::TextDiff;
 
 use super::exit;

@@ -4,8 +4,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use ruling::interface::record::{LogFilter, RECORD_FORMAT, Record, Store, records_path};
 use ruling::policy::Outcome;
-use ruling::record::{LogFilter, RECORD_FORMAT, Record, Store, records_path};
 
 use super::exit;
 use super::output::{eprint, print};

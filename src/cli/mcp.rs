@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use ruling::folder::PolicyError;
-use ruling::record::{Store, records_path};
-use ruling::server::catalog::{Catalog, CatalogError, SharedCatalog};
-use ruling::server::mcp::McpServer;
+use ruling::interface::record::{Store, records_path};
+use ruling::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
+use ruling::interface::server::mcp::McpServer;
+use ruling::policy::folder::PolicyError;
 
 use super::exit;
 use super::output::{eprint, report};

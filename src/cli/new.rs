@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use ruling::scaffold::{ScaffoldError, check_id, create};
+use ruling::tools::scaffold::{ScaffoldError, check_id, create};
 
 use super::exit;
 use super::output::{eprint, print};

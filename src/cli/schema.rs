@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use ruling::folder::load_set;
-use ruling::json_schema::{policy_schema, request_schema};
+use ruling::policy::folder::load_set;
+use ruling::tools::json_schema::{policy_schema, request_schema};
 
 use super::decide::policy_failure;
 use super::exit;

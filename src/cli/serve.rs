@@ -3,9 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ruling::record::{Store, records_path};
-use ruling::server::catalog::{Catalog, SharedCatalog};
-use ruling::server::http::{DEFAULT_MAX_BODY, serve};
+use ruling::interface::record::{Store, records_path};
+use ruling::interface::server::catalog::{Catalog, SharedCatalog};
+use ruling::interface::server::http::{DEFAULT_MAX_BODY, serve};
 
 use super::exit;
 use super::output::eprint;
@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> u8 {
         let ready = |addr: SocketAddr| {
             eprint(&format!(
                 "ruling: listening on http://{addr} ({} from `{}`)\n",
-                ruling::server::counted(policies, versions),
+                ruling::interface::server::counted(policies, versions),
                 args.dir.display()
             ));
         };

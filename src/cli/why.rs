@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use ruling::decision_id::parse_prefix;
-use ruling::record::{Lookup, Record, Store, records_path};
+use ruling::decision::id::parse_prefix;
+use ruling::interface::record::{Lookup, Record, Store, records_path};
 
 use super::exit;
 use super::output::{eprint, print};

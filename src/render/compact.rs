@@ -5,11 +5,11 @@
 
 use std::io::Write as _;
 
-use crate::decide::Ruling;
 use crate::decision::Decision;
-use crate::json_text::{push_bool, push_key, push_list, push_object, push_str};
+use crate::decision::decide::Ruling;
+use crate::decision::json_text::{push_bool, push_key, push_list, push_object, push_str};
+use crate::language::value::Value;
 use crate::policy::{Outcome, Policy, Section};
-use crate::value::Value;
 
 /// The fields of one compact line, borrowed from a ruling or a decision.
 pub struct CompactLine<'a> {
@@ -140,7 +140,7 @@ mod tests {
             r#"{"purchase": {"date": "2025-03-01"}}"#,
         ];
         for json in cases {
-            let decision = crate::decide_json(&policy, json.as_bytes()).unwrap();
+            let decision = crate::decision::decide::decide_json(&policy, json.as_bytes()).unwrap();
             let mut expected = serde_json::to_value(&decision).unwrap();
             let object = expected.as_object_mut().unwrap();
             object.shift_remove("trace");

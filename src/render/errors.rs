@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use super::{Palette, write_condition};
-use crate::RequestFailure;
-use crate::decide::DecideError;
+use crate::decision::decide::DecideError;
+use crate::decision::decide::RequestFailure;
 use crate::policy::Policy;
 
 /// A rejected request for people: what was wrong, where, and how to fix it.

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use super::{Palette, shown, substituted_parts};
-use crate::explain::{Condition, ConditionStatus, Explanation, Position, WhyNot};
-use crate::value::Value;
+use super::{Palette, substituted_parts};
+use crate::decision::explain::{Condition, ConditionStatus, Explanation, Position, WhyNot};
+use crate::language::value::Value;
 
 /// The explanation as pretty-printed JSON, ending in a newline. The shape is
 /// documented in docs/explain-format.md and versioned by its `format`.
@@ -41,7 +41,7 @@ pub fn explanation_text(explanation: &Explanation, colour: bool) -> String {
         let values: Vec<String> = explanation
             .derived
             .iter()
-            .map(|(name, value)| format!("{name} = {}", shown(value)))
+            .map(|(name, value)| format!("{name} = {}", value.shown()))
             .collect();
         let _ = writeln!(out, "  {}", palette.dim(&values.join(", ")));
     }
@@ -116,7 +116,7 @@ fn write_why_not(out: &mut String, why_not: &WhyNot, deciding: &str, palette: Pa
 fn condition_text(condition: &Condition) -> String {
     let value = match &condition.value {
         Value::Absent => "unknown".to_owned(),
-        other => shown(other),
+        other => other.shown(),
     };
     let mut text = format!("{} is {value}", condition.expr);
     if !condition.needed && condition.value != Value::Bool(false) {

@@ -2,24 +2,21 @@
 
 use std::fmt::Write;
 
-use anstyle::{AnsiColor, Style};
-
 mod compact;
 mod errors;
 mod explain;
-mod suite;
+mod palette;
 mod traced;
 
 pub use compact::CompactLine;
 pub use errors::{request_error_json, request_error_text, request_error_value};
 pub use explain::{explanation_json, explanation_text};
-pub use suite::{suite_github, suite_json, suite_junit, suite_text};
 pub use traced::write_traced_line;
 
+pub(crate) use palette::Palette;
+
 use crate::decision::{Decision, RuleTrace, Status};
-use crate::eval::{Operand, TraceNode};
-use crate::policy::Outcome;
-use crate::value::Value;
+use crate::evaluate::{Operand, TraceNode};
 
 /// The decision as pretty-printed JSON, ending in a newline. The shape is
 /// documented in docs/decision-format.md and versioned by its `format`.
@@ -27,43 +24,6 @@ pub fn decision_json(decision: &Decision) -> String {
     let mut text = serde_json::to_string_pretty(decision).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Text styles, or none when colour is off.
-#[derive(Clone, Copy)]
-struct Palette {
-    colour: bool,
-}
-
-impl Palette {
-    fn paint(self, style: Style, text: &str) -> String {
-        if self.colour {
-            format!("{}{text}{}", style.render(), style.render_reset())
-        } else {
-            text.to_owned()
-        }
-    }
-
-    fn bold(self, text: &str) -> String {
-        self.paint(Style::new().bold(), text)
-    }
-
-    fn dim(self, text: &str) -> String {
-        self.paint(Style::new().dimmed(), text)
-    }
-
-    fn outcome(self, outcome: Outcome) -> String {
-        let colour = match outcome {
-            Outcome::Approve => AnsiColor::Green,
-            Outcome::Deny => AnsiColor::Red,
-            Outcome::Review => AnsiColor::Yellow,
-            Outcome::NeedsInfo => AnsiColor::Cyan,
-        };
-        self.paint(
-            Style::new().bold().fg_color(Some(colour.into())),
-            outcome.keyword(),
-        )
-    }
 }
 
 /// The decision for people: outcome and reason first, then effects,
@@ -90,7 +50,7 @@ pub fn decision_text(decision: &Decision, colour: bool) -> String {
             .max()
             .unwrap_or(0);
         for (name, value) in &decision.effects {
-            let _ = writeln!(out, "  {name:width$}  {}", shown(value));
+            let _ = writeln!(out, "  {name:width$}  {}", value.shown());
         }
     }
     if !decision.derived.is_empty() {
@@ -102,7 +62,7 @@ pub fn decision_text(decision: &Decision, colour: bool) -> String {
             .max()
             .unwrap_or(0);
         for (name, value) in &decision.derived {
-            let _ = writeln!(out, "  {name:width$}  {}", shown(value));
+            let _ = writeln!(out, "  {name:width$}  {}", value.shown());
         }
     }
     if !decision.missing.is_empty() {
@@ -191,7 +151,7 @@ fn write_condition(out: &mut String, node: &TraceNode, indent: usize, palette: P
 
 fn result(node: &TraceNode, palette: Palette) -> String {
     match &node.value {
-        Some(value) => format!("→ {}", palette.bold(&shown(value))),
+        Some(value) => format!("→ {}", palette.bold(&value.shown())),
         None => palette.dim("(not evaluated)"),
     }
 }
@@ -213,29 +173,17 @@ pub(crate) fn substituted_parts(
         [left, right] if op == "in" || op == "not in" || !op.chars().any(char::is_alphabetic) => {
             Some(format!(
                 "{} {op} {}",
-                shown(&left.value),
-                shown(&right.value)
+                left.value.shown(),
+                right.value.shown()
             ))
         }
         operands if evaluated => {
             let args: Vec<String> = operands
                 .iter()
-                .map(|operand| shown(&operand.value))
+                .map(|operand| operand.value.shown())
                 .collect();
             Some(format!("{op}({})", args.join(", ")))
         }
         _ => None,
-    }
-}
-
-/// A value as it reads in a trace: texts quoted, the rest as written.
-pub fn shown(value: &Value) -> String {
-    match value {
-        Value::String(text) => format!("{text:?}"),
-        Value::List(items) => {
-            let items: Vec<String> = items.iter().map(shown).collect();
-            format!("[{}]", items.join(", "))
-        }
-        other => other.to_string(),
     }
 }

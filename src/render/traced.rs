@@ -4,9 +4,9 @@
 //! decision's `Serialize` output.
 
 use super::compact::CompactLine;
+use crate::decision::json_text::{push_list, push_object, push_str, push_value};
 use crate::decision::{Decision, RuleTrace, Status};
-use crate::eval::TraceNode;
-use crate::json_text::{push_list, push_object, push_str, push_value};
+use crate::evaluate::TraceNode;
 
 /// Appends the traced line of `decision`, newline included.
 pub fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {

@@ -1,0 +1,239 @@
+//! The decision procedure: constraints first, then the rules from top to
+//! bottom until one holds, else the default.
+
+use std::fmt::Write as _;
+
+use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
+use crate::evaluate::{EvalError, Evaluator, TraceNode};
+use crate::language::value::Value;
+use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
+use crate::request::Request;
+
+/// Why a decoded request could not be decided.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error("the request breaks {} of the policy's constraints", .0.len())]
+    Constraints(Vec<BrokenConstraint>),
+    #[error(transparent)]
+    Evaluation(#[from] EvalError),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrokenConstraint {
+    pub id: String,
+    pub message: String,
+    /// How the constraint's condition came out, with the request's values.
+    pub condition: TraceNode,
+}
+
+/// The core of a decision, computed without a trace: the deciding rule,
+/// its effects and the missing fields. This is what volume work needs; the
+/// full [`Decision`] (reason, trace) comes from [`decide`], which always
+/// agrees with it.
+#[derive(Debug)]
+pub struct Ruling<'p> {
+    pub rule: &'p Rule,
+    pub effects: Vec<(&'p str, Value)>,
+    /// Slots of the required fields the request does not give.
+    pub missing: Vec<usize>,
+}
+
+/// Decides `request` against `policy` without recording a trace.
+pub fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
+    rule_with(policy, &mut Evaluator::new(policy, request))
+}
+
+/// A ruling and its reason, placeholders filled in, from one evaluation:
+/// derived values the rules computed are not computed again for the reason.
+pub fn ruling_with_reason<'p>(
+    policy: &'p Policy,
+    request: &Request,
+) -> Result<(Ruling<'p>, String), DecideError> {
+    let mut evaluator = Evaluator::new(policy, request);
+    let ruled = rule_with(policy, &mut evaluator)?;
+    let reason = render_template(&ruled.rule.reason, &mut evaluator)?;
+    Ok((ruled, reason))
+}
+
+fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling<'p>, DecideError> {
+    check_constraints(policy, evaluator)?;
+    let mut deciding = &policy.default;
+    for rule in &policy.rules {
+        if let Some(condition) = &rule.when
+            && matches!(evaluator.eval(condition)?, Value::Bool(true))
+        {
+            deciding = rule;
+            break;
+        }
+    }
+    let effects = effect_list(policy, deciding)
+        .map(|effect| Ok((effect.name.as_str(), evaluator.eval(&effect.value)?)))
+        .collect::<Result<_, EvalError>>()?;
+    Ok(Ruling {
+        rule: deciding,
+        effects,
+        missing: evaluator.missing()?.to_vec(),
+    })
+}
+
+/// Decides `request` against `policy`. A pure function of the two.
+pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideError> {
+    let mut evaluator = Evaluator::new(policy, request);
+    check_constraints(policy, &mut evaluator)?;
+    let mut trace = Vec::with_capacity(policy.rules.len() + 1);
+    let mut deciding: Option<&Rule> = None;
+    for rule in &policy.rules {
+        let Some(condition) = rule.when.as_ref().filter(|_| deciding.is_none()) else {
+            trace.push(rule_trace(rule, Status::NotReached, None));
+            continue;
+        };
+        let traced = evaluator.trace(condition)?;
+        let status = match traced.value {
+            Some(Value::Bool(true)) => Status::Held,
+            Some(Value::Bool(false)) => Status::NotHeld,
+            _ => Status::Unknown,
+        };
+        if status == Status::Held {
+            deciding = Some(rule);
+        }
+        trace.push(rule_trace(rule, status, Some(traced)));
+    }
+    let default_status = if deciding.is_some() {
+        Status::NotReached
+    } else {
+        Status::Applied
+    };
+    trace.push(rule_trace(&policy.default, default_status, None));
+    let rule = deciding.unwrap_or(&policy.default);
+    let missing = evaluator
+        .missing()?
+        .to_vec()
+        .into_iter()
+        .filter_map(|slot| policy.schema.field(slot).map(|field| field.path.clone()))
+        .collect();
+    let reason = render_template(&rule.reason, &mut evaluator)?;
+    let effects = effects(policy, rule, &mut evaluator)?;
+    Ok(Decision {
+        format: crate::decision::DECISION_FORMAT,
+        id: crate::decision::id::decision_id(policy, request),
+        outcome: rule.outcome,
+        reason,
+        rule: RuleRef {
+            id: rule.id.clone(),
+            clause: rule.clause.clone(),
+            section: rule.section,
+            default: rule.when.is_none(),
+        },
+        effects,
+        missing,
+        derived: evaluator.computed(),
+        policy: PolicyRef {
+            id: policy.meta.id.clone(),
+            version: policy.meta.version.clone(),
+            title: policy.meta.title.clone(),
+            sha256: policy.sha256.clone(),
+            selected: None,
+        },
+        trace,
+    })
+}
+
+fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), DecideError> {
+    let mut broken = Vec::new();
+    for constraint in &policy.constraints {
+        if matches!(evaluator.eval(&constraint.must)?, Value::Bool(false)) {
+            broken.push(BrokenConstraint {
+                id: constraint.id.clone(),
+                message: constraint.message.clone(),
+                condition: evaluator.trace(&constraint.must)?,
+            });
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(DecideError::Constraints(broken))
+    }
+}
+
+fn rule_trace(rule: &Rule, status: Status, condition: Option<TraceNode>) -> RuleTrace {
+    RuleTrace {
+        rule: rule.id.clone(),
+        clause: rule.clause.clone(),
+        outcome: rule.outcome,
+        status,
+        condition,
+    }
+}
+
+/// The outcome's shared effects, then the rule's own, which win on a clash.
+fn effect_list<'p>(policy: &'p Policy, rule: &'p Rule) -> impl Iterator<Item = &'p Effect> {
+    let shared = policy
+        .outcome_effects
+        .iter()
+        .filter(move |(outcome, _)| *outcome == rule.outcome)
+        .flat_map(|(_, effects)| effects)
+        .filter(move |effect| !rule.effects.iter().any(|own| own.name == effect.name));
+    shared.chain(&rule.effects)
+}
+
+fn effects(
+    policy: &Policy,
+    rule: &Rule,
+    evaluator: &mut Evaluator,
+) -> Result<Vec<(String, Value)>, EvalError> {
+    effect_list(policy, rule)
+        .map(|effect| Ok((effect.name.clone(), evaluator.eval(&effect.value)?)))
+        .collect()
+}
+
+fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<String, EvalError> {
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Text(literal) => text.push_str(literal),
+            TemplatePart::Value(expr) => match evaluator.eval(expr)? {
+                Value::List(items) => {
+                    for (index, item) in items.iter().enumerate() {
+                        if index > 0 {
+                            text.push_str(", ");
+                        }
+                        let _ = write!(text, "{item}");
+                    }
+                }
+                Value::String(shown) => text.push_str(&shown),
+                value => {
+                    let _ = write!(text, "{value}");
+                }
+            },
+        }
+    }
+    Ok(text)
+}
+
+/// Why a JSON request could not be decided.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestFailure {
+    /// The request does not fit the policy's fields.
+    #[error(transparent)]
+    Invalid(#[from] crate::request::RequestError),
+    /// The request fits but breaks a constraint, or a value cannot be computed.
+    #[error(transparent)]
+    Undecidable(#[from] DecideError),
+}
+
+/// Decodes a JSON request and decides it, within the default
+/// [`crate::limits::RequestLimits`].
+pub fn decide_json(policy: &Policy, json: &[u8]) -> Result<Decision, RequestFailure> {
+    decide_json_with(policy, json, crate::limits::RequestLimits::default())
+}
+
+/// Decodes a JSON request within `limits` and decides it.
+pub fn decide_json_with(
+    policy: &Policy,
+    json: &[u8],
+    limits: crate::limits::RequestLimits,
+) -> Result<Decision, RequestFailure> {
+    let request = crate::request::decode_with(&policy.schema, policy.meta.timezone, json, limits)?;
+    Ok(decide(policy, &request)?)
+}

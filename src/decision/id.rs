@@ -1,0 +1,169 @@
+//! Decision ids: the same request against the same policy file always has
+//! the same id, so a recorded decision can be found again and recording it
+//! twice stores it once.
+//!
+//! The id is the lowercase hex SHA-256 of the policy file's SHA-256, a
+//! newline, and the canonical request. The canonical request is built from
+//! the *decoded* request, not its bytes: a JSON array of `[path, value]`
+//! pairs, one per declared field in schema order, each value as the
+//! decision JSON shows it (`null` when absent). So key order, whitespace and
+//! members the policy ignores do not change the id; any value that reaches
+//! the decision does.
+
+use sha2::{Digest, Sha256};
+
+use crate::decision::json_text::{push_str, push_value};
+use crate::language::schema::Schema;
+use crate::language::value::Value;
+use crate::policy::Policy;
+use crate::request::Request;
+
+/// The shortest id prefix `ruling why` accepts: long enough that a
+/// prefix rarely names more than one decision.
+pub const MIN_PREFIX: usize = 8;
+
+/// The id of the decision of `request` by `policy`.
+pub fn decision_id(policy: &Policy, request: &Request) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(policy.sha256.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(canonical_request(&policy.schema, request));
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |nibble: u8| char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'));
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(digit(byte >> 4));
+        text.push(digit(byte & 0xf));
+    }
+    text
+}
+
+/// The canonical JSON text of a decoded request: `[["path",value],…]`
+/// in the schema's field order, compact.
+pub fn canonical_request(schema: &Schema, request: &Request) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * schema.fields.len());
+    out.push(b'[');
+    for (slot, field) in schema.fields.iter().enumerate() {
+        if slot > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        push_str(&mut out, &field.path);
+        out.push(b',');
+        push_value(&mut out, request.values.get(slot).unwrap_or(&Value::Absent));
+        out.push(b']');
+    }
+    out.push(b']');
+    out
+}
+
+/// Whether `text` can be (a prefix of) an id: lowercase hex, at least
+/// [`MIN_PREFIX`] and at most 64 characters. Uppercase is accepted and
+/// folded, since people copy ids by hand.
+pub fn parse_prefix(text: &str) -> Result<String, PrefixError> {
+    let folded = text.trim().to_ascii_lowercase();
+    if !folded.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err(PrefixError::NotHex(text.to_owned()));
+    }
+    if folded.len() < MIN_PREFIX {
+        return Err(PrefixError::TooShort(text.to_owned()));
+    }
+    if folded.len() > 64 {
+        return Err(PrefixError::TooLong(text.to_owned()));
+    }
+    Ok(folded)
+}
+
+/// Why a text is not a decision id or a prefix of one.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PrefixError {
+    #[error("`{0}` is not a decision id: ids are hexadecimal (0-9, a-f)")]
+    NotHex(String),
+    #[error("`{0}` is too short: give at least {MIN_PREFIX} characters of the decision id")]
+    TooShort(String),
+    #[error("`{0}` is longer than a decision id (64 characters)")]
+    TooLong(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_canonical_request_is_the_compact_json_of_its_path_value_pairs() {
+        let text = r#"
+format = 1
+[policy]
+id = "p"
+version = "1"
+title = "P"
+effective_date = 2025-01-01
+
+[[field]]
+path = "a.note"
+type = "string"
+description = "a note"
+
+[[field]]
+path = "b"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "c"
+type = "list"
+items = "string"
+description = "tags"
+
+[[field]]
+path = "d"
+type = "date"
+description = "a date"
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "review"
+reason = "r"
+"#;
+        let policy = crate::load(crate::diagnostic::SourceFile::new("p.toml", text)).unwrap();
+        let request = crate::request::decode(
+            &policy.schema,
+            policy.meta.timezone,
+            br#"{"a": {"note": "say \"hi\"\n"}, "b": "1.50", "c": ["x"]}"#,
+        )
+        .unwrap();
+        let pairs: Vec<(&str, &Value)> = policy
+            .schema
+            .fields
+            .iter()
+            .zip(&request.values)
+            .map(|(field, value)| (field.path.as_str(), value))
+            .collect();
+        assert_eq!(
+            String::from_utf8(canonical_request(&policy.schema, &request)).unwrap(),
+            serde_json::to_string(&pairs).unwrap()
+        );
+    }
+
+    #[test]
+    fn prefixes_are_checked_and_folded() {
+        assert_eq!(parse_prefix("ABCDEF0123").unwrap(), "abcdef0123");
+        assert_eq!(
+            parse_prefix("abc").unwrap_err(),
+            PrefixError::TooShort("abc".into())
+        );
+        assert!(matches!(
+            parse_prefix("abcdefgh"),
+            Err(PrefixError::NotHex(_))
+        ));
+        assert!(matches!(
+            parse_prefix(&"a".repeat(65)),
+            Err(PrefixError::TooLong(_))
+        ));
+    }
+}

@@ -1,0 +1,228 @@
+//! The one error pattern of `ruling`: a [`Diagnostic`] has a message, a
+//! primary span with its label, optional secondary labels and a help line.
+//!
+//! Message rules: lowercase, no trailing period, user input in backticks,
+//! the fix goes in `help`, never a Rust type name.
+
+pub mod span;
+pub mod suggest;
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, NamedSource, SourceCode};
+
+use crate::diagnostic::span::Span;
+
+/// One problem found in a source file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// A stable, kebab-case name of the kind of problem (for JSON output).
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+    pub label: String,
+    pub help: Option<String>,
+    pub secondary: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            span,
+            label: String::new(),
+            help: None,
+            secondary: Vec::new(),
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push((span, label.into()));
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// A source file's name and text, shared by all diagnostics about it.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(&self.text, offset);
+        let before = self.text.get(..offset).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
+        (line, column)
+    }
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset = offset.saturating_sub(1);
+    }
+    offset
+}
+
+/// A diagnostic together with the file it is about, ready for miette.
+#[derive(Debug)]
+pub struct Report<'a> {
+    pub diagnostic: &'a Diagnostic,
+    source: NamedSource<Arc<str>>,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(diagnostic: &'a Diagnostic, file: &SourceFile) -> Self {
+        Self {
+            diagnostic,
+            source: NamedSource::new(file.name.clone(), Arc::clone(&file.text)),
+        }
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.diagnostic.fmt(f)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        None
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = LabeledSpan::new_primary_with_span(
+            non_empty(&self.diagnostic.label),
+            self.diagnostic.span,
+        );
+        let secondary = self
+            .diagnostic
+            .secondary
+            .iter()
+            .map(|(span, label)| LabeledSpan::new_with_span(non_empty(label), *span));
+        Some(Box::new(std::iter::once(primary).chain(secondary)))
+    }
+}
+
+fn non_empty(label: &str) -> Option<String> {
+    (!label.is_empty()).then(|| label.to_owned())
+}
+
+/// Renders diagnostics as text: miette's graphical report, without colour
+/// unless `colour` is set, wrapped at `width` columns.
+pub fn render(diagnostics: &[Diagnostic], file: &SourceFile, colour: bool, width: usize) -> String {
+    let theme = if colour {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        if touches_long_line(diagnostic, file) {
+            render_plain(&mut out, diagnostic, file);
+            continue;
+        }
+        let report = Report::new(diagnostic, file);
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&diagnostic.message);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Lines longer than this are not quoted in a report: they would flood the
+/// terminal, and miette cannot lay out columns past 65,535.
+const LONGEST_QUOTED_LINE: usize = 1_000;
+
+fn touches_long_line(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
+    let spans =
+        std::iter::once(diagnostic.span).chain(diagnostic.secondary.iter().map(|(span, _)| *span));
+    spans.into_iter().any(|span| {
+        let start = floor_char_boundary(&file.text, span.start);
+        let end = floor_char_boundary(&file.text, span.end);
+        let line_start = file
+            .text
+            .get(..start)
+            .and_then(|text| text.rfind('\n'))
+            .map_or(0, |at| at + 1);
+        let line_end = file
+            .text
+            .get(end..)
+            .and_then(|text| text.find('\n'))
+            .map_or(file.text.len(), |at| end + at);
+        line_end.saturating_sub(line_start) > LONGEST_QUOTED_LINE
+            || end.saturating_sub(start) > LONGEST_QUOTED_LINE
+    })
+}
+
+/// A report without the source snippet: message, place, label and help.
+fn render_plain(out: &mut String, diagnostic: &Diagnostic, file: &SourceFile) {
+    let (line, column) = file.line_column(diagnostic.span.start);
+    out.push_str(&format!("  × {}\n", diagnostic.message));
+    out.push_str(&format!(
+        "   ╭─[{}:{line}:{column}] (the line is too long to show)\n",
+        file.name
+    ));
+    if !diagnostic.label.is_empty() {
+        out.push_str(&format!("   │ {}\n", diagnostic.label));
+    }
+    for (span, label) in &diagnostic.secondary {
+        let (line, column) = file.line_column(span.start);
+        out.push_str(&format!("   │ {line}:{column}: {label}\n"));
+    }
+    out.push_str("   ╰────\n");
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out.push('\n');
+}

@@ -1,0 +1,1051 @@
+//! The evaluator: computes checked expressions over a decoded request, with
+//! three-valued logic for values the request does not give.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeDelta};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::span::Span;
+use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
+use crate::language::schema::Requirement;
+use crate::language::value::Value;
+use crate::policy::Policy;
+use crate::request::Request;
+
+/// An expression that could not be computed for this request: an overflow,
+/// a division by zero. It points at the expression in the policy file.
+/// Boxed, so that the `Result` every evaluation step returns stays the size
+/// of a value; its fields read through `Deref`.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{}", .0.message)]
+pub struct EvalError(Box<EvalFailure>);
+
+#[derive(Clone, Debug)]
+pub struct EvalFailure {
+    pub message: String,
+    pub span: Span,
+}
+
+impl std::ops::Deref for EvalError {
+    type Target = EvalFailure;
+
+    fn deref(&self) -> &EvalFailure {
+        &self.0
+    }
+}
+
+impl EvalError {
+    fn new(message: impl Into<String>, expr: &Checked) -> Self {
+        Self(Box::new(EvalFailure {
+            message: message.into(),
+            span: expr.span,
+        }))
+    }
+
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::new("evaluation", self.message.clone(), self.span)
+            .with_label("while computing this")
+            .with_help("the request's values are outside what this expression can compute")
+    }
+}
+
+type Result<T> = std::result::Result<T, EvalError>;
+
+/// The value of a missing argument or field, to borrow.
+static ABSENT: Value = Value::Absent;
+
+/// One expression of a condition as evaluated, for the trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceNode {
+    /// The expression, printed canonically.
+    pub expr: String,
+    /// Its value, `None` when evaluation never reached it.
+    pub value: Option<Value>,
+    /// The operator or function at its top: `and`, `<=`, `in`, `lower`;
+    /// `None` for a plain value.
+    pub op: Option<&'static str>,
+    /// The values it was computed from, for comparisons and calls.
+    pub operands: Vec<Operand>,
+    /// The parts of `and`, `or`, `not` and `if`.
+    pub terms: Vec<TraceNode>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operand {
+    pub expr: String,
+    pub value: Value,
+}
+
+/// Evaluates expressions of one policy over one request, computing derived
+/// values at most once and only when used.
+pub struct Evaluator<'a> {
+    policy: &'a Policy,
+    request: &'a Request,
+    derived: Vec<Option<Value>>,
+    missing: Option<Vec<usize>>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(policy: &'a Policy, request: &'a Request) -> Self {
+        Self {
+            policy,
+            request,
+            derived: vec![None; policy.derived.len()],
+            missing: None,
+        }
+    }
+
+    /// Slots of the required fields the request does not give, in declared order.
+    pub fn missing(&mut self) -> Result<&[usize]> {
+        if self.missing.is_none() {
+            let mut missing = Vec::new();
+            for (slot, field) in self.policy.schema.fields.iter().enumerate() {
+                let given = self
+                    .request
+                    .values
+                    .get(slot)
+                    .is_some_and(|value| !value.is_absent());
+                let required = match &field.requirement {
+                    Requirement::Optional => false,
+                    Requirement::Always => true,
+                    Requirement::When(condition) => {
+                        matches!(self.eval(condition)?, Value::Bool(true))
+                    }
+                };
+                if required && !given {
+                    missing.push(slot);
+                }
+            }
+            self.missing = Some(missing);
+        }
+        Ok(self.missing.as_deref().unwrap_or_default())
+    }
+
+    /// The derived values computed so far, in declared order.
+    pub fn computed(&self) -> Vec<(String, Value)> {
+        self.policy
+            .derived
+            .iter()
+            .zip(&self.derived)
+            .filter_map(|(derived, value)| Some((derived.name.clone(), value.clone()?)))
+            .collect()
+    }
+
+    fn field(&self, slot: usize) -> Value {
+        self.request
+            .values
+            .get(slot)
+            .cloned()
+            .unwrap_or(Value::Absent)
+    }
+
+    fn missing_paths(&mut self) -> Result<Value> {
+        let slots = self.missing()?.to_vec();
+        let fields = &self.policy.schema.fields;
+        let paths: Vec<Value> = slots
+            .iter()
+            .filter_map(|slot| fields.get(*slot))
+            .map(|field| Value::string(&field.path))
+            .collect();
+        Ok(Value::List(Arc::from(paths)))
+    }
+
+    pub fn eval(&mut self, expr: &Checked) -> Result<Value> {
+        if let Some(value) = &expr.folded {
+            return Ok(value.clone());
+        }
+        match &expr.node {
+            Node::Constant(value) => Ok(value.clone()),
+            Node::Field(slot) => Ok(self.field(*slot)),
+            Node::Derived(index) => self.derived_value(*index),
+            Node::Not(inner) => Ok(match self.eval(inner)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Absent,
+            }),
+            Node::Negate(inner) => negate(self.eval(inner)?, expr),
+            Node::And(left, right) => self.and(left, right),
+            Node::Or(left, right) => self.or(left, right),
+            Node::Compare(op, left, right) => {
+                let (left, right) = (self.peek(left)?, self.peek(right)?);
+                Ok(compare(*op, &left, &right))
+            }
+            Node::Arithmetic(op, left, right) => {
+                let (left, right) = (self.eval(left)?, self.eval(right)?);
+                arithmetic(*op, left, right, expr)
+            }
+            Node::In {
+                value,
+                list,
+                negated,
+            } => {
+                let (value, list) = (self.peek(value)?, self.peek(list)?);
+                Ok(membership(&value, &list, *negated))
+            }
+            Node::List(items) => {
+                let values = items
+                    .iter()
+                    .map(|item| self.eval(item))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Value::List(Arc::from(values)))
+            }
+            Node::Call(function, args) => self.call(*function, args, expr),
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => match self.eval(condition)? {
+                Value::Bool(true) => self.eval(then),
+                Value::Bool(false) => self.eval(otherwise),
+                _ => Ok(Value::Absent),
+            },
+        }
+    }
+
+    /// The value of `expr`, borrowed when it is a field or a constant, so
+    /// that comparing it copies nothing.
+    fn peek<'e>(&mut self, expr: &'e Checked) -> Result<Cow<'e, Value>>
+    where
+        'a: 'e,
+    {
+        if let Some(value) = &expr.folded {
+            return Ok(Cow::Borrowed(value));
+        }
+        match &expr.node {
+            Node::Constant(value) => Ok(Cow::Borrowed(value)),
+            Node::Field(slot) => {
+                let request: &'a Request = self.request;
+                Ok(Cow::Borrowed(request.values.get(*slot).unwrap_or(&ABSENT)))
+            }
+            _ => self.eval(expr).map(Cow::Owned),
+        }
+    }
+
+    fn derived_value(&mut self, index: usize) -> Result<Value> {
+        if let Some(Some(value)) = self.derived.get(index) {
+            return Ok(value.clone());
+        }
+        let policy = self.policy;
+        let Some(derived) = policy.derived.get(index) else {
+            return Ok(Value::Absent);
+        };
+        let value = self.eval(&derived.value)?;
+        if let Some(slot) = self.derived.get_mut(index) {
+            *slot = Some(value.clone());
+        }
+        Ok(value)
+    }
+
+    fn and(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
+        let left = self.eval(left)?;
+        if matches!(left, Value::Bool(false)) {
+            return Ok(left);
+        }
+        let right = self.eval(right)?;
+        Ok(match (left, right) {
+            (_, Value::Bool(false)) => Value::Bool(false),
+            (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+            _ => Value::Absent,
+        })
+    }
+
+    fn or(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
+        let left = self.eval(left)?;
+        if matches!(left, Value::Bool(true)) {
+            return Ok(left);
+        }
+        let right = self.eval(right)?;
+        Ok(match (left, right) {
+            (_, Value::Bool(true)) => Value::Bool(true),
+            (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+            _ => Value::Absent,
+        })
+    }
+
+    fn call(&mut self, function: Function, args: &[Checked], expr: &Checked) -> Result<Value> {
+        match function {
+            Function::AnyMissing => return Ok(Value::Bool(!self.missing()?.is_empty())),
+            Function::MissingFields => return self.missing_paths(),
+            _ => {}
+        }
+        // Functions take at most two arguments: evaluate them without a Vec,
+        // borrowing fields and constants.
+        let first = match args.first() {
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
+        };
+        let second = match args.get(1) {
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
+        };
+        match function {
+            Function::Present => return Ok(Value::Bool(is_given(&first))),
+            Function::Blank => return Ok(Value::Bool(!is_given(&first))),
+            _ => {}
+        }
+        let given = [&*first, &*second];
+        if given
+            .get(..args.len())
+            .unwrap_or_default()
+            .iter()
+            .any(|value| value.is_absent())
+        {
+            return Ok(Value::Absent);
+        }
+        let timezone = self.policy.meta.timezone;
+        call_on_values(function, &first, &second, timezone, expr)
+    }
+
+    /// Evaluates a condition, recording how each part came out.
+    pub fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
+        let mut node = unreached(expr);
+        match &expr.node {
+            Node::And(left, right) | Node::Or(left, right) => {
+                let stop = Value::Bool(matches!(expr.node, Node::Or(..)));
+                let first = self.trace(left)?;
+                let short_circuit = first.value.as_ref() == Some(&stop);
+                let second = if short_circuit {
+                    unreached(right)
+                } else {
+                    self.trace(right)?
+                };
+                for term in [first, second] {
+                    splice_chain(&mut node.terms, term, node.op);
+                }
+            }
+            Node::Not(inner) => node.terms.push(self.trace(inner)?),
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let condition = self.trace(condition)?;
+                let branch = match condition.value {
+                    Some(Value::Bool(true)) => Some(then),
+                    Some(Value::Bool(false)) => Some(otherwise),
+                    _ => None,
+                };
+                node.terms.push(condition);
+                if let Some(branch) = branch {
+                    node.terms.push(self.trace(branch)?);
+                }
+            }
+            Node::Compare(_, left, right)
+            | Node::Arithmetic(_, left, right)
+            | Node::In {
+                value: left,
+                list: right,
+                ..
+            } => {
+                node.operands = vec![self.operand(left)?, self.operand(right)?];
+            }
+            Node::Call(_, args) => {
+                node.operands = args
+                    .iter()
+                    .map(|arg| self.operand(arg))
+                    .collect::<Result<_>>()?;
+            }
+            Node::Constant(_)
+            | Node::Field(_)
+            | Node::Derived(_)
+            | Node::Negate(_)
+            | Node::List(_) => {}
+        }
+        node.value = Some(self.eval(expr)?);
+        Ok(node)
+    }
+
+    fn operand(&mut self, expr: &Checked) -> Result<Operand> {
+        Ok(Operand {
+            expr: expr.text.clone(),
+            value: self.eval(expr)?,
+        })
+    }
+}
+
+fn unreached(expr: &Checked) -> TraceNode {
+    TraceNode {
+        expr: expr.text.clone(),
+        value: None,
+        op: operator(&expr.node),
+        operands: Vec::new(),
+        terms: Vec::new(),
+    }
+}
+
+/// Adds `term` to the terms of an `and` or `or`, flattening a chain of the
+/// same operator (`a and b and c`) into one list.
+fn splice_chain(terms: &mut Vec<TraceNode>, term: TraceNode, op: Option<&'static str>) {
+    if term.op == op && !term.terms.is_empty() {
+        let reached = term.value.is_some();
+        terms.extend(term.terms.into_iter().map(|mut inner| {
+            if !reached {
+                inner.value = None;
+            }
+            inner
+        }));
+    } else {
+        terms.push(term);
+    }
+}
+
+fn operator(node: &Node) -> Option<&'static str> {
+    Some(match node {
+        Node::And(..) => "and",
+        Node::Or(..) => "or",
+        Node::Not(_) => "not",
+        Node::If { .. } => "if",
+        Node::Compare(op, ..) => op.symbol(),
+        Node::Arithmetic(Arithmetic::Add, ..) => "+",
+        Node::Arithmetic(Arithmetic::Sub, ..) => "-",
+        Node::Arithmetic(Arithmetic::Mul, ..) => "*",
+        Node::Arithmetic(Arithmetic::Div, ..) => "/",
+        Node::In { negated: false, .. } => "in",
+        Node::In { negated: true, .. } => "not in",
+        Node::Call(function, _) => function.name(),
+        Node::Constant(_) | Node::Field(_) | Node::Derived(_) | Node::Negate(_) | Node::List(_) => {
+            return None;
+        }
+    })
+}
+
+/// Given: known, and not a blank text.
+fn is_given(value: &Value) -> bool {
+    match value {
+        Value::Absent => false,
+        Value::String(text) => !text.trim().is_empty(),
+        _ => true,
+    }
+}
+
+pub(crate) fn negate(value: Value, expr: &Checked) -> Result<Value> {
+    value
+        .negated()
+        .ok_or_else(|| EvalError::new(format!("`{}` is too large to negate", expr.text), expr))
+}
+
+fn compare(op: Comparison, left: &Value, right: &Value) -> Value {
+    if left.is_absent() || right.is_absent() {
+        return Value::Absent;
+    }
+    let Some(order) = left.compare(right) else {
+        return Value::Absent;
+    };
+    Value::Bool(match op {
+        Comparison::Eq => order == Ordering::Equal,
+        Comparison::NotEq => order != Ordering::Equal,
+        Comparison::Less => order == Ordering::Less,
+        Comparison::LessEq => order != Ordering::Greater,
+        Comparison::Greater => order == Ordering::Greater,
+        Comparison::GreaterEq => order != Ordering::Less,
+    })
+}
+
+fn membership(value: &Value, list: &Value, negated: bool) -> Value {
+    let (Value::List(items), false) = (list, value.is_absent()) else {
+        return Value::Absent;
+    };
+    let found = items
+        .iter()
+        .any(|item| item.compare(value) == Some(Ordering::Equal));
+    if !found && items.iter().any(Value::is_absent) {
+        return Value::Absent;
+    }
+    Value::Bool(found != negated)
+}
+
+fn arithmetic(op: Arithmetic, left: Value, right: Value, expr: &Checked) -> Result<Value> {
+    use Value::{Date, DateTime, Decimal as Dec, Duration, Integer};
+    let overflow = || EvalError::new(format!("`{}` overflows", expr.text), expr);
+    Ok(match (op, left, right) {
+        (_, Value::Absent, _) | (_, _, Value::Absent) => Value::Absent,
+        (Arithmetic::Div, a, b) => divide(&a, &b, expr)?,
+        (Arithmetic::Add, Integer(a), Integer(b)) => {
+            Integer(a.checked_add(b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Sub, Integer(a), Integer(b)) => {
+            Integer(a.checked_sub(b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Mul, Integer(a), Integer(b)) => {
+            Integer(a.checked_mul(b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Sub, Date(a), Date(b)) => {
+            Duration(TimeDelta::days(a.signed_duration_since(b).num_days()))
+        }
+        (Arithmetic::Sub, DateTime(a), DateTime(b)) => Duration(a.signed_duration_since(b)),
+        (op, Date(date), Duration(d)) | (op @ Arithmetic::Add, Duration(d), Date(date)) => {
+            Date(shift_date(date, op, d, expr)?)
+        }
+        (op, DateTime(t), Duration(d)) | (op @ Arithmetic::Add, Duration(d), DateTime(t)) => {
+            let moved = if op == Arithmetic::Sub {
+                t.checked_sub_signed(d)
+            } else {
+                t.checked_add_signed(d)
+            };
+            DateTime(moved.ok_or_else(overflow)?)
+        }
+        (Arithmetic::Add, Duration(a), Duration(b)) => {
+            Duration(a.checked_add(&b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Sub, Duration(a), Duration(b)) => {
+            Duration(a.checked_sub(&b).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Mul, Duration(d), Integer(n)) | (Arithmetic::Mul, Integer(n), Duration(d)) => {
+            let factor = i32::try_from(n).map_err(|_| overflow())?;
+            Duration(d.checked_mul(factor).ok_or_else(overflow)?)
+        }
+        (Arithmetic::Add, Value::String(a), Value::String(b)) => {
+            Value::String(Arc::from(format!("{a}{b}")))
+        }
+        (op, a, b) => {
+            let (Some(a), Some(b)) = (a.as_decimal(), b.as_decimal()) else {
+                return Ok(Value::Absent);
+            };
+            let result = match op {
+                Arithmetic::Add => a.checked_add(b),
+                Arithmetic::Sub => a.checked_sub(b),
+                _ => a.checked_mul(b),
+            };
+            Dec(result.ok_or_else(overflow)?)
+        }
+    })
+}
+
+fn divide(a: &Value, b: &Value, expr: &Checked) -> Result<Value> {
+    let (Some(a), Some(b)) = (a.as_decimal(), b.as_decimal()) else {
+        return Ok(Value::Absent);
+    };
+    if b.is_zero() {
+        return Err(EvalError::new(
+            format!("`{}` divides by zero", expr.text),
+            expr,
+        ));
+    }
+    a.checked_div(b)
+        .map(|quotient| Value::Decimal(quotient.normalize()))
+        .ok_or_else(|| EvalError::new(format!("`{}` overflows", expr.text), expr))
+}
+
+fn shift_date(
+    date: NaiveDate,
+    op: Arithmetic,
+    duration: TimeDelta,
+    expr: &Checked,
+) -> Result<NaiveDate> {
+    if duration.num_seconds() % 86_400 != 0 || duration.subsec_nanos() != 0 {
+        return Err(EvalError::new(
+            format!(
+                "`{}` moves a date by a part of a day; dates move by whole days",
+                expr.text
+            ),
+            expr,
+        ));
+    }
+    let days = if op == Arithmetic::Sub {
+        -duration.num_days()
+    } else {
+        duration.num_days()
+    };
+    date.checked_add_signed(TimeDelta::days(days))
+        .ok_or_else(|| EvalError::new(format!("`{}` leaves the calendar", expr.text), expr))
+}
+
+fn call_on_values(
+    function: Function,
+    first: &Value,
+    second: &Value,
+    timezone: FixedOffset,
+    expr: &Checked,
+) -> Result<Value> {
+    Ok(match function {
+        Function::DaysBetween => match (
+            calendar_date(first, timezone),
+            calendar_date(second, timezone),
+        ) {
+            (Some(from), Some(to)) => Value::Integer(to.signed_duration_since(from).num_days()),
+            _ => Value::Absent,
+        },
+        Function::MonthsBetween => match (
+            calendar_date(first, timezone),
+            calendar_date(second, timezone),
+        ) {
+            (Some(from), Some(to)) => {
+                Value::Integer(months_between(from, to).ok_or_else(|| {
+                    EvalError::new(format!("`{}` leaves the calendar", expr.text), expr)
+                })?)
+            }
+            _ => Value::Absent,
+        },
+        Function::HoursBetween => match (instant(first, timezone), instant(second, timezone)) {
+            (Some(from), Some(to)) => {
+                Value::Decimal(seconds_in(to.signed_duration_since(from), 3_600))
+            }
+            _ => Value::Absent,
+        },
+        Function::Date => calendar_date(first, timezone).map_or(Value::Absent, Value::Date),
+        Function::Lower if is_text_where(first, |text| !text.chars().any(char::is_uppercase)) => {
+            first.clone()
+        }
+        Function::Lower => map_text(first, str::to_lowercase),
+        Function::Upper if is_text_where(first, |text| !text.chars().any(char::is_lowercase)) => {
+            first.clone()
+        }
+        Function::Upper => map_text(first, str::to_uppercase),
+        Function::Trim if is_text_where(first, |text| text.trim().len() == text.len()) => {
+            first.clone()
+        }
+        Function::Trim => map_text(first, |text| text.trim().to_owned()),
+        Function::Length => match first {
+            Value::String(text) => {
+                Value::Integer(i64::try_from(text.chars().count()).unwrap_or(i64::MAX))
+            }
+            Value::List(items) => Value::Integer(i64::try_from(items.len()).unwrap_or(i64::MAX)),
+            _ => Value::Absent,
+        },
+        Function::Contains => match (first, second) {
+            (Value::String(text), Value::String(part)) => Value::Bool(text.contains(&**part)),
+            (Value::List(_), item) => membership(item, first, false),
+            _ => Value::Absent,
+        },
+        Function::ContainsAny => match (first, second) {
+            (Value::List(_), Value::List(wanted)) => {
+                let found = wanted
+                    .iter()
+                    .map(|item| membership(item, first, false))
+                    .collect::<Vec<_>>();
+                if found.contains(&Value::Bool(true)) {
+                    Value::Bool(true)
+                } else if found.iter().any(Value::is_absent) {
+                    Value::Absent
+                } else {
+                    Value::Bool(false)
+                }
+            }
+            _ => Value::Absent,
+        },
+        Function::StartsWith => text_test(first, second, |text, part| text.starts_with(part)),
+        Function::EndsWith => text_test(first, second, |text, part| text.ends_with(part)),
+        Function::Min => extremum(first, second, Ordering::Less),
+        Function::Max => extremum(first, second, Ordering::Greater),
+        Function::Abs => match first {
+            Value::Integer(n) => Value::Integer(
+                n.checked_abs()
+                    .ok_or_else(|| EvalError::new(format!("`{}` overflows", expr.text), expr))?,
+            ),
+            Value::Decimal(d) => Value::Decimal(d.abs()),
+            Value::Duration(d) => Value::Duration(d.abs()),
+            _ => Value::Absent,
+        },
+        Function::Round => round(first, second, expr)?,
+        Function::Days => duration_in(first, 86_400),
+        Function::Hours => duration_in(first, 3_600),
+        Function::Present | Function::Blank | Function::AnyMissing | Function::MissingFields => {
+            Value::Absent
+        }
+    })
+}
+
+fn calendar_date(value: &Value, timezone: FixedOffset) -> Option<NaiveDate> {
+    match value {
+        Value::Date(date) => Some(*date),
+        Value::DateTime(time) => Some(time.with_timezone(&timezone).date_naive()),
+        _ => None,
+    }
+}
+
+fn instant(value: &Value, timezone: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    match value {
+        Value::DateTime(time) => Some(*time),
+        Value::Date(date) => date
+            .and_hms_opt(0, 0, 0)?
+            .and_local_timezone(timezone)
+            .single(),
+        _ => None,
+    }
+}
+
+fn seconds_in(duration: TimeDelta, unit: i64) -> Decimal {
+    let millis = Decimal::from(duration.num_milliseconds());
+    (millis / Decimal::from(unit.saturating_mul(1_000))).normalize()
+}
+
+fn duration_in(value: &Value, unit: i64) -> Value {
+    match value {
+        Value::Duration(duration) => Value::Decimal(seconds_in(*duration, unit)),
+        _ => Value::Absent,
+    }
+}
+
+/// Whether `value` is a text for which `test` holds: text functions return
+/// their argument unchanged, without allocating, when they would not change it.
+fn is_text_where(value: &Value, test: impl Fn(&str) -> bool) -> bool {
+    matches!(value, Value::String(text) if test(text))
+}
+
+fn map_text(value: &Value, map: impl Fn(&str) -> String) -> Value {
+    match value {
+        Value::String(text) => Value::String(Arc::from(map(text))),
+        _ => Value::Absent,
+    }
+}
+
+fn text_test(text: &Value, part: &Value, test: impl Fn(&str, &str) -> bool) -> Value {
+    match (text, part) {
+        (Value::String(text), Value::String(part)) => Value::Bool(test(text, part)),
+        _ => Value::Absent,
+    }
+}
+
+fn extremum(a: &Value, b: &Value, keep: Ordering) -> Value {
+    match a.compare(b) {
+        Some(order) if order == keep => a.clone(),
+        Some(_) => match (a, b) {
+            (Value::Integer(_), Value::Decimal(_)) | (Value::Decimal(_), Value::Integer(_)) => {
+                b.as_decimal().map_or(Value::Absent, Value::Decimal)
+            }
+            _ => b.clone(),
+        },
+        None => Value::Absent,
+    }
+}
+
+/// Whole calendar months from `from` to `to`, negative when `to` is
+/// earlier: the most months that can be added to `from` (a month after
+/// January 31 being the last day of February) without passing `to`.
+fn months_between(from: NaiveDate, to: NaiveDate) -> Option<i64> {
+    let months = |date: NaiveDate| i64::from(date.year()) * 12 + i64::from(date.month0());
+    let mut count = months(to) - months(from);
+    let shifted = |count: i64| {
+        let span = Months::new(u32::try_from(count.unsigned_abs()).ok()?);
+        if count >= 0 {
+            from.checked_add_months(span)
+        } else {
+            from.checked_sub_months(span)
+        }
+    };
+    if count > 0 && shifted(count)? > to {
+        count -= 1;
+    } else if count < 0 && shifted(count)? < to {
+        count += 1;
+    }
+    Some(count)
+}
+
+fn round(value: &Value, places: &Value, expr: &Checked) -> Result<Value> {
+    let (Some(number), Value::Integer(places)) = (value.as_decimal(), places) else {
+        return Ok(Value::Absent);
+    };
+    let places = u32::try_from(*places)
+        .ok()
+        .filter(|places| *places <= 28)
+        .ok_or_else(|| {
+            EvalError::new(
+                format!("`{}` rounds to {places} places; use 0 to 28", expr.text),
+                expr,
+            )
+        })?;
+    let mut rounded = number.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    // Written with exactly `places` decimals, so that amounts read alike:
+    // `round(50, 2)` is `50.00`, as `round(49.999, 2)` is.
+    rounded.rescale(places);
+    Ok(Value::Decimal(rounded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::policy::load::load;
+    use crate::request::decode;
+
+    const FIELDS: &str = r#"
+format = 1
+[policy]
+id = "test"
+version = "1"
+title = "Test"
+effective_date = 2025-01-01
+timezone = "+02:00"
+
+[[field]]
+path = "a.date"
+type = "date"
+description = "a date"
+
+[[field]]
+path = "a.at"
+type = "datetime"
+description = "a time"
+
+[[field]]
+path = "a.count"
+type = "integer"
+description = "a count"
+
+[[field]]
+path = "a.amount"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "a.flag"
+type = "bool"
+description = "a flag"
+
+[[field]]
+path = "a.kind"
+type = "enum"
+values = ["x", "y"]
+description = "a kind"
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "deny"
+reason = "no"
+"#;
+
+    /// Evaluates `expr` as a derived value over `request`.
+    fn eval_with(expr: &str, request: &str) -> Result<Value> {
+        let text = format!("{FIELDS}\n[derived]\nresult = '{expr}'\n");
+        let policy = load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
+        let request = decode(&policy.schema, policy.meta.timezone, request.as_bytes()).unwrap();
+        let mut evaluator = Evaluator::new(&policy, &request);
+        evaluator.eval(&policy.derived[0].value)
+    }
+
+    fn eval(expr: &str) -> Value {
+        eval_with(expr, r#"{"a": {"date": "2025-03-01", "at": "2025-03-01T23:30:00Z", "count": 3, "amount": "59.99", "kind": "x"}}"#)
+            .unwrap()
+    }
+
+    #[test]
+    fn unknown_values_follow_three_valued_logic() {
+        let empty = r#"{"a": {}}"#;
+        assert_eq!(eval_with("a.count > 1", empty).unwrap(), Value::Absent);
+        assert_eq!(
+            eval_with("a.count > 1 and false", empty).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            eval_with("a.count > 1 or true", empty).unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval_with("not (a.count > 1)", empty).unwrap(),
+            Value::Absent
+        );
+        assert_eq!(
+            eval_with("present(a.count)", empty).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            eval_with("a.flag", empty).unwrap(),
+            Value::Bool(false),
+            "an absent bool is false"
+        );
+    }
+
+    #[test]
+    fn calendar_days_use_the_policy_time_zone() {
+        assert_eq!(
+            eval("days_between(a.date, a.at)"),
+            Value::Integer(1),
+            "23:30Z is the next day at +02:00"
+        );
+        assert_eq!(
+            eval("date(a.at)"),
+            Value::Date(NaiveDate::from_ymd_opt(2025, 3, 2).unwrap())
+        );
+    }
+
+    #[test]
+    fn date_arithmetic() {
+        assert_eq!(
+            eval("a.date + 7d"),
+            Value::Date(NaiveDate::from_ymd_opt(2025, 3, 8).unwrap())
+        );
+        assert_eq!(
+            eval("(a.date + 2d) - a.date"),
+            Value::Duration(TimeDelta::days(2))
+        );
+        assert_eq!(eval("a.at + 48h > a.at"), Value::Bool(true));
+        assert!(eval_with("a.date + 36h", r#"{"a": {"date": "2025-03-01"}}"#).is_err());
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(eval("a.amount * 3"), Value::Decimal(Decimal::new(17997, 2)));
+        assert_eq!(
+            eval("round(a.amount / 3, 2)"),
+            Value::Decimal(Decimal::new(2000, 2))
+        );
+        assert_eq!(eval("round(a.amount / 3, 2)").to_string(), "20.00");
+        assert_eq!(eval("round(50, 2)").to_string(), "50.00");
+        assert_eq!(eval("round(2.5, 0)").to_string(), "3");
+        assert_eq!(eval("0.1 + 0.2 == 0.3"), Value::Bool(true));
+        assert_eq!(eval("a.amount == 59.990"), Value::Bool(true));
+    }
+
+    #[test]
+    fn overflow_and_division_by_zero_are_errors_with_spans() {
+        let error = eval_with("a.count / 0", r#"{"a": {"count": 1}}"#).unwrap_err();
+        assert_eq!(error.message, "`a.count / 0` divides by zero");
+        assert!(error.span.start > 0, "the span points into the file");
+        let error =
+            eval_with("a.count * 9223372036854775807", r#"{"a": {"count": 2}}"#).unwrap_err();
+        assert!(error.message.contains("overflows"), "{}", error.message);
+    }
+
+    #[test]
+    fn text_functions() {
+        assert_eq!(
+            eval(r#"lower(trim("  AnA@Example.com "))"#),
+            Value::string("ana@example.com")
+        );
+        assert_eq!(eval(r#"length("añb")"#), Value::Integer(3));
+        assert_eq!(eval(r#"contains(["x", "y"], a.kind)"#), Value::Bool(true));
+        assert_eq!(eval(r#"a.kind not in ["y"]"#), Value::Bool(true));
+        assert_eq!(
+            eval(r#"if a.count > 2 then "many" else "few""#),
+            Value::string("many")
+        );
+    }
+
+    /// Only a bool that may be left out counts as `false`: a required one,
+    /// always or sometimes, is missing when not given.
+    #[test]
+    fn a_required_bool_not_given_is_missing_not_false() {
+        let text = FIELDS.replace(
+            "[default]",
+            "[[field]]\npath = \"b.always\"\ntype = \"bool\"\ndescription = \"d\"\nrequired = true\n\n\
+             [[field]]\npath = \"b.sometimes\"\ntype = \"bool\"\ndescription = \"d\"\nrequired_when = 'a.kind == \"x\"'\n\n\
+             [[rule]]\nid = \"m\"\nclause = \"§1\"\nsection = \"requirement\"\nwhen = \"any_missing()\"\noutcome = \"needs_info\"\nreason = \"r\"\n\n[default]",
+        );
+        let policy = load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
+        let slot = |path: &str| {
+            policy
+                .schema
+                .fields
+                .iter()
+                .position(|field| field.path == path)
+                .unwrap()
+        };
+        for json in [
+            r#"{"a": {"kind": "x"}}"#,
+            r#"{"a": {"kind": "x"}, "b": {"always": null, "sometimes": null}}"#,
+        ] {
+            let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+            let mut evaluator = Evaluator::new(&policy, &request);
+            assert_eq!(
+                evaluator.missing().unwrap(),
+                [slot("b.always"), slot("b.sometimes")],
+                "{json}"
+            );
+            assert_eq!(request.values[slot("b.always")], Value::Absent);
+            assert_eq!(
+                request.values[slot("a.flag")],
+                Value::Bool(false),
+                "optional"
+            );
+        }
+    }
+
+    #[test]
+    fn months_between_counts_whole_calendar_months() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        for (from, to, months) in [
+            ("2025-01-15", "2025-04-14", 2),
+            ("2025-01-15", "2025-04-15", 3),
+            ("2025-01-31", "2025-02-27", 0),
+            ("2025-01-31", "2025-02-28", 1),
+            ("2024-01-31", "2024-02-29", 1),
+            ("2025-03-01", "2025-03-01", 0),
+            ("2024-02-29", "2025-02-28", 12),
+            ("2025-04-15", "2025-01-15", -3),
+            ("2025-04-14", "2025-01-15", -2),
+        ] {
+            assert_eq!(
+                months_between(day(from), day(to)),
+                Some(months),
+                "{from} → {to}"
+            );
+        }
+        assert_eq!(eval("months_between(a.date, a.at)"), Value::Integer(0));
+    }
+
+    #[test]
+    fn contains_any_holds_when_one_item_is_in_the_list() {
+        assert_eq!(
+            eval(r#"contains_any(["a", "b"], ["c", "b"])"#),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval(r#"contains_any(["a", "b"], ["c"])"#),
+            Value::Bool(false)
+        );
+        assert_eq!(eval(r#"contains_any(["a"], [])"#), Value::Bool(false));
+        assert_eq!(eval("contains_any([1, 2], [2.0])"), Value::Bool(true));
+        assert_eq!(eval(r#"contains_any([a.kind], ["x"])"#), Value::Bool(true));
+    }
+
+    #[test]
+    fn derived_values_are_computed_once() {
+        let text = format!("{FIELDS}\n[derived]\nbase = 'a.count * 2'\nresult = 'base + base'\n");
+        let policy = load(SourceFile::new("test.toml", text)).unwrap();
+        let request = decode(
+            &policy.schema,
+            policy.meta.timezone,
+            br#"{"a": {"count": 5}}"#,
+        )
+        .unwrap();
+        let mut evaluator = Evaluator::new(&policy, &request);
+        let result = policy
+            .derived
+            .iter()
+            .find(|derived| derived.name == "result")
+            .unwrap();
+        assert_eq!(evaluator.eval(&result.value).unwrap(), Value::Integer(20));
+        let base = policy
+            .derived
+            .iter()
+            .position(|derived| derived.name == "base")
+            .unwrap();
+        assert_eq!(
+            evaluator.derived[base],
+            Some(Value::Integer(10)),
+            "`base` is cached after its first use"
+        );
+        let unused = Evaluator::new(&policy, &request);
+        assert!(
+            unused.derived.iter().all(Option::is_none),
+            "nothing is computed before it is used"
+        );
+    }
+
+    #[test]
+    fn trace_flattens_chains_and_marks_skipped_terms() {
+        let text =
+            format!("{FIELDS}\n[derived]\nresult = 'a.count > 5 and a.flag and a.kind == \"x\"'\n");
+        let policy = load(SourceFile::new("test.toml", text)).unwrap();
+        let request = decode(
+            &policy.schema,
+            policy.meta.timezone,
+            br#"{"a": {"count": 1}}"#,
+        )
+        .unwrap();
+        let mut evaluator = Evaluator::new(&policy, &request);
+        let trace = evaluator.trace(&policy.derived[0].value).unwrap();
+        assert_eq!(trace.op, Some("and"));
+        assert_eq!(trace.terms.len(), 3);
+        assert_eq!(trace.terms[0].value, Some(Value::Bool(false)));
+        assert_eq!(trace.terms[0].operands[0].value, Value::Integer(1));
+        assert_eq!(trace.terms[1].value, None, "short-circuited");
+        assert_eq!(trace.terms[2].value, None, "short-circuited");
+    }
+}

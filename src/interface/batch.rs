@@ -1,0 +1,548 @@
+//! Streaming batch decisions: NDJSON requests in, one JSON decision (or
+//! error record) per line out, in input order, in constant memory, on one
+//! or several threads.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::decision::Decision;
+use crate::decision::decide::{DecideError, ruling_with_reason};
+use crate::decision::decide::{RequestFailure, decide};
+use crate::decision::id::decision_id;
+use crate::interface::record::{Record, Store};
+use crate::limits::RequestLimits;
+use crate::policy::folder::{Choice, PolicySet, SelectError};
+use crate::policy::{Outcome, Policy};
+use crate::render::{CompactLine, request_error_value, write_traced_line};
+use crate::request::decode_with;
+use crate::tools::case::parse_case;
+
+/// How a batch runs.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchOptions {
+    /// Threads deciding lines; output order never depends on it.
+    pub jobs: usize,
+    /// Include the full trace in every decision.
+    pub trace: bool,
+    /// The limits on each line's request.
+    pub limits: RequestLimits,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            jobs: 1,
+            trace: false,
+            limits: RequestLimits::default(),
+        }
+    }
+}
+
+/// Counts of a batch run so far.
+#[derive(Clone, Debug, Default)]
+pub struct BatchSummary {
+    /// Lines read, blank lines included.
+    pub lines: u64,
+    /// Decisions per outcome, in the order of [`Outcome::ALL`].
+    pub outcomes: [u64; 4],
+    /// Lines that could not be decided.
+    pub errors: u64,
+    /// Decisions newly stored in the records database (one already there
+    /// is not stored again).
+    pub recorded: u64,
+    pub elapsed: Duration,
+}
+
+impl BatchSummary {
+    pub fn decided(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
+
+    /// Lines per second so far.
+    pub fn rate(&self) -> f64 {
+        let seconds = self.elapsed.as_secs_f64();
+        if seconds > 0.0 {
+            self.lines as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+
+    fn absorb(&mut self, other: &Tally) {
+        self.lines += other.lines;
+        self.errors += other.errors;
+        for (total, count) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *total += count;
+        }
+    }
+}
+
+/// Counts of one chunk of lines.
+#[derive(Default)]
+struct Tally {
+    lines: u64,
+    outcomes: [u64; 4],
+    errors: u64,
+}
+
+/// Lines handed to a worker at once: large enough to amortise the hand-off,
+/// small enough to keep memory flat.
+const CHUNK_LINES: usize = 1024;
+
+/// Decides every line of `input` and writes one JSON line per request to
+/// `output`. Blank lines are skipped. `progress` is called after each chunk.
+pub fn run_batch(
+    versions: &Versions,
+    input: impl BufRead + Send,
+    output: impl Write,
+    options: BatchOptions,
+    progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    if options.jobs <= 1 {
+        run_sequential(versions, input, output, options, None, progress)
+    } else {
+        run_parallel(versions, input, output, options, None, progress)
+    }
+}
+
+/// Like [`run_batch`], and stores every decision (with its trace, whatever
+/// `options.trace`) in `store`, one transaction per chunk of lines. A
+/// chunk is stored before its output lines are written, so every decision
+/// printed is recorded. A failed write stops the run with an error of kind
+/// `Other` wrapping the [`RecordError`](crate::interface::record::RecordError).
+pub fn run_batch_recorded(
+    versions: &Versions,
+    input: impl BufRead + Send,
+    output: impl Write,
+    options: BatchOptions,
+    store: &mut Store,
+    progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    if options.jobs <= 1 {
+        run_sequential(versions, input, output, options, Some(store), progress)
+    } else {
+        run_parallel(versions, input, output, options, Some(store), progress)
+    }
+}
+
+/// Stores a chunk's records, counting the new ones in `summary`.
+fn store_records(
+    store: Option<&mut Store>,
+    records: &[Record],
+    summary: &mut BatchSummary,
+) -> io::Result<()> {
+    if let Some(store) = store
+        && !records.is_empty()
+    {
+        let added = store.insert(records).map_err(io::Error::other)?;
+        summary.recorded += added as u64;
+    }
+    Ok(())
+}
+
+/// The versions a batch decides with: one fixed version, or each line's
+/// version in effect.
+pub enum Versions<'s> {
+    Fixed(&'s Policy),
+    ByRequest(&'s PolicySet),
+}
+
+impl<'s> Versions<'s> {
+    /// Resolves `choice` once when it does not depend on the request.
+    pub fn new(set: &'s PolicySet, choice: &Choice) -> Result<Self, SelectError> {
+        match (choice, set.versions.as_slice()) {
+            (Choice::ByRequest, [only]) if !set.from_folder => Ok(Versions::Fixed(only)),
+            (Choice::ByRequest, _) => Ok(Versions::ByRequest(set)),
+            (choice, _) => Ok(Versions::Fixed(set.select(b"null", choice)?.policy)),
+        }
+    }
+}
+
+fn run_sequential(
+    versions: &Versions,
+    mut input: impl BufRead,
+    mut output: impl Write,
+    options: BatchOptions,
+    mut store: Option<&mut Store>,
+    mut progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    let started = Instant::now();
+    let mut summary = BatchSummary::default();
+    let mut chunk = Chunk::default();
+    let mut records = Vec::new();
+    let mut buffer = Vec::with_capacity(1 << 16);
+    loop {
+        let first = summary.lines + 1;
+        if !chunk.fill(&mut input, first, options.limits.max_bytes)? {
+            break;
+        }
+        buffer.clear();
+        records.clear();
+        let recording = store.as_ref().map(|_| &mut records);
+        let tally = decide_chunk(versions, &chunk, options, &mut buffer, recording);
+        store_records(store.as_deref_mut(), &records, &mut summary)?;
+        output.write_all(&buffer)?;
+        summary.absorb(&tally);
+        summary.elapsed = started.elapsed();
+        progress(&summary);
+    }
+    output.flush()?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// Lines read together, with the number of the first.
+#[derive(Default)]
+struct Chunk {
+    first: u64,
+    /// The lines as read: bytes, so that a line of invalid UTF-8 still gets
+    /// its own error record (from the decoder) instead of stopping the run.
+    bytes: Vec<u8>,
+    /// Byte ranges of the lines in `bytes`.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Chunk {
+    /// Reads up to [`CHUNK_LINES`] lines; `false` at the end of the input.
+    fn fill(&mut self, input: &mut impl BufRead, first: u64, limit: usize) -> io::Result<bool> {
+        self.first = first;
+        self.bytes.clear();
+        self.lines.clear();
+        while self.lines.len() < CHUNK_LINES {
+            let start = self.bytes.len();
+            if read_line(input, &mut self.bytes, limit)? == 0 {
+                break;
+            }
+            self.lines.push((start, self.bytes.len()));
+        }
+        Ok(!self.lines.is_empty())
+    }
+}
+
+/// Appends one line to `bytes`. A line longer than `limit` bytes is kept
+/// only up to just past the limit, enough for its error record, and the
+/// rest is skipped unread into memory.
+fn read_line(input: &mut impl BufRead, bytes: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+    let start = bytes.len();
+    // The limit, one byte more to tell it is past, and the newline.
+    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(2);
+    let mut read = io::Read::take(&mut *input, most).read_until(b'\n', bytes)?;
+    if bytes.len().saturating_sub(start) > limit && !bytes.ends_with(b"\n") {
+        read = read.saturating_add(skip_line(input)?);
+    }
+    Ok(read)
+}
+
+/// Skips the rest of a line, newline included; the number of bytes skipped.
+fn skip_line(input: &mut impl BufRead) -> io::Result<usize> {
+    let mut skipped = 0usize;
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(skipped);
+        }
+        let (used, done) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(newline) => (newline + 1, true),
+            None => (buffer.len(), false),
+        };
+        input.consume(used);
+        skipped = skipped.saturating_add(used);
+        if done {
+            return Ok(skipped);
+        }
+    }
+}
+
+fn decide_chunk(
+    versions: &Versions,
+    chunk: &Chunk,
+    options: BatchOptions,
+    out: &mut Vec<u8>,
+    mut records: Option<&mut Vec<Record>>,
+) -> Tally {
+    let mut tally = Tally::default();
+    for (offset, (start, end)) in chunk.lines.iter().enumerate() {
+        tally.lines += 1;
+        let bytes = chunk.bytes.get(*start..*end).unwrap_or_default();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let line = chunk.first + offset as u64;
+        match decide_line(versions, line, bytes, options, out, records.as_deref_mut()) {
+            Some(outcome) => {
+                if let Some(count) = Outcome::ALL
+                    .iter()
+                    .position(|known| *known == outcome)
+                    .and_then(|index| tally.outcomes.get_mut(index))
+                {
+                    *count += 1;
+                }
+            }
+            None => tally.errors += 1,
+        }
+    }
+    tally
+}
+
+/// Decides one line and appends its JSON line to `out`; the outcome, or
+/// `None` when the line got an error record.
+fn decide_line(
+    versions: &Versions,
+    line: u64,
+    bytes: &[u8],
+    options: BatchOptions,
+    out: &mut Vec<u8>,
+    records: Option<&mut Vec<Record>>,
+) -> Option<Outcome> {
+    // Invalid UTF-8 goes to the decoder as it is, which reports where.
+    let request = std::str::from_utf8(bytes).map_or(bytes, |text| request_text(text).as_bytes());
+    let policy = pick_version(versions, request, line, out)?;
+    let decoded = match decode_with(
+        &policy.schema,
+        policy.meta.timezone,
+        request,
+        options.limits,
+    ) {
+        Ok(decoded) => decoded,
+        Err(error) => return write_error(out, line, &RequestFailure::Invalid(error), policy),
+    };
+    // A record keeps the full decision with its trace, so recording
+    // decides in full even when the output line is compact.
+    let written = if let Some(records) = records {
+        decide(policy, &decoded).map(|decision| {
+            records.push(Record::new(
+                &decision,
+                std::str::from_utf8(request).unwrap_or_default(),
+            ));
+            if options.trace {
+                write_traced(out, line, &decision)
+            } else {
+                write_decision_compact(out, line, &decision)
+            }
+        })
+    } else if options.trace {
+        decide(policy, &decoded).map(|decision| write_traced(out, line, &decision))
+    } else {
+        write_compact(out, line, policy, &decoded).map(Some)
+    };
+    match written {
+        Ok(outcome) => outcome,
+        Err(error) => write_error(out, line, &RequestFailure::Undecidable(error), policy),
+    }
+}
+
+/// A line may be a request or a case (`{"request": …, "expect": …}`).
+fn request_text(text: &str) -> &str {
+    if !text.contains("\"expect\"") {
+        return text;
+    }
+    match parse_case(text.as_bytes()) {
+        Some(Ok(_)) => case_request(text).unwrap_or(text),
+        _ => text,
+    }
+}
+
+fn case_request(text: &str) -> Option<&str> {
+    #[derive(serde::Deserialize)]
+    struct Borrowed<'a> {
+        #[serde(borrow)]
+        request: &'a serde_json::value::RawValue,
+    }
+    let case: Borrowed = serde_json::from_str(text).ok()?;
+    Some(case.request.get())
+}
+
+fn pick_version<'s>(
+    versions: &Versions<'s>,
+    request: &[u8],
+    line: u64,
+    out: &mut Vec<u8>,
+) -> Option<&'s Policy> {
+    let set = match versions {
+        Versions::Fixed(policy) => return Some(policy),
+        Versions::ByRequest(set) => set,
+    };
+    match set.select(request, &Choice::ByRequest) {
+        Ok(selected) => Some(selected.policy),
+        Err(error) => {
+            let record = serde_json::json!({
+                "line": line,
+                "error": {"kind": "no_version", "message": error.to_string()},
+            });
+            let _ = serde_json::to_writer(&mut *out, &record);
+            out.push(b'\n');
+            None
+        }
+    }
+}
+
+fn write_error(
+    out: &mut Vec<u8>,
+    line: u64,
+    failure: &RequestFailure,
+    policy: &Policy,
+) -> Option<Outcome> {
+    let record = serde_json::json!({"line": line, "error": request_error_value(failure, policy)});
+    let _ = serde_json::to_writer(&mut *out, &record);
+    out.push(b'\n');
+    None
+}
+
+fn write_traced(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
+    write_traced_line(out, line, decision);
+    Some(decision.outcome)
+}
+
+fn write_compact(
+    out: &mut Vec<u8>,
+    line: u64,
+    policy: &Policy,
+    request: &crate::request::Request,
+) -> Result<Outcome, DecideError> {
+    let (ruled, reason) = ruling_with_reason(policy, request)?;
+    let id = decision_id(policy, request);
+    CompactLine::of_ruling(line, policy, &ruled, &id, &reason).write_to(out);
+    Ok(ruled.rule.outcome)
+}
+
+fn write_decision_compact(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
+    CompactLine::of_decision(line, decision).write_to(out);
+    Some(decision.outcome)
+}
+
+/// The parallel pipeline: this thread reads chunks and writes results in
+/// order; `jobs` workers decide. A fixed number of tokens bounds the chunks
+/// in flight (read but not yet written), so memory stays flat whatever the
+/// input size or the speed of any one chunk.
+fn run_parallel(
+    versions: &Versions,
+    mut input: impl BufRead + Send,
+    mut output: impl Write,
+    options: BatchOptions,
+    store: Option<&mut Store>,
+    mut progress: impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    let started = Instant::now();
+    let in_flight = options.jobs * 2;
+    let recording = store.is_some();
+    let (work_tx, work_rx) = sync_channel::<(u64, Chunk)>(in_flight);
+    let (done_tx, done_rx) = sync_channel::<Done>(in_flight);
+    let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        let _ = token_tx.send(());
+    }
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || worker(versions, options, recording, &work_rx, &done_tx));
+        }
+        drop(done_tx);
+        let limit = options.limits.max_bytes;
+        let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx, limit));
+        // The writer owns the result receiver and the token sender: when it
+        // stops early (a closed pipe), dropping them stops every thread.
+        let summary = write_in_order(
+            &mut output,
+            done_rx,
+            token_tx,
+            store,
+            started,
+            &mut progress,
+        );
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the reading thread stopped")));
+        let mut summary = summary?;
+        read?;
+        summary.elapsed = started.elapsed();
+        Ok(summary)
+    })
+}
+
+fn read_chunks(
+    input: &mut impl BufRead,
+    work: &SyncSender<(u64, Chunk)>,
+    tokens: &Receiver<()>,
+    limit: usize,
+) -> io::Result<()> {
+    let mut next_line = 1;
+    for sequence in 0.. {
+        if tokens.recv().is_err() {
+            return Ok(());
+        }
+        let mut chunk = Chunk::default();
+        if !chunk.fill(input, next_line, limit)? {
+            return Ok(());
+        }
+        next_line += chunk.lines.len() as u64;
+        if work.send((sequence, chunk)).is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// A decided chunk: its sequence number, output lines, counts and records.
+type Done = (u64, Vec<u8>, Tally, Vec<Record>);
+
+fn worker(
+    versions: &Versions,
+    options: BatchOptions,
+    recording: bool,
+    work: &Mutex<Receiver<(u64, Chunk)>>,
+    done: &SyncSender<Done>,
+) {
+    loop {
+        let next = match work.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok((sequence, chunk)) = next else {
+            return;
+        };
+        let mut out = Vec::with_capacity(chunk.bytes.len() * 3);
+        let mut records = Vec::new();
+        let tally = decide_chunk(
+            versions,
+            &chunk,
+            options,
+            &mut out,
+            recording.then_some(&mut records),
+        );
+        if done.send((sequence, out, tally, records)).is_err() {
+            return;
+        }
+    }
+}
+
+fn write_in_order(
+    output: &mut impl Write,
+    done: Receiver<Done>,
+    tokens: SyncSender<()>,
+    mut store: Option<&mut Store>,
+    started: Instant,
+    progress: &mut impl FnMut(&BatchSummary),
+) -> io::Result<BatchSummary> {
+    let mut summary = BatchSummary::default();
+    let mut pending: BTreeMap<u64, (Vec<u8>, Tally, Vec<Record>)> = BTreeMap::new();
+    let mut next = 0;
+    for (sequence, out, tally, records) in &done {
+        pending.insert(sequence, (out, tally, records));
+        while let Some((out, tally, records)) = pending.remove(&next) {
+            store_records(store.as_deref_mut(), &records, &mut summary)?;
+            output.write_all(&out)?;
+            summary.absorb(&tally);
+            summary.elapsed = started.elapsed();
+            progress(&summary);
+            next += 1;
+            let _ = tokens.send(());
+        }
+    }
+    output.flush()?;
+    Ok(summary)
+}

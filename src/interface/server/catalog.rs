@@ -1,0 +1,233 @@
+//! The policies a server answers for: every policy folder under one root,
+//! loaded and checked together, keyed by policy id.
+//!
+//! A request names a policy by id and the id is only ever looked up here;
+//! no file path is built from a request, so no request can reach a file
+//! outside the catalog.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use crate::diagnostic::render;
+use crate::policy::Policy;
+use crate::policy::folder::{PolicyError, PolicySet, load_set, policy_folders};
+
+/// Why a catalog could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error("`{0}` holds no policy folders (folders with `*.toml` files)")]
+    Empty(PathBuf),
+    #[error("policy `{id}` is in two folders, `{first}` and `{second}`")]
+    DuplicateId {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+}
+
+impl CatalogError {
+    /// The problem for a log: diagnostics with their source lines, without
+    /// colour, since a server's stderr usually goes to a file.
+    pub fn render(&self) -> String {
+        match self {
+            CatalogError::Policy(PolicyError::Invalid(error)) => {
+                render(&error.diagnostics, &error.file, false, 100)
+            }
+            other => format!("error: {other}\n"),
+        }
+    }
+}
+
+/// Every policy under a root folder, each with all its versions.
+#[derive(Debug)]
+pub struct Catalog {
+    root: PathBuf,
+    policies: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    folder: PathBuf,
+    set: PolicySet,
+}
+
+impl Catalog {
+    /// Loads every policy folder under `root`, the way `ruling check`
+    /// finds them. Every problem is returned, and any problem means no
+    /// catalog: a server never answers from a half-loaded set.
+    pub fn load(root: &Path) -> Result<Catalog, Vec<CatalogError>> {
+        let folders = policy_folders(root).map_err(|error| vec![error.into()])?;
+        if folders.is_empty() {
+            return Err(vec![CatalogError::Empty(root.to_owned())]);
+        }
+        let mut policies: BTreeMap<String, Entry> = BTreeMap::new();
+        let mut errors = Vec::new();
+        for folder in folders {
+            let set = match load_set(&folder) {
+                Ok(set) => set,
+                Err(problems) => {
+                    errors.extend(problems.into_iter().map(CatalogError::from));
+                    continue;
+                }
+            };
+            let Some(id) = set.versions.first().map(|policy| policy.meta.id.clone()) else {
+                errors.push(CatalogError::Policy(PolicyError::Empty(folder)));
+                continue;
+            };
+            if let Some(first) = policies.get(&id) {
+                errors.push(CatalogError::DuplicateId {
+                    id,
+                    first: first.folder.clone(),
+                    second: folder,
+                });
+                continue;
+            }
+            policies.insert(id, Entry { folder, set });
+        }
+        if errors.is_empty() {
+            Ok(Catalog {
+                root: root.to_owned(),
+                policies,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The folder the catalog was loaded from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The versions of the policy `id`, if it is loaded.
+    pub fn get(&self, id: &str) -> Option<&PolicySet> {
+        self.policies.get(id).map(|entry| &entry.set)
+    }
+
+    /// Every policy, by id in alphabetical order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &PolicySet)> {
+        self.policies
+            .iter()
+            .map(|(id, entry)| (id.as_str(), &entry.set))
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.policies.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.policies.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
+    /// How many policy versions are loaded in all.
+    pub fn versions(&self) -> usize {
+        self.policies
+            .values()
+            .map(|entry| entry.set.versions.len())
+            .sum()
+    }
+
+    /// The newest version of each policy, for listings.
+    pub fn newest(&self) -> impl Iterator<Item = &Policy> {
+        self.policies
+            .values()
+            .filter_map(|entry| entry.set.versions.last())
+    }
+}
+
+/// The catalog a running server answers from. Requests take a snapshot
+/// (an `Arc`) and keep it for their whole life, so a reload never changes
+/// the policies under a request in flight, and never blocks one.
+#[derive(Clone, Debug)]
+pub struct SharedCatalog {
+    current: Arc<ArcSwap<Catalog>>,
+}
+
+/// What a reload did.
+#[derive(Debug)]
+pub enum Reload {
+    /// The new catalog replaced the old one.
+    Replaced { policies: usize, versions: usize },
+    /// The new files have problems; the old catalog still answers.
+    Kept(Vec<CatalogError>),
+}
+
+impl SharedCatalog {
+    pub fn new(catalog: Catalog) -> Self {
+        SharedCatalog {
+            current: Arc::new(ArcSwap::from_pointee(catalog)),
+        }
+    }
+
+    /// The catalog in effect now.
+    pub fn snapshot(&self) -> Arc<Catalog> {
+        self.current.load_full()
+    }
+
+    /// Loads the root folder again and swaps the result in only if every
+    /// policy in it is valid: an invalid new policy never replaces a valid
+    /// one. Blocking (it reads files); async callers run it on a blocking
+    /// thread.
+    pub fn reload(&self) -> Reload {
+        let root = self.snapshot().root.clone();
+        match Catalog::load(&root) {
+            Ok(catalog) => {
+                let (policies, versions) = (catalog.len(), catalog.versions());
+                self.current.store(Arc::new(catalog));
+                Reload::Replaced { policies, versions }
+            }
+            Err(errors) => Reload::Kept(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")
+    }
+
+    #[test]
+    fn loads_every_shipped_policy_by_id() {
+        let catalog = Catalog::load(&shipped()).unwrap();
+        let ids: Vec<&str> = catalog.ids().collect();
+        assert_eq!(ids, ["iptv-smarters-pro", "steam"]);
+        assert_eq!(catalog.get("iptv-smarters-pro").unwrap().versions.len(), 2);
+        assert!(catalog.get("../steam").is_none());
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error() {
+        let errors = Catalog::load(Path::new("/nonexistent/ruling-policies")).unwrap_err();
+        assert!(errors[0].to_string().contains("cannot read"));
+    }
+
+    #[test]
+    fn a_failed_reload_keeps_the_old_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("steam");
+        std::fs::create_dir(&folder).unwrap();
+        let source = shipped().join("steam/2024-04-23.toml");
+        std::fs::copy(&source, folder.join("2024-04-23.toml")).unwrap();
+        let shared = SharedCatalog::new(Catalog::load(dir.path()).unwrap());
+        std::fs::write(folder.join("2025-01-01.toml"), "not = [toml").unwrap();
+        assert!(matches!(shared.reload(), Reload::Kept(_)));
+        assert!(shared.snapshot().get("steam").is_some());
+        std::fs::remove_file(folder.join("2025-01-01.toml")).unwrap();
+        assert!(matches!(
+            shared.reload(),
+            Reload::Replaced { policies: 1, .. }
+        ));
+    }
+}

@@ -1,0 +1,267 @@
+//! The HTTP API on axum: JSON in and out, the shapes of the CLI's JSON.
+//!
+//! | method and path          | answer                                        |
+//! |--------------------------|-----------------------------------------------|
+//! | `POST /v1/decide`        | a decision, as `ruling decide --format json`  |
+//! | `POST /v1/explain`       | an explanation, as `ruling explain --format json` |
+//! | `GET /v1/policies`       | every policy: id, title, versions             |
+//! | `GET /v1/policies/{id}`  | one policy: rules, fields, request schema     |
+//! | `GET /v1/decisions/{id}` | a recorded decision (with `--record`)         |
+//! | `GET /healthz`           | `{"status": "ok", …}`                         |
+//!
+//! Every error is JSON, 405 and 408 included; a request must arrive and be
+//! answered within 30 seconds.
+//!
+//! The server holds no state but the catalog, so any number of copies can
+//! run behind a load balancer. On SIGHUP it reloads the catalog; requests
+//! in flight finish on the catalog they started with.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::Notify;
+
+use super::api::{self, ApiError, DecideBody, ExplainBody};
+use super::catalog::{Reload, SharedCatalog};
+use super::{counted, log};
+use crate::interface::record::Store;
+use std::sync::{Arc, Mutex};
+
+/// The default limit on a request body: far above any refund request,
+/// small enough that a stray upload cannot tie up memory.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// How long a request may take to arrive and be answered: a client that
+/// stops sending its body gets a 408 instead of holding a task forever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long, after SIGINT or SIGTERM, requests in flight may take before
+/// the server stops anyway: a stalled client cannot keep it alive.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+struct AppState {
+    catalog: SharedCatalog,
+    max_body: usize,
+    /// The decision records, when the server records (`--record`).
+    records: Option<Arc<Mutex<Store>>>,
+}
+
+/// The routes, over `catalog`, with bodies limited to `max_body` bytes.
+pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Store>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/decide", post(decide))
+        .route("/v1/explain", post(explain))
+        .route("/v1/policies", get(list_policies))
+        .route("/v1/policies/{id}", get(get_policy))
+        .route("/v1/decisions/{id}", get(get_decision))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(max_body, within_limits))
+        .with_state(AppState {
+            catalog,
+            max_body,
+            records: records.map(|store| Arc::new(Mutex::new(store))),
+        })
+}
+
+/// Serves on `listener` until SIGINT or SIGTERM, reloading the catalog on
+/// SIGHUP. `ready` is called with the bound address once the signal
+/// handlers are installed, so a SIGHUP sent after it never kills the
+/// process (the default action of SIGHUP).
+pub async fn serve(
+    listener: TcpListener,
+    catalog: SharedCatalog,
+    max_body: usize,
+    records: Option<Store>,
+    ready: impl FnOnce(SocketAddr),
+) -> io::Result<()> {
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let reloading = catalog.clone();
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            reload(&reloading).await;
+        }
+    });
+    let app = router(catalog, max_body, records);
+    ready(listener.local_addr()?);
+    let stopping = Arc::new(Notify::new());
+    let stop = Arc::clone(&stopping);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        log("shutting down after the requests in flight");
+        stop.notify_one();
+    });
+    tokio::select! {
+        served = server => served,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            log("stopped: some connections were still open after the grace period");
+            Ok(())
+        }
+    }
+}
+
+/// Refuses a body whose declared length is over the limit before reading
+/// it, and gives every request [`REQUEST_TIMEOUT`] to arrive and be answered.
+async fn within_limits(State(max_body): State<usize>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max_body) {
+        return error(&ApiError::TooLarge { limit: max_body });
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error(&ApiError::Timeout {
+            seconds: REQUEST_TIMEOUT.as_secs(),
+        }),
+    }
+}
+
+/// Reloads on a blocking thread (it reads files) and logs what happened.
+async fn reload(catalog: &SharedCatalog) {
+    let root = catalog.snapshot().root().display().to_string();
+    let working = catalog.clone();
+    match tokio::task::spawn_blocking(move || working.reload()).await {
+        Ok(Reload::Replaced { policies, versions }) => log(&format!(
+            "reloaded `{root}`: {}",
+            counted(policies, versions)
+        )),
+        Ok(Reload::Kept(errors)) => {
+            let mut text =
+                format!("reload of `{root}` failed; still serving the policies loaded before\n");
+            for error in &errors {
+                text.push_str(&error.render());
+            }
+            log(text.trim_end());
+        }
+        Err(error) => log(&format!("reload of `{root}` failed: {error}")),
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    let catalog = state.catalog.snapshot();
+    ok(&json!({
+        "status": "ok",
+        "policies": catalog.len(),
+        "versions": catalog.versions(),
+    }))
+}
+
+async fn decide(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let result = body_bytes(body, state.max_body).and_then(|bytes| {
+        let body: DecideBody = api::parse_body(&bytes)?;
+        let decision = api::decide_body(&state.catalog.snapshot(), &body)?;
+        if let Some(records) = &state.records {
+            let mut store = records
+                .lock()
+                .map_err(|_| ApiError::Records("the store is unusable".to_owned()))?;
+            api::record(&mut store, &decision, body.request.get().as_bytes())?;
+        }
+        Ok(decision)
+    });
+    respond(result)
+}
+
+async fn get_decision(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let result = path_id(id).and_then(|id| match &state.records {
+        None => Err(ApiError::NotRecording),
+        Some(records) => records
+            .lock()
+            .map_err(|_| ApiError::Records("the store is unusable".to_owned()))
+            .and_then(|store| api::why(&store, &id)),
+    });
+    respond(result)
+}
+
+async fn explain(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let result = body_bytes(body, state.max_body).and_then(|bytes| {
+        let body: ExplainBody = api::parse_body(&bytes)?;
+        api::explain_body(&state.catalog.snapshot(), &body)
+    });
+    respond(result)
+}
+
+async fn list_policies(State(state): State<AppState>) -> Response {
+    ok(&api::list_policies(&state.catalog.snapshot()))
+}
+
+async fn get_policy(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    respond(path_id(id).and_then(|id| api::get_policy(&state.catalog.snapshot(), &id)))
+}
+
+async fn not_found(uri: Uri) -> Response {
+    error(&ApiError::NotFound(uri.path().to_owned()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error(&ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    })
+}
+
+/// The `{id}` of a path, or the error for one that is not text.
+fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    id.map(|Path(id)| id).map_err(|rejection| {
+        ApiError::Malformed(format!("the path is not valid: {}", rejection.body_text()))
+    })
+}
+
+/// The body, or the error for one too large or cut short.
+fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge { limit }
+        } else {
+            ApiError::Malformed(format!("cannot read the body: {}", rejection.body_text()))
+        }
+    })
+}
+
+fn respond<T: Serialize>(result: Result<T, ApiError>) -> Response {
+    match result {
+        Ok(value) => ok(&value),
+        Err(problem) => error(&problem),
+    }
+}
+
+fn ok<T: Serialize>(value: &T) -> Response {
+    (StatusCode::OK, axum::Json(value)).into_response()
+}
+
+fn error(problem: &ApiError) -> Response {
+    let status =
+        StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(problem.to_json())).into_response()
+}

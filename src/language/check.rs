@@ -1,0 +1,1023 @@
+//! The type checker: turns a parsed expression into a [`Checked`] one,
+//! resolving names against the input schema and derived values, and
+//! reporting every type error with the span of the offending part.
+
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::suggest::{did_you_mean, list_names};
+use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
+use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
+use crate::language::parser::print;
+use crate::language::schema::Schema;
+use crate::language::types::Type;
+use crate::language::value::Value;
+
+/// What names an expression can see.
+pub struct Scope<'a> {
+    pub schema: &'a Schema,
+    /// Derived values by index: name and, once checked, type.
+    pub derived: &'a [(String, Option<Type>)],
+    /// Whether `any_missing()` and `missing_fields()` may be used here.
+    pub missing_allowed: bool,
+    /// Whether the expression is a `{placeholder}` of a reason.
+    pub placeholder: bool,
+}
+
+/// Checks `expr`, pushing every problem to `errors`; `None` when it has any.
+pub fn check(expr: &Expr, scope: &Scope, errors: &mut Vec<Diagnostic>) -> Option<Checked> {
+    let before = errors.len();
+    let checked = Checker { scope, errors }.expr(expr);
+    checked.filter(|_| errors.len() == before)
+}
+
+/// Checks `expr` and requires its type to be `expected`.
+pub fn check_typed(
+    expr: &Expr,
+    expected: &Type,
+    what: &str,
+    scope: &Scope,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Checked> {
+    let checked = check(expr, scope, errors)?;
+    if expected.accepts(&checked.ty) {
+        return Some(checked);
+    }
+    let mut diagnostic = Diagnostic::new(
+        "type-mismatch",
+        format!(
+            "{what} needs {}, but this is {}",
+            a(expected),
+            a(&checked.ty)
+        ),
+        checked.span,
+    )
+    .with_label(format!("this is {}", a(&checked.ty)));
+    if *expected == Type::Bool {
+        diagnostic = diagnostic.with_help(format!(
+            "a condition is true or false: compare the value, for example `{}`",
+            example_condition(&checked)
+        ));
+    }
+    errors.push(diagnostic);
+    None
+}
+
+struct Checker<'s, 'e> {
+    scope: &'s Scope<'s>,
+    errors: &'e mut Vec<Diagnostic>,
+}
+
+fn a(ty: &Type) -> String {
+    ty.with_article()
+}
+
+fn checked(expr: &Expr, node: Node, ty: Type) -> Checked {
+    Checked {
+        node,
+        ty,
+        span: expr.span,
+        text: print(expr),
+        folded: None,
+    }
+}
+
+impl Checker<'_, '_> {
+    fn expr(&mut self, expr: &Expr) -> Option<Checked> {
+        match &expr.kind {
+            ExprKind::Literal(literal) => Some(literal_node(expr, literal)),
+            ExprKind::Path(parts) => self.path(expr, parts),
+            ExprKind::Unary(op, operand) => self.unary(expr, *op, operand),
+            ExprKind::Binary(op, left, right) => self.binary(expr, *op, left, right),
+            ExprKind::In {
+                value,
+                list,
+                negated,
+            } => self.membership(expr, value, list, *negated),
+            ExprKind::List(items) => self.list(expr, items),
+            ExprKind::Call(name, args) => self.call(expr, name, args),
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => self.conditional(expr, condition, then, otherwise),
+        }
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) -> Option<Checked> {
+        self.errors.push(diagnostic);
+        None
+    }
+
+    fn path(&mut self, expr: &Expr, parts: &[Ident]) -> Option<Checked> {
+        let dotted = parts
+            .iter()
+            .map(|part| part.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        if let [single] = parts
+            && let Some(index) = self
+                .scope
+                .derived
+                .iter()
+                .position(|(name, _)| *name == single.name)
+        {
+            let ty = self
+                .scope
+                .derived
+                .get(index)
+                .and_then(|(_, ty)| ty.clone())?;
+            return Some(checked(expr, Node::Derived(index), ty));
+        }
+        if let Some(slot) = self.scope.schema.slot(&dotted) {
+            let ty = self.scope.schema.field(slot)?.ty.clone();
+            return Some(checked(expr, Node::Field(slot), ty));
+        }
+        let names: Vec<&str> = parts.iter().map(|part| part.name.as_str()).collect();
+        if let Some(object) = self.scope.schema.object(&names) {
+            let members = object.members.iter().map(|(name, _)| name.as_str());
+            return self.error(
+                Diagnostic::new(
+                    "not-a-value",
+                    format!("`{dotted}` is an object, not a value"),
+                    expr.span,
+                )
+                .with_label("an object of the request")
+                .with_help(format!(
+                    "name one of its fields: {}",
+                    list_names(members, 6)
+                )),
+            );
+        }
+        self.unknown_name(expr, &dotted)
+    }
+
+    fn unknown_name(&mut self, expr: &Expr, dotted: &str) -> Option<Checked> {
+        let fields = self
+            .scope
+            .schema
+            .fields
+            .iter()
+            .map(|field| field.path.as_str());
+        let derived = self.scope.derived.iter().map(|(name, _)| name.as_str());
+        let candidates: Vec<&str> = fields.chain(derived).collect();
+        let help = did_you_mean(dotted, candidates.iter().copied()).unwrap_or_else(|| {
+            if self.scope.placeholder {
+                format!(
+                    "`{{…}}` in a reason shows a field or derived value; to write the text `{{{dotted}}}` itself, double the braces: `{{{{{dotted}}}}}`"
+                )
+            } else if !dotted.contains('.') {
+                format!("to use the text `{dotted}`, put it in quotes: `\"{dotted}\"`")
+            } else if candidates.is_empty() {
+                "declare it as a `[[field]]` or a `[derived]` value".to_owned()
+            } else {
+                format!(
+                    "the names are {}",
+                    list_names(candidates.iter().copied(), 8)
+                )
+            }
+        });
+        let what = if dotted.contains('.') {
+            "field"
+        } else {
+            "name"
+        };
+        self.error(
+            Diagnostic::new(
+                "unknown-name",
+                format!("unknown {what} `{dotted}`"),
+                expr.span,
+            )
+            .with_label("not a field or derived value of this policy")
+            .with_help(help),
+        )
+    }
+
+    fn unary(&mut self, expr: &Expr, op: UnaryOp, operand: &Expr) -> Option<Checked> {
+        let inner = self.expr(operand)?;
+        if inner.ty == Type::Nothing {
+            let node = match op {
+                UnaryOp::Not => Node::Not(Box::new(inner)),
+                UnaryOp::Negate => Node::Negate(Box::new(inner)),
+            };
+            return Some(checked(expr, node, Type::Nothing));
+        }
+        match op {
+            UnaryOp::Not if inner.ty == Type::Bool => {
+                Some(checked(expr, Node::Not(Box::new(inner)), Type::Bool))
+            }
+            UnaryOp::Not => self.error(operand_error("`not` needs a bool", &inner)),
+            UnaryOp::Negate if inner.ty.is_numeric() || inner.ty == Type::Duration => {
+                let ty = inner.ty.clone();
+                let folded = inner.constant().and_then(|value| value.clone().negated());
+                let mut negation = checked(expr, Node::Negate(Box::new(inner)), ty);
+                negation.folded = folded;
+                Some(negation)
+            }
+            UnaryOp::Negate => {
+                self.error(operand_error("`-` needs a number or a duration", &inner))
+            }
+        }
+    }
+
+    fn binary(&mut self, expr: &Expr, op: BinaryOp, left: &Expr, right: &Expr) -> Option<Checked> {
+        let left = self.expr(left);
+        let right = self.expr(right);
+        let (left, right) = (left?, right?);
+        if left.ty == Type::Nothing || right.ty == Type::Nothing {
+            return Some(unchecked_binary(expr, op, left, right));
+        }
+        match op {
+            BinaryOp::And | BinaryOp::Or => self.logical(expr, op, left, right),
+            BinaryOp::Eq | BinaryOp::NotEq => self.equality(expr, op, left, right),
+            BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq => {
+                self.ordering(expr, op, left, right)
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                self.arithmetic(expr, op, left, right)
+            }
+        }
+    }
+
+    fn logical(
+        &mut self,
+        expr: &Expr,
+        op: BinaryOp,
+        left: Checked,
+        right: Checked,
+    ) -> Option<Checked> {
+        for side in [&left, &right] {
+            if side.ty != Type::Bool {
+                let message = format!("`{}` needs a bool on both sides", op.symbol());
+                return self.error(operand_error(&message, side));
+            }
+        }
+        let (left, right) = (Box::new(left), Box::new(right));
+        let node = if op == BinaryOp::And {
+            Node::And(left, right)
+        } else {
+            Node::Or(left, right)
+        };
+        Some(checked(expr, node, Type::Bool))
+    }
+
+    fn equality(
+        &mut self,
+        expr: &Expr,
+        op: BinaryOp,
+        left: Checked,
+        right: Checked,
+    ) -> Option<Checked> {
+        if !(left.ty.accepts(&right.ty) || right.ty.accepts(&left.ty)) {
+            return self.error(mismatch(op, &left, &right));
+        }
+        self.enum_literal(&left, &right)?;
+        self.enum_literal(&right, &left)?;
+        Some(checked(
+            expr,
+            Node::Compare(comparison(op), Box::new(left), Box::new(right)),
+            Type::Bool,
+        ))
+    }
+
+    fn ordering(
+        &mut self,
+        expr: &Expr,
+        op: BinaryOp,
+        left: Checked,
+        right: Checked,
+    ) -> Option<Checked> {
+        let ordered = match (&left.ty, &right.ty) {
+            (a, b) if a.is_numeric() && b.is_numeric() => true,
+            (Type::Date, Type::Date)
+            | (Type::DateTime, Type::DateTime)
+            | (Type::Duration, Type::Duration)
+            | (Type::String, Type::String) => true,
+            _ => false,
+        };
+        if !ordered {
+            return self.error(mismatch(op, &left, &right));
+        }
+        Some(checked(
+            expr,
+            Node::Compare(comparison(op), Box::new(left), Box::new(right)),
+            Type::Bool,
+        ))
+    }
+
+    /// When `value` is an enum and `other` a text constant, the text must be
+    /// one of the enum's values.
+    fn enum_literal(&mut self, value: &Checked, other: &Checked) -> Option<()> {
+        let Type::Enum(values) = &value.ty else {
+            return Some(());
+        };
+        let texts = match &other.node {
+            Node::Constant(Value::String(text)) => vec![(text.to_string(), other.span)],
+            Node::List(items) => items
+                .iter()
+                .filter_map(|item| match &item.node {
+                    Node::Constant(Value::String(text)) => Some((text.to_string(), item.span)),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut valid = true;
+        for (text, span) in texts {
+            if !values.contains(&text) {
+                valid = false;
+                let mut help = did_you_mean(&text, values.iter().map(String::as_str))
+                    .map(|hint| format!("{hint} "))
+                    .unwrap_or_default();
+                help.push_str(&format!(
+                    "the values of `{}` are {}",
+                    value.text,
+                    list_names(values.iter().map(String::as_str), 12)
+                ));
+                self.errors.push(
+                    Diagnostic::new(
+                        "unknown-enum-value",
+                        format!("`{text}` is not a value of `{}`", value.text),
+                        span,
+                    )
+                    .with_label("not one of the listed values")
+                    .with_secondary(value.span, format!("this is {}", a(&value.ty)))
+                    .with_help(help),
+                );
+            }
+        }
+        valid.then_some(())
+    }
+
+    fn arithmetic(
+        &mut self,
+        expr: &Expr,
+        op: BinaryOp,
+        left: Checked,
+        right: Checked,
+    ) -> Option<Checked> {
+        let Some(ty) = arithmetic_type(op, &left.ty, &right.ty) else {
+            return self.error(mismatch(op, &left, &right));
+        };
+        let op = match op {
+            BinaryOp::Add => Arithmetic::Add,
+            BinaryOp::Sub => Arithmetic::Sub,
+            BinaryOp::Mul => Arithmetic::Mul,
+            _ => Arithmetic::Div,
+        };
+        Some(checked(
+            expr,
+            Node::Arithmetic(op, Box::new(left), Box::new(right)),
+            ty,
+        ))
+    }
+
+    fn membership(
+        &mut self,
+        expr: &Expr,
+        value: &Expr,
+        list: &Expr,
+        negated: bool,
+    ) -> Option<Checked> {
+        let value = self.expr(value);
+        let list = self.expr(list);
+        let (value, list) = (value?, list?);
+        let Type::List(item) = &list.ty else {
+            return self.error(
+                Diagnostic::new(
+                    "type-mismatch",
+                    format!(
+                        "`in` needs a list on its right, but this is {}",
+                        a(&list.ty)
+                    ),
+                    list.span,
+                )
+                .with_label(format!("this is {}", a(&list.ty)))
+                .with_help("write the values in brackets: `x in [\"a\", \"b\"]`"),
+            );
+        };
+        if !(item.accepts(&value.ty) || value.ty.accepts(item)) {
+            return self.error(
+                Diagnostic::new(
+                    "type-mismatch",
+                    format!("cannot look for {} in a {}", a(&value.ty), list.ty),
+                    value.span,
+                )
+                .with_label(format!("this is {}", a(&value.ty)))
+                .with_secondary(list.span, format!("this is a {}", list.ty)),
+            );
+        }
+        self.enum_literal(&value, &list)?;
+        let node = Node::In {
+            value: Box::new(value),
+            list: Box::new(list),
+            negated,
+        };
+        Some(checked(expr, node, Type::Bool))
+    }
+
+    fn list(&mut self, expr: &Expr, items: &[Expr]) -> Option<Checked> {
+        let checked_items: Vec<Option<Checked>> =
+            items.iter().map(|item| self.expr(item)).collect();
+        let checked_items: Vec<Checked> = checked_items.into_iter().collect::<Option<_>>()?;
+        let mut item_type = Type::Nothing;
+        for item in &checked_items {
+            item_type = match unify(&item_type, &item.ty) {
+                Some(ty) => ty,
+                None => {
+                    return self.error(
+                        Diagnostic::new(
+                            "type-mismatch",
+                            format!("a list holds values of one type, but this is {} among {item_type} values", a(&item.ty)),
+                            item.span,
+                        )
+                        .with_label(format!("this is {}", a(&item.ty))),
+                    );
+                }
+            };
+        }
+        let ty = Type::List(Box::new(item_type));
+        let folded = checked_items
+            .iter()
+            .map(|item| item.constant().cloned())
+            .collect::<Option<Vec<Value>>>()
+            .map(|items| Value::List(items.into()));
+        let mut list = checked(expr, Node::List(checked_items), ty);
+        list.folded = folded;
+        Some(list)
+    }
+
+    fn conditional(
+        &mut self,
+        expr: &Expr,
+        condition: &Expr,
+        then: &Expr,
+        otherwise: &Expr,
+    ) -> Option<Checked> {
+        let condition = self.expr(condition);
+        let then = self.expr(then);
+        let otherwise = self.expr(otherwise);
+        let (condition, then, otherwise) = (condition?, then?, otherwise?);
+        if condition.ty != Type::Bool {
+            return self.error(operand_error(
+                "the condition of `if` must be a bool",
+                &condition,
+            ));
+        }
+        let Some(ty) = unify(&then.ty, &otherwise.ty) else {
+            return self.error(
+                Diagnostic::new(
+                    "type-mismatch",
+                    format!(
+                        "both branches of `if` must have one type, but they are {} and {}",
+                        a(&then.ty),
+                        a(&otherwise.ty)
+                    ),
+                    otherwise.span,
+                )
+                .with_label(format!("this is {}", a(&otherwise.ty)))
+                .with_secondary(then.span, format!("this is {}", a(&then.ty))),
+            );
+        };
+        let node = Node::If {
+            condition: Box::new(condition),
+            then: Box::new(then),
+            otherwise: Box::new(otherwise),
+        };
+        Some(checked(expr, node, ty))
+    }
+
+    fn call(&mut self, expr: &Expr, name: &Ident, args: &[Expr]) -> Option<Checked> {
+        let Some(function) = Function::from_name(&name.name) else {
+            let names = Function::ALL.map(Function::name);
+            let help = known_elsewhere(&name.name)
+                .map(str::to_owned)
+                .or_else(|| did_you_mean(&name.name, names))
+                .unwrap_or_else(|| format!("the functions are {}", list_names(names, 20)));
+            return self.error(
+                Diagnostic::new(
+                    "unknown-function",
+                    format!("unknown function `{}`", name.name),
+                    name.span,
+                )
+                .with_label("not a function of the language")
+                .with_help(help),
+            );
+        };
+        if function.arity() != args.len() {
+            let count = match function.arity() {
+                0 => "no arguments".to_owned(),
+                1 => "one argument".to_owned(),
+                n => format!("{n} arguments"),
+            };
+            return self.error(
+                Diagnostic::new(
+                    "wrong-arguments",
+                    format!(
+                        "`{}` takes {count}, but is given {}",
+                        function.name(),
+                        args.len()
+                    ),
+                    expr.span,
+                )
+                .with_label(format!("given {}", args.len()))
+                .with_help(format!("call it as `{}`", function.signature())),
+            );
+        }
+        if matches!(function, Function::AnyMissing | Function::MissingFields)
+            && !self.scope.missing_allowed
+        {
+            return self.error(
+                Diagnostic::new(
+                    "missing-not-allowed",
+                    format!("`{}` can only be used in rules, effects and reasons", function.name()),
+                    expr.span,
+                )
+                .with_label("not available here")
+                .with_help("required fields are worked out before rules run; use `present(x)` to test one value"),
+            );
+        }
+        let checked_args: Vec<Option<Checked>> = args.iter().map(|arg| self.expr(arg)).collect();
+        let checked_args: Vec<Checked> = checked_args.into_iter().collect::<Option<_>>()?;
+        let ty = match function_type(function, &checked_args) {
+            Ok(ty) => ty,
+            Err(_) if checked_args.iter().any(|arg| arg.ty == Type::Nothing) => Type::Nothing,
+            Err(bad) => {
+                let (span, found) = checked_args
+                    .get(bad)
+                    .map_or((expr.span, String::new()), |arg| {
+                        (arg.span, format!(", but `{}` is {}", arg.text, a(&arg.ty)))
+                    });
+                let ordinal = ["first", "second", "third"]
+                    .get(bad)
+                    .copied()
+                    .unwrap_or("next");
+                return self.error(
+                    Diagnostic::new(
+                        "wrong-arguments",
+                        format!(
+                            "`{}` needs {} as its {ordinal} argument{found}",
+                            function.name(),
+                            function.expects(bad)
+                        ),
+                        span,
+                    )
+                    .with_label("wrong type of argument")
+                    .with_help(format!("call it as `{}`", function.signature())),
+                );
+            }
+        };
+        Some(checked(expr, Node::Call(function, checked_args), ty))
+    }
+}
+
+/// A binary operation on a value whose type is already in error: it is
+/// not checked again, so one mistake gives one diagnostic.
+fn unchecked_binary(expr: &Expr, op: BinaryOp, left: Checked, right: Checked) -> Checked {
+    let (left, right) = (Box::new(left), Box::new(right));
+    let (node, ty) = match op {
+        BinaryOp::And => (Node::And(left, right), Type::Bool),
+        BinaryOp::Or => (Node::Or(left, right), Type::Bool),
+        BinaryOp::Add => (
+            Node::Arithmetic(Arithmetic::Add, left, right),
+            Type::Nothing,
+        ),
+        BinaryOp::Sub => (
+            Node::Arithmetic(Arithmetic::Sub, left, right),
+            Type::Nothing,
+        ),
+        BinaryOp::Mul => (
+            Node::Arithmetic(Arithmetic::Mul, left, right),
+            Type::Nothing,
+        ),
+        BinaryOp::Div => (
+            Node::Arithmetic(Arithmetic::Div, left, right),
+            Type::Nothing,
+        ),
+        comparison_op => (
+            Node::Compare(comparison(comparison_op), left, right),
+            Type::Bool,
+        ),
+    };
+    checked(expr, node, ty)
+}
+
+/// A condition built from a non-bool value, for help texts.
+fn example_condition(value: &Checked) -> String {
+    let text = &value.text;
+    match &value.ty {
+        Type::Enum(values) => format!(
+            "{text} == \"{}\"",
+            values.first().map_or("", String::as_str)
+        ),
+        Type::String => format!("{text} == \"…\""),
+        Type::Date => format!("{text} >= 2025-01-01"),
+        Type::DateTime => format!("{text} >= 2025-01-01T00:00:00Z"),
+        Type::Duration => format!("{text} <= 14d"),
+        Type::List(_) => format!("length({text}) > 0"),
+        _ => format!("{text} > 0"),
+    }
+}
+
+fn literal_node(expr: &Expr, literal: &Literal) -> Checked {
+    let (value, ty) = match literal {
+        Literal::Bool(b) => (Value::Bool(*b), Type::Bool),
+        Literal::Integer(n) => (Value::Integer(*n), Type::Integer),
+        Literal::Decimal(d) => (Value::Decimal(*d), Type::Decimal),
+        Literal::String(s) => (Value::string(s), Type::String),
+        Literal::Date(d) => (Value::Date(*d), Type::Date),
+        Literal::DateTime(t) => (Value::DateTime(*t), Type::DateTime),
+        Literal::Duration(d, _) => (Value::Duration(*d), Type::Duration),
+    };
+    checked(expr, Node::Constant(value), ty)
+}
+
+fn comparison(op: BinaryOp) -> Comparison {
+    match op {
+        BinaryOp::NotEq => Comparison::NotEq,
+        BinaryOp::Less => Comparison::Less,
+        BinaryOp::LessEq => Comparison::LessEq,
+        BinaryOp::Greater => Comparison::Greater,
+        BinaryOp::GreaterEq => Comparison::GreaterEq,
+        _ => Comparison::Eq,
+    }
+}
+
+fn operand_error(message: &str, operand: &Checked) -> Diagnostic {
+    Diagnostic::new(
+        "type-mismatch",
+        format!("{message}, but this is {}", a(&operand.ty)),
+        operand.span,
+    )
+    .with_label(format!("this is {}", a(&operand.ty)))
+}
+
+fn mismatch(op: BinaryOp, left: &Checked, right: &Checked) -> Diagnostic {
+    let verb = if op.is_comparison() {
+        format!("cannot compare {} with {}", a(&left.ty), a(&right.ty))
+    } else {
+        format!(
+            "cannot apply `{}` to {} and {}",
+            op.symbol(),
+            a(&left.ty),
+            a(&right.ty)
+        )
+    };
+    let diagnostic = Diagnostic::new("type-mismatch", verb, left.span)
+        .with_label(format!("this is {}", a(&left.ty)))
+        .with_secondary(right.span, format!("this is {}", a(&right.ty)));
+    let help = if op.is_comparison() {
+        mismatch_help(&left.ty, &right.ty)
+    } else {
+        arithmetic_help(op, &left.ty, &right.ty)
+    };
+    match help {
+        Some(help) => diagnostic.with_help(help),
+        None => diagnostic,
+    }
+}
+
+fn mismatch_help(left: &Type, right: &Type) -> Option<&'static str> {
+    match (left, right) {
+        (Type::Date, Type::DateTime) | (Type::DateTime, Type::Date) => {
+            Some("convert the datetime with `date(x)` to compare calendar dates")
+        }
+        (Type::Date | Type::DateTime, b) | (b, Type::Date | Type::DateTime) if b.is_numeric() => {
+            Some(
+                "write dates as YYYY-MM-DD, for example `2025-03-01`, and day counts with `days_between(from, to)`",
+            )
+        }
+        (Type::Duration, b) | (b, Type::Duration) if b.is_numeric() => Some(
+            "write durations with a unit, for example `14d` or `48h`, or convert with `days(d)`",
+        ),
+        (Type::Bool, Type::String) | (Type::String, Type::Bool) => {
+            Some("write `true` or `false` without quotes")
+        }
+        (Type::String, b) | (b, Type::String) if b.is_numeric() => {
+            Some("write numbers without quotes")
+        }
+        _ => None,
+    }
+}
+
+fn arithmetic_help(op: BinaryOp, left: &Type, right: &Type) -> Option<&'static str> {
+    let calendar = |ty: &Type| matches!(ty, Type::Date | Type::DateTime);
+    match op {
+        BinaryOp::Add | BinaryOp::Sub if calendar(left) || calendar(right) => Some(
+            "dates move by durations, for example `purchase.date + 14d`; the days between two dates are `days_between(from, to)`",
+        ),
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+            Some("arithmetic works on numbers, and on durations with dates and datetimes")
+        }
+        _ => None,
+    }
+}
+
+/// The type of `left op right`, when the operation is defined.
+fn arithmetic_type(op: BinaryOp, left: &Type, right: &Type) -> Option<Type> {
+    use Type::{Date, DateTime, Decimal, Duration, Integer};
+    match (op, left, right) {
+        (BinaryOp::Div, a, b) if a.is_numeric() && b.is_numeric() => Some(Decimal),
+        (_, Integer, Integer) => Some(Integer),
+        (_, a, b) if a.is_numeric() && b.is_numeric() => Some(Decimal),
+        (BinaryOp::Sub, Date, Date) | (BinaryOp::Sub, DateTime, DateTime) => Some(Duration),
+        (BinaryOp::Add | BinaryOp::Sub, Date, Duration) => Some(Date),
+        (BinaryOp::Add, Duration, Date) => Some(Date),
+        (BinaryOp::Add | BinaryOp::Sub, DateTime, Duration) => Some(DateTime),
+        (BinaryOp::Add, Duration, DateTime) => Some(DateTime),
+        (BinaryOp::Add | BinaryOp::Sub, Duration, Duration) => Some(Duration),
+        (BinaryOp::Mul, Duration, Integer) | (BinaryOp::Mul, Integer, Duration) => Some(Duration),
+        (BinaryOp::Add, Type::String, Type::String) => Some(Type::String),
+        _ => None,
+    }
+}
+
+/// The common type of two values that must agree (list items, `if` branches).
+/// Help for a function name that other languages have and this one spells
+/// differently or leaves out on purpose.
+fn known_elsewhere(name: &str) -> Option<&'static str> {
+    Some(match name.to_lowercase().as_str() {
+        "len" | "size" | "count" | "strlen" => "did you mean `length`?",
+        "lowercase" | "tolower" | "to_lower" | "lcase" => "did you mean `lower`?",
+        "uppercase" | "toupper" | "to_upper" | "ucase" => "did you mean `upper`?",
+        "strip" => "did you mean `trim`?",
+        "today" | "now" | "current_date" | "current_time" | "clock" => {
+            "a policy cannot read the clock, so that a decision depends only on the request: declare the date as a request field (for example `request.date`) and use that"
+        }
+        "floor" | "ceil" | "ceiling" | "trunc" | "truncate" => {
+            "round with `round(x, places)`, which rounds half away from zero"
+        }
+        "any_of" | "intersects" | "overlaps" => "did you mean `contains_any`?",
+        _ => return None,
+    })
+}
+
+/// The type both `a` and `b` fit, if any.
+pub(crate) fn unify(a: &Type, b: &Type) -> Option<Type> {
+    match (a, b) {
+        (Type::Nothing, other) | (other, Type::Nothing) => Some(other.clone()),
+        (x, y) if x.is_numeric() && y.is_numeric() && x != y => Some(Type::Decimal),
+        (Type::Enum(_), Type::String) | (Type::String, Type::Enum(_)) => Some(Type::String),
+        (Type::List(x), Type::List(y)) => unify(x, y).map(|item| Type::List(Box::new(item))),
+        (x, y) if x == y => Some(x.clone()),
+        _ => None,
+    }
+}
+
+/// The result type of a call, or the index of the first argument that does
+/// not fit.
+fn function_type(function: Function, args: &[Checked]) -> Result<Type, usize> {
+    let types: Vec<&Type> = args.iter().map(|arg| &arg.ty).collect();
+    let calendar = |ty: &Type| matches!(ty, Type::Date | Type::DateTime);
+    let text = |ty: &Type| matches!(ty, Type::String | Type::Enum(_));
+    let first_bad = |fits: &dyn Fn(usize, &Type) -> bool| {
+        types
+            .iter()
+            .enumerate()
+            .find(|(index, ty)| !fits(*index, ty))
+            .map(|(index, _)| index)
+    };
+    let check = |fits: &dyn Fn(usize, &Type) -> bool, result: Type| match first_bad(fits) {
+        Some(bad) => Err(bad),
+        None => Ok(result),
+    };
+    match function {
+        Function::DaysBetween | Function::MonthsBetween => {
+            check(&|_, ty| calendar(ty), Type::Integer)
+        }
+        Function::HoursBetween => check(&|_, ty| calendar(ty), Type::Decimal),
+        Function::Date => check(&|_, ty| calendar(ty), Type::Date),
+        Function::Lower | Function::Upper | Function::Trim => {
+            check(&|_, ty| text(ty), Type::String)
+        }
+        Function::Length => check(
+            &|_, ty| text(ty) || matches!(ty, Type::List(_)),
+            Type::Integer,
+        ),
+        Function::StartsWith | Function::EndsWith => check(&|_, ty| text(ty), Type::Bool),
+        Function::Contains => contains_type(&types),
+        Function::ContainsAny => match types.as_slice() {
+            [Type::List(a), Type::List(b)] if unify(a, b).is_some() => Ok(Type::Bool),
+            [Type::List(_), _] => Err(1),
+            _ => Err(0),
+        },
+        Function::Present | Function::Blank => Ok(Type::Bool),
+        Function::Min | Function::Max => extremum_type(&types),
+        Function::Abs => match types.first() {
+            Some(ty) if ty.is_numeric() || **ty == Type::Duration => Ok((*ty).clone()),
+            _ => Err(0),
+        },
+        Function::Round => check(
+            &|index, ty| {
+                if index == 0 {
+                    ty.is_numeric()
+                } else {
+                    *ty == Type::Integer
+                }
+            },
+            Type::Decimal,
+        ),
+        Function::Days | Function::Hours => check(&|_, ty| *ty == Type::Duration, Type::Decimal),
+        Function::AnyMissing => Ok(Type::Bool),
+        Function::MissingFields => Ok(Type::List(Box::new(Type::String))),
+    }
+}
+
+fn contains_type(types: &[&Type]) -> Result<Type, usize> {
+    match types {
+        [Type::String | Type::Enum(_), Type::String | Type::Enum(_)] => Ok(Type::Bool),
+        [Type::List(item), value] if item.accepts(value) || value.accepts(item) => Ok(Type::Bool),
+        [Type::List(_), _] => Err(1),
+        _ => Err(0),
+    }
+}
+
+fn extremum_type(types: &[&Type]) -> Result<Type, usize> {
+    match types {
+        [a, b] if a.is_numeric() && b.is_numeric() => unify(a, b).ok_or(1),
+        [a, b] if a == b && matches!(a, Type::Date | Type::DateTime | Type::Duration) => {
+            Ok((*a).clone())
+        }
+        [a, _] if a.is_numeric() || matches!(a, Type::Date | Type::DateTime | Type::Duration) => {
+            Err(1)
+        }
+        _ => Err(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::SourceFile;
+    use crate::policy::load::load;
+
+    const HEADER: &str = r#"
+format = 1
+[policy]
+id = "test"
+version = "1"
+title = "Test"
+effective_date = 2025-01-01
+
+[[field]]
+path = "p.date"
+type = "date"
+description = "a date"
+
+[[field]]
+path = "p.at"
+type = "datetime"
+description = "a time"
+
+[[field]]
+path = "p.amount"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "p.reason"
+type = "enum"
+values = ["change_of_mind", "billing_error"]
+description = "a reason"
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "deny"
+reason = "no"
+"#;
+
+    /// The messages and help texts of checking `expr` as a derived value.
+    fn problems(expr: &str) -> Vec<(String, Option<String>)> {
+        let text = format!("{HEADER}\n[derived]\nvalue = '{expr}'\n");
+        match load(SourceFile::new("t.toml", text)) {
+            Ok(_) => Vec::new(),
+            Err(error) => error
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.message, d.help))
+                .collect(),
+        }
+    }
+
+    fn message(expr: &str) -> String {
+        problems(expr)
+            .into_iter()
+            .next()
+            .map(|(message, _)| message)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn well_typed_expressions_pass() {
+        for expr in [
+            "p.date + 7d",
+            "p.at - p.at <= 14d",
+            "p.amount * 2 > 10",
+            r#"p.reason in ["billing_error"]"#,
+            r#"p.reason == "change_of_mind""#,
+            "days_between(p.date, p.at) <= 7",
+            "if p.amount > 1 then p.amount else 0",
+        ] {
+            assert_eq!(problems(expr), Vec::new(), "{expr}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let found = problems("p.dat > 2025-01-01");
+        assert_eq!(found[0].0, "unknown field `p.dat`");
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `p.date`?"));
+    }
+
+    #[test]
+    fn objects_are_not_values() {
+        assert_eq!(message("p > 1"), "`p` is an object, not a value");
+    }
+
+    #[test]
+    fn type_mismatches_name_both_types() {
+        assert_eq!(
+            message("p.date > 5"),
+            "cannot compare a date with an integer"
+        );
+        assert_eq!(
+            message("p.date == p.at"),
+            "cannot compare a date with a datetime"
+        );
+        assert_eq!(
+            message("p.amount and true"),
+            "`and` needs a bool on both sides, but this is a decimal"
+        );
+        assert_eq!(
+            message("p.date + p.date"),
+            "cannot apply `+` to a date and a date"
+        );
+    }
+
+    #[test]
+    fn enum_literals_must_exist() {
+        let found = problems(r#"p.reason == "chnage_of_mind""#);
+        assert_eq!(found[0].0, "`chnage_of_mind` is not a value of `p.reason`");
+        assert!(
+            found[0]
+                .1
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("did you mean `change_of_mind`?")
+        );
+        assert_eq!(
+            message(r#"p.reason in ["billing", "billing_error"]"#),
+            "`billing` is not a value of `p.reason`"
+        );
+    }
+
+    #[test]
+    fn functions_check_their_arguments() {
+        assert_eq!(
+            message("lowercase(p.reason)"),
+            "unknown function `lowercase`"
+        );
+        assert_eq!(
+            message("days_between(p.date)"),
+            "`days_between` takes 2 arguments, but is given 1"
+        );
+        assert_eq!(
+            message("days_between(p.amount, p.date)"),
+            "`days_between` needs a date or datetime as its first argument, but `p.amount` is a decimal"
+        );
+        assert_eq!(
+            message("any_missing()"),
+            "`any_missing` can only be used in rules, effects and reasons"
+        );
+    }
+
+    #[test]
+    fn functions_of_other_languages_get_this_ones_name_or_why_not() {
+        let help = |expr: &str| problems(expr).into_iter().next().and_then(|(_, help)| help);
+        assert_eq!(
+            help("len(p.reason)").as_deref(),
+            Some("did you mean `length`?")
+        );
+        assert!(
+            help("today()")
+                .unwrap()
+                .starts_with("a policy cannot read the clock")
+        );
+        assert!(
+            help("floor(p.amount)")
+                .unwrap()
+                .contains("round(x, places)")
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_in_a_reason_placeholder_is_explained_as_one() {
+        let text = HEADER.replace(r#"reason = "no""#, r#"reason = "send {n_photos} photos""#);
+        let error = load(SourceFile::new("t.toml", text)).unwrap_err();
+        let help = error.diagnostics[0].help.clone().unwrap();
+        assert!(help.contains("`{{n_photos}}`"), "{help}");
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        assert_eq!(problems("p.dat > 1 and p.amout > 2").len(), 2);
+    }
+}

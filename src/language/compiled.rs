@@ -1,0 +1,299 @@
+//! Checked expressions: names resolved to request slots and derived values,
+//! every node typed, ready to evaluate without looking anything up.
+
+use crate::diagnostic::span::Span;
+use crate::language::types::Type;
+use crate::language::value::Value;
+
+#[derive(Debug)]
+pub struct Checked {
+    pub node: Node,
+    pub ty: Type,
+    /// Where the expression is written in the policy file.
+    pub span: Span,
+    /// The expression as written, for traces.
+    pub text: String,
+    /// The value of a list or a negation of constants, computed once at
+    /// load so that evaluation does not rebuild it; the node stays as
+    /// written, for traces and explanations.
+    pub folded: Option<Value>,
+}
+
+#[derive(Debug)]
+pub enum Node {
+    Constant(Value),
+    Field(usize),
+    Derived(usize),
+    Not(Box<Checked>),
+    Negate(Box<Checked>),
+    And(Box<Checked>, Box<Checked>),
+    Or(Box<Checked>, Box<Checked>),
+    Compare(Comparison, Box<Checked>, Box<Checked>),
+    Arithmetic(Arithmetic, Box<Checked>, Box<Checked>),
+    In {
+        value: Box<Checked>,
+        list: Box<Checked>,
+        negated: bool,
+    },
+    List(Vec<Checked>),
+    Call(Function, Vec<Checked>),
+    If {
+        condition: Box<Checked>,
+        then: Box<Checked>,
+        otherwise: Box<Checked>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    Eq,
+    NotEq,
+    Less,
+    LessEq,
+    Greater,
+    GreaterEq,
+}
+
+impl Comparison {
+    pub const fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Eq => "==",
+            Comparison::NotEq => "!=",
+            Comparison::Less => "<",
+            Comparison::LessEq => "<=",
+            Comparison::Greater => ">",
+            Comparison::GreaterEq => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arithmetic {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// The built-in functions. Their names and signatures are checked in
+/// `check.rs`; they are evaluated in `evaluate/mod.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    DaysBetween,
+    MonthsBetween,
+    HoursBetween,
+    Date,
+    Lower,
+    Upper,
+    Trim,
+    Length,
+    Contains,
+    ContainsAny,
+    StartsWith,
+    EndsWith,
+    Present,
+    Blank,
+    Min,
+    Max,
+    Abs,
+    Round,
+    Days,
+    Hours,
+    AnyMissing,
+    MissingFields,
+}
+
+impl Function {
+    pub const ALL: [Function; 22] = [
+        Function::DaysBetween,
+        Function::MonthsBetween,
+        Function::HoursBetween,
+        Function::Date,
+        Function::Lower,
+        Function::Upper,
+        Function::Trim,
+        Function::Length,
+        Function::Contains,
+        Function::ContainsAny,
+        Function::StartsWith,
+        Function::EndsWith,
+        Function::Present,
+        Function::Blank,
+        Function::Min,
+        Function::Max,
+        Function::Abs,
+        Function::Round,
+        Function::Days,
+        Function::Hours,
+        Function::AnyMissing,
+        Function::MissingFields,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Function::DaysBetween => "days_between",
+            Function::MonthsBetween => "months_between",
+            Function::HoursBetween => "hours_between",
+            Function::Date => "date",
+            Function::Lower => "lower",
+            Function::Upper => "upper",
+            Function::Trim => "trim",
+            Function::Length => "length",
+            Function::Contains => "contains",
+            Function::ContainsAny => "contains_any",
+            Function::StartsWith => "starts_with",
+            Function::EndsWith => "ends_with",
+            Function::Present => "present",
+            Function::Blank => "blank",
+            Function::Min => "min",
+            Function::Max => "max",
+            Function::Abs => "abs",
+            Function::Round => "round",
+            Function::Days => "days",
+            Function::Hours => "hours",
+            Function::AnyMissing => "any_missing",
+            Function::MissingFields => "missing_fields",
+        }
+    }
+
+    /// How it is called, for help texts.
+    pub const fn signature(self) -> &'static str {
+        match self {
+            Function::DaysBetween => "days_between(from, to)",
+            Function::MonthsBetween => "months_between(from, to)",
+            Function::HoursBetween => "hours_between(from, to)",
+            Function::Date => "date(datetime)",
+            Function::Lower => "lower(text)",
+            Function::Upper => "upper(text)",
+            Function::Trim => "trim(text)",
+            Function::Length => "length(text or list)",
+            Function::Contains => "contains(text or list, part)",
+            Function::ContainsAny => "contains_any(list, items)",
+            Function::StartsWith => "starts_with(text, prefix)",
+            Function::EndsWith => "ends_with(text, suffix)",
+            Function::Present => "present(value)",
+            Function::Blank => "blank(value)",
+            Function::Min => "min(a, b)",
+            Function::Max => "max(a, b)",
+            Function::Abs => "abs(number or duration)",
+            Function::Round => "round(number, places)",
+            Function::Days => "days(duration)",
+            Function::Hours => "hours(duration)",
+            Function::AnyMissing => "any_missing()",
+            Function::MissingFields => "missing_fields()",
+        }
+    }
+
+    /// What argument `index` must be, for error messages.
+    pub const fn expects(self, index: usize) -> &'static str {
+        match (self, index) {
+            (
+                Function::DaysBetween
+                | Function::MonthsBetween
+                | Function::HoursBetween
+                | Function::Date,
+                _,
+            ) => "a date or datetime",
+            (
+                Function::Lower
+                | Function::Upper
+                | Function::Trim
+                | Function::StartsWith
+                | Function::EndsWith,
+                _,
+            ) => "a text",
+            (Function::Length, _) | (Function::Contains, 0) => "a text or a list",
+            (Function::Contains, _) => "an item of the list",
+            (Function::ContainsAny, _) => "a list",
+            (Function::Min | Function::Max, _) => "two numbers, dates or durations of one kind",
+            (Function::Abs, _) => "a number or a duration",
+            (Function::Round, 0) => "a number",
+            (Function::Round, _) => "a whole number of decimal places",
+            (Function::Days | Function::Hours, _) => "a duration",
+            (
+                Function::Present
+                | Function::Blank
+                | Function::AnyMissing
+                | Function::MissingFields,
+                _,
+            ) => "a value",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|function| function.name() == name)
+    }
+
+    pub const fn arity(self) -> usize {
+        match self {
+            Function::AnyMissing | Function::MissingFields => 0,
+            Function::DaysBetween
+            | Function::MonthsBetween
+            | Function::HoursBetween
+            | Function::Contains
+            | Function::ContainsAny
+            | Function::StartsWith
+            | Function::EndsWith
+            | Function::Min
+            | Function::Max
+            | Function::Round => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl Checked {
+    /// The value of the expression when it does not depend on the request.
+    pub fn constant(&self) -> Option<&Value> {
+        match &self.node {
+            Node::Constant(value) => Some(value),
+            _ => self.folded.as_ref(),
+        }
+    }
+
+    /// Whether the expression calls `any_missing()` or `missing_fields()`.
+    pub fn uses_missing(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |checked| {
+            found |= matches!(
+                checked.node,
+                Node::Call(Function::AnyMissing | Function::MissingFields, _)
+            );
+        });
+        found
+    }
+
+    /// Calls `visit` on this expression and every expression inside it.
+    pub fn visit(&self, visit: &mut impl FnMut(&Checked)) {
+        visit(self);
+        match &self.node {
+            Node::Constant(_) | Node::Field(_) | Node::Derived(_) => {}
+            Node::Not(inner) | Node::Negate(inner) => inner.visit(visit),
+            Node::And(a, b)
+            | Node::Or(a, b)
+            | Node::Compare(_, a, b)
+            | Node::Arithmetic(_, a, b) => {
+                a.visit(visit);
+                b.visit(visit);
+            }
+            Node::In { value, list, .. } => {
+                value.visit(visit);
+                list.visit(visit);
+            }
+            Node::List(items) | Node::Call(_, items) => {
+                items.iter().for_each(|item| item.visit(visit))
+            }
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                condition.visit(visit);
+                then.visit(visit);
+                otherwise.visit(visit);
+            }
+        }
+    }
+}

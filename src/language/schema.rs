@@ -1,0 +1,75 @@
+//! The input schema a policy declares: the fields of the JSON requests it
+//! accepts, each resolved to a slot of the decoded request.
+
+use crate::diagnostic::span::Span;
+use crate::language::compiled::Checked;
+use crate::language::types::Type;
+use crate::language::value::Value;
+
+#[derive(Debug, Default)]
+pub struct Schema {
+    /// Fields in declared order; a field's index is its slot.
+    pub fields: Vec<Field>,
+    /// The shape of the JSON object, for decoding.
+    pub root: Object,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    /// The dotted JSON path, as written: `purchase.date`.
+    pub path: String,
+    pub ty: Type,
+    pub description: String,
+    pub requirement: Requirement,
+    /// The value used when the request does not give one.
+    pub default: Value,
+    /// Where the `[[field]]` is declared.
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub enum Requirement {
+    Optional,
+    Always,
+    When(Checked),
+}
+
+/// A JSON object of the request: named members, each a field or an object.
+#[derive(Debug, Default)]
+pub struct Object {
+    pub members: Vec<(String, Member)>,
+}
+
+#[derive(Debug)]
+pub enum Member {
+    Field(usize),
+    Object(Object),
+}
+
+impl Object {
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members
+            .iter()
+            .find_map(|(member, node)| (member == name).then_some(node))
+    }
+}
+
+impl Schema {
+    pub fn slot(&self, path: &str) -> Option<usize> {
+        self.fields.iter().position(|field| field.path == path)
+    }
+
+    pub fn field(&self, slot: usize) -> Option<&Field> {
+        self.fields.get(slot)
+    }
+
+    /// Finds the object at `parts`, the empty path being the root.
+    pub fn object(&self, parts: &[&str]) -> Option<&Object> {
+        parts
+            .iter()
+            .try_fold(&self.root, |object, part| match object.member(part)? {
+                Member::Object(inner) => Some(inner),
+                Member::Field(_) => None,
+            })
+    }
+}

@@ -1,0 +1,191 @@
+//! Runtime values of requests and expressions.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, TimeDelta};
+use rust_decimal::Decimal;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Not given by the request and without a default: unknown.
+    Absent,
+    Bool(bool),
+    Integer(i64),
+    Decimal(Decimal),
+    String(Arc<str>),
+    Date(NaiveDate),
+    DateTime(DateTime<FixedOffset>),
+    Duration(TimeDelta),
+    List(Arc<[Value]>),
+}
+
+impl Value {
+    pub fn string(text: &str) -> Self {
+        Value::String(Arc::from(text))
+    }
+
+    /// The value with its sign flipped: absent for a value with no sign,
+    /// `None` when the result would overflow.
+    pub fn negated(self) -> Option<Value> {
+        Some(match self {
+            Value::Integer(n) => Value::Integer(n.checked_neg()?),
+            Value::Decimal(d) => Value::Decimal(-d),
+            Value::Duration(d) => Value::Duration(TimeDelta::zero().checked_sub(&d)?),
+            _ => Value::Absent,
+        })
+    }
+
+    /// The value as it reads in a trace: texts quoted, the rest as written.
+    pub fn shown(&self) -> String {
+        match self {
+            Value::String(text) => format!("{text:?}"),
+            Value::List(items) => {
+                let items: Vec<String> = items.iter().map(Value::shown).collect();
+                format!("[{}]", items.join(", "))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub const fn is_absent(&self) -> bool {
+        matches!(self, Value::Absent)
+    }
+
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Value::Integer(n) => Some(Decimal::from(*n)),
+            Value::Decimal(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// Orders two values of comparable types; `None` when they do not compare.
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        match (self, other) {
+            (Value::Integer(a), Value::Integer(b)) => Some(a.cmp(b)),
+            (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+            (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+            (Value::DateTime(a), Value::DateTime(b)) => Some(a.cmp(b)),
+            (Value::Duration(a), Value::Duration(b)) => Some(a.cmp(b)),
+            (Value::List(a), Value::List(b)) => compare_lists(a, b),
+            (a, b) => Some(a.as_decimal()?.cmp(&b.as_decimal()?)),
+        }
+    }
+
+    /// The value as JSON, the way decisions show it: exact decimals as
+    /// strings, dates as `YYYY-MM-DD`, durations as text such as `48h`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Absent => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Integer(n) => serde_json::Value::from(*n),
+            Value::List(items) => items.iter().map(Value::to_json).collect(),
+            other => serde_json::Value::String(other.to_string()),
+        }
+    }
+}
+
+fn compare_lists(a: &[Value], b: &[Value]) -> Option<Ordering> {
+    for (x, y) in a.iter().zip(b) {
+        match x.compare(y)? {
+            Ordering::Equal => continue,
+            unequal => return Some(unequal),
+        }
+    }
+    Some(a.len().cmp(&b.len()))
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Absent => f.write_str("unknown"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Integer(n) => write!(f, "{n}"),
+            Value::Decimal(d) => write!(f, "{d}"),
+            Value::String(s) => f.write_str(s),
+            Value::Date(d) => write_date(f, *d),
+            Value::DateTime(t) => f.write_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Value::Duration(d) => write_duration(f, *d),
+            Value::List(items) => {
+                let shown: Vec<String> = items.iter().map(ToString::to_string).collect();
+                write!(f, "[{}]", shown.join(", "))
+            }
+        }
+    }
+}
+
+/// Writes a date as `%Y-%m-%d` does, without parsing a format string on
+/// every call.
+fn write_date(f: &mut fmt::Formatter<'_>, date: NaiveDate) -> fmt::Result {
+    match plain_date(date) {
+        Some(text) => f.write_str(std::str::from_utf8(&text).unwrap_or_default()),
+        None => write!(f, "{}", date.format("%Y-%m-%d")),
+    }
+}
+
+/// `date` as `YYYY-MM-DD` when its year is in 0–9999; other years are
+/// written with a sign, which chrono's formatting handles.
+pub fn plain_date(date: NaiveDate) -> Option<[u8; 10]> {
+    let year = u32::try_from(date.year())
+        .ok()
+        .filter(|year| *year <= 9999)?;
+    let digit = |number: u32| b'0' + (number % 10) as u8;
+    let (month, day) = (date.month(), date.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
+}
+
+/// Writes a duration in the largest units that keep it exact: `7d`,
+/// `13d 23h 30m`, `-2h`.
+pub fn write_duration(f: &mut impl fmt::Write, duration: TimeDelta) -> fmt::Result {
+    if duration.is_zero() {
+        return f.write_str("0s");
+    }
+    if duration < TimeDelta::zero() {
+        f.write_str("-")?;
+    }
+    let mut seconds = duration.num_seconds().unsigned_abs();
+    let mut parts = Vec::new();
+    for (unit, size) in [("d", 86_400u64), ("h", 3_600), ("m", 60), ("s", 1)] {
+        let count = seconds / size;
+        seconds %= size;
+        if count > 0 {
+            parts.push(format!("{count}{unit}"));
+        }
+    }
+    let millis = duration.subsec_nanos().unsigned_abs() / 1_000_000;
+    if millis > 0 || parts.is_empty() {
+        parts.push(format!("{millis}ms"));
+    }
+    f.write_str(&parts.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn dates_display_as_chrono_formats_them(days in -4_000_000i32..4_000_000) {
+            let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap_or_default();
+            prop_assert_eq!(
+                Value::Date(date).to_string(),
+                date.format("%Y-%m-%d").to_string()
+            );
+        }
+    }
+}

@@ -1,0 +1,599 @@
+//! Reading the TOML document of a policy: a spanned tree, typed getters that
+//! report every wrong or unknown key, and the mapping of strings back to
+//! their place in the file.
+
+use std::borrow::Cow;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::span::{Origin, Span};
+use crate::diagnostic::suggest::{closest, list_names};
+use crate::policy::keys::{self, Key};
+
+pub type Node<'i> = Spanned<DeValue<'i>>;
+
+/// Parses the document. On a syntax error, only the first is returned:
+/// after a broken line the parser's recovery produces errors that only
+/// repeat the first one.
+pub fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
+    let (table, errors) = DeTable::parse_recoverable(text);
+    match errors.into_iter().next() {
+        None => Ok(table),
+        Some(error) => Err(vec![syntax_error(text, &error)]),
+    }
+}
+
+/// A TOML syntax error in words a policy owner knows, for the mistakes
+/// they make most; anything else keeps the parser's own message.
+fn syntax_error(text: &str, error: &toml::de::Error) -> Diagnostic {
+    let span = error.span().map_or(Span::empty(0), Span::from);
+    let raw = error.message().trim().trim_end_matches('.');
+    let found = text.get(span.range()).unwrap_or_default();
+    let line = line_at(text, span.start);
+    if raw.starts_with("duplicate key") {
+        return duplicate_key(text, span, found);
+    }
+    if raw.starts_with("string values must be quoted") {
+        return unquoted_value(span, found, line);
+    }
+    if raw.starts_with("invalid basic string") || raw.starts_with("invalid literal string") {
+        return Diagnostic::new("toml-syntax", "this string is never closed", span)
+            .with_label("the line ends before the closing quote")
+            .with_help(
+                "close the string on the same line, or use a multi-line string (`'''…'''`)",
+            );
+    }
+    if raw.starts_with("key with no value") {
+        return Diagnostic::new(
+            "toml-syntax",
+            "`=` is missing between the key and its value",
+            span,
+        )
+        .with_label("expected `=` here")
+        .with_help("write `key = value`, for example `outcome = \"approve\"`");
+    }
+    if raw.starts_with("unexpected key or value")
+        && line.trim_end().ends_with('"')
+        && line.contains("= \"")
+    {
+        return quote_inside_string(span, line);
+    }
+    if raw.starts_with("missing comma between array elements") {
+        return Diagnostic::new("toml-syntax", "a list is not closed before this line", span)
+            .with_label("the list should have ended before this")
+            .with_help("close the list with `]` at the end of its last item");
+    }
+    if raw.starts_with("unclosed array table") || raw.starts_with("unclosed table") {
+        let name = line.trim().trim_matches(['[', ']']);
+        let header = if raw.starts_with("unclosed array table") {
+            format!("[[{name}]]")
+        } else {
+            format!("[{name}]")
+        };
+        return Diagnostic::new("toml-syntax", "this table header is not closed", span)
+            .with_label("expected `]` here")
+            .with_help(format!("write `{header}`"));
+    }
+    Diagnostic::new("toml-syntax", lowercase_first(raw), span)
+        .with_label("the TOML syntax breaks here")
+        .with_help("see https://toml.io for the syntax of TOML files")
+}
+
+/// The line that holds `offset`.
+fn line_at(text: &str, offset: usize) -> &str {
+    let start = text
+        .get(..offset)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |at| at + 1);
+    text.get(start..)
+        .unwrap_or_default()
+        .split('\n')
+        .next()
+        .unwrap_or_default()
+}
+
+fn duplicate_key(text: &str, span: Span, key: &str) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new("duplicate-key", format!("`{key}` is given twice"), span)
+        .with_label("given again here")
+        .with_help("keep one of them: a key appears once in its table");
+    let mut offset = 0;
+    for line in text
+        .get(..span.start)
+        .unwrap_or_default()
+        .split_inclusive('\n')
+    {
+        let trimmed = line.trim_start();
+        if trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            let start = offset + line.len() - trimmed.len();
+            diagnostic.secondary = vec![(
+                Span::new(start, start + key.len()),
+                "first given here".to_owned(),
+            )];
+        }
+        offset += line.len();
+    }
+    diagnostic
+}
+
+fn unquoted_value(span: Span, found: &str, line: &str) -> Diagnostic {
+    let key = line.split('=').next().unwrap_or_default().trim();
+    let date_like = found.contains(['/', '.'])
+        && found
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '/' || c == '.');
+    if date_like {
+        return Diagnostic::new(
+            "toml-syntax",
+            format!("`{found}` is not a date TOML understands"),
+            span,
+        )
+        .with_label("not a TOML date")
+        .with_help(format!(
+            "write dates as YYYY-MM-DD without quotes, for example `{key} = 2025-03-01`"
+        ));
+    }
+    Diagnostic::new("toml-syntax", format!("`{found}` needs quotes"), span)
+        .with_label("text must be quoted")
+        .with_help(format!("write `{key} = \"{found}\"`"))
+}
+
+fn quote_inside_string(span: Span, line: &str) -> Diagnostic {
+    let (key, value) = line.split_once('=').unwrap_or_default();
+    let value = value.trim();
+    let inner = value.strip_prefix('"').unwrap_or(value);
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    Diagnostic::new("toml-syntax", "a `\"` inside this string ends it early", span)
+        .with_label("the string ended just before this")
+        .with_help(format!(
+            "write the value between single quotes, so that it can hold double quotes: `{} = '{inner}'`",
+            key.trim()
+        ))
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Words policy owners bring from other tools, and the key they mean here.
+/// For `format = 1` written below a table header, where TOML puts it in
+/// that table.
+const MISPLACED_FORMAT_HELP: &str = "`format = 1` goes at the very top of the file, before the first `[table]` header: every key below a header belongs to that table";
+
+const SYNONYMS: &[(&str, &str)] = &[
+    ("when", "must"),
+    ("check", "must"),
+    ("condition", "must"),
+    ("condition", "when"),
+    ("if", "when"),
+    ("rule", "when"),
+    ("decision", "outcome"),
+    ("result", "outcome"),
+    ("message", "reason"),
+    ("explanation", "reason"),
+    ("name", "id"),
+    ("kind", "type"),
+    ("enum", "values"),
+    ("options", "values"),
+    ("rules", "rule"),
+    ("fields", "field"),
+    ("constraints", "constraint"),
+    ("otherwise", "default"),
+];
+
+fn key_text(key: &Spanned<toml::de::DeString<'_>>) -> Text {
+    let span = Span::from(key.span());
+    Text {
+        value: key.get_ref().to_string(),
+        span,
+        origin: Origin::Whole(span),
+    }
+}
+
+/// A table being read: each getter marks its key as known, and `finish`
+/// reports the keys that no getter asked for.
+pub struct Table<'t, 'i> {
+    table: &'t DeTable<'i>,
+    file: &'t str,
+    /// Where the table is, for errors about keys it lacks.
+    pub span: Span,
+    /// How the table is named in messages: "`[[rule]]`".
+    name: String,
+    allowed: &'static [Key],
+}
+
+/// A string value with the place it was written.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    pub fn new(
+        table: &'t DeTable<'i>,
+        file: &'t str,
+        span: Span,
+        name: impl Into<String>,
+        allowed: &'static [Key],
+    ) -> Self {
+        Self {
+            table,
+            file,
+            span,
+            name: name.into(),
+            allowed,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Reports keys outside `allowed`, with a "did you mean" when one is close.
+    pub fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
+        for (key, _) in self.table.iter() {
+            let key = key_text(key);
+            if keys::contains(self.allowed, &key.value) {
+                continue;
+            }
+            let help = self
+                .intended(&key.value)
+                .map(|intended| format!("did you mean `{intended}`?"))
+                .or_else(|| (key.value == "format").then(|| MISPLACED_FORMAT_HELP.to_owned()))
+                .unwrap_or_else(|| {
+                    format!(
+                        "the keys of {} are {}",
+                        self.name,
+                        list_names(keys::names(self.allowed), 12)
+                    )
+                });
+            errors.push(
+                Diagnostic::new(
+                    "unknown-key",
+                    format!("unknown key `{}` in {}", key.value, self.name),
+                    key.span,
+                )
+                .with_label("not a key of this table")
+                .with_help(help),
+            );
+        }
+    }
+
+    /// The allowed key that an unknown key was probably meant to be: a
+    /// misspelling, or a word other policy languages use for it.
+    fn intended(&self, unknown: &str) -> Option<&'static str> {
+        let synonym = SYNONYMS
+            .iter()
+            .filter(|(word, _)| *word == unknown)
+            .map(|(_, meant)| *meant)
+            .find(|meant| keys::contains(self.allowed, meant));
+        synonym.or_else(|| closest(unknown, keys::names(self.allowed)))
+    }
+
+    /// Whether an unknown key of this table was probably meant to be `key`,
+    /// so that reporting `key` as missing would only repeat that error.
+    pub fn misspelled(&self, key: &str) -> bool {
+        self.table.iter().any(|(other, _)| {
+            let other = other.get_ref().as_ref();
+            !keys::contains(self.allowed, other) && self.intended(other) == Some(key)
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'t Node<'i>> {
+        self.table.get(key)
+    }
+
+    /// The span of the key itself, for errors about its value.
+    pub fn key_span(&self, key: &str) -> Option<Span> {
+        self.table
+            .get_key_value(key)
+            .map(|(key, _)| Span::from(key.span()))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = (&'t str, Span, &'t Node<'i>)> {
+        self.table
+            .iter()
+            .map(|(key, value)| (key.get_ref().as_ref(), Span::from(key.span()), value))
+    }
+
+    fn missing(&self, key: &str, example: &str, errors: &mut Vec<Diagnostic>) {
+        if self.misspelled(key) {
+            return;
+        }
+        errors.push(
+            Diagnostic::new(
+                "missing-key",
+                format!("{} has no `{key}`", self.name),
+                self.span,
+            )
+            .with_label(format!("`{key}` is missing here"))
+            .with_help(format!("add it, for example `{key} = {example}`")),
+        );
+    }
+
+    pub fn required<T>(
+        &self,
+        key: &str,
+        example: &str,
+        read: impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        match self.get(key) {
+            Some(node) => read_keyed(key, node, &read, errors),
+            None => {
+                self.missing(key, example, errors);
+                None
+            }
+        }
+    }
+
+    pub fn optional<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        self.get(key)
+            .and_then(|node| read_keyed(key, node, &read, errors))
+    }
+
+    pub fn required_text(
+        &self,
+        key: &str,
+        example: &str,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<Text> {
+        self.required(
+            key,
+            example,
+            |node, errors| text(node, self.file, errors),
+            errors,
+        )
+    }
+
+    pub fn optional_text(&self, key: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+        self.optional(key, |node, errors| text(node, self.file, errors), errors)
+    }
+
+    pub fn file(&self) -> &'t str {
+        self.file
+    }
+}
+
+/// Reads the value of `key`; a value of the wrong kind gets a help that
+/// shows the whole line, `key = example`.
+fn read_keyed<'i, T>(
+    key: &str,
+    node: &Node<'i>,
+    read: &impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let before = errors.len();
+    let value = read(node, errors);
+    for diagnostic in errors
+        .iter_mut()
+        .skip(before)
+        .filter(|diagnostic| diagnostic.code == "wrong-kind")
+    {
+        if let Some(help) = &diagnostic.help {
+            diagnostic.help =
+                Some(help.replacen("write it like `", &format!("write it like `{key} = "), 1));
+        }
+    }
+    value
+}
+
+/// Reads a string, reporting any other kind of value.
+pub fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+    match node.get_ref() {
+        DeValue::String(value) => Some(Text {
+            value: value.to_string(),
+            span: node.span().into(),
+            origin: string_origin(file, node.span().into(), value),
+        }),
+        other => {
+            errors.push(wrong_kind(node, other, "a string", "\"…\""));
+            None
+        }
+    }
+}
+
+pub fn boolean(node: &Node<'_>, errors: &mut Vec<Diagnostic>) -> Option<bool> {
+    match node.get_ref() {
+        DeValue::Boolean(value) => Some(*value),
+        other => {
+            errors.push(wrong_kind(node, other, "`true` or `false`", "true"));
+            None
+        }
+    }
+}
+
+pub fn table<'t, 'i>(node: &'t Node<'i>, errors: &mut Vec<Diagnostic>) -> Option<&'t DeTable<'i>> {
+    match node.get_ref() {
+        DeValue::Table(table) => Some(table),
+        other => {
+            errors.push(wrong_kind(node, other, "a table", "{ … }"));
+            None
+        }
+    }
+}
+
+/// The tables of an array of tables such as `[[rule]]`.
+pub fn tables<'t, 'i>(
+    node: &'t Node<'i>,
+    name: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<(&'t DeTable<'i>, Span)> {
+    let DeValue::Array(items) = node.get_ref() else {
+        errors.push(
+            Diagnostic::new(
+                "wrong-kind",
+                format!("`{name}` must be an array of tables"),
+                node.span().into(),
+            )
+            .with_label("not an array of tables")
+            .with_help(format!(
+                "write each entry under its own `[[{name}]]` header"
+            )),
+        );
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item.get_ref() {
+            DeValue::Table(table) => Some((table, Span::from(item.span()))),
+            other => {
+                errors.push(wrong_kind(item, other, "a table", "{ … }"));
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn wrong_kind(
+    node: &Node<'_>,
+    found: &DeValue<'_>,
+    expected: &str,
+    example: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        "wrong-kind",
+        format!("expected {expected}, found {}", kind_name(found)),
+        node.span().into(),
+    )
+    .with_label(format!("this is {}", kind_name(found)))
+    .with_help(format!("write it like `{example}`"))
+}
+
+pub fn kind_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(datetime) if datetime.time.is_some() => "a date and time",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// How the characters of a string value map to bytes of the file, so that
+/// an expression written inside it reports errors at the right column.
+pub fn string_origin(file: &str, span: Span, decoded: &str) -> Origin {
+    let Some(raw) = file.get(span.range()) else {
+        return Origin::Whole(span);
+    };
+    let (quote, basic) = if raw.starts_with("\"\"\"") {
+        ("\"\"\"", true)
+    } else if raw.starts_with("'''") {
+        ("'''", false)
+    } else if raw.starts_with('"') {
+        ("\"", true)
+    } else {
+        ("'", false)
+    };
+    let Some(inner) = raw.get(quote.len()..raw.len().saturating_sub(quote.len())) else {
+        return Origin::Whole(span);
+    };
+    let mut start = span.start + quote.len();
+    let mut inner = inner;
+    if quote.len() == 3 {
+        let trimmed = inner
+            .strip_prefix("\r\n")
+            .or_else(|| inner.strip_prefix('\n'));
+        if let Some(rest) = trimmed {
+            start += inner.len() - rest.len();
+            inner = rest;
+        }
+    }
+    if inner == decoded {
+        return Origin::Shifted(start);
+    }
+    if basic && let Some(offsets) = unescape_offsets(inner, decoded) {
+        return Origin::Mapped(offsets.into_iter().map(|offset| start + offset).collect());
+    }
+    Origin::Whole(span)
+}
+
+/// For a basic string with escapes: the raw offset of each decoded byte,
+/// or `None` when decoding the raw text does not give `decoded`.
+fn unescape_offsets(raw: &str, decoded: &str) -> Option<Vec<usize>> {
+    let mut offsets = Vec::with_capacity(decoded.len() + 1);
+    let mut out = String::with_capacity(decoded.len());
+    let mut chars = raw.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let produced: Cow<'_, str> = if c == '\\' {
+            let (_, escape) = chars.next()?;
+            match escape {
+                'n' => "\n".into(),
+                't' => "\t".into(),
+                'r' => "\r".into(),
+                'b' => "\u{8}".into(),
+                'f' => "\u{c}".into(),
+                'e' => "\u{1b}".into(),
+                '"' => "\"".into(),
+                '\\' => "\\".into(),
+                _ => return None,
+            }
+        } else {
+            let mut buffer = [0u8; 4];
+            Cow::Owned(c.encode_utf8(&mut buffer).to_owned())
+        };
+        for _ in 0..produced.len() {
+            offsets.push(at);
+        }
+        out.push_str(&produced);
+    }
+    offsets.push(raw.len());
+    (out == decoded).then_some(offsets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin_of(file: &str, decoded: &str) -> Origin {
+        let start = file.find(['"', '\'']).unwrap_or_default();
+        string_origin(file, Span::new(start, file.len()), decoded)
+    }
+
+    #[test]
+    fn plain_strings_shift_by_their_quote() {
+        let origin = origin_of("when = \"a < 1\"", "a < 1");
+        assert_eq!(origin.offset(0), 8);
+    }
+
+    #[test]
+    fn literal_strings_shift_by_their_quote() {
+        let origin = origin_of("when = 'a == \"x\"'", "a == \"x\"");
+        assert_eq!(origin.offset(5), 13);
+    }
+
+    #[test]
+    fn escapes_map_each_byte_back() {
+        let origin = origin_of(r#"when = "a == \"x\" and b""#, "a == \"x\" and b");
+        assert_eq!(
+            origin.offset(5),
+            13,
+            "the escaped quote starts at its backslash"
+        );
+        assert_eq!(origin.offset(13), 23, "`b` keeps its column");
+    }
+
+    #[test]
+    fn multi_line_strings_skip_the_first_newline() {
+        let origin = origin_of("when = '''\na or b'''", "a or b");
+        assert_eq!(origin.offset(0), 11);
+    }
+}

@@ -1,0 +1,704 @@
+//! Policy folders: the versions of one policy, and the choice of the version
+//! in effect for a request.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::diagnostic::span::Span;
+use crate::diagnostic::suggest::list_names;
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::limits::MAX_POLICY_BYTES;
+use crate::policy::Policy;
+use crate::policy::load::{LoadError, load, too_large};
+
+/// Why a policy file or folder could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{0}` holds no policy files (`*.toml`)")]
+    Empty(PathBuf),
+    #[error(transparent)]
+    Invalid(#[from] LoadError),
+}
+
+/// One policy file or the versions of one policy in a folder, newest
+/// effective date last.
+#[derive(Debug)]
+pub struct PolicySet {
+    pub versions: Vec<Policy>,
+    /// Whether the set came from a folder, so that the choice of version
+    /// is worth reporting.
+    pub from_folder: bool,
+}
+
+/// Why a policy id from outside (a server's or tool's caller) does not name
+/// a policy folder under the root.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyIdError {
+    #[error("`{0}` is not a valid policy id: use lowercase letters, digits and `-`")]
+    InvalidId(String),
+    #[error("no policy `{id}` under `{root}`")]
+    NotFound { id: String, root: PathBuf },
+    #[error("policy `{id}` leads outside `{root}`, through `{path}`")]
+    Escapes {
+        id: String,
+        root: PathBuf,
+        path: PathBuf,
+    },
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The folder of policy `id` under `root`, for a policy id that comes from
+/// outside. The id must be a policy id (lowercase letters, digits and `-`,
+/// not starting with `-`), so it cannot hold `..`, a separator or an
+/// absolute path; the folder and its `*.toml` files, symlinks followed,
+/// must stay under the canonical `root`. Returns the canonical folder.
+pub fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdError> {
+    let valid = id.len() <= 128
+        && !id.starts_with('-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.is_empty();
+    if !valid {
+        return Err(PolicyIdError::InvalidId(id.to_owned()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| PolicyIdError::Io { path, source }
+    };
+    let root = fs::canonicalize(root).map_err(io(root))?;
+    let joined = root.join(id);
+    let folder = match fs::canonicalize(&joined) {
+        Ok(folder) => folder,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(PolicyIdError::NotFound {
+                id: id.to_owned(),
+                root,
+            });
+        }
+        Err(error) => return Err(io(&joined)(error)),
+    };
+    let escapes = |path: &Path| PolicyIdError::Escapes {
+        id: id.to_owned(),
+        root: root.clone(),
+        path: path.to_owned(),
+    };
+    if !folder.starts_with(&root) || folder == root {
+        return Err(escapes(&joined));
+    }
+    if !folder.is_dir() {
+        return Err(PolicyIdError::NotFound {
+            id: id.to_owned(),
+            root,
+        });
+    }
+    // The files are read through the folder: a symlinked version file could
+    // lead out as well as a symlinked folder.
+    for entry in fs::read_dir(&folder).map_err(io(&folder))? {
+        let path = entry.map_err(io(&folder))?.path();
+        if path.extension().is_some_and(|ext| ext == "toml") {
+            let target = fs::canonicalize(&path).map_err(io(&path))?;
+            if !target.starts_with(&root) {
+                return Err(escapes(&path));
+            }
+        }
+    }
+    Ok(folder)
+}
+
+/// Reads a policy file.
+pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
+    let io = |source| PolicyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    // A file past the limit is refused before it is read into memory.
+    let size = fs::metadata(path).map_err(io)?.len();
+    if size > MAX_POLICY_BYTES as u64 {
+        let file = SourceFile::new(path.display().to_string(), "");
+        return Err(too_large(file, usize::try_from(size).unwrap_or(usize::MAX)).into());
+    }
+    let text = fs::read_to_string(path).map_err(io)?;
+    Ok(load(SourceFile::new(path.display().to_string(), text))?)
+}
+
+/// The `*.toml` files directly in `folder`, sorted by name.
+pub fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let io = |source| PolicyError::Io {
+        path: folder.to_owned(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in fs::read_dir(folder).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Loads a policy file, or every version in a policy folder. All problems
+/// are returned, one entry per file, plus folder-level problems.
+pub fn load_set(path: &Path) -> Result<PolicySet, Vec<PolicyError>> {
+    if !path.is_dir() {
+        return read_policy(path)
+            .map(|policy| PolicySet {
+                versions: vec![policy],
+                from_folder: false,
+            })
+            .map_err(|error| vec![error]);
+    }
+    let files = policy_files(path).map_err(|error| vec![error])?;
+    if files.is_empty() {
+        return Err(vec![PolicyError::Empty(path.to_owned())]);
+    }
+    let (versions, errors): (Vec<_>, Vec<_>) = files
+        .iter()
+        .map(|file| read_policy(file))
+        .partition(Result::is_ok);
+    let mut errors: Vec<PolicyError> = errors.into_iter().filter_map(Result::err).collect();
+    let mut versions: Vec<Policy> = versions.into_iter().filter_map(Result::ok).collect();
+    versions.sort_by_key(|policy| policy.meta.effective_date);
+    errors.extend(check_versions(&versions));
+    if errors.is_empty() {
+        Ok(PolicySet {
+            versions,
+            from_folder: true,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The versions of a folder must be one policy with distinct versions and
+/// effective dates, so that exactly one is in effect on any date.
+fn check_versions(versions: &[Policy]) -> Vec<PolicyError> {
+    let mut errors = Vec::new();
+    for (index, policy) in versions.iter().enumerate() {
+        let earlier = versions.get(..index).unwrap_or_default();
+        let problem = earlier
+            .iter()
+            .find_map(|other| version_clash(policy, other));
+        if let Some(diagnostic) = problem {
+            errors.push(PolicyError::Invalid(LoadError {
+                file: policy.file.clone(),
+                diagnostics: vec![diagnostic],
+            }));
+        }
+    }
+    errors
+}
+
+fn version_clash(policy: &Policy, other: &Policy) -> Option<Diagnostic> {
+    let at = |key: &str| key_span(&policy.file, key);
+    if policy.meta.id != other.meta.id {
+        return Some(
+            Diagnostic::new(
+                "folder-mixed-policies",
+                format!(
+                    "this folder holds policy `{}` and policy `{}`",
+                    other.meta.id, policy.meta.id
+                ),
+                at("id"),
+            )
+            .with_label("a different policy id")
+            .with_help(format!(
+                "a folder holds the versions of one policy; move this file, or set `id = \"{}\"`",
+                other.meta.id
+            )),
+        );
+    }
+    if policy.meta.version == other.meta.version {
+        return Some(
+            Diagnostic::new(
+                "folder-duplicate-version",
+                format!(
+                    "version `{}` is also declared in `{}`",
+                    policy.meta.version, other.file.name
+                ),
+                at("version"),
+            )
+            .with_label("the same version twice")
+            .with_help("give each version of the policy its own `version`"),
+        );
+    }
+    if policy.meta.effective_date == other.meta.effective_date {
+        return Some(
+            Diagnostic::new(
+                "folder-overlapping-versions",
+                format!(
+                    "versions `{}` and `{}` both take effect on {}",
+                    other.meta.version, policy.meta.version, policy.meta.effective_date
+                ),
+                at("effective_date"),
+            )
+            .with_label("the same effective date")
+            .with_help("each version governs from its own effective date until the next one; change one of the dates"),
+        );
+    }
+    let field = |policy: &Policy| {
+        policy
+            .meta
+            .effective_date_field
+            .and_then(|slot| policy.schema.field(slot))
+            .map(|field| field.path.clone())
+    };
+    if field(policy) != field(other) {
+        return Some(
+            Diagnostic::new(
+                "folder-mixed-date-fields",
+                format!(
+                    "`effective_date_field` differs from `{}`, which uses {}",
+                    other.file.name,
+                    field(other).map_or("none".to_owned(), |path| format!("`{path}`"))
+                ),
+                at("effective_date_field"),
+            )
+            .with_label("a different field")
+            .with_help(
+                "all versions in a folder must pick their version by the same request field",
+            ),
+        );
+    }
+    None
+}
+
+/// The span of `key = …` in a file, found by a plain search, for
+/// folder-level errors that have no node at hand.
+fn key_span(file: &SourceFile, key: &str) -> Span {
+    let mut offset = 0;
+    for line in file.text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            let start = offset + (line.len() - trimmed.len());
+            return Span::new(
+                start,
+                start + line.trim_end().len() - (line.len() - trimmed.len()),
+            );
+        }
+        offset += line.len();
+    }
+    Span::empty(0)
+}
+
+/// The version chosen for a request, and why, in words.
+pub struct Selected<'a> {
+    pub policy: &'a Policy,
+    pub why: String,
+}
+
+/// How to choose the version that decides.
+#[derive(Clone, Debug, Default)]
+pub enum Choice {
+    /// The version in effect on the date the request gives in the policy's
+    /// `effective_date_field`.
+    #[default]
+    ByRequest,
+    /// The version in effect on this date.
+    At(NaiveDate),
+    /// This version, whatever the dates.
+    Version(String),
+}
+
+/// Why no version could be chosen.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error("no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}")]
+    NotInEffect {
+        id: String,
+        date: NaiveDate,
+        earliest: NaiveDate,
+    },
+    #[error("`{id}` has no version `{version}`; its versions are {known}")]
+    UnknownVersion {
+        id: String,
+        version: String,
+        known: String,
+    },
+    #[error("the policy set holds no version")]
+    Empty,
+}
+
+impl PolicySet {
+    /// The version that decides `request`. By default the newest whose
+    /// effective date is on or before the date of the policy's
+    /// `effective_date_field`; a request without that date is decided by the
+    /// newest version.
+    ///
+    /// `request` is the request's JSON text; only the date is read from it,
+    /// without building the document. Text that is not JSON is decided by
+    /// the newest version, whose decoding then reports the problem.
+    pub fn select(&self, request: &[u8], choice: &Choice) -> Result<Selected<'_>, SelectError> {
+        let newest = self.versions.last().ok_or(SelectError::Empty)?;
+        match choice {
+            Choice::Version(version) => self.by_version(version),
+            Choice::At(date) => self.in_effect(*date, format!("asked for {date}")),
+            Choice::ByRequest if !self.from_folder => Ok(Selected {
+                policy: newest,
+                why: String::new(),
+            }),
+            Choice::ByRequest => {
+                let field = newest
+                    .meta
+                    .effective_date_field
+                    .and_then(|slot| newest.schema.field(slot));
+                let Some(field) = field else {
+                    return Ok(Selected {
+                        policy: newest,
+                        why: format!(
+                            "version {} is the newest; the policy names no date field",
+                            newest.meta.version
+                        ),
+                    });
+                };
+                match request_date(request, &field.path, newest) {
+                    Some(date) => self.in_effect(date, format!("`{}` is {date}", field.path)),
+                    None => Ok(Selected {
+                        policy: newest,
+                        why: format!(
+                            "the request gives no valid `{}`, so the newest version decides",
+                            field.path
+                        ),
+                    }),
+                }
+            }
+        }
+    }
+
+    fn in_effect(&self, date: NaiveDate, because: String) -> Result<Selected<'_>, SelectError> {
+        let chosen = self
+            .versions
+            .iter()
+            .rev()
+            .find(|policy| policy.meta.effective_date <= date);
+        match (chosen, self.versions.first()) {
+            (Some(policy), _) => Ok(Selected {
+                policy,
+                why: format!(
+                    "{because}; version {} is in effect from {}",
+                    policy.meta.version, policy.meta.effective_date
+                ),
+            }),
+            (None, Some(earliest)) => Err(SelectError::NotInEffect {
+                id: earliest.meta.id.clone(),
+                date,
+                earliest: earliest.meta.effective_date,
+            }),
+            (None, None) => Err(SelectError::Empty),
+        }
+    }
+
+    fn by_version(&self, version: &str) -> Result<Selected<'_>, SelectError> {
+        let found = self
+            .versions
+            .iter()
+            .find(|policy| policy.meta.version == version);
+        match (found, self.versions.first()) {
+            (Some(policy), _) => Ok(Selected {
+                policy,
+                why: format!("version {version} was asked for"),
+            }),
+            (None, Some(first)) => Err(SelectError::UnknownVersion {
+                id: first.meta.id.clone(),
+                version: version.to_owned(),
+                known: list_names(
+                    self.versions
+                        .iter()
+                        .map(|policy| policy.meta.version.as_str()),
+                    10,
+                ),
+            }),
+            (None, None) => Err(SelectError::Empty),
+        }
+    }
+}
+
+fn request_date(request: &[u8], path: &str, policy: &Policy) -> Option<NaiveDate> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let text = string_at(request, &parts)?;
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(date);
+    }
+    let time = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    Some(time.with_timezone(&policy.meta.timezone).date_naive())
+}
+
+/// The string at the member path `parts` of a JSON document, read in one
+/// pass that skips every other member. `None` when the text is not JSON or
+/// the path does not lead to a string; a member given twice counts by its
+/// last occurrence, as when the whole document is parsed.
+fn string_at(json: &[u8], parts: &[&str]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let found = PathSeed { rest: parts }
+        .deserialize(&mut deserializer)
+        .ok()?;
+    deserializer.end().ok()?;
+    found
+}
+
+/// Follows the rest of a member path through one JSON value.
+struct PathSeed<'p> {
+    rest: &'p [&'p str],
+}
+
+impl<'de> DeserializeSeed<'de> for PathSeed<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PathSeed<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(self.rest.is_empty().then(|| text.to_owned()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(on_path) = map.next_key_seed(KeyIs(self.rest.first().copied()))? {
+            match self.rest.split_first() {
+                Some((_, rest)) if on_path => found = map.next_value_seed(PathSeed { rest })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Reads a member name and tells whether it is the one looked for.
+struct KeyIs<'p>(Option<&'p str>);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<bool, E> {
+        Ok(self.0 == Some(name))
+    }
+}
+
+/// The result of checking files and folders: the policies that loaded and
+/// every problem found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub valid: Vec<Policy>,
+    pub problems: Vec<PolicyError>,
+    /// How many policy files were found.
+    pub files: usize,
+}
+
+impl PolicyError {
+    /// The file or folder the problem is about.
+    pub fn file_name(&self) -> String {
+        match self {
+            PolicyError::Io { path, .. } | PolicyError::Empty(path) => path.display().to_string(),
+            PolicyError::Invalid(error) => error.file.name.clone(),
+        }
+    }
+}
+
+/// Checks policy files and folders. A folder is searched for policy
+/// folders (any folder holding `*.toml` files; `cases` folders are skipped),
+/// and the versions in each are checked together.
+pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
+    let mut report = CheckReport::default();
+    for path in paths {
+        if path.is_dir() {
+            match policy_folders(path) {
+                Ok(folders) if folders.is_empty() => {
+                    report.problems.push(PolicyError::Empty(path.clone()))
+                }
+                Ok(folders) => {
+                    for folder in folders {
+                        report.files += policy_files(&folder).map_or(0, |files| files.len());
+                        absorb(&mut report, load_set(&folder));
+                    }
+                }
+                Err(error) => report.problems.push(error),
+            }
+        } else {
+            if path.is_file() {
+                report.files += 1;
+            }
+            absorb(&mut report, load_set(path));
+        }
+    }
+    report
+}
+
+/// The policy files that `paths` name: files as given, and the `*.toml`
+/// files of the policy folders found the way [`check_paths`] finds them. A
+/// folder without any, or one that cannot be read, is a problem.
+pub fn find_policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PolicyError>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let found = policy_folders(path).and_then(|folders| {
+            folders.iter().try_fold(Vec::new(), |mut found, folder| {
+                found.extend(policy_files(folder)?);
+                Ok(found)
+            })
+        });
+        match found {
+            Ok(found) if found.is_empty() => problems.push(PolicyError::Empty(path.clone())),
+            Ok(found) => files.extend(found),
+            Err(error) => problems.push(error),
+        }
+    }
+    (files, problems)
+}
+
+fn absorb(report: &mut CheckReport, result: Result<PolicySet, Vec<PolicyError>>) {
+    match result {
+        Ok(set) => report.valid.extend(set.versions),
+        Err(errors) => report.problems.extend(errors),
+    }
+}
+
+/// `root` and the folders below it that hold `*.toml` files, sorted.
+/// `cases` folders and hidden folders are skipped.
+pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let mut found = Vec::new();
+    for folder in folders_below(root)? {
+        if !policy_files(&folder)?.is_empty() {
+            found.push(folder);
+        }
+    }
+    Ok(found)
+}
+
+/// `root` and every folder below it, at any depth, sorted; `cases`
+/// folders and hidden folders are not searched.
+pub fn folders_below(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(folder) = pending.pop() {
+        let entries = fs::read_dir(&folder).map_err(|source| PolicyError::Io {
+            path: folder.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let skipped = name == "cases" || name.to_string_lossy().starts_with('.');
+            if path.is_dir() && !skipped {
+                pending.push(path);
+            }
+        }
+        found.push(folder);
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(json: &str, path: &str) -> Option<String> {
+        let parts: Vec<&str> = path.split('.').collect();
+        string_at(json.as_bytes(), &parts)
+    }
+
+    #[test]
+    fn the_string_at_a_path_is_read_as_a_whole_parse_would_read_it() {
+        let json = r#"{"a": {"skip": [1, {"b": "x"}], "b": "2025-03-01"}, "b": "top"}"#;
+        assert_eq!(at(json, "a.b").as_deref(), Some("2025-03-01"));
+        assert_eq!(at(json, "b").as_deref(), Some("top"));
+        assert_eq!(at(json, "a"), None, "an object is not a string");
+        assert_eq!(at(json, "a.b.c"), None, "a path through a string");
+        assert_eq!(at(json, "a.skip"), None, "an array is not a string");
+        assert_eq!(at(json, "a.missing"), None);
+    }
+
+    #[test]
+    fn a_member_given_twice_counts_by_its_last_occurrence() {
+        assert_eq!(at(r#"{"d": "1", "d": "2"}"#, "d").as_deref(), Some("2"));
+        assert_eq!(at(r#"{"d": "1", "d": 5}"#, "d"), None);
+        assert_eq!(at(r#"{"a": {"d": "1"}, "a": {}}"#, "a.d"), None);
+    }
+
+    #[test]
+    fn escaped_names_and_values_are_read_unescaped() {
+        assert_eq!(
+            at(r#"{"\u0061": {"d": "2025-\u00303-01"}}"#, "a.d").as_deref(),
+            Some("2025-03-01")
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_json_has_no_string_anywhere() {
+        assert_eq!(at(r#"{"d": "2025-03-01""#, "d"), None);
+        assert_eq!(at(r#"{"d": "2025-03-01"} trailing"#, "d"), None);
+        assert_eq!(at("", "d"), None);
+        assert_eq!(at("\u{ff}", "d"), None);
+    }
+}

@@ -1,0 +1,380 @@
+//! `[[field]]`: the declared request fields, built into the schema's object tree.
+
+use super::{Loader, Names, is_identifier};
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::span::Span;
+use crate::diagnostic::suggest::{did_you_mean, list_names};
+use crate::language::check::check_typed;
+use crate::language::schema::{Field, Member, Object, Requirement, Schema};
+use crate::language::types::Type;
+use crate::language::value::Value;
+use crate::policy::document::{Table, Text, boolean, tables, wrong_kind};
+use crate::policy::keys;
+use std::sync::Arc;
+use toml::de::DeValue;
+
+impl Loader<'_, '_> {
+    /// Reads `[[field]]` entries into a schema; `required_when` conditions
+    /// come back separately, to be checked once all fields are known.
+    pub(super) fn fields(&mut self, top: &Table) -> (Schema, Vec<(usize, Text)>) {
+        let mut schema = Schema::default();
+        let mut conditions = Vec::new();
+        let Some(node) = top.get("field") else {
+            return (schema, conditions);
+        };
+        for (table, span) in tables(node, "field", self.errors) {
+            let table = Table::new(table, self.text, span, "`[[field]]`", keys::FIELD);
+            table.check_keys(self.errors);
+            let Some((field, condition)) = self.field(&table) else {
+                continue;
+            };
+            if let (Some(slot), Some(condition)) =
+                (self.place_field(&mut schema, field, &table), condition)
+            {
+                conditions.push((slot, condition));
+            }
+        }
+        (schema, conditions)
+    }
+
+    pub(super) fn field(&mut self, table: &Table) -> Option<(Field, Option<Text>)> {
+        let path = table.required_text("path", "\"purchase.date\"", self.errors);
+        let ty = self.field_type(table);
+        let description =
+            table.required_text("description", "\"What this field means\"", self.errors);
+        let required = table.optional("required", boolean, self.errors);
+        let required_when = table.optional_text("required_when", self.errors);
+        let path = self.field_path(path?)?;
+        // A field whose type or description is wrong still counts as
+        // declared, so that the expressions using it report nothing more.
+        let ty = ty.unwrap_or(Type::Nothing);
+        let default = table
+            .get("default")
+            .and_then(|node| self.constant(node, Some(&ty)))
+            .map(|(value, _)| value);
+        if required == Some(true) && required_when.is_some() {
+            self.push(
+                Diagnostic::new(
+                    "conflicting-keys",
+                    "a field cannot have both `required` and `required_when`",
+                    table.span,
+                )
+                .with_label("this field")
+                .with_help("keep `required = true` for always, or `required_when` for sometimes"),
+            );
+        }
+        let is_required = required == Some(true) || required_when.is_some();
+        if let (true, Some(node)) = (is_required, table.get("default")) {
+            self.push(
+                Diagnostic::new(
+                    "conflicting-keys",
+                    "a required field cannot have a `default`",
+                    node.span().into(),
+                )
+                .with_label("the default would never be used")
+                .with_help("remove `default`, or make the field optional"),
+            );
+        }
+        // Only a bool that may be left out counts as `false` when not given:
+        // a required one not given is missing, whatever its type.
+        let default = default.unwrap_or(if ty == Type::Bool && !is_required {
+            Value::Bool(false)
+        } else {
+            Value::Absent
+        });
+        let requirement = if required == Some(true) {
+            Requirement::Always
+        } else {
+            Requirement::Optional
+        };
+        let field = Field {
+            path: path.value,
+            ty,
+            description: description.map(|text| text.value).unwrap_or_default(),
+            requirement,
+            default,
+            span: table.span,
+        };
+        Some((field, required_when))
+    }
+
+    /// Checks a field path. A path that is only wrong by an empty part
+    /// (`purchase..date`) comes back repaired, so that its uses report
+    /// nothing more; `None` when it cannot be used at all.
+    pub(super) fn field_path(&mut self, mut path: Text) -> Option<Text> {
+        let Some(bad_part) = path.value.split('.').find(|part| !is_identifier(part)) else {
+            return Some(path);
+        };
+        let label = if bad_part.is_empty() {
+            "empty part".to_owned()
+        } else {
+            format!("`{bad_part}` is not a name")
+        };
+        self.push(
+            Diagnostic::new("invalid-path", format!("`{}` is not a valid field path", path.value), path.span)
+                .with_label(label)
+                .with_help("write a dotted path of names made of letters, digits and `_`, such as `purchase.date`"),
+        );
+        let repaired: Vec<&str> = path
+            .value
+            .split('.')
+            .filter(|part| !part.is_empty())
+            .collect();
+        if !repaired.iter().all(|part| is_identifier(part)) || repaired.is_empty() {
+            return None;
+        }
+        path.value = repaired.join(".");
+        Some(path)
+    }
+
+    pub(super) fn field_type(&mut self, table: &Table) -> Option<Type> {
+        let keyword = table.required_text("type", "\"string\"", self.errors)?;
+        match keyword.value.as_str() {
+            "list" => {
+                let items = table.required_text("items", "\"string\"", self.errors)?;
+                if items.value == "list" {
+                    self.push(
+                        Diagnostic::new("invalid-type", "a list cannot hold lists", items.span)
+                            .with_label("nested list")
+                            .with_help("use a list of strings, numbers, dates or enums"),
+                    );
+                    return None;
+                }
+                let item = self.scalar_type(&items, table)?;
+                Some(Type::List(Box::new(item)))
+            }
+            _ => {
+                if let Some(span) = table.key_span("items") {
+                    self.push(
+                        Diagnostic::new(
+                            "conflicting-keys",
+                            "`items` is only for fields of type `list`",
+                            span,
+                        )
+                        .with_label("not a list field")
+                        .with_help("remove `items`, or write `type = \"list\"`"),
+                    );
+                }
+                self.scalar_type(&keyword, table)
+            }
+        }
+    }
+
+    pub(super) fn scalar_type(&mut self, keyword: &Text, table: &Table) -> Option<Type> {
+        let ty = match keyword.value.as_str() {
+            "string" => Type::String,
+            "bool" => Type::Bool,
+            "integer" => Type::Integer,
+            "decimal" => Type::Decimal,
+            "date" => Type::Date,
+            "datetime" => Type::DateTime,
+            "enum" => return self.enum_values(table),
+            other => {
+                let hint = match other {
+                    "boolean" => Some("did you mean `bool`?".to_owned()),
+                    "number" | "float" | "money" => {
+                        Some("use `decimal` for exact amounts, or `integer`".to_owned())
+                    }
+                    "int" => Some("did you mean `integer`?".to_owned()),
+                    "text" | "str" => Some("did you mean `string`?".to_owned()),
+                    _ => did_you_mean(other, Type::FIELD_KEYWORDS),
+                };
+                let help = hint.unwrap_or_else(|| {
+                    format!("the types are {}", list_names(Type::FIELD_KEYWORDS, 8))
+                });
+                self.push(
+                    Diagnostic::new(
+                        "unknown-type",
+                        format!("unknown type `{other}`"),
+                        keyword.span,
+                    )
+                    .with_label("not a field type")
+                    .with_help(help),
+                );
+                return None;
+            }
+        };
+        if let Some(span) = table.key_span("values") {
+            self.push(
+                Diagnostic::new(
+                    "conflicting-keys",
+                    "`values` is only for fields of type `enum`",
+                    span,
+                )
+                .with_label("not an enum field")
+                .with_help("remove `values`, or write `type = \"enum\"`"),
+            );
+        }
+        Some(ty)
+    }
+
+    pub(super) fn enum_values(&mut self, table: &Table) -> Option<Type> {
+        let Some(node) = table.get("values") else {
+            self.push(
+                Diagnostic::new(
+                    "missing-key",
+                    "an enum field needs its `values`",
+                    table.span,
+                )
+                .with_label("`values` is missing")
+                .with_help("list the allowed values, for example `values = [\"game\", \"dlc\"]`"),
+            );
+            return None;
+        };
+        let DeValue::Array(items) = node.get_ref() else {
+            self.push(wrong_kind(
+                node,
+                node.get_ref(),
+                "an array of strings",
+                "[\"game\", \"dlc\"]",
+            ));
+            return None;
+        };
+        let mut values: Vec<String> = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(text) if values.iter().any(|seen| seen == text.as_ref()) => self
+                    .push(
+                        Diagnostic::new(
+                            "duplicate-value",
+                            format!("`{text}` is listed twice"),
+                            item.span().into(),
+                        )
+                        .with_label("listed again here")
+                        .with_help("remove one of them"),
+                    ),
+                DeValue::String(text) if text.trim().is_empty() => self.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        "an enum value cannot be blank",
+                        item.span().into(),
+                    )
+                    .with_label("blank value"),
+                ),
+                DeValue::String(text) => values.push(text.to_string()),
+                other => self.push(wrong_kind(item, other, "a string", "\"game\"")),
+            }
+        }
+        if values.is_empty() {
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    "an enum needs at least one value",
+                    node.span().into(),
+                )
+                .with_label("no values")
+                .with_help("list the allowed values, for example `values = [\"game\", \"dlc\"]`"),
+            );
+            return None;
+        }
+        Some(Type::Enum(Arc::from(values)))
+    }
+
+    /// Adds a field to the schema's object tree; `None` when its path clashes.
+    pub(super) fn place_field(
+        &mut self,
+        schema: &mut Schema,
+        field: Field,
+        table: &Table,
+    ) -> Option<usize> {
+        let slot = schema.fields.len();
+        let parts: Vec<String> = field.path.split('.').map(str::to_owned).collect();
+        let (leaf, parents) = parts.split_last()?;
+        let mut object = &mut schema.root;
+        for (depth, part) in parents.iter().enumerate() {
+            let position = object.members.iter().position(|(name, _)| name == part);
+            let index = match position {
+                Some(index) => index,
+                None => {
+                    object
+                        .members
+                        .push((part.clone(), Member::Object(Object::default())));
+                    object.members.len() - 1
+                }
+            };
+            match object.members.get_mut(index) {
+                Some((_, Member::Object(inner))) => object = inner,
+                _ => {
+                    let parent = parts.get(..=depth).unwrap_or_default().join(".");
+                    self.clash(&field, &parent, schema_span(&schema.fields, &parent), table);
+                    return None;
+                }
+            }
+        }
+        if let Some((_, existing)) = object.members.iter().find(|(name, _)| name == leaf) {
+            let earlier = match existing {
+                Member::Field(slot) => schema.fields.get(*slot).map(|field| field.span),
+                Member::Object(_) => schema
+                    .fields
+                    .iter()
+                    .find(|other| other.path.starts_with(&format!("{}.", field.path)))
+                    .map(|other| other.span),
+            };
+            self.clash(&field, &field.path, earlier, table);
+            return None;
+        }
+        object.members.push((leaf.clone(), Member::Field(slot)));
+        schema.fields.push(field);
+        Some(slot)
+    }
+
+    pub(super) fn clash(
+        &mut self,
+        field: &Field,
+        other: &str,
+        earlier: Option<Span>,
+        table: &Table,
+    ) {
+        let mut diagnostic = if other == field.path {
+            Diagnostic::new(
+                "duplicate-field",
+                format!("field `{}` is declared twice", field.path),
+                table.span,
+            )
+            .with_label("declared again here")
+            .with_help("declare each field once")
+        } else {
+            Diagnostic::new(
+                "field-inside-field",
+                format!(
+                    "`{other}` is a value, so `{}` cannot be inside it",
+                    field.path
+                ),
+                table.span,
+            )
+            .with_label("declared inside a value")
+            .with_help(format!(
+                "only objects have parts; declare `{other}` as a field, or its parts, not both"
+            ))
+        };
+        if let Some(span) = earlier {
+            let label = if other == field.path {
+                "first declared here"
+            } else {
+                "declared as a value here"
+            };
+            diagnostic = diagnostic.with_secondary(span, label);
+        }
+        self.push(diagnostic);
+    }
+
+    pub(super) fn requirements(&mut self, conditions: Vec<(usize, Text)>, names: &mut Names) {
+        for (slot, text) in conditions {
+            let Some(expr) = self.expression(&text) else {
+                continue;
+            };
+            let scope = names.scope(false);
+            let checked = check_typed(&expr, &Type::Bool, "`required_when`", &scope, self.errors);
+            if let (Some(checked), Some(field)) = (checked, names.schema.fields.get_mut(slot)) {
+                field.requirement = Requirement::When(checked);
+            }
+        }
+    }
+}
+
+fn schema_span(fields: &[Field], path: &str) -> Option<Span> {
+    fields
+        .iter()
+        .find(|field| field.path == path)
+        .map(|field| field.span)
+}

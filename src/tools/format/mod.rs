@@ -1,0 +1,183 @@
+//! `ruling fmt`: a policy file in one canonical layout, comments kept.
+//!
+//! The layout: `format`, `[policy]`, the `[[field]]`s, `[derived]`, the
+//! `[[constraint]]`s, the `[[rule]]`s (each followed by its
+//! `[rule.effects]`), `[default]`, then `[effects.*]`; the keys of each
+//! table in the order of the reference (`docs/policy-language.md`), keys
+//! `ruling` does not know after them; `key = value`; one blank line between
+//! tables; no trailing white space; one newline at the end. Expressions are
+//! re-printed the way `ruling` prints them, on one line. Comments stay with
+//! the key or table they stand above, or on the line they end.
+//!
+//! Only a policy that loads is formatted: a file with problems gets them
+//! from [`load`](crate::load()), unchanged, so that `ruling check` and
+//! `ruling fmt` never disagree about what a file means.
+
+mod expression;
+mod kind;
+mod layout;
+mod spacing;
+mod verify;
+
+use toml_edit::DocumentMut;
+
+use crate::diagnostic::SourceFile;
+use crate::policy::load::{LoadError, load};
+
+pub use verify::comments;
+
+/// Why a policy file was not formatted.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    /// The policy has problems; `ruling check` shows them.
+    #[error(transparent)]
+    Invalid(#[from] LoadError),
+    /// The formatted text would lose something: a bug in `ruling fmt`,
+    /// caught before the file is changed.
+    #[error("formatting `{file}` would {loss}, so it was left as it is; please report this")]
+    Unsafe { file: String, loss: String },
+}
+
+/// The text of a policy file in canonical layout. Formatting a formatted
+/// file gives it back unchanged.
+pub fn format_policy(file: &SourceFile) -> Result<String, FormatError> {
+    load(file.clone())?;
+    let unsafe_because = |loss: &str| FormatError::Unsafe {
+        file: file.name.clone(),
+        loss: loss.to_owned(),
+    };
+    let mut document: DocumentMut = file
+        .text
+        .parse()
+        .map_err(|_| unsafe_because("not be read by the TOML editor"))?;
+    layout::arrange(&mut document);
+    let formatted = document.to_string();
+    match verify::loss(&file.text, &formatted) {
+        Some(loss) => Err(unsafe_because(loss)),
+        None => Ok(formatted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "format = 1\n\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\neffective_date = 2025-01-01\n";
+
+    const FIELD: &str = "\n[[field]]\npath = \"a\"\ntype = \"integer\"\ndescription = \"A\"\n";
+
+    const DEFAULT: &str =
+        "\n[default]\nid = \"d\"\nclause = \"§1\"\noutcome = \"deny\"\nreason = \"No.\"\n";
+
+    fn format(text: &str) -> String {
+        let formatted = format_policy(&SourceFile::new("p.toml", text))
+            .unwrap_or_else(|error| panic!("{error:?}"));
+        let again = format_policy(&SourceFile::new("p.toml", formatted.as_str())).unwrap();
+        assert_eq!(again, formatted, "formatting twice changes nothing");
+        formatted
+    }
+
+    #[test]
+    fn a_formatted_policy_stays_as_it_is() {
+        let text = format!("{HEADER}{FIELD}{DEFAULT}");
+        assert_eq!(format(&text), text);
+    }
+
+    #[test]
+    fn keys_and_tables_come_in_canonical_order() {
+        let text = "format = 1\n[default]\nreason = \"No.\"\noutcome = \"deny\"\nclause = \"§1\"\nid = \"d\"\n\
+             [[field]]\ndescription = \"A\"\ntype = \"integer\"\npath = \"a\"\n\
+             [policy]\ntitle = \"P\"\neffective_date = 2025-01-01\nversion = \"1\"\nid = \"p\"\n";
+        assert_eq!(format(text), format!("{HEADER}{FIELD}{DEFAULT}"));
+    }
+
+    #[test]
+    fn comments_move_with_their_key_or_table() {
+        let text = format!(
+            "{HEADER}{FIELD}\n[default]\n# why\noutcome = \"deny\"  # what\nid = \"d\"\nclause = \"§1\"\nreason = \"No.\"\n\n# about the rule\n[[rule]]\nid = \"r\"\nclause = \"§2\"\nsection = \"eligibility\"\nwhen = \"a>1\"\noutcome = \"approve\"\nreason = \"Yes.\"\n"
+        );
+        let formatted = format(&text);
+        assert!(formatted.contains("\n# why\noutcome = \"deny\"  # what\n"));
+        assert!(formatted.contains("\n\n# about the rule\n[[rule]]\n"));
+        assert!(
+            formatted.find("[[rule]]") < formatted.find("[default]"),
+            "rules come before the default"
+        );
+        assert!(formatted.contains("when = \"a > 1\"\n"));
+    }
+
+    #[test]
+    fn spacing_becomes_canonical() {
+        let text = format!(
+            "format=1\n\n\n\n[ policy ]   \n  id   =   \"p\"\nversion = \"1\"\ntitle = \"P\"\neffective_date = 2025-01-01   \n{FIELD}{DEFAULT}"
+        );
+        assert_eq!(format(&text), format!("{HEADER}{FIELD}{DEFAULT}"));
+    }
+
+    #[test]
+    fn rule_effects_follow_their_rule() {
+        let text = format!(
+            "{HEADER}{FIELD}\n[[rule]]\nid = \"r\"\nclause = \"§2\"\nsection = \"eligibility\"\nwhen = \"a > 1\"\noutcome = \"approve\"\nreason = \"Yes.\"\n{DEFAULT}\n[effects.approve]\nb = \"a*2\"\n\n[rule.effects]\nx = \"a+1\"\n"
+        );
+        let formatted = format(&text);
+        let order: Vec<usize> = [
+            "[[rule]]",
+            "[rule.effects]",
+            "[default]",
+            "[effects.approve]",
+        ]
+        .iter()
+        .map(|header| formatted.find(header).unwrap())
+        .collect();
+        assert!(order.is_sorted(), "{formatted}");
+        assert!(formatted.contains("x = \"a + 1\"\n"));
+        assert!(formatted.contains("b = \"a * 2\"\n"));
+    }
+
+    #[test]
+    fn long_lists_are_one_item_a_line() {
+        let values: Vec<String> = (0..12).map(|n| format!("\"value_{n}\"")).collect();
+        let text = format!(
+            "{HEADER}\n[[field]]\npath = \"a\"\ntype = \"enum\"\nvalues = [{}]\ndescription = \"A\"\n{DEFAULT}",
+            values.join(",")
+        );
+        let formatted = format(&text);
+        assert!(
+            formatted.contains("values = [\n  \"value_0\",\n"),
+            "{formatted}"
+        );
+        assert!(formatted.contains("  \"value_11\",\n]\n"), "{formatted}");
+    }
+
+    #[test]
+    fn short_lists_are_one_line() {
+        let text = format!(
+            "{HEADER}\n[[field]]\npath = \"a\"\ntype = \"enum\"\nvalues = [\n   \"x\",\n  \"y\"\n  ]\ndescription = \"A\"\n{DEFAULT}"
+        );
+        assert!(format(&text).contains("values = [\"x\", \"y\"]\n"));
+    }
+
+    #[test]
+    fn lists_with_comments_keep_their_layout() {
+        let list = "values = [\n  \"x\",   # the first\n  \"y\",\n]\n";
+        let text = format!(
+            "{HEADER}\n[[field]]\npath = \"a\"\ntype = \"enum\"\n{list}description = \"A\"\n{DEFAULT}"
+        );
+        assert!(format(&text).contains(list));
+    }
+
+    #[test]
+    fn an_invalid_policy_is_refused() {
+        let error = format_policy(&SourceFile::new("p.toml", "format = 1\n")).unwrap_err();
+        assert!(matches!(error, FormatError::Invalid(_)));
+    }
+
+    #[test]
+    fn the_file_ends_with_one_newline() {
+        let text = format!("{HEADER}{FIELD}{DEFAULT}\n\n\n# the end   \n\n");
+        assert!(format(&text).ends_with("reason = \"No.\"\n\n# the end\n"));
+        let text = format!("{HEADER}{FIELD}{DEFAULT}");
+        let text = text.trim_end();
+        assert!(format(text).ends_with("\"No.\"\n"));
+    }
+}
