@@ -56,6 +56,7 @@ fuzz_target!(|data: &[u8]| {
         schema: &policy.schema,
         derived: &derived,
         missing_allowed: true,
+        placeholder: false,
     };
     let mut errors = Vec::new();
     if let Some(checked) = check(&expr, &scope, &mut errors) {
