@@ -115,7 +115,7 @@ fn agree_with_the_floor(policy: &ruling::Policy, requests: &[String]) {
                 let missing: Vec<&str> = ruled
                     .missing
                     .iter()
-                    .map(|slot| policy.schema.fields[*slot].path.as_str())
+                    .map(|missing| missing.path_in(&policy.schema))
                     .collect();
                 assert_eq!(missing, floor.missing, "{json}");
                 let refund = ruled

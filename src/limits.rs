@@ -40,6 +40,10 @@ pub const MAX_REQUEST_BYTES: usize = 1 << 20;
 /// The default longest string value of a declared field, in bytes (64 KiB).
 pub const MAX_STRING_BYTES: usize = 64 << 10;
 
+/// The most items of one list in a request: a refund request lists a few
+/// order lines, and every list is walked by each aggregate that reads it.
+pub const MAX_LIST_ITEMS: usize = 10_000;
+
 /// The limits on one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestLimits {

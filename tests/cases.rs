@@ -77,7 +77,7 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
         let missing: Vec<&str> = ruled
             .missing
             .iter()
-            .map(|slot| policy.schema.fields[*slot].path.as_str())
+            .map(|missing| missing.path_in(&policy.schema))
             .collect();
         assert_eq!(missing, decision.missing);
     });

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
-use crate::evaluate::{EvalError, Evaluator, TraceNode};
+use crate::evaluate::{EvalError, Evaluator, Missing, TraceNode};
 use crate::language::value::Value;
 use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
 use crate::request::Request;
@@ -34,8 +34,8 @@ pub struct BrokenConstraint {
 pub struct Ruling<'p> {
     pub rule: &'p Rule,
     pub effects: Vec<(&'p str, Value)>,
-    /// Slots of the required fields the request does not give.
-    pub missing: Vec<usize>,
+    /// The required values the request does not give.
+    pub missing: Vec<Missing>,
 }
 
 /// Decides `request` against `policy` without recording a trace.
@@ -107,9 +107,8 @@ pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideErro
     let rule = deciding.unwrap_or(&policy.default);
     let missing = evaluator
         .missing()?
-        .to_vec()
-        .into_iter()
-        .filter_map(|slot| policy.schema.field(slot).map(|field| field.path.clone()))
+        .iter()
+        .map(|missing| missing.path(&policy.schema))
         .collect();
     let reason = render_template(&rule.reason, &mut evaluator)?;
     let effects = effects(policy, rule, &mut evaluator)?;

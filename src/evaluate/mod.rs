@@ -11,7 +11,6 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
 use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
-use crate::language::schema::Requirement;
 use crate::language::value::Value;
 use crate::policy::Policy;
 use crate::request::Request;
@@ -53,6 +52,11 @@ impl EvalError {
     }
 }
 
+mod aggregate;
+mod missing;
+
+pub use missing::Missing;
+
 type Result<T> = std::result::Result<T, EvalError>;
 
 /// The value of a missing argument or field, to borrow.
@@ -86,7 +90,9 @@ pub struct Evaluator<'a> {
     policy: &'a Policy,
     request: &'a Request,
     derived: Vec<Option<Value>>,
-    missing: Option<Vec<usize>>,
+    missing: Option<Vec<Missing>>,
+    /// The items bound by the aggregates being evaluated, outermost first.
+    locals: Vec<Value>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -96,31 +102,14 @@ impl<'a> Evaluator<'a> {
             request,
             derived: vec![None; policy.derived.len()],
             missing: None,
+            locals: Vec::new(),
         }
     }
 
-    /// Slots of the required fields the request does not give, in declared order.
-    pub fn missing(&mut self) -> Result<&[usize]> {
+    /// The required values the request does not give, in declared order.
+    pub fn missing(&mut self) -> Result<&[Missing]> {
         if self.missing.is_none() {
-            let mut missing = Vec::new();
-            for (slot, field) in self.policy.schema.fields.iter().enumerate() {
-                let given = self
-                    .request
-                    .values
-                    .get(slot)
-                    .is_some_and(|value| !value.is_absent());
-                let required = match &field.requirement {
-                    Requirement::Optional => false,
-                    Requirement::Always => true,
-                    Requirement::When(condition) => {
-                        matches!(self.eval(condition)?, Value::Bool(true))
-                    }
-                };
-                if required && !given {
-                    missing.push(slot);
-                }
-            }
-            self.missing = Some(missing);
+            self.missing = Some(self.find_missing()?);
         }
         Ok(self.missing.as_deref().unwrap_or_default())
     }
@@ -144,14 +133,24 @@ impl<'a> Evaluator<'a> {
     }
 
     fn missing_paths(&mut self) -> Result<Value> {
-        let slots = self.missing()?.to_vec();
-        let fields = &self.policy.schema.fields;
-        let paths: Vec<Value> = slots
+        let schema = &self.policy.schema;
+        let paths: Vec<Value> = self
+            .missing()?
             .iter()
-            .filter_map(|slot| fields.get(*slot))
-            .map(|field| Value::string(&field.path))
+            .map(|missing| Value::string(&missing.path(schema)))
             .collect();
         Ok(Value::List(Arc::from(paths)))
+    }
+
+    fn local(&self, binding: usize, member: Option<usize>) -> Value {
+        let Some(bound) = self.locals.get(binding) else {
+            return Value::Absent;
+        };
+        match (member, bound) {
+            (None, value) => value.clone(),
+            (Some(slot), Value::Record(item)) => item.member(slot).clone(),
+            (Some(_), _) => Value::Absent,
+        }
     }
 
     pub fn eval(&mut self, expr: &Checked) -> Result<Value> {
@@ -202,6 +201,8 @@ impl<'a> Evaluator<'a> {
                 Value::Bool(false) => self.eval(otherwise),
                 _ => Ok(Value::Absent),
             },
+            Node::Local { binding, member } => Ok(self.local(*binding, *member)),
+            Node::Aggregate(aggregate) => self.aggregate(aggregate, expr),
         }
     }
 
@@ -348,9 +349,16 @@ impl<'a> Evaluator<'a> {
                     .map(|arg| self.operand(arg))
                     .collect::<Result<_>>()?;
             }
+            Node::Aggregate(aggregate) => {
+                let value = self.eval(expr)?;
+                self.trace_aggregate(aggregate, &value, &mut node)?;
+                node.value = Some(value);
+                return Ok(node);
+            }
             Node::Constant(_)
             | Node::Field(_)
             | Node::Derived(_)
+            | Node::Local { .. }
             | Node::Negate(_)
             | Node::List(_) => {}
         }
@@ -406,7 +414,13 @@ fn operator(node: &Node) -> Option<&'static str> {
         Node::In { negated: false, .. } => "in",
         Node::In { negated: true, .. } => "not in",
         Node::Call(function, _) => function.name(),
-        Node::Constant(_) | Node::Field(_) | Node::Derived(_) | Node::Negate(_) | Node::List(_) => {
+        Node::Aggregate(aggregate) => aggregate.kind.name(),
+        Node::Constant(_)
+        | Node::Field(_)
+        | Node::Derived(_)
+        | Node::Local { .. }
+        | Node::Negate(_)
+        | Node::List(_) => {
             return None;
         }
     })
@@ -944,7 +958,10 @@ reason = "no"
             let mut evaluator = Evaluator::new(&policy, &request);
             assert_eq!(
                 evaluator.missing().unwrap(),
-                [slot("b.always"), slot("b.sometimes")],
+                [
+                    Missing::Field(slot("b.always")),
+                    Missing::Field(slot("b.sometimes"))
+                ],
                 "{json}"
             );
             assert_eq!(request.values[slot("b.always")], Value::Absent);

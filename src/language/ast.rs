@@ -31,6 +31,15 @@ pub enum ExprKind {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
+    /// `sum(item.price for item in order.items if item.opened)`: a call
+    /// whose one argument runs over the items of a list.
+    Aggregate {
+        function: Ident,
+        value: Box<Expr>,
+        binder: Ident,
+        list: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -5,7 +5,9 @@
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::suggest::{did_you_mean, list_names};
 use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
-use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
+use crate::language::compiled::{
+    Aggregate, AggregateKind, Arithmetic, Checked, Comparison, Function, Node,
+};
 use crate::language::parser::print;
 use crate::language::schema::Schema;
 use crate::language::types::Type;
@@ -24,9 +26,64 @@ pub struct Scope<'a> {
 
 /// Checks `expr`, pushing every problem to `errors`; `None` when it has any.
 pub fn check(expr: &Expr, scope: &Scope, errors: &mut Vec<Diagnostic>) -> Option<Checked> {
+    check_with_locals(expr, scope, Vec::new(), errors)
+}
+
+/// Checks a member's `required_when`, with the list item it belongs to
+/// bound to the name `item`.
+pub fn check_for_item(
+    expr: &Expr,
+    item: Type,
+    scope: &Scope,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Checked> {
+    let checked = check_with_locals(expr, scope, vec![(ITEM.to_owned(), item)], errors)?;
+    if Type::Bool.accepts(&checked.ty) {
+        return Some(checked);
+    }
+    errors.push(
+        Diagnostic::new(
+            "type-mismatch",
+            format!(
+                "`required_when` needs a bool, but this is {}",
+                a(&checked.ty)
+            ),
+            checked.span,
+        )
+        .with_label(format!("this is {}", a(&checked.ty))),
+    );
+    None
+}
+
+/// The name a member's `required_when` gives the item it belongs to.
+pub const ITEM: &str = "item";
+
+fn check_with_locals(
+    expr: &Expr,
+    scope: &Scope,
+    locals: Vec<(String, Type)>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Checked> {
     let before = errors.len();
-    let checked = Checker { scope, errors }.expr(expr);
-    checked.filter(|_| errors.len() == before)
+    let checked = Checker {
+        scope,
+        errors,
+        locals,
+    }
+    .expr(expr)?;
+    if checked.ty.holds_records() {
+        errors.push(
+            Diagnostic::new(
+                "list-of-objects",
+                format!("`{}` is a list of objects, which has no value of its own here", checked.text),
+                checked.span,
+            )
+            .with_label(format!("{}", checked.ty))
+            .with_help("read its items through an aggregate, for example `sum(item.price for item in order.items)`, `count(item.opened for item in order.items)` or `length(order.items)`"),
+        );
+        return None;
+    }
+    Some(checked).filter(|_| errors.len() == before)
 }
 
 /// Checks `expr` and requires its type to be `expected`.
@@ -64,6 +121,8 @@ pub fn check_typed(
 struct Checker<'s, 'e> {
     scope: &'s Scope<'s>,
     errors: &'e mut Vec<Diagnostic>,
+    /// The items bound by the enclosing aggregates, outermost first.
+    locals: Vec<(String, Type)>,
 }
 
 fn a(ty: &Type) -> String {
@@ -99,6 +158,13 @@ impl Checker<'_, '_> {
                 then,
                 otherwise,
             } => self.conditional(expr, condition, then, otherwise),
+            ExprKind::Aggregate {
+                function,
+                value,
+                binder,
+                list,
+                filter,
+            } => self.aggregate(expr, function, value, binder, list, filter.as_deref()),
         }
     }
 
@@ -108,6 +174,14 @@ impl Checker<'_, '_> {
     }
 
     fn path(&mut self, expr: &Expr, parts: &[Ident]) -> Option<Checked> {
+        if let Some((first, members)) = parts.split_first()
+            && let Some(binding) = self
+                .locals
+                .iter()
+                .rposition(|(name, _)| *name == first.name)
+        {
+            return self.local_path(expr, binding, members);
+        }
         let dotted = parts
             .iter()
             .map(|part| part.name.as_str())
@@ -148,6 +222,199 @@ impl Checker<'_, '_> {
             );
         }
         self.unknown_name(expr, &dotted)
+    }
+
+    /// `item` or `item.price`, where `item` is bound by an aggregate.
+    fn local_path(&mut self, expr: &Expr, binding: usize, members: &[Ident]) -> Option<Checked> {
+        let (name, ty) = self.locals.get(binding)?.clone();
+        if members.is_empty() {
+            return Some(checked(
+                expr,
+                Node::Local {
+                    binding,
+                    member: None,
+                },
+                ty,
+            ));
+        }
+        let path: Vec<&str> = members.iter().map(|part| part.name.as_str()).collect();
+        let dotted = path.join(".");
+        let record = match &ty {
+            Type::Record(record) => record,
+            Type::Nothing => {
+                return Some(checked(
+                    expr,
+                    Node::Local {
+                        binding,
+                        member: None,
+                    },
+                    ty,
+                ));
+            }
+            other => {
+                return self.error(
+                    Diagnostic::new(
+                        "not-an-object",
+                        format!("`{name}` is {}, which has no member `{dotted}`", a(other)),
+                        expr.span,
+                    )
+                    .with_label("no such member")
+                    .with_help(format!(
+                        "the items of this list are values: write `{name}` alone"
+                    )),
+                );
+            }
+        };
+        if let Some(slot) = record.schema.slot(&dotted) {
+            let ty = record.schema.field(slot)?.ty.clone();
+            return Some(checked(
+                expr,
+                Node::Local {
+                    binding,
+                    member: Some(slot),
+                },
+                ty,
+            ));
+        }
+        let members = record.schema.fields.iter().map(|field| field.path.as_str());
+        let help = did_you_mean(&dotted, members.clone()).unwrap_or_else(|| {
+            format!(
+                "the members of `{}[]` are {}",
+                record.path,
+                list_names(members, 8)
+            )
+        });
+        self.error(
+            Diagnostic::new(
+                "unknown-name",
+                format!("`{name}` has no member `{dotted}`"),
+                expr.span,
+            )
+            .with_label(format!("not declared as `{}[].{dotted}`", record.path))
+            .with_help(help),
+        )
+    }
+
+    fn aggregate(
+        &mut self,
+        expr: &Expr,
+        function: &Ident,
+        value: &Expr,
+        binder: &Ident,
+        list: &Expr,
+        filter: Option<&Expr>,
+    ) -> Option<Checked> {
+        let Some(kind) = AggregateKind::from_name(&function.name) else {
+            return self.error(
+                Diagnostic::new(
+                    "unknown-function",
+                    format!("`{}` does not run over the items of a list", function.name),
+                    function.span,
+                )
+                .with_label("not an aggregate")
+                .with_help(AGGREGATES_HELP),
+            );
+        };
+        let list = self.expr(list)?;
+        let item = match &list.ty {
+            Type::List(item) => (**item).clone(),
+            Type::Nothing => Type::Nothing,
+            other => {
+                return self.error(
+                    Diagnostic::new(
+                        "type-mismatch",
+                        format!(
+                            "`{}` needs a list after `in`, but `{}` is {}",
+                            kind.name(),
+                            list.text,
+                            a(other)
+                        ),
+                        list.span,
+                    )
+                    .with_label(format!("this is {}", a(other)))
+                    .with_help("an aggregate runs over a list field, such as `order.items`"),
+                );
+            }
+        };
+        if self.is_taken(&binder.name) {
+            return self.error(
+                Diagnostic::new(
+                    "name-taken",
+                    format!("`{}` already names something in this policy", binder.name),
+                    binder.span,
+                )
+                .with_label("the name of each item")
+                .with_help("choose another name for each item, such as `item` or `line`"),
+            );
+        }
+        let binding = self.locals.len();
+        self.locals.push((binder.name.clone(), item));
+        let value = self.expr(value);
+        let filter = filter.map(|filter| self.condition(filter, "the `if` of an aggregate"));
+        self.locals.truncate(binding);
+        let (value, filter) = (
+            value?,
+            filter.map_or(Some(None), |filter| filter.map(Some))?,
+        );
+        let ty = match aggregate_type(kind, &value.ty) {
+            Some(ty) => ty,
+            None => {
+                return self.error(
+                    Diagnostic::new(
+                        "type-mismatch",
+                        format!(
+                            "`{}` needs {} for each item, but `{}` is {}",
+                            kind.name(),
+                            aggregate_needs(kind),
+                            value.text,
+                            a(&value.ty)
+                        ),
+                        value.span,
+                    )
+                    .with_label(format!("this is {}", a(&value.ty)))
+                    .with_help(AGGREGATES_HELP),
+                );
+            }
+        };
+        let aggregate = Aggregate {
+            kind,
+            binder: binder.name.clone(),
+            binding,
+            list,
+            value,
+            filter,
+        };
+        Some(checked(expr, Node::Aggregate(Box::new(aggregate)), ty))
+    }
+
+    /// Whether a name for each item would hide another name.
+    fn is_taken(&self, name: &str) -> bool {
+        self.locals.iter().any(|(local, _)| local == name)
+            || self
+                .scope
+                .derived
+                .iter()
+                .any(|(derived, _)| derived == name)
+            || self.scope.schema.root.member(name).is_some()
+    }
+
+    fn condition(&mut self, expr: &Expr, what: &str) -> Option<Checked> {
+        let checked = self.expr(expr)?;
+        if Type::Bool.accepts(&checked.ty) {
+            return Some(checked);
+        }
+        self.error(
+            Diagnostic::new(
+                "type-mismatch",
+                format!("{what} needs a bool, but this is {}", a(&checked.ty)),
+                checked.span,
+            )
+            .with_label(format!("this is {}", a(&checked.ty)))
+            .with_help(format!(
+                "a condition is true or false: compare the value, for example `{}`",
+                example_condition(&checked)
+            )),
+        )
     }
 
     fn unknown_name(&mut self, expr: &Expr, dotted: &str) -> Option<Checked> {
@@ -733,9 +1000,45 @@ fn arithmetic_type(op: BinaryOp, left: &Type, right: &Type) -> Option<Type> {
 /// The common type of two values that must agree (list items, `if` branches).
 /// Help for a function name that other languages have and this one spells
 /// differently or leaves out on purpose.
+const AGGREGATES_HELP: &str = "the aggregates are `any(c for item in list)` and `all(c for item in list)` for conditions, `count(c for item in list)`, `sum(x for item in list)`, `min(x for item in list)` and `max(x for item in list)`, each with an optional `if` condition before the `)`";
+
+/// The type of an aggregate whose value for each item has type `value`.
+fn aggregate_type(kind: AggregateKind, value: &Type) -> Option<Type> {
+    if *value == Type::Nothing {
+        return Some(match kind {
+            AggregateKind::Any | AggregateKind::All => Type::Bool,
+            AggregateKind::Count => Type::Integer,
+            _ => Type::Nothing,
+        });
+    }
+    match kind {
+        AggregateKind::Any | AggregateKind::All => (*value == Type::Bool).then_some(Type::Bool),
+        AggregateKind::Count => (*value == Type::Bool).then_some(Type::Integer),
+        AggregateKind::Sum => {
+            matches!(value, Type::Integer | Type::Decimal | Type::Duration).then(|| value.clone())
+        }
+        AggregateKind::Min | AggregateKind::Max => matches!(
+            value,
+            Type::Integer | Type::Decimal | Type::Date | Type::DateTime | Type::Duration
+        )
+        .then(|| value.clone()),
+    }
+}
+
+fn aggregate_needs(kind: AggregateKind) -> &'static str {
+    match kind {
+        AggregateKind::Any | AggregateKind::All | AggregateKind::Count => "a condition",
+        AggregateKind::Sum => "a number or a duration",
+        AggregateKind::Min | AggregateKind::Max => "a number, date, datetime or duration",
+    }
+}
+
 fn known_elsewhere(name: &str) -> Option<&'static str> {
     Some(match name.to_lowercase().as_str() {
-        "len" | "size" | "count" | "strlen" => "did you mean `length`?",
+        "len" | "size" | "strlen" => "did you mean `length`?",
+        "count" | "sum" | "any" | "all" | "every" | "some" | "exists" | "total" => {
+            "an aggregate runs over the items of a list: `sum(item.price for item in order.items)`, `count(item.opened for item in order.items)`, `any(item.opened for item in order.items)`, `all(…)`, `min(…)`, `max(…)`"
+        }
         "lowercase" | "tolower" | "to_lower" | "lcase" => "did you mean `lower`?",
         "uppercase" | "toupper" | "to_upper" | "ucase" => "did you mean `upper`?",
         "strip" => "did you mean `trim`?",

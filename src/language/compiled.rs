@@ -42,6 +42,72 @@ pub enum Node {
         then: Box<Checked>,
         otherwise: Box<Checked>,
     },
+    /// The item bound by an enclosing aggregate (`item`), at this depth of
+    /// the evaluator's stack of items, or one of its members (`item.price`).
+    Local {
+        binding: usize,
+        member: Option<usize>,
+    },
+    /// `sum(item.price for item in order.items if item.opened)`.
+    Aggregate(Box<Aggregate>),
+}
+
+/// An aggregate over the items of a list: each item is bound to `binder`,
+/// kept when `filter` holds, and contributes `value`.
+#[derive(Debug)]
+pub struct Aggregate {
+    pub kind: AggregateKind,
+    pub binder: String,
+    /// The depth of the binding: how many aggregates enclose this one.
+    pub binding: usize,
+    pub list: Checked,
+    pub value: Checked,
+    pub filter: Option<Checked>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggregateKind {
+    Any,
+    All,
+    Count,
+    Sum,
+    Min,
+    Max,
+}
+
+impl AggregateKind {
+    pub const ALL: [AggregateKind; 6] = [
+        AggregateKind::Any,
+        AggregateKind::All,
+        AggregateKind::Count,
+        AggregateKind::Sum,
+        AggregateKind::Min,
+        AggregateKind::Max,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            AggregateKind::Any => "any",
+            AggregateKind::All => "all",
+            AggregateKind::Count => "count",
+            AggregateKind::Sum => "sum",
+            AggregateKind::Min => "min",
+            AggregateKind::Max => "max",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// Whether the value of each item is a condition (`any`, `all`,
+    /// `count`) rather than a quantity.
+    pub const fn counts_conditions(self) -> bool {
+        matches!(
+            self,
+            AggregateKind::Any | AggregateKind::All | AggregateKind::Count
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,7 +335,7 @@ impl Checked {
     pub fn visit(&self, visit: &mut impl FnMut(&Checked)) {
         visit(self);
         match &self.node {
-            Node::Constant(_) | Node::Field(_) | Node::Derived(_) => {}
+            Node::Constant(_) | Node::Field(_) | Node::Derived(_) | Node::Local { .. } => {}
             Node::Not(inner) | Node::Negate(inner) => inner.visit(visit),
             Node::And(a, b)
             | Node::Or(a, b)
@@ -293,6 +359,13 @@ impl Checked {
                 condition.visit(visit);
                 then.visit(visit);
                 otherwise.visit(visit);
+            }
+            Node::Aggregate(aggregate) => {
+                aggregate.list.visit(visit);
+                aggregate.value.visit(visit);
+                if let Some(filter) = &aggregate.filter {
+                    filter.visit(visit);
+                }
             }
         }
     }

@@ -39,6 +39,7 @@ pub enum TokenKind {
     If,
     Then,
     Else,
+    For,
     True,
     False,
     LParen,
@@ -69,6 +70,7 @@ impl TokenKind {
             "if" => TokenKind::If,
             "then" => TokenKind::Then,
             "else" => TokenKind::Else,
+            "for" => TokenKind::For,
             "true" => TokenKind::True,
             "false" => TokenKind::False,
             _ => return None,
@@ -85,6 +87,7 @@ impl TokenKind {
                 | TokenKind::If
                 | TokenKind::Then
                 | TokenKind::Else
+                | TokenKind::For
                 | TokenKind::True
                 | TokenKind::False
         )

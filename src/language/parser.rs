@@ -628,7 +628,15 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_call(&mut self, name: Ident, name_span: Span, open: Span) -> Parsed {
-        let (arguments, close, height) = self.parse_items(Items::Arguments, open)?;
+        let mut first = None;
+        if self.peek_kind() != Some(&TokenKind::RParen) {
+            let value = self.parse_expr()?;
+            if self.peek_kind() == Some(&TokenKind::For) {
+                return self.parse_aggregate(&name, name_span, value);
+            }
+            first = Some(value);
+        }
+        let (arguments, close, height) = self.parse_items_after(first, Items::Arguments, open)?;
         self.node(
             ExprKind::Call(name, arguments),
             name_span.to(close),
@@ -636,17 +644,100 @@ impl<'a> Parser<'a> {
         )
     }
 
+    /// Parses the rest of `function(value for binder in list [if filter])`
+    /// from the `for` on.
+    fn parse_aggregate(&mut self, function: &Ident, name_span: Span, value: Node) -> Parsed {
+        let for_span = self.here();
+        self.next += 1;
+        let binder = self.binder(function, for_span)?;
+        if self.eat(&TokenKind::In).is_none() {
+            return Err(self.aggregate_error(function, "`in`").into());
+        }
+        let list = self.parse_operators(level::COMPARISON + 1)?;
+        let filter = match self.eat(&TokenKind::If) {
+            Some(_) => Some(self.parse_expr()?),
+            None => None,
+        };
+        let Some(close) = self.eat(&TokenKind::RParen) else {
+            let expected = if filter.is_some() {
+                "`)`"
+            } else {
+                "`if` or `)`"
+            };
+            return Err(self.aggregate_error(function, expected).into());
+        };
+        let height = [Some(&value), Some(&list), filter.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|node| node.height)
+            .max()
+            .unwrap_or(0);
+        let kind = ExprKind::Aggregate {
+            function: function.clone(),
+            value: value.expr,
+            binder,
+            list: list.expr,
+            filter: filter.map(|node| node.expr),
+        };
+        self.node(kind, name_span.to(close), height + 1)
+    }
+
+    /// The name after `for`, which stands for each item of the list.
+    fn binder(&mut self, function: &Ident, for_span: Span) -> Parsed<Ident> {
+        match self.peek() {
+            Some(Token {
+                kind: TokenKind::Ident(name),
+                span,
+            }) => {
+                self.next += 1;
+                Ok(self.ident(name, *span))
+            }
+            _ => Err(self
+                .aggregate_error(function, "a name for each item")
+                .with_secondary(for_span, "after this `for`")
+                .into()),
+        }
+    }
+
+    fn aggregate_error(&self, function: &Ident, expected: &str) -> SyntaxError {
+        SyntaxError::new(
+            format!("expected {expected}, found {}", self.found()),
+            self.here(),
+            self.expected_here(expected),
+        )
+        .with_help(format!(
+            "write `{}(item.price for item in order.items if item.opened)`: \
+             a value, `for`, a name for each item, `in`, the list, and an optional `if` condition",
+            function.name
+        ))
+    }
+
     /// Parses `[expr (',' expr)* [',']]` and the closing bracket, returning
     /// the items, the closing bracket's span and the tallest item's height.
     fn parse_items(&mut self, items: Items, open: Span) -> Parsed<(Vec<Expr>, Span, usize)> {
+        self.parse_items_after(None, items, open)
+    }
+
+    /// As `parse_items`, with the first item already parsed when given.
+    fn parse_items_after(
+        &mut self,
+        mut first: Option<Node>,
+        items: Items,
+        open: Span,
+    ) -> Parsed<(Vec<Expr>, Span, usize)> {
         let close = items.close();
         let mut parsed = Vec::new();
         let mut height = 0;
         loop {
-            if let Some(span) = self.eat(&close) {
+            if first.is_none()
+                && let Some(span) = self.eat(&close)
+            {
                 return Ok((parsed, span, height));
             }
-            let item = self.parse_expr()?;
+            let item = match first.take() {
+                Some(item) => item,
+                None => self.parse_expr()?,
+            };
             height = height.max(item.height);
             parsed.push(*item.expr);
             if let Some(span) = self.eat(&close) {
@@ -748,6 +839,9 @@ fn trailing_help(kind: &TokenKind, text: &str) -> Option<String> {
         TokenKind::Then | TokenKind::Else => {
             format!("`{text}` belongs to an `if`: `if condition then value else value`")
         }
+        TokenKind::For => "`for` goes inside an aggregate over a list: \
+             `sum(item.price for item in order.items)`"
+            .to_owned(),
         TokenKind::Comma => {
             "commas separate the items of a list `[a, b]` or the arguments of a call `f(a, b)`"
                 .to_owned()
@@ -899,9 +993,11 @@ fn binding(expr: &Expr) -> u8 {
         ExprKind::In { .. } => level::COMPARISON,
         ExprKind::Unary(UnaryOp::Not, _) => level::NOT,
         ExprKind::Unary(UnaryOp::Negate, _) => level::NEGATE,
-        ExprKind::Literal(_) | ExprKind::Path(_) | ExprKind::List(_) | ExprKind::Call(..) => {
-            level::PRIMARY
-        }
+        ExprKind::Literal(_)
+        | ExprKind::Path(_)
+        | ExprKind::List(_)
+        | ExprKind::Call(..)
+        | ExprKind::Aggregate { .. } => level::PRIMARY,
     }
 }
 
@@ -962,6 +1058,28 @@ fn write_expr(out: &mut String, expr: &Expr) {
             write_expr(out, then);
             out.push_str(" else ");
             write_expr(out, otherwise);
+        }
+        ExprKind::Aggregate {
+            function,
+            value,
+            binder,
+            list,
+            filter,
+        } => {
+            out.push_str(&function.name);
+            out.push('(');
+            // An `if` reads as the start of the filter; parentheses keep
+            // each part whole.
+            write_operand(out, value, level::OR);
+            out.push_str(" for ");
+            out.push_str(&binder.name);
+            out.push_str(" in ");
+            write_operand(out, list, level::COMPARISON + 1);
+            if let Some(filter) = filter {
+                out.push_str(" if ");
+                write_operand(out, filter, level::OR);
+            }
+            out.push(')');
         }
     }
 }

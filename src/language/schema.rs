@@ -12,6 +12,9 @@ pub struct Schema {
     pub fields: Vec<Field>,
     /// The shape of the JSON object, for decoding.
     pub root: Object,
+    /// The `required_when` conditions of list items' members, each checked
+    /// with the item bound to `item` (see `Requirement::WhenItem`).
+    pub item_conditions: Vec<Checked>,
 }
 
 #[derive(Debug)]
@@ -32,6 +35,13 @@ pub enum Requirement {
     Optional,
     Always,
     When(Checked),
+    /// For a member of a list item: required when the condition at `index`
+    /// of the policy's `Schema::item_conditions` holds, the item bound to
+    /// `item`; `text` is the condition as written.
+    WhenItem {
+        index: usize,
+        text: String,
+    },
 }
 
 /// A JSON object of the request: named members, each a field or an object.

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::language::schema::Schema;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Type {
     Bool,
@@ -14,6 +16,8 @@ pub enum Type {
     Duration,
     Enum(Arc<[String]>),
     List(Box<Type>),
+    /// An item of a list of objects: the members declared under `path[]`.
+    Record(Arc<Record>),
     /// Fits anything: the element type of an empty list literal, and the
     /// type of a field whose declaration is in error (so that its uses do
     /// not repeat the error).
@@ -37,6 +41,7 @@ impl Type {
             Type::Duration => "duration",
             Type::Enum(_) => "enum",
             Type::List(_) => "list",
+            Type::Record(_) => "object",
             Type::Nothing => "nothing",
         }
     }
@@ -59,11 +64,51 @@ impl Type {
     }
 }
 
+/// The shape of the items of a list of objects, declared as fields whose
+/// paths run through `path[]`: `order.items[].price`. Record types are
+/// nominal: two are the same when they belong to the same list.
+#[derive(Debug)]
+pub struct Record {
+    /// The list's path as declared: `order.items`.
+    pub path: String,
+    /// The members, each a slot of the item, with paths relative to it.
+    pub schema: Schema,
+}
+
+impl PartialEq for Record {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
+impl Eq for Record {}
+
 impl Type {
+    /// The record of a list of objects.
+    pub fn items_record(&self) -> Option<&Arc<Record>> {
+        match self {
+            Type::List(item) => match item.as_ref() {
+                Type::Record(record) => Some(record),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether a value of this type is, or holds, an item of a list of
+    /// objects, which has no JSON form of its own in a decision.
+    pub fn holds_records(&self) -> bool {
+        match self {
+            Type::Record(_) => true,
+            Type::List(item) => item.holds_records(),
+            _ => false,
+        }
+    }
+
     /// The type with its article, as messages say it: "a date", "an enum".
     pub fn with_article(&self) -> String {
         match self {
-            Type::Integer | Type::Enum(_) => format!("an {self}"),
+            Type::Integer | Type::Enum(_) | Type::Record(_) => format!("an {self}"),
             Type::List(_) | Type::Nothing => self.to_string(),
             _ => format!("a {self}"),
         }
@@ -74,6 +119,7 @@ impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Type::List(item) => write!(f, "list of {item}"),
+            Type::Record(record) => write!(f, "item of `{}`", record.path),
             other => f.write_str(other.keyword()),
         }
     }

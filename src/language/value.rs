@@ -7,6 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, TimeDelta};
 use rust_decimal::Decimal;
 
+use crate::language::types::Record;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// Not given by the request and without a default: unknown.
@@ -19,6 +21,24 @@ pub enum Value {
     DateTime(DateTime<FixedOffset>),
     Duration(TimeDelta),
     List(Arc<[Value]>),
+    /// An item of a list of objects, one value per member slot.
+    Record(Arc<Item>),
+}
+
+/// The values of one item of a list of objects.
+#[derive(Debug, PartialEq)]
+pub struct Item {
+    pub record: Arc<Record>,
+    /// Indexed like the record's `schema.fields`.
+    pub values: Vec<Value>,
+}
+
+impl Item {
+    /// The value of member `slot`; absent when there is no such member.
+    pub fn member(&self, slot: usize) -> &Value {
+        const ABSENT: Value = Value::Absent;
+        self.values.get(slot).unwrap_or(&ABSENT)
+    }
 }
 
 impl Value {
@@ -83,7 +103,42 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Integer(n) => serde_json::Value::from(*n),
             Value::List(items) => items.iter().map(Value::to_json).collect(),
+            Value::Record(item) => item.to_json(),
             other => serde_json::Value::String(other.to_string()),
+        }
+    }
+}
+
+impl Item {
+    /// The item as a JSON object, its members' dotted paths made nested
+    /// objects again; members not given are left out.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut object = serde_json::Map::new();
+        for (field, value) in self.record.schema.fields.iter().zip(&self.values) {
+            if !value.is_absent() {
+                insert_at_path(&mut object, &field.path, value.to_json());
+            }
+        }
+        serde_json::Value::Object(object)
+    }
+}
+
+fn insert_at_path(
+    object: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    value: serde_json::Value,
+) {
+    match path.split_once('.') {
+        None => {
+            object.insert(path.to_owned(), value);
+        }
+        Some((first, rest)) => {
+            let inner = object
+                .entry(first.to_owned())
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let serde_json::Value::Object(inner) = inner {
+                insert_at_path(inner, rest, value);
+            }
         }
     }
 }
@@ -113,6 +168,7 @@ impl fmt::Display for Value {
                 let shown: Vec<String> = items.iter().map(ToString::to_string).collect();
                 write!(f, "[{}]", shown.join(", "))
             }
+            Value::Record(item) => write!(f, "{}", item.to_json()),
         }
     }
 }

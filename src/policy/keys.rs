@@ -206,7 +206,7 @@ pub const FIELD: &[Key] = &[
         "items",
         Kind::ItemType,
         false,
-        "For `list`: the type of the elements (any type but `list`).",
+        "For `list`: the type of the elements (any type but `list`), or `object` for a list of objects whose members are declared as fields `path[].member`.",
     )
     .example("string"),
     key("description", Kind::Text, true, "What the field means."),

@@ -56,7 +56,7 @@ impl<'a> CompactLine<'a> {
             missing: ruled
                 .missing
                 .iter()
-                .filter_map(|slot| policy.schema.field(*slot).map(|field| field.path.as_str()))
+                .map(|missing| missing.path_in(&policy.schema))
                 .collect(),
             policy_id: &policy.meta.id,
             policy_version: &policy.meta.version,

@@ -145,6 +145,10 @@ fn write_condition(out: &mut String, node: &TraceNode, indent: usize, palette: P
                 _ => String::new(),
             };
             let _ = writeln!(out, "{pad}{}{detail} {}", node.expr, result(node, palette));
+            // An aggregate's terms are the item that settled it.
+            for term in &node.terms {
+                write_condition(out, term, indent + 2, palette);
+            }
         }
     }
 }
@@ -169,6 +173,9 @@ pub(crate) fn substituted_parts(
     evaluated: bool,
 ) -> Option<String> {
     let op = op?;
+    if operands.is_empty() {
+        return None;
+    }
     match operands {
         [left, right] if op == "in" || op == "not in" || !op.chars().any(char::is_alphabetic) => {
             Some(format!(

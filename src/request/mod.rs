@@ -26,9 +26,9 @@ use serde_json::value::RawValue;
 
 use crate::diagnostic::suggest;
 use crate::language::schema::{Member, Object, Schema};
-use crate::language::types::Type;
-use crate::language::value::Value;
-use crate::limits::{MAX_JSON_DEPTH, RequestLimits};
+use crate::language::types::{Record, Type};
+use crate::language::value::{Item, Value};
+use crate::limits::{MAX_JSON_DEPTH, MAX_LIST_ITEMS, RequestLimits};
 
 /// Found values are shown up to this many characters.
 const SHOWN_CHARS: usize = 40;
@@ -119,6 +119,8 @@ pub enum ProblemKind {
     RequestTooLarge { limit: usize },
     #[error("the text is {length} bytes long, more than the limit of {limit} bytes")]
     StringTooLong { length: usize, limit: usize },
+    #[error("the list has {count} items, more than the limit of {MAX_LIST_ITEMS}")]
+    TooManyItems { count: usize },
     #[error(
         "the request nests deeper than {MAX_JSON_DEPTH} levels, at line {line}, column {column}"
     )]
@@ -198,6 +200,15 @@ impl Expected {
                 allowed: Arc::clone(allowed),
             },
             Type::List(_) => Expected::Array,
+            Type::Record(record) => Expected::Object {
+                members: record
+                    .schema
+                    .root
+                    .members
+                    .iter()
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+            },
             Type::Duration | Type::Nothing => Expected::Other(ty.keyword()),
         }
     }
@@ -317,6 +328,9 @@ impl Problem {
             ProblemKind::StringTooLong { .. } => {
                 Some("shorten the text; no rule needs more than a few paragraphs".to_owned())
             }
+            ProblemKind::TooManyItems { .. } => {
+                Some("split the request: send the items of one order in one request".to_owned())
+            }
             ProblemKind::TooDeep { .. } => None,
             ProblemKind::TrailingCharacters { .. } => Some(
                 "send exactly one JSON object and nothing after its closing `}`".to_owned(),
@@ -391,6 +405,7 @@ impl Problem {
             ProblemKind::UnexpectedEnd { .. } => "unexpected-end",
             ProblemKind::RequestTooLarge { .. } => "request-too-large",
             ProblemKind::StringTooLong { .. } => "string-too-long",
+            ProblemKind::TooManyItems { .. } => "too-many-items",
             ProblemKind::TooDeep { .. } => "too-deep",
             ProblemKind::TrailingCharacters { .. } => "trailing-characters",
             ProblemKind::NotAnObject { .. } | ProblemKind::EncodedTwice { .. } => "not-an-object",
@@ -867,7 +882,7 @@ struct Decoder<'s> {
     max_string_bytes: usize,
 }
 
-impl Decoder<'_> {
+impl<'s> Decoder<'s> {
     fn report(&mut self, path: &Path<'_>, kind: ProblemKind) {
         self.problems.push(Problem::new(&path.to_string(), kind));
     }
@@ -900,7 +915,7 @@ impl Decoder<'_> {
     /// Decodes one value of type `ty`; `None` after reporting a problem.
     fn value(
         &mut self,
-        ty: &Type,
+        ty: &'s Type,
         json: Json<'_>,
         path: &Path<'_>,
     ) -> Result<Option<Value>, serde_json::Error> {
@@ -941,6 +956,7 @@ impl Decoder<'_> {
             (Type::Date, Json::String(text)) => self.date(text.trim(), path),
             (Type::DateTime, Json::String(text)) => self.datetime(text.trim(), path),
             (Type::List(item), Json::Array(raw)) => self.list(item, raw, path)?,
+            (Type::Record(record), Json::Object(raw)) => self.record(record, raw, path)?,
             (ty, json) => {
                 let kind = ProblemKind::WrongType {
                     expected: Expected::of(ty),
@@ -1067,11 +1083,16 @@ impl Decoder<'_> {
     /// each item stays raw.
     fn list(
         &mut self,
-        item: &Type,
+        item: &'s Type,
         raw: &str,
         path: &Path<'_>,
     ) -> Result<Option<Value>, serde_json::Error> {
         let items: Vec<&RawValue> = serde_json::from_str(raw)?;
+        if items.len() > MAX_LIST_ITEMS {
+            let kind = ProblemKind::TooManyItems { count: items.len() };
+            self.report(path, kind);
+            return Ok(None);
+        }
         let mut values = Vec::with_capacity(items.len());
         let mut complete = true;
         for (index, raw_item) in items.into_iter().enumerate() {
@@ -1082,6 +1103,40 @@ impl Decoder<'_> {
             }
         }
         Ok(complete.then(|| Value::List(values.into())))
+    }
+
+    /// Decodes one item of a list of objects against its members: the
+    /// decoder reads the item as it reads the request, into the item's own
+    /// slots, and problems name the item (`order.items[2].price`).
+    fn record(
+        &mut self,
+        record: &'s Arc<Record>,
+        raw: &str,
+        path: &Path<'_>,
+    ) -> Result<Option<Value>, serde_json::Error> {
+        let defaults = record
+            .schema
+            .fields
+            .iter()
+            .map(|field| field.default.clone());
+        let outer_values = std::mem::replace(&mut self.values, defaults.collect());
+        let outer_schema = std::mem::replace(&mut self.schema, &record.schema);
+        let problems_before = self.problems.len();
+        let mut deserializer = serde_json::Deserializer::from_str(raw);
+        let read = ObjectSeed {
+            decoder: &mut *self,
+            object: &record.schema.root,
+            path,
+        }
+        .deserialize(&mut deserializer);
+        self.schema = outer_schema;
+        let values = std::mem::replace(&mut self.values, outer_values);
+        read?;
+        let item = Item {
+            record: Arc::clone(record),
+            values,
+        };
+        Ok((self.problems.len() == problems_before).then(|| Value::Record(Arc::new(item))))
     }
 }
 
@@ -1094,7 +1149,8 @@ enum Json<'a> {
     String(Cow<'a, str>),
     /// The whole array as written.
     Array(&'a str),
-    Object,
+    /// The whole object as written.
+    Object(&'a str),
     /// A string with an escape of half a surrogate pair (valid JSON
     /// syntax, but not text), with that escape as written.
     LoneSurrogate(String),
@@ -1108,7 +1164,7 @@ impl<'a> Json<'a> {
             Some(b't') => Json::Bool(true),
             Some(b'f') => Json::Bool(false),
             Some(b'[') => Json::Array(raw),
-            Some(b'{') => Json::Object,
+            Some(b'{') => Json::Object(raw),
             Some(b'"') => match raw
                 .strip_prefix('"')
                 .and_then(|rest| rest.strip_suffix('"'))
@@ -1141,7 +1197,7 @@ impl<'a> Json<'a> {
             Json::Number(text) => Found::number(text),
             Json::String(text) => Found::text(text),
             Json::Array(_) => Found::Array,
-            Json::Object => Found::Object,
+            Json::Object(_) => Found::Object,
             Json::LoneSurrogate(escape) => Found::Text(escape.clone()),
         }
     }

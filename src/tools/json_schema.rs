@@ -13,6 +13,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::Value as Json;
 
+use crate::language::compiled::Checked;
 use crate::language::schema::{Field, Member, Object, Requirement};
 use crate::language::types::Type;
 use crate::language::value::Value;
@@ -323,6 +324,7 @@ fn item_keywords() -> impl Iterator<Item = &'static str> {
     Type::FIELD_KEYWORDS
         .into_iter()
         .filter(|keyword| *keyword != "list")
+        .chain(["object"])
 }
 
 fn outcome_schema() -> JsonSchema {
@@ -476,11 +478,11 @@ fn field_schema(field: &Field) -> JsonSchema {
         // A blank string would count as not given: no complete request has one.
         Requirement::Always if field.ty == Type::String => schema.pattern = Some(NOT_BLANK),
         Requirement::Always => {}
-        Requirement::When(condition) => {
+        Requirement::When(Checked { text, .. }) | Requirement::WhenItem { text, .. } => {
             if !description.ends_with(['.', '!', '?']) {
                 description.push('.');
             }
-            description.push_str(&format!(" Required when `{}`.", condition.text));
+            description.push_str(&format!(" Required when `{text}`."));
             allow_null(&mut schema);
         }
         Requirement::Optional => allow_null(&mut schema),
@@ -514,6 +516,7 @@ fn value_schema(ty: &Type) -> JsonSchema {
         },
         Type::Enum(values) => JsonSchema::one_of_strings(values.iter().map(String::as_str)),
         Type::List(item) => JsonSchema::array_of(value_schema(item)),
+        Type::Record(record) => object_schema(&record.schema.root, &record.schema.fields),
         Type::String | Type::Duration | Type::Nothing => JsonSchema::of_type("string"),
     }
 }

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::evaluate::Evaluator;
+use crate::evaluate::{Evaluator, Missing};
 use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
 use crate::language::schema::Requirement;
 use crate::language::types::Type;
@@ -481,11 +481,14 @@ impl<'a> Solver<'a> {
         let missing = self
             .evaluator
             .missing()
-            .map(<[usize]>::to_vec)
+            .map(<[Missing]>::to_vec)
             .map_err(|error| Unsolvable(error.message.clone()))?;
         let changes = missing
             .into_iter()
-            .filter_map(|slot| self.provide(slot))
+            .filter_map(|missing| match missing {
+                Missing::Field(slot) => self.provide(slot),
+                Missing::Member(_) => None,
+            })
             .collect();
         Ok(vec![changes])
     }
@@ -543,6 +546,7 @@ impl<'a> Solver<'a> {
             }
             Type::Enum(values) => Value::string(values.first()?),
             Type::List(_) => Value::List(std::sync::Arc::from(Vec::new())),
+            Type::Record(_) => return None,
             Type::Duration | Type::Nothing => return None,
         })
     }

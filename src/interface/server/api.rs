@@ -440,7 +440,7 @@ fn policy_detail(policy: &Policy) -> Json {
                 "required": match field.requirement {
                     Requirement::Optional => "optional",
                     Requirement::Always => "always",
-                    Requirement::When(_) => "conditional",
+                    Requirement::When(_) | Requirement::WhenItem { .. } => "conditional",
                 },
             })
         })

@@ -180,6 +180,7 @@ fn example(ty: &Type) -> String {
         Type::DateTime => "2025-01-01T00:00:00Z".to_owned(),
         Type::Enum(values) => format!("\"{}\"", values.first().map_or("", String::as_str)),
         Type::List(_) => "[]".to_owned(),
+        Type::Record(_) => "{}".to_owned(),
         Type::String | Type::Duration | Type::Nothing => "\"…\"".to_owned(),
     }
 }

@@ -178,6 +178,18 @@ fn collect_names(expr: &Expr, found: &mut impl FnMut(&str)) {
             collect_names(then, found);
             collect_names(otherwise, found);
         }
+        ExprKind::Aggregate {
+            value,
+            list,
+            filter,
+            ..
+        } => {
+            collect_names(value, found);
+            collect_names(list, found);
+            if let Some(filter) = filter {
+                collect_names(filter, found);
+            }
+        }
     }
 }
 

@@ -4,9 +4,9 @@ use super::{Loader, Names, is_identifier};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::{did_you_mean, list_names};
-use crate::language::check::check_typed;
+use crate::language::check::{check_for_item, check_typed};
 use crate::language::schema::{Field, Member, Object, Requirement, Schema};
-use crate::language::types::Type;
+use crate::language::types::{Record, Type};
 use crate::language::value::Value;
 use crate::policy::document::{Table, Text, boolean, tables, wrong_kind};
 use crate::policy::keys;
@@ -16,25 +16,133 @@ use toml::de::DeValue;
 impl Loader<'_, '_> {
     /// Reads `[[field]]` entries into a schema; `required_when` conditions
     /// come back separately, to be checked once all fields are known.
-    pub(super) fn fields(&mut self, top: &Table) -> (Schema, Vec<(usize, Text)>) {
+    pub(super) fn fields(&mut self, top: &Table) -> (Schema, Requirements) {
+        let mut declared = Vec::new();
+        if let Some(node) = top.get("field") {
+            for (table, span) in tables(node, "field", self.errors) {
+                let table = Table::new(table, self.text, span, "`[[field]]`", keys::FIELD);
+                table.check_keys(self.errors);
+                if let Some((field, condition)) = self.field(&table) {
+                    declared.push(Some(Declared {
+                        field,
+                        condition,
+                        span: table.span,
+                    }));
+                }
+            }
+        }
+        let mut requirements = Requirements::default();
+        let (schema, conditions) = self.build_schema(&mut declared, "", &mut requirements);
+        requirements.fields = conditions;
+        for orphan in declared.into_iter().flatten() {
+            self.orphan_member(&orphan);
+        }
+        (schema, requirements)
+    }
+
+    /// Builds the schema of the fields whose paths start with `prefix` and
+    /// run through no further `[]`: the request's own (`prefix` empty), or
+    /// the members of one list's items (`order.items[].`). A list of
+    /// objects among them gets its items' schema built the same way.
+    fn build_schema(
+        &mut self,
+        declared: &mut [Option<Declared>],
+        prefix: &str,
+        requirements: &mut Requirements,
+    ) -> (Schema, Vec<(usize, Text)>) {
         let mut schema = Schema::default();
         let mut conditions = Vec::new();
-        let Some(node) = top.get("field") else {
-            return (schema, conditions);
-        };
-        for (table, span) in tables(node, "field", self.errors) {
-            let table = Table::new(table, self.text, span, "`[[field]]`", keys::FIELD);
-            table.check_keys(self.errors);
-            let Some((field, condition)) = self.field(&table) else {
+        for index in 0..declared.len() {
+            let own = declared
+                .get(index)
+                .and_then(Option::as_ref)
+                .is_some_and(|entry| {
+                    entry
+                        .field
+                        .path
+                        .strip_prefix(prefix)
+                        .is_some_and(|rest| !rest.contains("[]"))
+                });
+            let Some(Declared {
+                mut field,
+                condition,
+                span,
+            }) = declared
+                .get_mut(index)
+                .and_then(|entry| own.then(|| entry.take()).flatten())
+            else {
                 continue;
             };
+            let full_path = field.path.clone();
+            field.path = full_path.get(prefix.len()..).unwrap_or_default().to_owned();
+            if field.ty.items_record().is_some() {
+                field.ty = self.record_type(declared, &full_path, requirements);
+            }
             if let (Some(slot), Some(condition)) =
-                (self.place_field(&mut schema, field, &table), condition)
+                (self.place_field(&mut schema, field, span), condition)
             {
                 conditions.push((slot, condition));
             }
         }
         (schema, conditions)
+    }
+
+    /// The type of a list of objects declared at `path`, its members read
+    /// from the fields `path[].member`.
+    fn record_type(
+        &mut self,
+        declared: &mut [Option<Declared>],
+        path: &str,
+        requirements: &mut Requirements,
+    ) -> Type {
+        let (mut schema, conditions) =
+            self.build_schema(declared, &format!("{path}[]."), requirements);
+        let mut indexes = Vec::new();
+        for (slot, text) in conditions {
+            if let Some(member) = schema.fields.get_mut(slot) {
+                let index = requirements.next_item_index;
+                requirements.next_item_index += 1;
+                member.requirement = Requirement::WhenItem {
+                    index,
+                    text: text.value.clone(),
+                };
+                indexes.push((index, text));
+            }
+        }
+        let record = Arc::new(Record {
+            path: path.to_owned(),
+            schema,
+        });
+        for (index, text) in indexes {
+            requirements
+                .items
+                .push((index, text, Type::Record(Arc::clone(&record))));
+        }
+        Type::List(Box::new(Type::Record(record)))
+    }
+
+    /// A member declared for a list that is not declared as a list of
+    /// objects.
+    fn orphan_member(&mut self, orphan: &Declared) {
+        let list = orphan
+            .field
+            .path
+            .rsplit_once("[]")
+            .map_or("", |(list, _)| list);
+        self.push(
+            Diagnostic::new(
+                "undeclared-list",
+                format!(
+                    "`{}` is a member of the items of `{list}`, which is not declared as a list of objects",
+                    orphan.field.path
+                ),
+                orphan.span,
+            )
+            .with_label("member of an undeclared list")
+            .with_help(format!(
+                "declare the list itself: a `[[field]]` with `path = \"{list}\"`, `type = \"list\"` and `items = \"object\"`"
+            )),
+        );
     }
 
     pub(super) fn field(&mut self, table: &Table) -> Option<(Field, Option<Text>)> {
@@ -102,7 +210,20 @@ impl Loader<'_, '_> {
     /// (`purchase..date`) comes back repaired, so that its uses report
     /// nothing more; `None` when it cannot be used at all.
     pub(super) fn field_path(&mut self, mut path: Text) -> Option<Text> {
-        let Some(bad_part) = path.value.split('.').find(|part| !is_identifier(part)) else {
+        if path.value.ends_with("[]") {
+            self.push(
+                Diagnostic::new("invalid-path", format!("`{}` ends with `[]`", path.value), path.span)
+                    .with_label("a list, not a member of its items")
+                    .with_help(format!(
+                        "declare the list as `{}` with `type = \"list\"` and `items = \"object\"`, and each member of its items as `{}.member`",
+                        path.value.trim_end_matches("[]"),
+                        path.value
+                    )),
+            );
+            return None;
+        }
+        let is_part = |part: &str| is_identifier(part.strip_suffix("[]").unwrap_or(part));
+        let Some(bad_part) = path.value.split('.').find(|part| !is_part(part)) else {
             return Some(path);
         };
         let label = if bad_part.is_empty() {
@@ -120,7 +241,7 @@ impl Loader<'_, '_> {
             .split('.')
             .filter(|part| !part.is_empty())
             .collect();
-        if !repaired.iter().all(|part| is_identifier(part)) || repaired.is_empty() {
+        if !repaired.iter().all(|part| is_part(part)) || repaired.is_empty() {
             return None;
         }
         path.value = repaired.join(".");
@@ -139,6 +260,12 @@ impl Loader<'_, '_> {
                             .with_help("use a list of strings, numbers, dates or enums"),
                     );
                     return None;
+                }
+                if items.value == "object" {
+                    return Some(Type::List(Box::new(Type::Record(Arc::new(Record {
+                        path: String::new(),
+                        schema: Schema::default(),
+                    })))));
                 }
                 let item = self.scalar_type(&items, table)?;
                 Some(Type::List(Box::new(item)))
@@ -275,7 +402,7 @@ impl Loader<'_, '_> {
         &mut self,
         schema: &mut Schema,
         field: Field,
-        table: &Table,
+        span: Span,
     ) -> Option<usize> {
         let slot = schema.fields.len();
         let parts: Vec<String> = field.path.split('.').map(str::to_owned).collect();
@@ -296,7 +423,7 @@ impl Loader<'_, '_> {
                 Some((_, Member::Object(inner))) => object = inner,
                 _ => {
                     let parent = parts.get(..=depth).unwrap_or_default().join(".");
-                    self.clash(&field, &parent, schema_span(&schema.fields, &parent), table);
+                    self.clash(&field, &parent, schema_span(&schema.fields, &parent), span);
                     return None;
                 }
             }
@@ -310,7 +437,7 @@ impl Loader<'_, '_> {
                     .find(|other| other.path.starts_with(&format!("{}.", field.path)))
                     .map(|other| other.span),
             };
-            self.clash(&field, &field.path, earlier, table);
+            self.clash(&field, &field.path, earlier, span);
             return None;
         }
         object.members.push((leaf.clone(), Member::Field(slot)));
@@ -318,18 +445,12 @@ impl Loader<'_, '_> {
         Some(slot)
     }
 
-    pub(super) fn clash(
-        &mut self,
-        field: &Field,
-        other: &str,
-        earlier: Option<Span>,
-        table: &Table,
-    ) {
+    pub(super) fn clash(&mut self, field: &Field, other: &str, earlier: Option<Span>, span: Span) {
         let mut diagnostic = if other == field.path {
             Diagnostic::new(
                 "duplicate-field",
                 format!("field `{}` is declared twice", field.path),
-                table.span,
+                span,
             )
             .with_label("declared again here")
             .with_help("declare each field once")
@@ -340,7 +461,7 @@ impl Loader<'_, '_> {
                     "`{other}` is a value, so `{}` cannot be inside it",
                     field.path
                 ),
-                table.span,
+                span,
             )
             .with_label("declared inside a value")
             .with_help(format!(
@@ -358,8 +479,25 @@ impl Loader<'_, '_> {
         self.push(diagnostic);
     }
 
-    pub(super) fn requirements(&mut self, conditions: Vec<(usize, Text)>, names: &mut Names) {
-        for (slot, text) in conditions {
+    pub(super) fn requirements(&mut self, requirements: Requirements, names: &mut Names) {
+        // Indexes were handed out in order, so the conditions line up with
+        // them; one that fails to check fails the whole policy.
+        let mut item_conditions = Vec::new();
+        for (index, text, item) in requirements.items {
+            let Some(expr) = self.expression(&text) else {
+                continue;
+            };
+            let scope = names.scope(false);
+            if let Some(checked) = check_for_item(&expr, item, &scope, self.errors) {
+                item_conditions.push((index, checked));
+            }
+        }
+        item_conditions.sort_by_key(|(index, _)| *index);
+        names
+            .schema
+            .item_conditions
+            .extend(item_conditions.into_iter().map(|(_, checked)| checked));
+        for (slot, text) in requirements.fields {
             let Some(expr) = self.expression(&text) else {
                 continue;
             };
@@ -370,6 +508,25 @@ impl Loader<'_, '_> {
             }
         }
     }
+}
+
+/// A `[[field]]` as read, before it is placed in the request's schema or
+/// in the schema of a list's items.
+struct Declared {
+    field: Field,
+    condition: Option<Text>,
+    span: Span,
+}
+
+/// The `required_when` conditions of the fields and of the members of list
+/// items, checked once the derived values are known.
+#[derive(Default)]
+pub(super) struct Requirements {
+    fields: Vec<(usize, Text)>,
+    /// The index in `Schema::item_conditions`, the condition, and the type
+    /// of the item it is checked for.
+    items: Vec<(usize, Text, Type)>,
+    next_item_index: usize,
 }
 
 fn schema_span(fields: &[Field], path: &str) -> Option<Span> {

@@ -122,6 +122,7 @@ fn field_entry(field: &Field) -> Entry {
         Requirement::Optional => "optional".to_owned(),
         Requirement::Always => "required".to_owned(),
         Requirement::When(condition) => format!("required when {}", condition.text),
+        Requirement::WhenItem { text, .. } => format!("required when {text}"),
     };
     let mut parts = vec![
         ("type".to_owned(), type_text(&field.ty)),
