@@ -606,10 +606,22 @@ fn set(path: &str, value: &Value, text: String) -> Change {
 }
 
 fn cannot(expr: &Checked) -> Unsolvable {
-    Unsolvable(format!(
-        "`{}` cannot be turned into a change of the request",
-        expr.text
-    ))
+    let mut aggregate = None;
+    expr.visit(&mut |inner| {
+        if let Node::Aggregate(found) = &inner.node {
+            aggregate.get_or_insert_with(|| found.list.text.clone());
+        }
+    });
+    match aggregate {
+        Some(list) => Unsolvable(format!(
+            "`{}` reads the items of `{list}`, and changes to the items of a list are not searched",
+            expr.text
+        )),
+        None => Unsolvable(format!(
+            "`{}` cannot be turned into a change of the request",
+            expr.text
+        )),
+    }
 }
 
 fn finish(alternatives: Vec<Changes>, failure: Option<Unsolvable>) -> Solved {
