@@ -207,3 +207,263 @@ fn zero(ty: &Type) -> Value {
         _ => Value::Integer(0),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::policy::Policy;
+    use crate::policy::load::load;
+    use crate::request::decode;
+
+    const POLICY: &str = r#"
+format = 1
+[policy]
+id = "test"
+version = "1"
+title = "Test"
+effective_date = 2025-01-01
+
+[[field]]
+path = "order.items"
+type = "list"
+items = "object"
+description = "lines"
+
+[[field]]
+path = "order.items[].price"
+type = "decimal"
+description = "price"
+
+[[field]]
+path = "order.items[].opened"
+type = "bool"
+description = "opened"
+required_when = "item.price > 100"
+
+[[field]]
+path = "order.items[].kind"
+type = "enum"
+values = ["game", "dlc"]
+description = "kind"
+required = true
+
+[[field]]
+path = "order.items[].parts"
+type = "list"
+items = "object"
+description = "parts"
+
+[[field]]
+path = "order.items[].parts[].weight"
+type = "integer"
+description = "weight"
+required = true
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "deny"
+reason = "no"
+"#;
+
+    fn policy(expr: &str) -> Policy {
+        let text = format!("{POLICY}\n[derived]\nresult = '{expr}'\n");
+        load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics))
+    }
+
+    fn eval_on(expr: &str, items: &str) -> Value {
+        let policy = policy(expr);
+        let json = format!(r#"{{"order": {{"items": {items}}}}}"#);
+        let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+        Evaluator::new(&policy, &request)
+            .eval(&policy.derived[0].value)
+            .unwrap()
+    }
+
+    const THREE: &str = r#"[
+        {"price": "10.50", "opened": true, "kind": "game"},
+        {"price": 20, "opened": false, "kind": "dlc"},
+        {"price": "5.25", "opened": true, "kind": "game"}]"#;
+
+    fn decimal(text: &str) -> Value {
+        Value::Decimal(text.parse().unwrap())
+    }
+
+    #[test]
+    fn aggregates_of_known_items() {
+        let cases = [
+            (
+                "any(item.opened for item in order.items)",
+                Value::Bool(true),
+            ),
+            (
+                "all(item.opened for item in order.items)",
+                Value::Bool(false),
+            ),
+            (
+                "count(item.opened for item in order.items)",
+                Value::Integer(2),
+            ),
+            ("sum(item.price for item in order.items)", decimal("35.75")),
+            (
+                r#"sum(item.price for item in order.items if item.kind == "game")"#,
+                decimal("15.75"),
+            ),
+            ("min(item.price for item in order.items)", decimal("5.25")),
+            ("max(item.price for item in order.items)", decimal("20")),
+            ("length(order.items)", Value::Integer(3)),
+        ];
+        for (expr, expected) in cases {
+            assert_eq!(eval_on(expr, THREE), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn aggregates_of_no_items() {
+        let cases = [
+            (
+                "any(item.opened for item in order.items)",
+                Value::Bool(false),
+            ),
+            (
+                "all(item.opened for item in order.items)",
+                Value::Bool(true),
+            ),
+            (
+                "count(item.opened for item in order.items)",
+                Value::Integer(0),
+            ),
+            ("sum(item.price for item in order.items)", decimal("0")),
+            ("min(item.price for item in order.items)", Value::Absent),
+        ];
+        for (expr, expected) in cases {
+            assert_eq!(eval_on(expr, "[]"), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_item_makes_the_result_unknown_unless_others_decide_it() {
+        // The second item gives no price: its value is unknown.
+        let items = r#"[{"price": "150", "opened": false, "kind": "game"}, {"kind": "dlc"}]"#;
+        let cases = [
+            (
+                "any(item.price > 100 for item in order.items)",
+                Value::Bool(true),
+            ),
+            (
+                "all(item.price > 100 for item in order.items)",
+                Value::Absent,
+            ),
+            (
+                "all(item.price > 200 for item in order.items)",
+                Value::Bool(false),
+            ),
+            (
+                "any(item.price > 200 for item in order.items)",
+                Value::Absent,
+            ),
+            (
+                "count(item.price > 0 for item in order.items)",
+                Value::Absent,
+            ),
+            ("sum(item.price for item in order.items)", Value::Absent),
+            (
+                r#"sum(item.price for item in order.items if item.kind == "game")"#,
+                decimal("150"),
+            ),
+            ("max(item.price for item in order.items)", Value::Absent),
+        ];
+        for (expr, expected) in cases {
+            assert_eq!(eval_on(expr, items), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn a_list_not_given_is_unknown() {
+        let policy = policy("count(item.opened for item in order.items)");
+        let request = decode(&policy.schema, policy.meta.timezone, b"{}").unwrap();
+        let value = Evaluator::new(&policy, &request)
+            .eval(&policy.derived[0].value)
+            .unwrap();
+        assert_eq!(value, Value::Absent);
+    }
+
+    #[test]
+    fn aggregates_nest() {
+        let items = r#"[
+            {"price": 1, "kind": "game", "parts": [{"weight": 2}, {"weight": 3}]},
+            {"price": 1, "kind": "game", "parts": [{"weight": 4}]}]"#;
+        let expr = "sum(sum(part.weight for part in item.parts) for item in order.items)";
+        assert_eq!(eval_on(expr, items), Value::Integer(9));
+        let expr = "any(all(part.weight > 3 for part in item.parts) for item in order.items)";
+        assert_eq!(eval_on(expr, items), Value::Bool(true));
+    }
+
+    #[test]
+    fn missing_members_are_listed_with_their_item() {
+        let policy = policy("1");
+        let json = r#"{"order": {"items": [
+            {"price": "150", "kind": "game"},
+            {"price": 1, "parts": [{"weight": 1}, {}]}]}}"#;
+        let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+        let mut evaluator = Evaluator::new(&policy, &request);
+        let missing: Vec<String> = evaluator
+            .missing()
+            .unwrap()
+            .iter()
+            .map(|missing| missing.path(&policy.schema))
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "order.items[0].opened",
+                "order.items[1].kind",
+                "order.items[1].parts[1].weight"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_trace_shows_the_item_that_settled_any() {
+        let policy = policy(r#"any(item.opened for item in order.items if item.kind == "dlc")"#);
+        let json = r#"{"order": {"items": [
+            {"price": 1, "opened": true, "kind": "game"},
+            {"price": 2, "opened": true, "kind": "dlc"}]}}"#;
+        let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+        let trace = Evaluator::new(&policy, &request)
+            .trace(&policy.derived[0].value)
+            .unwrap();
+        assert_eq!(trace.value, Some(Value::Bool(true)));
+        let [item] = trace.terms.as_slice() else {
+            panic!("one deciding item: {trace:?}")
+        };
+        assert_eq!(item.expr, "item = order.items[1]");
+        let texts: Vec<&str> = item.terms.iter().map(|term| term.expr.as_str()).collect();
+        assert_eq!(texts, [r#"item.kind == "dlc""#, "item.opened"]);
+    }
+
+    #[test]
+    fn the_trace_lists_the_values_a_sum_kept() {
+        let policy = policy(r#"sum(item.price for item in order.items if item.kind == "game")"#);
+        let json = format!(r#"{{"order": {{"items": {THREE}}}}}"#);
+        let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+        let trace = Evaluator::new(&policy, &request)
+            .trace(&policy.derived[0].value)
+            .unwrap();
+        let kept: Vec<(&str, String)> = trace
+            .operands
+            .iter()
+            .map(|operand| (operand.expr.as_str(), operand.value.to_string()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("order.items[0]", "10.50".to_owned()),
+                ("order.items[2]", "5.25".to_owned())
+            ]
+        );
+    }
+}

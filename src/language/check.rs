@@ -50,7 +50,11 @@ pub fn check_for_item(
             ),
             checked.span,
         )
-        .with_label(format!("this is {}", a(&checked.ty))),
+        .with_label(format!("this is {}", a(&checked.ty)))
+        .with_help(format!(
+            "a condition is true or false: compare the value, for example `{}`",
+            example_condition(&checked)
+        )),
     );
     None
 }
@@ -336,11 +340,11 @@ impl Checker<'_, '_> {
                 );
             }
         };
-        if self.is_taken(&binder.name) {
+        if let Some(taken) = self.taken_as(&binder.name) {
             return self.error(
                 Diagnostic::new(
                     "name-taken",
-                    format!("`{}` already names something in this policy", binder.name),
+                    format!("`{}` already names {taken}", binder.name),
                     binder.span,
                 )
                 .with_label("the name of each item")
@@ -387,15 +391,22 @@ impl Checker<'_, '_> {
         Some(checked(expr, Node::Aggregate(Box::new(aggregate)), ty))
     }
 
-    /// Whether a name for each item would hide another name.
-    fn is_taken(&self, name: &str) -> bool {
-        self.locals.iter().any(|(local, _)| local == name)
-            || self
-                .scope
-                .derived
-                .iter()
-                .any(|(derived, _)| derived == name)
-            || self.scope.schema.root.member(name).is_some()
+    /// What a name for each item would hide, if anything.
+    fn taken_as(&self, name: &str) -> Option<&'static str> {
+        if self.locals.iter().any(|(local, _)| local == name) {
+            Some("the items of an enclosing aggregate")
+        } else if self
+            .scope
+            .derived
+            .iter()
+            .any(|(derived, _)| derived == name)
+        {
+            Some("a derived value")
+        } else if self.scope.schema.root.member(name).is_some() {
+            Some("a part of the request")
+        } else {
+            None
+        }
     }
 
     fn condition(&mut self, expr: &Expr, what: &str) -> Option<Checked> {

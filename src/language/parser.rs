@@ -1927,6 +1927,13 @@ mod tests {
             ),
             ("a == (b in c)", "a == (b in c)"),
             ("(a < b) == c", "(a < b) == c"),
+            ("sum( x.p for x in o.items )", "sum(x.p for x in o.items)"),
+            (
+                "sum(if x.o then x.p else 0 for x in l if x.p > 1)",
+                "sum((if x.o then x.p else 0) for x in l if x.p > 1)",
+            ),
+            ("any(x for x in (a + b))", "any(x for x in a + b)"),
+            ("count(x for x in (a in b))", "count(x for x in (a in b))"),
         ] {
             assert_eq!(print(&parse(text)), printed, "{text}");
         }
@@ -1955,6 +1962,9 @@ mod tests {
             "true and false or true",
             "not not not x",
             "'' == \"\"",
+            "sum(item.price for item in order.items if item.opened and not item.final) > 10",
+            "any(all(p.w > 3 for p in i.parts) for i in o.items)",
+            "count(t == 'x' for t in o.tags if (if a then b else c))",
         ] {
             let expr = parse(text);
             let printed = print(&expr);

@@ -118,7 +118,10 @@ impl Type {
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Type::List(item) => write!(f, "list of {item}"),
+            Type::List(item) => match item.as_ref() {
+                Type::Record(record) => write!(f, "list of objects (`{}`)", record.path),
+                item => write!(f, "list of {item}"),
+            },
             Type::Record(record) => write!(f, "item of `{}`", record.path),
             other => f.write_str(other.keyword()),
         }
