@@ -44,13 +44,17 @@ pub const MAX_STRING_BYTES: usize = 64 << 10;
 /// order lines, and every list is walked by each aggregate that reads it.
 pub const MAX_LIST_ITEMS: usize = 10_000;
 
-/// The limits on one request.
+/// The limits on one request, and how strictly it is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestLimits {
     /// The largest request, in bytes; for NDJSON, the largest line.
     pub max_bytes: usize,
     /// The longest string value of a declared field, in bytes.
     pub max_string_bytes: usize,
+    /// Whether a member the policy does not declare rejects the request
+    /// (`ruling decide --strict`); by default it is ignored, with a warning
+    /// when it looks like a misspelled declared member.
+    pub strict: bool,
 }
 
 impl Default for RequestLimits {
@@ -58,6 +62,7 @@ impl Default for RequestLimits {
         Self {
             max_bytes: MAX_REQUEST_BYTES,
             max_string_bytes: MAX_STRING_BYTES,
+            strict: false,
         }
     }
 }

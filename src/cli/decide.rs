@@ -79,6 +79,11 @@ pub struct Args {
     /// Refuse a request (with --ndjson, a line) larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = MAX_REQUEST_BYTES)]
     max_request_bytes: usize,
+    /// Reject a request with a member the policy does not declare (by
+    /// default such members are ignored, with a warning when one looks like
+    /// a misspelled field)
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -114,6 +119,7 @@ pub fn run(args: &Args) -> u8 {
     };
     let limits = RequestLimits {
         max_bytes: args.max_request_bytes,
+        strict: args.strict,
         ..RequestLimits::default()
     };
     match (&args.ndjson, &args.request) {

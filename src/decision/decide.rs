@@ -7,7 +7,7 @@ use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
 use crate::evaluate::{EvalError, Evaluator, Missing, TraceNode};
 use crate::language::value::Value;
 use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
-use crate::request::Request;
+use crate::request::{Request, RequestWarning};
 
 /// Why a decoded request could not be decided.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -36,6 +36,8 @@ pub struct Ruling<'p> {
     pub effects: Vec<(&'p str, Value)>,
     /// The required values the request does not give.
     pub missing: Vec<Missing>,
+    /// What the request gave that may not be what its sender meant.
+    pub warnings: Vec<RequestWarning>,
 }
 
 /// Decides `request` against `policy` without recording a trace.
@@ -73,6 +75,7 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
         rule: deciding,
         effects,
         missing: evaluator.missing()?.to_vec(),
+        warnings: evaluator.request().warnings.clone(),
     })
 }
 
@@ -125,6 +128,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideErro
         },
         effects,
         missing,
+        warnings: request.warnings.clone(),
         derived: evaluator.computed(),
         policy: PolicyRef {
             id: policy.meta.id.clone(),

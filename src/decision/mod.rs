@@ -12,6 +12,7 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::evaluate::{Operand, TraceNode};
 use crate::language::value::Value;
 use crate::policy::{Outcome, Section};
+use crate::request::RequestWarning;
 
 /// The version of the JSON shape of a decision; it changes only when a
 /// field is removed or changes meaning.
@@ -32,6 +33,10 @@ pub struct Decision {
     /// Required fields the request does not give, as dotted paths in
     /// declared order, whatever the outcome.
     pub missing: Vec<String>,
+    /// Members of the request the policy does not declare that look like
+    /// misspelled fields; left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<RequestWarning>,
     /// The derived values that were computed to reach the decision.
     #[serde(serialize_with = "serialize_named")]
     pub derived: Vec<(String, Value)>,

@@ -114,6 +114,11 @@ impl<'a> Evaluator<'a> {
         Ok(self.missing.as_deref().unwrap_or_default())
     }
 
+    /// The request being evaluated.
+    pub fn request(&self) -> &'a Request {
+        self.request
+    }
+
     /// The derived values computed so far, in declared order.
     pub fn computed(&self) -> Vec<(String, Value)> {
         self.policy

@@ -10,6 +10,7 @@ use crate::decision::decide::Ruling;
 use crate::decision::json_text::{push_bool, push_key, push_list, push_object, push_str};
 use crate::language::value::Value;
 use crate::policy::{Outcome, Policy, Section};
+use crate::request::RequestWarning;
 
 /// The fields of one compact line, borrowed from a ruling or a decision.
 pub struct CompactLine<'a> {
@@ -24,6 +25,7 @@ pub struct CompactLine<'a> {
     pub default: bool,
     pub effects: Vec<(&'a str, &'a Value)>,
     pub missing: Vec<&'a str>,
+    pub warnings: &'a [RequestWarning],
     pub policy_id: &'a str,
     pub policy_version: &'a str,
 }
@@ -58,6 +60,7 @@ impl<'a> CompactLine<'a> {
                 .iter()
                 .map(|missing| missing.path_in(&policy.schema))
                 .collect(),
+            warnings: &ruled.warnings,
             policy_id: &policy.meta.id,
             policy_version: &policy.meta.version,
         }
@@ -81,6 +84,7 @@ impl<'a> CompactLine<'a> {
                 .map(|(name, value)| (name.as_str(), value))
                 .collect(),
             missing: decision.missing.iter().map(String::as_str).collect(),
+            warnings: &decision.warnings,
             policy_id: &decision.policy.id,
             policy_version: &decision.policy.version,
         }
@@ -122,6 +126,18 @@ impl<'a> CompactLine<'a> {
         push_object(out, &self.effects);
         out.extend_from_slice(b",\"missing\":");
         push_list(out, &self.missing, |out, path| push_str(out, path));
+        if !self.warnings.is_empty() {
+            out.extend_from_slice(b",\"warnings\":");
+            push_list(out, self.warnings, |out, warning| {
+                out.extend_from_slice(b"{\"path\":");
+                push_str(out, &warning.path);
+                out.extend_from_slice(b",\"code\":");
+                push_str(out, warning.code);
+                out.extend_from_slice(b",\"message\":");
+                push_str(out, &warning.message);
+                out.push(b'}');
+            });
+        }
     }
 }
 
@@ -138,6 +154,7 @@ mod tests {
         let cases = [
             r#"{"purchase": {"invoice_number": "INV-1", "date": "2025-03-01", "email": "a@b.c", "amount": 59.99, "currency": "EUR"}, "request": {"date": "2025-03-05", "email": "a@b.c", "invoice_number": "INV-1", "explanation": "It \"broke\"\n", "reason": "technical_failure"}, "support": {"contacted": true, "issue_resolved": false}}"#,
             r#"{"purchase": {"date": "2025-03-01"}}"#,
+            r#"{"purchase": {"date": "2025-03-01", "currncy": "EUR \"€\""}, "retrun": 1}"#,
         ];
         for json in cases {
             let decision = crate::decision::decide::decide_json(&policy, json.as_bytes()).unwrap();

@@ -71,6 +71,12 @@ pub fn decision_text(decision: &Decision, colour: bool) -> String {
             let _ = writeln!(out, "  {path}");
         }
     }
+    if !decision.warnings.is_empty() {
+        let _ = writeln!(out, "\n{}", palette.bold("warnings"));
+        for warning in &decision.warnings {
+            let _ = writeln!(out, "  {}", warning.message);
+        }
+    }
     let policy = &decision.policy;
     let _ = writeln!(out, "\n{}", palette.bold("policy"));
     let _ = writeln!(

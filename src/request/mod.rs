@@ -46,6 +46,20 @@ pub struct Request {
     /// Indexed like `Schema::fields`; a field that is not given holds its
     /// default, which is [`Value::Absent`] when it has none.
     pub values: Vec<Value>,
+    /// Members the policy does not declare that look like a misspelling of
+    /// one it does: ignored, but reported with the decision.
+    pub warnings: Vec<RequestWarning>,
+}
+
+/// Something in a request that did not stop its decision but may not be
+/// what the sender meant.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RequestWarning {
+    /// The dotted JSON path of the member: `retrun`, `order.items[1].prise`.
+    pub path: String,
+    /// A stable code: `undeclared-member`.
+    pub code: &'static str,
+    pub message: String,
 }
 
 /// Why a request was rejected: every problem found, in document order.
@@ -136,6 +150,9 @@ pub enum ProblemKind {
     WrongType { expected: Expected, found: Found },
     #[error("is given twice")]
     GivenTwice,
+    /// With `--strict`: a member the policy does not declare.
+    #[error("is not a field of this policy")]
+    Undeclared { suggestion: Option<String> },
     #[error("`{value}` is not one of the allowed values")]
     NotAllowed {
         value: String,
@@ -304,7 +321,9 @@ impl Problem {
     pub fn message(&self) -> String {
         match &self.kind {
             _ if self.path.is_empty() => self.kind.to_string(),
-            ProblemKind::GivenTwice => format!("`{}` {}", self.path, self.kind),
+            ProblemKind::GivenTwice | ProblemKind::Undeclared { .. } => {
+                format!("`{}` {}", self.path, self.kind)
+            }
             kind => format!("`{}`: {kind}", self.path),
         }
     }
@@ -347,6 +366,10 @@ impl Problem {
                 let name = self.path.rsplit('.').next().unwrap_or(&self.path);
                 Some(format!("keep one `{name}` member and remove the other"))
             }
+            ProblemKind::Undeclared { suggestion } => Some(match suggestion {
+                Some(name) => format!("did you mean `{name}`? Without `--strict`, members the policy does not declare are ignored"),
+                None => "remove it: the request is read strictly, so every member must be declared by the policy".to_owned(),
+            }),
             ProblemKind::NotAllowed {
                 allowed,
                 suggestion,
@@ -411,6 +434,7 @@ impl Problem {
             ProblemKind::NotAnObject { .. } | ProblemKind::EncodedTwice { .. } => "not-an-object",
             ProblemKind::WrongType { .. } => "wrong-type",
             ProblemKind::GivenTwice => "given-twice",
+            ProblemKind::Undeclared { .. } => "undeclared-member",
             ProblemKind::NotAllowed { .. } => "not-allowed",
             ProblemKind::Format { .. } => "invalid-format",
             ProblemKind::InvalidDate { .. } => "invalid-date",
@@ -631,8 +655,10 @@ pub fn decode_with(
             .map(|field| field.default.clone())
             .collect(),
         problems: Vec::new(),
+        warnings: Vec::new(),
         error_path: None,
         max_string_bytes: limits.max_string_bytes,
+        strict: limits.strict,
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let read = ObjectSeed {
@@ -655,6 +681,7 @@ pub fn decode_with(
     }
     Ok(Request {
         values: decoder.values,
+        warnings: decoder.warnings,
     })
 }
 
@@ -875,6 +902,9 @@ struct Decoder<'s> {
     /// Starts as the defaults; a value the request gives replaces its default.
     values: Vec<Value>,
     problems: Vec<Problem>,
+    warnings: Vec<RequestWarning>,
+    /// Whether members the policy does not declare are refused.
+    strict: bool,
     /// The innermost path being read when the JSON turned out unreadable.
     error_path: Option<String>,
     /// Strings longer than this are refused before they are compared,
@@ -885,6 +915,32 @@ struct Decoder<'s> {
 impl<'s> Decoder<'s> {
     fn report(&mut self, path: &Path<'_>, kind: ProblemKind) {
         self.problems.push(Problem::new(&path.to_string(), kind));
+    }
+
+    /// A member `name` of `object` that the policy does not declare: a
+    /// problem when reading strictly; otherwise a warning when it looks
+    /// like a misspelling of a declared member, and nothing when it does
+    /// not (requests may carry more than a policy reads).
+    fn undeclared(&mut self, object: &Object, path: &Path<'_>, name: &str) {
+        let declared = object.members.iter().map(|(member, _)| member.as_str());
+        let suggestion =
+            suggest::closest(name, declared).map(|meant| Path::Member(path, meant).to_string());
+        let member_path = Path::Member(path, name).to_string();
+        if self.strict {
+            self.problems.push(Problem::new(
+                &member_path,
+                ProblemKind::Undeclared { suggestion },
+            ));
+        } else if let Some(meant) = suggestion {
+            let message = format!(
+                "`{member_path}` is not a field of this policy and was ignored; did you mean `{meant}`?"
+            );
+            self.warnings.push(RequestWarning {
+                path: member_path,
+                code: "undeclared-member",
+                message,
+            });
+        }
     }
 
     /// Notes where reading failed; the innermost caller comes first.
@@ -1299,6 +1355,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
                 .enumerate()
                 .find(|(_, (name, _))| *name == *key);
             let Some((index, (name, member))) = member else {
+                decoder.undeclared(object, path, &key);
                 map.next_value::<IgnoredAny>()
                     .map_err(|error| decoder.failed_at(path, error))?;
                 continue;
@@ -2544,5 +2601,57 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn undeclared_members_that_look_misspelled_are_warned_about() {
+        let schema = schema(&[
+            ("purchase.currency", Type::String),
+            ("request.date", Type::Date),
+        ]);
+        let json = r#"{"purchase": {"currncy": "EUR", "note": "x"}, "reqest": {}, "other": 1}"#;
+        let request = decode_str(&schema, json).unwrap();
+        let paths: Vec<&str> = request.warnings.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(paths, ["purchase.currncy", "reqest"]);
+        assert!(
+            request.warnings[0]
+                .message
+                .ends_with("did you mean `purchase.currency`?"),
+            "{:?}",
+            request.warnings[0]
+        );
+        assert!(
+            request
+                .warnings
+                .iter()
+                .all(|w| w.code == "undeclared-member")
+        );
+    }
+
+    #[test]
+    fn strict_decoding_rejects_every_undeclared_member() {
+        let schema = schema(&[("purchase.currency", Type::String)]);
+        let limits = RequestLimits {
+            strict: true,
+            ..RequestLimits::default()
+        };
+        let json = br#"{"purchase": {"currncy": "EUR"}, "other": 1}"#;
+        let error = decode_with(&schema, utc(), json, limits).unwrap_err();
+        let found: Vec<(&str, &str)> = error
+            .problems
+            .iter()
+            .map(|problem| (problem.path.as_str(), problem.code()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("purchase.currncy", "undeclared-member"),
+                ("other", "undeclared-member")
+            ]
+        );
+        assert_eq!(
+            error.problems[0].help().unwrap(),
+            "did you mean `purchase.currency`? Without `--strict`, members the policy does not declare are ignored"
+        );
     }
 }
