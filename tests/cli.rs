@@ -333,3 +333,79 @@ fn refusals_before_decoding_are_json_in_json_mode() {
     let error: serde_json::Value = serde_json::from_str(&early.stderr).unwrap();
     assert_eq!(error["error"]["kind"], "no_version");
 }
+
+#[test]
+fn swapped_arguments_are_named_as_such() {
+    let run = ruling(&["decide", EXAMPLE, "policies/iptv-smarters-pro"], None);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("the policy comes first")
+            && run.stderr.contains(&format!(
+                "ruling decide policies/iptv-smarters-pro {EXAMPLE}"
+            )),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn json_flag_points_to_format_json() {
+    let run = ruling(
+        &["decide", "policies/iptv-smarters-pro", EXAMPLE, "--json"],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("`--format json`"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn a_case_file_with_a_misspelled_expect_is_refused_with_the_key_meant() {
+    let case = br#"{"request": {"purchase": {}}, "expcet": {"outcome": "deny"}}"#;
+    let run = ruling(&["decide", "policies/iptv-smarters-pro", "-"], Some(case));
+    assert_eq!(run.code, 3, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("`expcet` is not a key of the case file; did you mean `expect`?"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn a_misspelled_member_is_warned_about_and_strict_rejects_it() {
+    let request = br#"{"purchase": {"date": "2025-03-01", "currncy": "EUR"}, "customer": {"terms_violated": true}}"#;
+    let run = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            "-",
+            "--format",
+            "json",
+        ],
+        Some(request),
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let decision: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        decision["warnings"],
+        serde_json::json!([{
+            "path": "purchase.currncy",
+            "code": "undeclared-member",
+            "message": "`purchase.currncy` is not a field of this policy and was ignored; did you mean `purchase.currency`?"
+        }])
+    );
+    let strict = ruling(
+        &["decide", "--strict", "policies/iptv-smarters-pro", "-"],
+        Some(request),
+    );
+    assert_eq!(strict.code, 3, "{}", strict.transcript());
+    assert!(
+        strict
+            .stderr
+            .contains("`purchase.currncy` is not a field of this policy")
+    );
+}

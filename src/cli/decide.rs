@@ -79,6 +79,10 @@ pub struct Args {
     /// Refuse a request (with --ndjson, a line) larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = MAX_REQUEST_BYTES)]
     max_request_bytes: usize,
+    /// Written `--format json`; kept hidden so that it gets that advice
+    /// rather than a suggestion of `--ndjson`
+    #[arg(long, hide = true)]
+    json: bool,
     /// Reject a request with a member the policy does not declare (by
     /// default such members are ignored, with a warning when one looks like
     /// a misspelled field)
@@ -95,6 +99,25 @@ enum Format {
 }
 
 pub fn run(args: &Args) -> u8 {
+    if args.json {
+        eprint(
+            "error: `--json` is written `--format json` (`--ndjson FILE` decides many requests, one per line)\n",
+        );
+        return exit::USAGE;
+    }
+    if let Some(request) = &args.request
+        && looks_swapped(&args.policy, request)
+    {
+        eprint(&format!(
+            "error: `{}` is a request and `{}` a policy: the policy comes first\n  \
+             help: ruling decide {} {}\n",
+            args.policy.display(),
+            request.display(),
+            request.display(),
+            args.policy.display()
+        ));
+        return exit::USAGE;
+    }
     let set = match load_set(&args.policy) {
         Ok(set) => set,
         Err(errors) => return policy_failure(&errors),
@@ -258,7 +281,24 @@ pub fn case_request(
                 path.display()
             ),
         )),
-        None => Ok((bytes, choice.clone())),
+        None => {
+            let misspelled = ruling::tools::case::misspelled_keys(&bytes);
+            if misspelled
+                .iter()
+                .any(|message| message.ends_with("did you mean `expect`?"))
+            {
+                return Err(refuse(
+                    json,
+                    "invalid_case",
+                    format!(
+                        "`{}` looks like a case file but is not valid: {}",
+                        path.display(),
+                        misspelled.join("; ")
+                    ),
+                ));
+            }
+            Ok((bytes, choice.clone()))
+        }
     }
 }
 
@@ -321,4 +361,13 @@ pub fn policy_failure(errors: &[PolicyError]) -> u8 {
         }
     }
     code
+}
+
+/// Whether POLICY and REQUEST were given the wrong way round: a JSON file
+/// where the policy goes, and a policy file or folder where the request does.
+fn looks_swapped(policy: &Path, request: &Path) -> bool {
+    let is_json = |path: &Path| path.extension().is_some_and(|ext| ext == "json");
+    let is_policy =
+        |path: &Path| path.is_dir() || path.extension().is_some_and(|ext| ext == "toml");
+    policy.is_file() && is_json(policy) && is_policy(request)
 }

@@ -66,6 +66,52 @@ pub fn parse_case(json: &[u8]) -> Option<Result<Case, serde_json::Error>> {
     is_case.then(|| serde_json::from_slice(json))
 }
 
+/// The keys of a case file and of its `expect`.
+const CASE_KEYS: [&str; 5] = ["description", "name", "request", "expect", "version"];
+const EXPECT_KEYS: [&str; 4] = ["outcome", "rule", "missing", "effects"];
+
+/// For JSON that is not a case because a key is misspelled: a message for
+/// each key of the file, or of its `expect`, that is not a case's, with
+/// the key meant. Empty when the JSON is not an object with a `request`
+/// object beside such a key, as a plain request is not.
+pub fn misspelled_keys(json: &[u8]) -> Vec<String> {
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_slice(json) else {
+        return Vec::new();
+    };
+    if !top.get("request").is_some_and(serde_json::Value::is_object) {
+        return Vec::new();
+    }
+    let mut found = unknown_keys(&top, &CASE_KEYS, "the case file");
+    if let Some(serde_json::Value::Object(expect)) = top.get("expect") {
+        found.extend(unknown_keys(expect, &EXPECT_KEYS, "`expect`"));
+    }
+    found
+}
+
+fn unknown_keys(
+    object: &serde_json::Map<String, serde_json::Value>,
+    known: &[&str],
+    within: &str,
+) -> Vec<String> {
+    object
+        .keys()
+        .filter(|key| !known.contains(&key.as_str()))
+        .map(
+            |key| match crate::diagnostic::suggest::closest(key, known.iter().copied()) {
+                Some(meant) => format!("`{key}` is not a key of {within}; did you mean `{meant}`?"),
+                None => format!(
+                    "`{key}` is not a key of {within}, which takes {}",
+                    known
+                        .iter()
+                        .map(|name| format!("`{name}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        )
+        .collect()
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
@@ -166,6 +212,16 @@ mod tests {
     fn a_case_is_told_from_a_request() {
         assert!(parse_case(br#"{"request": {"date": "2025-03-01"}}"#).is_none());
         assert!(parse_case(br#"{"note": "expect nothing", "request": {}}"#).is_none());
+        assert_eq!(
+            misspelled_keys(br#"{"request": {}, "expcet": {"outcome": "deny", "rul": "x"}}"#),
+            ["`expcet` is not a key of the case file; did you mean `expect`?"]
+        );
+        assert_eq!(
+            misspelled_keys(br#"{"request": {}, "expect": {"outcome": "deny", "rul": "x"}}"#),
+            ["`rul` is not a key of `expect`; did you mean `rule`?"]
+        );
+        assert!(misspelled_keys(br#"{"request": {}, "purchase": {}}"#).len() == 1);
+        assert!(misspelled_keys(br#"{"purchase": {"expcet": 1}}"#).is_empty());
         let case = br#"{"request": {}, "expect": {"outcome": "deny"}}"#;
         assert!(matches!(parse_case(case), Some(Ok(_))));
         // The member's name written with an escape is still `expect`.

@@ -325,8 +325,15 @@ pub fn decide_case(set: &PolicySet, case: &Case) -> Result<Decision, String> {
 /// Reads a case file.
 pub fn read_case(file: &Path) -> Result<Case, String> {
     let bytes = fs::read(file).map_err(|error| format!("cannot read the case: {error}"))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|error| format!("not a valid case file: {}", case_error(&error)))
+    serde_json::from_slice(&bytes).map_err(|error| {
+        let misspelled = crate::tools::case::misspelled_keys(&bytes);
+        let why = if misspelled.is_empty() {
+            case_error(&error)
+        } else {
+            misspelled.join("; ")
+        };
+        format!("not a valid case file: {why}")
+    })
 }
 
 /// serde_json's error in words for a person editing the file.
