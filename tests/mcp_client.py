@@ -1,6 +1,8 @@
 """End-to-end test of `ruling mcp` with the official Python MCP client.
 
-Run by tests/mcp.rs as `python3 tests/mcp_client.py BINARY POLICIES CASE`.
+Run by tests/mcp.rs as `$RULING_PYTHON tests/mcp_client.py BINARY POLICIES CASE`,
+with the interpreter of the virtual environment that .ci/run makes
+(target/ci-venv) when RULING_PYTHON is not set.
 It starts the server as an agent would (a child process over stdio),
 goes through every tool and through bad input, and exits non-zero with a
 message on the first surprise.

@@ -14,9 +14,10 @@ use super::output::{eprint, report};
 ///
 /// Loads every policy folder under DIR and offers the tools
 /// `list_policies`, `get_policy`, `decide`, `explain` and `why` (a
-/// recorded decision). Messages go over stdin and stdout; problems are
-/// logged to stderr. Register it with an MCP client
-/// as the command `ruling mcp /path/to/policies`.
+/// recorded decision). Messages go over stdin and stdout, one JSON-RPC
+/// message per line of at most 8 MiB; problems are logged to stderr.
+/// Register it with an MCP client as the command
+/// `ruling mcp /path/to/policies`.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,
@@ -48,10 +49,8 @@ pub fn run(args: &Args) -> u8 {
             }
         },
     };
-    let result = runtime().and_then(|runtime| {
-        runtime.block_on(McpServer::new(SharedCatalog::new(catalog), records).serve_stdio())
-    });
-    match result {
+    let server = McpServer::new(SharedCatalog::new(catalog), records);
+    match server.serve(std::io::stdin().lock(), std::io::stdout().lock()) {
         Ok(()) => exit::OK,
         Err(error) => {
             eprint(&format!("error: the MCP session failed: {error}\n"));
@@ -60,7 +59,7 @@ pub fn run(args: &Args) -> u8 {
     }
 }
 
-/// The runtime both servers run on: a few threads are plenty, since a
+/// The runtime `ruling serve` runs on: a few threads are plenty, since a
 /// decision takes microseconds.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()

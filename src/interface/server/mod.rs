@@ -7,7 +7,7 @@
 //! ```text
 //! POLICIES_DIR → Catalog (every folder, checked) → SharedCatalog (swapped on reload)
 //!                                                      ↓ snapshot per request
-//!              HTTP (axum) / MCP (rmcp) → api::{decide, list_policies, get_policy} → JSON
+//!              HTTP (axum) / MCP (stdio) → api::{decide, list_policies, get_policy} → JSON
 //! ```
 
 pub mod api;
