@@ -255,6 +255,34 @@ fn a_new_policy_validates_against_the_committed_schema() {
     Validator::committed().validate(&json).unwrap();
 }
 
+/// The schema takes the field paths the loader takes: `[]` after a part
+/// reaches into the items of a list of objects, but does not end a path.
+#[test]
+fn the_schema_takes_member_paths_of_lists_of_objects() {
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let scaffold = ruling::tools::scaffold::policy_text("policies/demo", "demo", date);
+    let validator = Validator::committed();
+    let path_problem = |path: &str| {
+        let mut json = toml_to_json(&scaffold).unwrap();
+        json["field"][0]["path"] = serde_json::json!(path);
+        validator
+            .validate(&json)
+            .err()
+            .filter(|problems| problems.contains("/field/0/path"))
+    };
+    for valid in ["order.items[].price", "order.items[].parts[].shipping.date"] {
+        assert_eq!(path_problem(valid), None, "{valid}");
+    }
+    for invalid in [
+        "order.items[]",
+        "order[].items[]",
+        "order.[].price",
+        "order.items[0].price",
+    ] {
+        assert!(path_problem(invalid).is_some(), "{invalid} is refused");
+    }
+}
+
 /// The lines of a TOML text, split into sections at each table header: the
 /// name of the header (empty before the first), and the lines.
 fn sections(text: &str) -> Vec<(String, Vec<&str>)> {
