@@ -179,7 +179,11 @@ fn the_schema_rejects_mistakes_of_shape() {
 
 #[test]
 fn request_schemas_of_the_shipped_policies() {
-    for policy in ["iptv-smarters-pro/2025-01-22.toml", "steam/2024-04-23.toml"] {
+    for policy in [
+        "best-buy-returns/2019-11-05.toml",
+        "iptv-smarters-pro/2025-01-22.toml",
+        "steam/2024-04-23.toml",
+    ] {
         let policy = read_policy(&root().join("policies").join(policy)).unwrap();
         let schema = request_schema(&policy);
         Validator::new(serde_json::to_value(&schema).unwrap());
@@ -192,7 +196,7 @@ fn request_schemas_of_the_shipped_policies() {
 #[test]
 fn every_complete_case_request_validates_against_its_request_schema() {
     let mut checked = 0;
-    for folder in ["iptv-smarters-pro", "steam"] {
+    for folder in ["best-buy-returns", "iptv-smarters-pro", "steam"] {
         let folder = root().join("policies").join(folder);
         let set = load_set(&folder).unwrap();
         for entry in std::fs::read_dir(folder.join("cases")).unwrap() {
