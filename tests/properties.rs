@@ -338,7 +338,7 @@ fn shipped() -> &'static [Shipped] {
 }
 
 fn load_shipped() -> Vec<Shipped> {
-    ["iptv-smarters-pro", "steam"]
+    ["best-buy-returns", "iptv-smarters-pro", "steam"]
         .iter()
         .map(|id| {
             let folder: PathBuf = root().join("policies").join(id);

@@ -179,7 +179,11 @@ fn the_schema_rejects_mistakes_of_shape() {
 
 #[test]
 fn request_schemas_of_the_shipped_policies() {
-    for policy in ["iptv-smarters-pro/2025-01-22.toml", "steam/2024-04-23.toml"] {
+    for policy in [
+        "best-buy-returns/2019-11-05.toml",
+        "iptv-smarters-pro/2025-01-22.toml",
+        "steam/2024-04-23.toml",
+    ] {
         let policy = read_policy(&root().join("policies").join(policy)).unwrap();
         let schema = request_schema(&policy);
         Validator::new(serde_json::to_value(&schema).unwrap());
@@ -192,7 +196,7 @@ fn request_schemas_of_the_shipped_policies() {
 #[test]
 fn every_complete_case_request_validates_against_its_request_schema() {
     let mut checked = 0;
-    for folder in ["iptv-smarters-pro", "steam"] {
+    for folder in ["best-buy-returns", "iptv-smarters-pro", "steam"] {
         let folder = root().join("policies").join(folder);
         let set = load_set(&folder).unwrap();
         for entry in std::fs::read_dir(folder.join("cases")).unwrap() {
@@ -253,6 +257,34 @@ fn a_new_policy_validates_against_the_committed_schema() {
     ))
     .unwrap();
     Validator::committed().validate(&json).unwrap();
+}
+
+/// The schema takes the field paths the loader takes: `[]` after a part
+/// reaches into the items of a list of objects, but does not end a path.
+#[test]
+fn the_schema_takes_member_paths_of_lists_of_objects() {
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let scaffold = ruling::tools::scaffold::policy_text("policies/demo", "demo", date);
+    let validator = Validator::committed();
+    let path_problem = |path: &str| {
+        let mut json = toml_to_json(&scaffold).unwrap();
+        json["field"][0]["path"] = serde_json::json!(path);
+        validator
+            .validate(&json)
+            .err()
+            .filter(|problems| problems.contains("/field/0/path"))
+    };
+    for valid in ["order.items[].price", "order.items[].parts[].shipping.date"] {
+        assert_eq!(path_problem(valid), None, "{valid}");
+    }
+    for invalid in [
+        "order.items[]",
+        "order[].items[]",
+        "order.[].price",
+        "order.items[0].price",
+    ] {
+        assert!(path_problem(invalid).is_some(), "{invalid} is refused");
+    }
 }
 
 /// The lines of a TOML text, split into sections at each table header: the

@@ -160,7 +160,7 @@ fn health_and_policies() {
     let server = Server::start(&shipped(), &[]);
     let (status, health) = server.call("GET", "/healthz", b"");
     assert_eq!((status, &health["status"]), (200, &json!("ok")));
-    assert_eq!(health["policies"], 2);
+    assert_eq!(health["policies"], 3);
 
     let (status, list) = server.call("GET", "/v1/policies", b"");
     assert_eq!(status, 200);
@@ -170,8 +170,8 @@ fn health_and_policies() {
         .iter()
         .map(|policy| policy["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["iptv-smarters-pro", "steam"]);
-    assert_eq!(list["policies"][0]["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(ids, ["best-buy-returns", "iptv-smarters-pro", "steam"]);
+    assert_eq!(list["policies"][1]["versions"].as_array().unwrap().len(), 2);
 
     let (status, policy) = server.call("GET", "/v1/policies/steam", b"");
     assert_eq!(status, 200);
@@ -201,7 +201,7 @@ fn unknown_policies_and_paths_are_404_and_never_files() {
     assert_eq!(body["error"]["kind"], "unknown_policy");
     assert_eq!(
         body["error"]["message"],
-        "no policy `nope` is loaded; the policies are `iptv-smarters-pro`, `steam`"
+        "no policy `nope` is loaded; the policies are `best-buy-returns`, `iptv-smarters-pro`, `steam`"
     );
 }
 

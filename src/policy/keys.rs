@@ -192,7 +192,7 @@ pub const FIELD: &[Key] = &[
         "path",
         Kind::FieldPath,
         true,
-        "Dotted JSON path of the field; each part is a name of letters, digits and `_`.",
+        "Dotted JSON path of the field; each part is a name of letters, digits and `_`, and `[]` after a part reaches into the items of a list of objects: `order.items[].price`.",
     )
     .example("purchase.date"),
     key("type", Kind::FieldType, true, "The field's type.").example("string"),

@@ -226,7 +226,9 @@ impl JsonSchema {
 // Patterns in the ECMA-262 subset that every JSON Schema validator reads.
 const IDENTIFIER: &str = "^[a-z0-9-]+$";
 const NAME: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
-const FIELD_PATH: &str = "^[A-Za-z_][A-Za-z0-9_]*((\\[\\])?\\.[A-Za-z_][A-Za-z0-9_]*)*$";
+/// Names joined by `.`; `[]` after any name but the last reaches into the
+/// items of a list of objects (`order.items[].price`).
+const FIELD_PATH: &str = "^([A-Za-z_][A-Za-z0-9_]*(\\[\\])?\\.)*[A-Za-z_][A-Za-z0-9_]*$";
 const VERSION: &str = "^[^\\s/\\\\]+$";
 const TIMEZONE: &str = "^(UTC|utc|Z|Etc/UTC|[+-][0-9]{2}:[0-9]{2})$";
 const NOT_BLANK: &str = "\\S";
