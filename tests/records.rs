@@ -10,16 +10,16 @@ use ruling::policy::folder::read_policy;
 use crate::cli::ruling_in;
 use crate::support::root;
 
-const POLICY: &str = "policies/iptv-smarters-pro/2025-01-22.toml";
+pub const POLICY: &str = "policies/iptv-smarters-pro/2025-01-22.toml";
 
-const REQUEST: &str = r#"{"purchase": {"invoice_number": "INV-1001", "date": "2025-03-01",
+pub const REQUEST: &str = r#"{"purchase": {"invoice_number": "INV-1001", "date": "2025-03-01",
   "email": "ana@example.com", "amount": "59.99", "currency": "EUR"},
   "request": {"date": "2025-03-05", "email": "ana@example.com", "invoice_number": "INV-1001",
   "explanation": "Channels stopped loading.", "reason": "technical_failure"},
   "support": {"contacted": true, "issue_resolved": false}, "customer": {"terms_violated": false}}"#;
 
 /// `REQUEST` with its explanation made unique by `n`: a distinct decision.
-fn request(n: usize) -> String {
+pub fn request(n: usize) -> String {
     REQUEST.replace(
         "Channels stopped loading.",
         &format!("Channels stopped loading ({n})."),
@@ -89,7 +89,7 @@ fn records_round_trip() {
     );
     drop(store);
 
-    let store = Store::open_existing(&path).unwrap();
+    let store = Store::open_read_only(&path).unwrap();
     assert_eq!(store.count().unwrap(), 2);
     let Lookup::Found(found) = store.find(&first.id[..8]).unwrap() else {
         panic!("not found by its prefix")
@@ -135,12 +135,12 @@ fn a_failed_transaction_leaves_no_record() {
 fn a_missing_database_is_not_created_by_readers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.db");
-    assert!(Store::open_existing(&path).is_err());
+    assert!(Store::open_read_only(&path).is_err());
     assert!(!path.exists());
 }
 
 /// Writes `count` distinct requests, starting at `first`, as NDJSON.
-fn ndjson(dir: &Path, name: &str, first: usize, count: usize) -> String {
+pub fn ndjson(dir: &Path, name: &str, first: usize, count: usize) -> String {
     let lines: Vec<String> = (first..first + count)
         .map(|n| {
             serde_json::from_str::<serde_json::Value>(&request(n))
@@ -196,7 +196,7 @@ fn several_processes_record_into_one_database() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stdout.lines().count(), 300);
     }
-    let store = Store::open_existing(&db).unwrap();
+    let store = Store::open_read_only(&db).unwrap();
     assert_eq!(store.count().unwrap(), 900);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     // every printed id was recorded

@@ -4,10 +4,12 @@
 //!
 //! Safety of the file comes from SQLite: each write is one transaction, so
 //! a crash mid-write leaves the records of earlier transactions and nothing
-//! of the one in progress. The database runs in WAL mode with a busy
-//! timeout, and writers take the write lock when their transaction begins
-//! (`BEGIN IMMEDIATE`), so several processes can record into one file at
-//! once: they wait for each other instead of failing.
+//! of the one in progress. The database runs in WAL mode. Writers take the
+//! write lock when their transaction begins (`BEGIN IMMEDIATE`) and wait
+//! for it as long as [`WRITE_PATIENCE`], polling every [`LOCK_POLL`], so
+//! several processes recording into one file take turns instead of failing.
+//! Readers open the file read-only: in WAL mode they read the last committed
+//! state while a writer works, and never take the write lock.
 //!
 //! Recording is the only place a clock is read (`recorded_at`); the
 //! decision itself stays a pure function of policy and request.
@@ -31,14 +33,36 @@ pub const DEFAULT_RECORDS: &str = "ruling.db";
 /// The version of the JSON shapes of `ruling why` and `ruling log`.
 pub const RECORD_FORMAT: u32 = 1;
 
-/// How long a writer waits for another process's transaction.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a writer waits for the write lock that another connection
+/// holds before its transaction fails.
+pub const WRITE_PATIENCE: Duration = Duration::from_secs(60);
+
+/// How often a waiting writer tries the lock again.
+pub const LOCK_POLL: Duration = Duration::from_millis(1);
+
+/// How long a reader waits in the rare cases where WAL makes it wait (a
+/// writer recovering the log after a crash).
+const READ_PATIENCE: Duration = Duration::from_secs(5);
 
 fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
         error.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
+}
+
+/// Waits for a lock by polling every [`LOCK_POLL`] up to [`WRITE_PATIENCE`]:
+/// SQLite's own handler sleeps up to 100 ms between tries, long enough for
+/// a busy writer to take the lock again and again before a waiter wakes.
+fn wait_for_lock() -> impl FnMut(i32) -> bool + Send + 'static {
+    let mut started = Instant::now();
+    move |attempt| {
+        if attempt == 0 {
+            started = Instant::now();
+        }
+        std::thread::sleep(LOCK_POLL);
+        started.elapsed() < WRITE_PATIENCE
+    }
 }
 /// The schema version, kept in SQLite's `user_version`.
 const SCHEMA_VERSION: i64 = 1;
@@ -173,6 +197,8 @@ pub enum Lookup {
 /// An open records database.
 pub struct Store {
     connection: Connection,
+    /// Whether the `decisions` table exists; only a reader finds it absent.
+    has_table: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -190,31 +216,16 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Self::open_with(path, flags)
-    }
-
-    /// Opens an existing database to read; a missing file is an error
-    /// rather than a new empty database, since it is most likely a wrong path.
-    pub fn open_existing(path: &Path) -> Result<Self, RecordError> {
-        if !path.exists() {
-            return Err(RecordError::Missing(path.to_owned()));
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Self::open_with(path, flags)
-    }
-
-    /// SQLite does not call its busy handler in every case where another
-    /// process holds a lock (switching a new file to WAL while another
-    /// process creates it is one), so opening is retried as a whole, up to
-    /// the same timeout.
-    fn open_with(path: &Path, flags: OpenFlags) -> Result<Self, RecordError> {
+        // SQLite does not call its busy handler in every case where another
+        // process holds a lock (switching a new file to WAL while another
+        // process creates it is one), so opening is retried as a whole.
         let started = Instant::now();
         loop {
             match Self::try_open(path, flags) {
                 Err(RecordError::Open { source, .. })
-                    if is_busy(&source) && started.elapsed() < BUSY_TIMEOUT =>
+                    if is_busy(&source) && started.elapsed() < WRITE_PATIENCE =>
                 {
-                    std::thread::sleep(Duration::from_millis(20));
+                    std::thread::sleep(LOCK_POLL);
                 }
                 opened => return opened,
             }
@@ -227,9 +238,11 @@ impl Store {
             source,
         };
         let mut connection = Connection::open_with_flags(path, flags).map_err(open)?;
-        // The timeout first: switching to WAL and creating the table take
+        // The handler first: switching to WAL and creating the table take
         // locks that another process may hold at this very moment.
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        connection
+            .busy_handler(Some(wait_for_lock()))
+            .map_err(open)?;
         connection
             .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
             .map_err(open)?;
@@ -241,9 +254,7 @@ impl Store {
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(open)?;
-        let found: i64 = transaction
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(open)?;
+        let found = schema_version(&transaction).map_err(open)?;
         if found > SCHEMA_VERSION {
             return Err(RecordError::NewerSchema {
                 path: path.to_owned(),
@@ -255,7 +266,48 @@ impl Store {
             .pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open)?;
         transaction.commit().map_err(open)?;
-        Ok(Self { connection })
+        Ok(Self {
+            connection,
+            has_table: true,
+        })
+    }
+
+    /// Opens an existing database to read, read-only: it never takes the
+    /// write lock, so it does not wait for writers, and it creates nothing.
+    /// A missing file is an error rather than a new empty database, since
+    /// it is most likely a wrong path.
+    pub fn open_read_only(path: &Path) -> Result<Self, RecordError> {
+        if !path.exists() {
+            return Err(RecordError::Missing(path.to_owned()));
+        }
+        let open = |source| RecordError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags).map_err(open)?;
+        connection.busy_timeout(READ_PATIENCE).map_err(open)?;
+        let found = schema_version(&connection).map_err(open)?;
+        if found > SCHEMA_VERSION {
+            return Err(RecordError::NewerSchema {
+                path: path.to_owned(),
+                found,
+            });
+        }
+        // A file no decision was recorded into yet has no table: it holds
+        // no records rather than being an error.
+        let has_table = connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'decisions'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(open)?
+            > 0;
+        Ok(Self {
+            connection,
+            has_table,
+        })
     }
 
     /// Stores `records` in one transaction: all of them or, on any error,
@@ -295,6 +347,9 @@ impl Store {
 
     /// The decision whose id starts with `prefix` (lowercase hex).
     pub fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+        if !self.has_table {
+            return Ok(Lookup::NotFound);
+        }
         let mut statement = self.connection.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM decisions WHERE substr(id, 1, ?1) = ?2 ORDER BY id LIMIT 6"
         ))?;
@@ -313,6 +368,9 @@ impl Store {
 
     /// The records `filter` selects, newest first.
     pub fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
+        if !self.has_table {
+            return Ok(Vec::new());
+        }
         // Dates compare as text: `recorded_at` is RFC 3339 in UTC, which
         // sorts by time, and a bare `YYYY-MM-DD` sorts before that day's
         // times. `until` is inclusive, so it compares with the next day.
@@ -346,6 +404,9 @@ impl Store {
 
     /// How many decisions are stored.
     pub fn count(&self) -> Result<u64, RecordError> {
+        if !self.has_table {
+            return Ok(0);
+        }
         let count: i64 =
             self.connection
                 .query_row("SELECT count(*) FROM decisions", [], |row| row.get(0))?;
@@ -358,6 +419,11 @@ impl Store {
             .connection
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
     }
+}
+
+/// The schema version the file was written with; 0 for a new file.
+fn schema_version(connection: &Connection) -> rusqlite::Result<i64> {
+    connection.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
 const COLUMNS: &str = "id, recorded_at, policy_id, policy_version, policy_sha256, outcome, \

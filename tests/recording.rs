@@ -1,0 +1,118 @@
+//! Recording under contention: writers wait for each other and for a long
+//! transaction, and readers never wait for a writer.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ruling::interface::record::Store;
+use serde_json::Value;
+
+use crate::cli::{Run, ruling_in};
+use crate::records::{POLICY, REQUEST, ndjson};
+use crate::support::root;
+
+/// How long a test holds the write lock: longer than a writer used to wait
+/// for it (5 s) before giving up.
+const HELD: Duration = Duration::from_secs(6);
+
+fn policy() -> String {
+    root().join(POLICY).display().to_string()
+}
+
+/// Opens the database at `path` as another program would, and takes the
+/// write lock until the connection is dropped.
+fn hold_write_lock(path: &Path) -> rusqlite::Connection {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    connection.execute_batch("BEGIN IMMEDIATE").unwrap();
+    connection
+}
+
+/// Records one decision into `db`, so that the database exists.
+fn record_one(db: &Path) -> String {
+    let dir = db.parent().unwrap();
+    let request_file = dir.join("one.json");
+    std::fs::write(&request_file, REQUEST).unwrap();
+    let flag = format!("--record={}", db.display());
+    let run = ruling_in(
+        dir,
+        &[
+            "decide",
+            &policy(),
+            request_file.to_str().unwrap(),
+            "--format",
+            "json",
+            &flag,
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let decision: Value = serde_json::from_str(&run.stdout).unwrap();
+    decision["id"].as_str().unwrap().to_owned()
+}
+
+fn count(db: &Path) -> u64 {
+    Store::open_read_only(db).unwrap().count().unwrap()
+}
+
+#[test]
+fn six_batch_writers_all_finish_while_another_holds_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    record_one(&db);
+    let flag = format!("--record={}", db.display());
+    let policy = policy();
+    const LINES: usize = 400;
+    let inputs: Vec<String> = (0..6)
+        .map(|index| ndjson(dir.path(), &format!("{index}.ndjson"), index * LINES, LINES))
+        .collect();
+    let holder = hold_write_lock(&db);
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .iter()
+            .enumerate()
+            .map(|(index, input)| {
+                // both the sequential and the parallel pipeline
+                let jobs = if index % 2 == 0 { "1" } else { "2" };
+                let args = [
+                    "decide",
+                    policy.as_str(),
+                    "--ndjson",
+                    input.as_str(),
+                    "--jobs",
+                    jobs,
+                    flag.as_str(),
+                ];
+                let folder = dir.path();
+                scope.spawn(move || ruling_in(folder, &args, None))
+            })
+            .collect();
+        std::thread::sleep(HELD);
+        drop(holder);
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    for run in &runs {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout.lines().count(), LINES);
+    }
+    assert_eq!(count(&db), 1 + 6 * LINES as u64);
+    let store = Store::open_read_only(&db).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn why_and_log_read_while_a_writer_holds_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("records.db");
+    let id = record_one(&db);
+    let flag = format!("--record={}", db.display());
+    let _holder = hold_write_lock(&db);
+    let why = ruling_in(dir.path(), &["why", &id[..8], &flag], None);
+    assert_eq!(why.code, 0, "{}", why.stderr);
+    assert!(why.stdout.starts_with(&format!("decision {id}\n")));
+    let log = ruling_in(dir.path(), &["log", &flag], None);
+    assert_eq!(log.code, 0, "{}", log.stderr);
+    assert!(log.stdout.starts_with(&id[..12]), "{}", log.stdout);
+}
