@@ -1,5 +1,6 @@
-//! Recording under contention: writers wait for each other and for a long
-//! transaction, and readers never wait for a writer.
+//! Recording under contention and unusual requests: writers wait for each
+//! other and for a long transaction, readers never wait for a writer, and
+//! every request that decodes is recordable.
 
 use std::path::Path;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use ruling::interface::record::Store;
 use serde_json::Value;
 
 use crate::cli::{Run, ruling_in};
-use crate::records::{POLICY, REQUEST, ndjson};
+use crate::records::{POLICY, REQUEST, ndjson, request};
 use crate::support::root;
 
 /// How long a test holds the write lock: longer than a writer used to wait
@@ -115,4 +116,68 @@ fn why_and_log_read_while_a_writer_holds_the_write_lock() {
     let log = ruling_in(dir.path(), &["log", &flag], None);
     assert_eq!(log.code, 0, "{}", log.stderr);
     assert!(log.stdout.starts_with(&id[..12]), "{}", log.stdout);
+}
+
+/// A request with a UTF-8 byte order mark before it, and one with an
+/// undeclared member nested 2,000 deep: both decode, so both are recorded.
+fn unusual_lines() -> [String; 2] {
+    let bom = format!("\u{feff}{}", compact(&request(1)));
+    let deep = format!("{}{}{}", "{\"x\":".repeat(2000), "1", "}".repeat(2000));
+    let nested = compact(&request(2)).replacen('{', &format!("{{\"ticket\":{deep},"), 1);
+    [bom, nested]
+}
+
+fn compact(json: &str) -> String {
+    serde_json::from_str::<Value>(json).unwrap().to_string()
+}
+
+#[test]
+fn every_line_that_decodes_is_recorded_bom_and_deep_members_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("records.db");
+    let flag = format!("--record={}", db.display());
+    let [bom, nested] = unusual_lines();
+    let input = format!(
+        "{}\n{bom}\n{nested}\n{}\n",
+        compact(&request(0)),
+        compact(&request(3))
+    );
+    for jobs in ["1", "2"] {
+        let run = ruling_in(
+            dir.path(),
+            &["decide", &policy(), "--ndjson", "-", "--jobs", jobs, &flag],
+            Some(input.as_bytes()),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let decided: Vec<Value> = run
+            .stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(decided.len(), 4, "{}", run.stdout);
+        assert!(decided.iter().all(|line| line["outcome"] == "approve"));
+        // what is recorded is what was decided: the declared fields only
+        let id = decided[2]["id"].as_str().unwrap();
+        let why = ruling_in(dir.path(), &["why", id, &flag, "--format", "json"], None);
+        assert_eq!(why.code, 0, "{}", why.stderr);
+        let shown: Value = serde_json::from_str(&why.stdout).unwrap();
+        assert_eq!(shown["request"]["purchase"]["invoice_number"], "INV-1001");
+        assert!(
+            shown["request"].get("ticket").is_none(),
+            "{}",
+            shown["request"]
+        );
+    }
+    assert_eq!(count(&db), 4);
+
+    // one request on its own, from a file that starts with a byte order mark
+    let file = dir.path().join("bom.json");
+    std::fs::write(&file, format!("\u{feff}{}", request(4))).unwrap();
+    let one = ruling_in(
+        dir.path(),
+        &["decide", &policy(), file.to_str().unwrap(), &flag],
+        None,
+    );
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert_eq!(count(&db), 5);
 }

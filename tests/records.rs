@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use ruling::interface::record::{LogFilter, Lookup, Record, Store};
-use ruling::policy::folder::read_policy;
+use ruling::policy::folder::{Choice, load_set, read_policy};
+use ruling::tools::case::parse_case;
 
 use crate::cli::ruling_in;
 use crate::support::root;
@@ -71,8 +72,41 @@ fn the_id_follows_the_policy_file() {
 fn record(n: usize) -> Record {
     let policy = read_policy(&root().join(POLICY)).unwrap();
     let json = request(n);
-    let decision = ruling::decide_json(&policy, json.as_bytes()).unwrap();
-    Record::new(&decision, &json)
+    let decoded =
+        ruling::request::decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+    let decision = ruling::decide(&policy, &decoded).unwrap();
+    Record::new(&policy, &decoded, &decision)
+}
+
+/// What is recorded is what was decided: the recorded request of every
+/// shipped case, decided again, gets the same decision id.
+#[test]
+fn a_recorded_request_decided_again_gets_the_same_id() {
+    let mut checked = 0;
+    for folder in ["policies/iptv-smarters-pro", "policies/steam"] {
+        let set = load_set(&root().join(folder)).unwrap();
+        for entry in std::fs::read_dir(root().join(folder).join("cases")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|ext| ext != "json") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let case = parse_case(&bytes).unwrap().unwrap();
+            let choice = case.version.map_or(Choice::ByRequest, Choice::Version);
+            let request = case.request.get().as_bytes();
+            let policy = set.select(request, &choice).unwrap().policy;
+            let decoded =
+                ruling::request::decode(&policy.schema, policy.meta.timezone, request).unwrap();
+            let Ok(decision) = ruling::decide(policy, &decoded) else {
+                continue;
+            };
+            let record = Record::new(policy, &decoded, &decision);
+            let again = ruling::decide_json(policy, record.request_json.as_bytes()).unwrap();
+            assert_eq!(again.id, decision.id, "{}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "{checked}");
 }
 
 #[test]

@@ -9,8 +9,8 @@ use ruling::interface::record::{Record, Store, records_path};
 use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
 use ruling::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
-use ruling::request::RequestError;
-use ruling::{Policy, RequestFailure, decide_json_with};
+use ruling::request::{RequestError, decode_with};
+use ruling::{Policy, RequestFailure, decide};
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
@@ -168,31 +168,38 @@ fn decide_one(
         Err(code) => return code,
     };
     let policy = selected.policy;
-    match decide_json_with(policy, &request, limits) {
-        Ok(mut decision) => {
-            if set.from_folder {
-                decision.policy.selected = Some(selected.why);
-            }
-            // Recorded before it is printed, so a printed decision is a
-            // recorded one.
-            if let Some(mut store) = store {
-                let record = Record::new(&decision, &String::from_utf8_lossy(&request));
-                if let Err(error) = store.insert(&[record]) {
-                    eprint(&format!("error: {error}\n"));
-                    return exit::IO;
-                }
-            }
-            let text = match format {
-                Format::Text => decision_text(&decision, stdout_colour()),
-                Format::Json => decision_json(&decision),
-            };
-            if print(&text).is_err() {
-                exit::IO
-            } else {
-                exit::OK
-            }
+    let decoded = match decode_with(&policy.schema, policy.meta.timezone, &request, limits) {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            let failure = RequestFailure::Invalid(error);
+            return reject(policy, &failure, format, path, &request);
         }
-        Err(failure) => reject(policy, &failure, format, path, &request),
+    };
+    let mut decision = match decide(policy, &decoded) {
+        Ok(decision) => decision,
+        Err(error) => {
+            let failure = RequestFailure::Undecidable(error);
+            return reject(policy, &failure, format, path, &request);
+        }
+    };
+    if set.from_folder {
+        decision.policy.selected = Some(selected.why);
+    }
+    // Recorded before it is printed, so a printed decision is a recorded one.
+    if let Some(mut store) = store
+        && let Err(error) = store.insert(&[Record::new(policy, &decoded, &decision)])
+    {
+        eprint(&format!("error: {error}\n"));
+        return exit::IO;
+    }
+    let text = match format {
+        Format::Text => decision_text(&decision, stdout_colour()),
+        Format::Json => decision_json(&decision),
+    };
+    if print(&text).is_err() {
+        exit::IO
+    } else {
+        exit::OK
     }
 }
 

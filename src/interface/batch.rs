@@ -313,10 +313,7 @@ fn decide_line(
     // decides in full even when the output line is compact.
     let written = if let Some(records) = records {
         decide(policy, &decoded).map(|decision| {
-            records.push(Record::new(
-                &decision,
-                std::str::from_utf8(request).unwrap_or_default(),
-            ));
+            records.push(Record::new(policy, &decoded, &decision));
             if options.trace {
                 write_traced(out, line, &decision)
             } else {

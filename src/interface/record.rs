@@ -11,6 +11,10 @@
 //! Readers open the file read-only: in WAL mode they read the last committed
 //! state while a writer works, and never take the write lock.
 //!
+//! A record holds what was decided: the *decoded* request (see
+//! [`request_json`]), not the bytes that were sent, so every request that
+//! decodes is recordable.
+//!
 //! Recording is the only place a clock is read (`recorded_at`); the
 //! decision itself stays a pure function of policy and request.
 
@@ -21,8 +25,12 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::decision::Decision;
-use crate::policy::Outcome;
+use crate::decision::json_text::{push_str, push_value};
+use crate::language::schema::{Member, Object};
+use crate::language::value::Value;
+use crate::policy::{Outcome, Policy};
 use crate::render::{decision_json, decision_text};
+use crate::request::Request;
 
 /// The environment variable naming the records database when `--record`
 /// gives no path.
@@ -125,7 +133,7 @@ pub struct Record {
     /// The outcome's keyword: `approve`, `deny`, `review`, `needs_info`.
     pub outcome: String,
     pub rule_id: String,
-    /// The request as it was sent (members the policy ignores included).
+    /// The request as it was decided: [`request_json`].
     pub request_json: String,
     /// The decision, trace included, in the documented JSON format.
     pub decision_json: String,
@@ -135,9 +143,9 @@ pub struct Record {
 }
 
 impl Record {
-    /// The record of `decision` of `request` (the request's JSON text),
+    /// The record of `decision`, made by `policy` on the decoded `request`,
     /// stamped with the current time.
-    pub fn new(decision: &Decision, request: &str) -> Self {
+    pub fn new(policy: &Policy, request: &Request, decision: &Decision) -> Self {
         Self {
             id: decision.id.clone(),
             recorded_at: now(),
@@ -146,14 +154,12 @@ impl Record {
             policy_sha256: decision.policy.sha256.clone(),
             outcome: decision.outcome.keyword().to_owned(),
             rule_id: decision.rule.id.clone(),
-            request_json: request.trim().to_owned(),
+            request_json: request_json(&policy.schema.root, request),
             decision_json: decision_json(decision),
             decision_text: decision_text(decision, false),
         }
     }
-}
 
-impl Record {
     /// The record as `ruling why --format json` and the HTTP API give it:
     /// `{format, id, recorded_at, request, decision}`.
     pub fn to_json(&self) -> serde_json::Value {
@@ -170,6 +176,70 @@ impl Record {
 
 fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The decoded request as a compact JSON object: every declared field that
+/// has a value (given, or its default), nested as the policy declares it,
+/// in declaration order, each value as the decision format writes it.
+/// Members the policy does not declare are not kept, and an object left
+/// empty is left out. These are the values of the canonical request the
+/// decision id is computed from ([`crate::decision::id`]), so deciding the
+/// recorded request again gives the same decision.
+///
+/// The object tree is walked with a stack of its own, so that a policy
+/// declaring a deep path cannot exhaust the thread's stack.
+pub fn request_json(root: &Object, request: &Request) -> String {
+    struct Open<'s> {
+        members: std::slice::Iter<'s, (String, Member)>,
+        /// Where the member holding this object starts in the output.
+        start: usize,
+        written: bool,
+    }
+    let mut out = vec![b'{'];
+    let mut stack = vec![Open {
+        members: root.members.iter(),
+        start: 0,
+        written: false,
+    }];
+    while let Some(open) = stack.last_mut() {
+        let Some((name, member)) = open.members.next() else {
+            let closed = stack.pop();
+            let written = closed.as_ref().is_some_and(|closed| closed.written);
+            match stack.last_mut() {
+                Some(parent) if written => {
+                    parent.written = true;
+                    out.push(b'}');
+                }
+                Some(_) => out.truncate(closed.map_or(out.len(), |closed| closed.start)),
+                None => out.push(b'}'),
+            }
+            continue;
+        };
+        let start = out.len();
+        if open.written {
+            out.push(b',');
+        }
+        push_str(&mut out, name);
+        out.push(b':');
+        match member {
+            Member::Field(slot) => match request.values.get(*slot) {
+                Some(value) if !matches!(value, Value::Absent) => {
+                    push_value(&mut out, value);
+                    open.written = true;
+                }
+                _ => out.truncate(start),
+            },
+            Member::Object(inner) => {
+                out.push(b'{');
+                stack.push(Open {
+                    members: inner.members.iter(),
+                    start,
+                    written: false,
+                });
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// What `ruling log` lists: newest first, every filter optional.
@@ -442,4 +512,71 @@ fn row_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
         decision_json: row.get(8)?,
         decision_text: row.get(9)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = r#"
+format = 1
+[policy]
+id = "p"
+version = "1"
+title = "P"
+effective_date = 2025-01-01
+
+[[field]]
+path = "a.note"
+type = "string"
+description = "a note"
+
+[[field]]
+path = "b"
+type = "decimal"
+description = "an amount"
+
+[[field]]
+path = "a.deep.label"
+type = "string"
+description = "a label"
+
+[[field]]
+path = "c"
+type = "integer"
+description = "a count"
+default = 3
+
+[default]
+id = "otherwise"
+clause = "§0"
+outcome = "review"
+reason = "r"
+"#;
+
+    fn recorded(json: &str) -> String {
+        let policy = crate::load(crate::diagnostic::SourceFile::new("p.toml", POLICY)).unwrap();
+        let request =
+            crate::request::decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+        request_json(&policy.schema.root, &request)
+    }
+
+    #[test]
+    fn the_recorded_request_holds_the_declared_values_in_declared_order() {
+        assert_eq!(
+            recorded(
+                r#"{"b": "1.50", "x": [1, {"y": 2}], "a": {"deep": {"label": "x"}, "note": "say \"hi\""}}"#
+            ),
+            r#"{"a":{"note":"say \"hi\"","deep":{"label":"x"}},"b":"1.50","c":3}"#
+        );
+    }
+
+    #[test]
+    fn absent_fields_and_objects_left_empty_are_left_out() {
+        assert_eq!(recorded(r#"{"a": {"deep": {}}}"#), r#"{"c":3}"#);
+        assert_eq!(
+            recorded(r#"{"a": {"note": "n"}}"#),
+            r#"{"a":{"note":"n"},"c":3}"#
+        );
+    }
 }

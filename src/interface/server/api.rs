@@ -349,11 +349,27 @@ pub fn why(store: &Store, id: &str) -> Result<Json, ApiError> {
     }
 }
 
-/// Records a decision of `request`, when recording is on.
-pub fn record(store: &mut Store, decision: &Decision, request: &[u8]) -> Result<(), ApiError> {
-    let request = std::str::from_utf8(request).unwrap_or_default();
+/// Records `decision`, which `decide_body(catalog, body)` made.
+pub fn record(
+    store: &mut Store,
+    catalog: &Catalog,
+    body: &DecideBody,
+    decision: &Decision,
+) -> Result<(), ApiError> {
+    // A record holds the decoded request: decoded again by the version
+    // that decided.
+    let request = body.request.get().as_bytes();
+    let selected = select(
+        catalog,
+        &body.policy,
+        request,
+        &choice(body.version.as_deref(), body.at.as_deref())?,
+    )?;
+    let policy = selected.policy;
+    let decoded = crate::request::decode(&policy.schema, policy.meta.timezone, request)
+        .map_err(|error| rejected(&RequestFailure::Invalid(error), &selected))?;
     store
-        .insert(&[Record::new(decision, request)])
+        .insert(&[Record::new(policy, &decoded, decision)])
         .map(drop)
         .map_err(|error| ApiError::Records(error.to_string()))
 }

@@ -175,12 +175,13 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn decide(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
     let result = body_bytes(body, state.max_body).and_then(|bytes| {
         let body: DecideBody = api::parse_body(&bytes)?;
-        let decision = api::decide_body(&state.catalog.snapshot(), &body)?;
+        let catalog = state.catalog.snapshot();
+        let decision = api::decide_body(&catalog, &body)?;
         if let Some(records) = &state.records {
             let mut store = records
                 .lock()
                 .map_err(|_| ApiError::Records("the store is unusable".to_owned()))?;
-            api::record(&mut store, &decision, body.request.get().as_bytes())?;
+            api::record(&mut store, &catalog, &body, &decision)?;
         }
         Ok(decision)
     });

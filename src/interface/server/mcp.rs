@@ -153,7 +153,7 @@ impl McpServer {
     }
 
     #[tool(
-        description = "Look up a recorded decision by its id (or a unique prefix of 8+ characters): the request as sent, and the decision with its trace, as recorded when it was made."
+        description = "Look up a recorded decision by its id (or a unique prefix of 8+ characters): the request as decided, and the decision with its trace, as recorded when it was made."
     )]
     async fn why(&self, Parameters(params): Parameters<WhyParams>) -> CallToolResult {
         let result = match &self.records {
