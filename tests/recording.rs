@@ -1,16 +1,23 @@
-//! Recording under contention and unusual requests: writers wait for each
-//! other and for a long transaction, readers never wait for a writer, and
-//! every request that decodes is recordable.
+//! Recording under contention and failure: writers wait for each other and
+//! for a long transaction, readers never wait for a writer, every request
+//! that decodes is recordable, and a store that cannot be written loses
+//! records loudly, never decisions.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ruling::interface::record::Store;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cli::{Run, ruling_in};
 use crate::records::{POLICY, REQUEST, ndjson, request};
+use crate::serve::Server;
 use crate::support::root;
+
+/// How long a test waits for something that should happen at once.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// How long a test holds the write lock: longer than a writer used to wait
 /// for it (5 s) before giving up.
@@ -180,4 +187,108 @@ fn every_line_that_decodes_is_recorded_bom_and_deep_members_included() {
     );
     assert_eq!(one.code, 0, "{}", one.stderr);
     assert_eq!(count(&db), 5);
+}
+
+#[test]
+fn a_store_that_cannot_be_written_loses_records_loudly_and_no_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    // a folder where the database file should be: SQLite cannot open it
+    let db = dir.path().join("records.db");
+    std::fs::create_dir(&db).unwrap();
+    let flag = format!("--record={}", db.display());
+    let input = ndjson(dir.path(), "in.ndjson", 0, 50);
+    for jobs in ["1", "2"] {
+        let run = ruling_in(
+            dir.path(),
+            &[
+                "decide",
+                &policy(),
+                "--ndjson",
+                &input,
+                "--jobs",
+                jobs,
+                &flag,
+            ],
+            None,
+        );
+        assert_eq!(run.code, 4, "{}", run.stderr);
+        assert_eq!(run.stdout.lines().count(), 50, "every decision is printed");
+        assert!(
+            run.stderr.contains("50 of 50 decisions were not recorded"),
+            "{}",
+            run.stderr
+        );
+    }
+    let file = dir.path().join("one.json");
+    std::fs::write(&file, REQUEST).unwrap();
+    let one = ruling_in(
+        dir.path(),
+        &["decide", &policy(), file.to_str().unwrap(), &flag],
+        None,
+    );
+    assert_eq!(one.code, 4, "{}", one.stderr);
+    assert!(one.stdout.contains("approve"), "{}", one.stdout);
+    assert!(
+        one.stderr.contains("the decision was not recorded"),
+        "{}",
+        one.stderr
+    );
+}
+
+/// Sends one request; the status, the response head and the JSON body.
+fn exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, Value) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (
+        status,
+        head.to_ascii_lowercase(),
+        serde_json::from_str(body).unwrap(),
+    )
+}
+
+#[test]
+fn the_server_answers_while_another_process_holds_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("served.db");
+    let flag = format!("--record={}", db.display());
+    let server = Server::start(&root().join("policies"), &[flag.as_str()]);
+    let addr = server.addr().to_owned();
+    let holder = hold_write_lock(&db);
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let request: Value = serde_json::from_str(&request(n)).unwrap();
+        let body = json!({"policy": "iptv-smarters-pro", "request": request}).to_string();
+        let (status, head, decision) = exchange(&addr, "POST", "/v1/decide", &body);
+        assert_eq!(status, 200, "{decision}");
+        assert!(head.contains("\r\nruling-record: queued"), "{head}");
+        ids.push(decision["id"].as_str().unwrap().to_owned());
+        let (status, _, health) = exchange(&addr, "GET", "/healthz", "");
+        assert_eq!((status, &health["status"]), (200, &json!("ok")));
+    }
+    drop(holder);
+    // Once the lock is free the queued records are written, and a lookup
+    // waits for the records still queued.
+    let deadline = Instant::now() + PATIENCE;
+    for id in &ids {
+        loop {
+            let (status, _, record) = exchange(&addr, "GET", &format!("/v1/decisions/{id}"), "");
+            if status == 200 {
+                assert_eq!(record["id"], id.as_str());
+                break;
+            }
+            assert!(Instant::now() < deadline, "{id} was not recorded: {record}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    assert_eq!(count(&db), 4);
 }

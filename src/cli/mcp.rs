@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ruling::interface::record::{Store, records_path};
+use ruling::interface::record::{Records, records_path};
 use ruling::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
 use ruling::interface::server::mcp::McpServer;
 use ruling::policy::folder::PolicyError;
@@ -38,16 +38,11 @@ pub fn run(args: &Args) -> u8 {
         Ok(catalog) => catalog,
         Err(errors) => return catalog_failure(&errors),
     };
-    let records = match &args.record {
-        None => None,
-        Some(path) => match Store::open(&records_path(Some(path))) {
-            Ok(store) => Some(store),
-            Err(error) => {
-                eprint(&format!("error: {error}\n"));
-                return exit::IO;
-            }
-        },
-    };
+    // `why` only reads: the database is opened read-only at each lookup.
+    let records = args
+        .record
+        .as_ref()
+        .map(|path| Records::reading(records_path(Some(path))));
     let result = runtime().and_then(|runtime| {
         runtime.block_on(McpServer::new(SharedCatalog::new(catalog), records).serve_stdio())
     });

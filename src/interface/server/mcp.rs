@@ -17,15 +17,14 @@ use serde_json::Value as Json;
 
 use super::api::{self, ApiError};
 use super::catalog::SharedCatalog;
-use crate::interface::record::Store;
-use std::sync::{Arc, Mutex};
+use crate::interface::record::Records;
 
 /// The MCP server: the tools over one catalog.
 #[derive(Clone, Debug)]
 pub struct McpServer {
     catalog: SharedCatalog,
     /// The decision records that `why` reads, when given (`--record`).
-    records: Option<Arc<Mutex<Store>>>,
+    records: Option<Records>,
 }
 
 /// The input of `why`.
@@ -84,11 +83,8 @@ pub struct ExplainParams {
 
 #[tool_router]
 impl McpServer {
-    pub fn new(catalog: SharedCatalog, records: Option<Store>) -> Self {
-        McpServer {
-            catalog,
-            records: records.map(|store| Arc::new(Mutex::new(store))),
-        }
+    pub fn new(catalog: SharedCatalog, records: Option<Records>) -> Self {
+        McpServer { catalog, records }
     }
 
     #[tool(
@@ -158,10 +154,7 @@ impl McpServer {
     async fn why(&self, Parameters(params): Parameters<WhyParams>) -> CallToolResult {
         let result = match &self.records {
             None => Err(ApiError::NotRecording),
-            Some(records) => records
-                .lock()
-                .map_err(|_| ApiError::Records("the store is unusable".to_owned()))
-                .and_then(|store| api::why(&store, &params.id)),
+            Some(records) => api::why(records, &params.id),
         };
         answer(result, |json| {
             format!(
