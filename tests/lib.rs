@@ -21,6 +21,7 @@ mod limits;
 mod mcp;
 mod policy_id;
 mod properties;
+mod recording;
 mod records;
 mod requests;
 mod schema;

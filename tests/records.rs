@@ -5,21 +5,22 @@
 use std::path::Path;
 
 use ruling::interface::record::{LogFilter, Lookup, Record, Store};
-use ruling::policy::folder::read_policy;
+use ruling::policy::folder::{Choice, load_set, read_policy};
+use ruling::tools::case::parse_case;
 
 use crate::cli::ruling_in;
 use crate::support::root;
 
-const POLICY: &str = "policies/iptv-smarters-pro/2025-01-22.toml";
+pub const POLICY: &str = "policies/iptv-smarters-pro/2025-01-22.toml";
 
-const REQUEST: &str = r#"{"purchase": {"invoice_number": "INV-1001", "date": "2025-03-01",
+pub const REQUEST: &str = r#"{"purchase": {"invoice_number": "INV-1001", "date": "2025-03-01",
   "email": "ana@example.com", "amount": "59.99", "currency": "EUR"},
   "request": {"date": "2025-03-05", "email": "ana@example.com", "invoice_number": "INV-1001",
   "explanation": "Channels stopped loading.", "reason": "technical_failure"},
   "support": {"contacted": true, "issue_resolved": false}, "customer": {"terms_violated": false}}"#;
 
 /// `REQUEST` with its explanation made unique by `n`: a distinct decision.
-fn request(n: usize) -> String {
+pub fn request(n: usize) -> String {
     REQUEST.replace(
         "Channels stopped loading.",
         &format!("Channels stopped loading ({n})."),
@@ -71,8 +72,41 @@ fn the_id_follows_the_policy_file() {
 fn record(n: usize) -> Record {
     let policy = read_policy(&root().join(POLICY)).unwrap();
     let json = request(n);
-    let decision = ruling::decide_json(&policy, json.as_bytes()).unwrap();
-    Record::new(&decision, &json)
+    let decoded =
+        ruling::request::decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+    let decision = ruling::decide(&policy, &decoded).unwrap();
+    Record::new(&policy, &decoded, &decision)
+}
+
+/// What is recorded is what was decided: the recorded request of every
+/// shipped case, decided again, gets the same decision id.
+#[test]
+fn a_recorded_request_decided_again_gets_the_same_id() {
+    let mut checked = 0;
+    for folder in ["policies/iptv-smarters-pro", "policies/steam"] {
+        let set = load_set(&root().join(folder)).unwrap();
+        for entry in std::fs::read_dir(root().join(folder).join("cases")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|ext| ext != "json") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let case = parse_case(&bytes).unwrap().unwrap();
+            let choice = case.version.map_or(Choice::ByRequest, Choice::Version);
+            let request = case.request.get().as_bytes();
+            let policy = set.select(request, &choice).unwrap().policy;
+            let decoded =
+                ruling::request::decode(&policy.schema, policy.meta.timezone, request).unwrap();
+            let Ok(decision) = ruling::decide(policy, &decoded) else {
+                continue;
+            };
+            let record = Record::new(policy, &decoded, &decision);
+            let again = ruling::decide_json(policy, record.request_json.as_bytes()).unwrap();
+            assert_eq!(again.id, decision.id, "{}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "{checked}");
 }
 
 #[test]
@@ -89,7 +123,7 @@ fn records_round_trip() {
     );
     drop(store);
 
-    let store = Store::open_existing(&path).unwrap();
+    let store = Store::open_read_only(&path).unwrap();
     assert_eq!(store.count().unwrap(), 2);
     let Lookup::Found(found) = store.find(&first.id[..8]).unwrap() else {
         panic!("not found by its prefix")
@@ -135,12 +169,12 @@ fn a_failed_transaction_leaves_no_record() {
 fn a_missing_database_is_not_created_by_readers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.db");
-    assert!(Store::open_existing(&path).is_err());
+    assert!(Store::open_read_only(&path).is_err());
     assert!(!path.exists());
 }
 
 /// Writes `count` distinct requests, starting at `first`, as NDJSON.
-fn ndjson(dir: &Path, name: &str, first: usize, count: usize) -> String {
+pub fn ndjson(dir: &Path, name: &str, first: usize, count: usize) -> String {
     let lines: Vec<String> = (first..first + count)
         .map(|n| {
             serde_json::from_str::<serde_json::Value>(&request(n))
@@ -196,7 +230,7 @@ fn several_processes_record_into_one_database() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stdout.lines().count(), 300);
     }
-    let store = Store::open_existing(&db).unwrap();
+    let store = Store::open_read_only(&db).unwrap();
     assert_eq!(store.count().unwrap(), 900);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     // every printed id was recorded

@@ -58,6 +58,11 @@ impl Server {
         server
     }
 
+    /// The address the server listens on, `127.0.0.1:PORT`.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
     /// Waits for a log line containing `needle`, and returns it.
     pub fn wait_for(&self, needle: &str) -> String {
         let deadline = Instant::now() + PATIENCE;

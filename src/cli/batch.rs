@@ -7,7 +7,7 @@ use std::path::Path;
 use ruling::interface::batch::{
     BatchOptions, BatchSummary, Versions, run_batch, run_batch_recorded,
 };
-use ruling::interface::record::Store;
+use ruling::interface::record::{RecordSummary, Recorder};
 use ruling::policy::Outcome;
 use ruling::policy::folder::{Choice, PolicySet};
 
@@ -20,7 +20,7 @@ pub fn run(
     choice: &Choice,
     input: &Path,
     options: BatchOptions,
-    mut store: Option<Store>,
+    recorder: Option<Recorder>,
 ) -> u8 {
     let versions = match Versions::new(set, choice) {
         Ok(versions) => versions,
@@ -32,11 +32,12 @@ pub fn run(
     let stdout = io::stdout();
     let output = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut progress = Progress::new(None);
-    let recording = store.is_some();
-    let batch = |input: Box<dyn io::BufRead + Send>| match store.as_mut() {
-        Some(store) => run_batch_recorded(&versions, input, output, options, store, |summary| {
-            progress.chunk(summary.lines, &format!(", {} rejected", summary.errors))
-        }),
+    let batch = |input: Box<dyn io::BufRead + Send>| match &recorder {
+        Some(recorder) => {
+            run_batch_recorded(&versions, input, output, options, recorder, |summary| {
+                progress.chunk(summary.lines, &format!(", {} rejected", summary.errors))
+            })
+        }
         None => run_batch(&versions, input, output, options, |summary| {
             progress.chunk(summary.lines, &format!(", {} rejected", summary.errors))
         }),
@@ -63,9 +64,10 @@ pub fn run(
         }
     };
     progress.finish();
-    match result {
+    let records = recorder.map(|recorder| recorder.finish());
+    let code = match result {
         Ok(summary) => {
-            eprint(&summary_line(&summary, recording));
+            eprint(&summary_line(&summary, records.as_ref()));
             if summary.errors > 0 {
                 exit::INVALID_REQUEST
             } else {
@@ -80,20 +82,33 @@ pub fn run(
             ));
             exit::IO
         }
+    };
+    match records {
+        Some(records) if records.lost > 0 => {
+            eprint(&format!(
+                "error: {} of {} decisions were not recorded: {}\n",
+                records.lost,
+                records.submitted,
+                records.first_error.as_deref().unwrap_or("unknown cause")
+            ));
+            exit::IO
+        }
+        _ => code,
     }
 }
 
-fn summary_line(summary: &BatchSummary, recording: bool) -> String {
+fn summary_line(summary: &BatchSummary, records: Option<&RecordSummary>) -> String {
     let outcomes: Vec<String> = Outcome::ALL
         .iter()
         .zip(summary.outcomes)
         .map(|(outcome, count)| format!("{outcome} {count}"))
         .collect();
-    let recorded = if recording {
-        format!("; {} newly recorded", summary.recorded)
-    } else {
-        String::new()
-    };
+    let recorded = records.map_or_else(String::new, |records| {
+        format!(
+            "; {} newly recorded, {} already recorded, {} not recorded",
+            records.written, records.already, records.lost
+        )
+    });
     format!(
         "{} lines in {:.2} s ({:.0} lines/s): {}; {} rejected{recorded}\n",
         summary.lines,

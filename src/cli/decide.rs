@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use ruling::interface::batch::BatchOptions;
-use ruling::interface::record::{Record, Store, records_path};
+use ruling::interface::record::{Record, RecordEvent, Recorder, records_path};
 use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
 use ruling::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
-use ruling::request::RequestError;
-use ruling::{Policy, RequestFailure, decide_json_with};
+use ruling::request::{RequestError, decode_with};
+use ruling::{Policy, RequestFailure, decide};
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
@@ -30,7 +30,9 @@ use super::output::{eprint, print, report, stdout_colour};
 /// With --record, every decision (request, policy version and trace) is also
 /// stored in a SQLite database: --record=PATH, else $RULING_RECORDS, else
 /// `ruling.db` in the current folder, created on first use. Find them again
-/// with `ruling why ID` and `ruling log`.
+/// with `ruling why ID` and `ruling log`. A decision is printed even when it
+/// cannot be recorded; then the records lost are reported and the exit code
+/// is 4.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,
@@ -122,19 +124,16 @@ pub fn run(args: &Args) -> u8 {
         Ok(set) => set,
         Err(errors) => return policy_failure(&errors),
     };
-    let store = match &args.record {
-        Some(path) => {
-            let path = records_path(path.as_deref());
-            match Store::open(&path) {
-                Ok(store) => Some(store),
-                Err(error) => {
-                    eprint(&format!("error: {error}\n"));
-                    return exit::IO;
-                }
+    let recorder = args.record.as_ref().map(|path| {
+        let path = records_path(path.as_deref());
+        // One request: its record's fate is told once, at the end.
+        let batch = args.ndjson.is_some();
+        Recorder::sqlite(path, move |event| {
+            if batch {
+                report_record_event(event);
             }
-        }
-        None => None,
-    };
+        })
+    });
     let choice = match (&args.version, args.at) {
         (Some(version), _) => Choice::Version(version.clone()),
         (None, Some(date)) => Choice::At(date),
@@ -152,10 +151,18 @@ pub fn run(args: &Args) -> u8 {
                 trace: args.trace,
                 limits,
             };
-            super::batch::run(&set, &choice, input, options, store)
+            super::batch::run(&set, &choice, input, options, recorder)
         }
-        (None, Some(request)) => decide_one(&set, &choice, request, args.format, limits, store),
+        (None, Some(request)) => decide_one(&set, &choice, request, args.format, limits, recorder),
         (None, None) => exit::USAGE,
+    }
+}
+
+/// Tells, as it happens, that records started or stopped being lost.
+fn report_record_event(event: &RecordEvent) {
+    match event {
+        RecordEvent::Losing { .. } => eprint(&format!("error: {event}\n")),
+        RecordEvent::Resumed { .. } => eprint(&format!("note: {event}\n")),
     }
 }
 
@@ -165,7 +172,7 @@ fn decide_one(
     path: &Path,
     format: Format,
     limits: RequestLimits,
-    store: Option<Store>,
+    recorder: Option<Recorder>,
 ) -> u8 {
     let bytes = match read_request(path, limits.max_bytes) {
         Ok(bytes) => bytes,
@@ -197,31 +204,46 @@ fn decide_one(
         Err(code) => return code,
     };
     let policy = selected.policy;
-    match decide_json_with(policy, &request, limits) {
-        Ok(mut decision) => {
-            if set.from_folder {
-                decision.policy.selected = Some(selected.why);
-            }
-            // Recorded before it is printed, so a printed decision is a
-            // recorded one.
-            if let Some(mut store) = store {
-                let record = Record::new(&decision, &String::from_utf8_lossy(&request));
-                if let Err(error) = store.insert(&[record]) {
-                    eprint(&format!("error: {error}\n"));
-                    return exit::IO;
-                }
-            }
-            let text = match format {
-                Format::Text => decision_text(&decision, stdout_colour()),
-                Format::Json => decision_json(&decision),
-            };
-            if print(&text).is_err() {
-                exit::IO
-            } else {
-                exit::OK
-            }
+    let decoded = match decode_with(&policy.schema, policy.meta.timezone, &request, limits) {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            let failure = RequestFailure::Invalid(error);
+            return reject(policy, &failure, format, path, &request);
         }
-        Err(failure) => reject(policy, &failure, format, path, &request),
+    };
+    let mut decision = match decide(policy, &decoded) {
+        Ok(decision) => decision,
+        Err(error) => {
+            let failure = RequestFailure::Undecidable(error);
+            return reject(policy, &failure, format, path, &request);
+        }
+    };
+    if set.from_folder {
+        decision.policy.selected = Some(selected.why);
+    }
+    if let Some(recorder) = &recorder {
+        recorder.submit(Record::new(policy, &decoded, &decision));
+    }
+    let text = match format {
+        Format::Text => decision_text(&decision, stdout_colour()),
+        Format::Json => decision_json(&decision),
+    };
+    let printed = print(&text);
+    // The decision is printed whatever becomes of its record; a record
+    // that could not be stored is told, with exit code 4.
+    let lost = recorder
+        .map(|recorder| recorder.finish())
+        .filter(|records| records.lost > 0);
+    if let Some(records) = &lost {
+        eprint(&format!(
+            "error: the decision was not recorded: {}\n",
+            records.first_error.as_deref().unwrap_or("unknown cause")
+        ));
+    }
+    if printed.is_err() || lost.is_some() {
+        exit::IO
+    } else {
+        exit::OK
     }
 }
 

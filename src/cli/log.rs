@@ -75,7 +75,7 @@ pub fn run(args: &Args) -> u8 {
         until: args.until,
         limit: (args.limit > 0).then_some(args.limit),
     };
-    let records = match Store::open_existing(&path).and_then(|store| store.list(&filter)) {
+    let records = match Store::open_read_only(&path).and_then(|store| store.list(&filter)) {
         Ok(records) => records,
         Err(error) => {
             eprint(&format!("error: {error}\n"));

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ruling::interface::record::{Store, records_path};
+use ruling::interface::record::{Records, records_path};
 use ruling::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
 use ruling::interface::server::mcp::McpServer;
 use ruling::policy::folder::PolicyError;
@@ -39,16 +39,11 @@ pub fn run(args: &Args) -> u8 {
         Ok(catalog) => catalog,
         Err(errors) => return catalog_failure(&errors),
     };
-    let records = match &args.record {
-        None => None,
-        Some(path) => match Store::open(&records_path(Some(path))) {
-            Ok(store) => Some(store),
-            Err(error) => {
-                eprint(&format!("error: {error}\n"));
-                return exit::IO;
-            }
-        },
-    };
+    // `why` only reads: the database is opened read-only at each lookup.
+    let records = args
+        .record
+        .as_ref()
+        .map(|path| Records::reading(records_path(Some(path))));
     let server = McpServer::new(SharedCatalog::new(catalog), records);
     match server.serve(std::io::stdin().lock(), std::io::stdout().lock()) {
         Ok(()) => exit::OK,
@@ -57,14 +52,6 @@ pub fn run(args: &Args) -> u8 {
             exit::IO
         }
     }
-}
-
-/// The runtime `ruling serve` runs on: a few threads are plenty, since a
-/// decision takes microseconds.
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
 }
 
 /// Reports why the policies could not be loaded; the exit code of `check`.

@@ -3,9 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ruling::interface::record::{Store, records_path};
+use ruling::interface::record::{Records, Store, records_path};
 use ruling::interface::server::catalog::{Catalog, SharedCatalog};
 use ruling::interface::server::http::{DEFAULT_MAX_BODY, serve};
+use ruling::interface::server::log;
 
 use super::exit;
 use super::output::eprint;
@@ -56,7 +57,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(catalog) => catalog,
         Err(errors) => return super::mcp::catalog_failure(&errors),
     };
-    let runtime = match super::mcp::runtime() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprint(&format!("error: cannot start the server: {error}\n"));
@@ -65,13 +66,17 @@ pub fn run(args: &Args) -> u8 {
     };
     let records = match &args.record {
         None => None,
-        Some(path) => match Store::open(&records_path(Some(path))) {
-            Ok(store) => Some(store),
-            Err(error) => {
+        Some(path) => {
+            let path = records_path(Some(path));
+            // A database that cannot be opened at all is a mistake in the
+            // command: refused at the start. Later failures lose records,
+            // counted and logged, and decisions go on.
+            if let Err(error) = Store::open(&path) {
                 eprint(&format!("error: {error}\n"));
                 return exit::IO;
             }
-        },
+            Some(Records::recording(path, |event| log(&event.to_string())))
+        }
     };
     let (policies, versions) = (catalog.len(), catalog.versions());
     let result = runtime.block_on(async {
@@ -87,11 +92,17 @@ pub fn run(args: &Args) -> u8 {
             listener,
             SharedCatalog::new(catalog),
             args.max_body,
-            records,
+            records.clone(),
             ready,
         )
         .await
     });
+    if let Some(summary) = records.as_ref().and_then(Records::finish) {
+        log(&format!(
+            "decision records: {} written, {} already there, {} not recorded",
+            summary.written, summary.already, summary.lost
+        ));
+    }
     match result {
         Ok(()) => exit::OK,
         Err(error) => {
@@ -102,4 +113,12 @@ pub fn run(args: &Args) -> u8 {
             exit::IO
         }
     }
+}
+
+/// The runtime `ruling serve` runs on: a few threads are plenty, since a
+/// decision takes microseconds.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }

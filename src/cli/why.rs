@@ -44,7 +44,7 @@ enum Format {
 
 pub fn run(args: &Args) -> u8 {
     let path = records_path(args.record.as_deref());
-    let found = Store::open_existing(&path).and_then(|store| store.find(&args.id));
+    let found = Store::open_read_only(&path).and_then(|store| store.find(&args.id));
     let record = match found {
         Ok(Lookup::Found(record)) => record,
         Ok(Lookup::NotFound) => {

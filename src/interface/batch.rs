@@ -12,7 +12,7 @@ use crate::decision::Decision;
 use crate::decision::decide::{DecideError, ruling_with_reason};
 use crate::decision::decide::{RequestFailure, decide};
 use crate::decision::id::decision_id;
-use crate::interface::record::{Record, Store};
+use crate::interface::record::{Record, Recorder};
 use crate::limits::RequestLimits;
 use crate::policy::folder::{Choice, PolicySet, SelectError};
 use crate::policy::{Outcome, Policy};
@@ -50,9 +50,6 @@ pub struct BatchSummary {
     pub outcomes: [u64; 4],
     /// Lines that could not be decided.
     pub errors: u64,
-    /// Decisions newly stored in the records database (one already there
-    /// is not stored again).
-    pub recorded: u64,
     pub elapsed: Duration,
 }
 
@@ -108,39 +105,23 @@ pub fn run_batch(
     }
 }
 
-/// Like [`run_batch`], and stores every decision (with its trace, whatever
-/// `options.trace`) in `store`, one transaction per chunk of lines. A
-/// chunk is stored before its output lines are written, so every decision
-/// printed is recorded. A failed write stops the run with an error of kind
-/// `Other` wrapping the [`RecordError`](crate::interface::record::RecordError).
+/// Like [`run_batch`], and submits the record of every decision (with its
+/// trace, whatever `options.trace`) to `recorder`, waiting when its queue
+/// is full. A record that cannot be stored never stops the run or changes
+/// its output: [`Recorder::finish`] tells what became of the records.
 pub fn run_batch_recorded(
     versions: &Versions,
     input: impl BufRead + Send,
     output: impl Write,
     options: BatchOptions,
-    store: &mut Store,
+    recorder: &Recorder,
     progress: impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     if options.jobs <= 1 {
-        run_sequential(versions, input, output, options, Some(store), progress)
+        run_sequential(versions, input, output, options, Some(recorder), progress)
     } else {
-        run_parallel(versions, input, output, options, Some(store), progress)
+        run_parallel(versions, input, output, options, Some(recorder), progress)
     }
-}
-
-/// Stores a chunk's records, counting the new ones in `summary`.
-fn store_records(
-    store: Option<&mut Store>,
-    records: &[Record],
-    summary: &mut BatchSummary,
-) -> io::Result<()> {
-    if let Some(store) = store
-        && !records.is_empty()
-    {
-        let added = store.insert(records).map_err(io::Error::other)?;
-        summary.recorded += added as u64;
-    }
-    Ok(())
 }
 
 /// The versions a batch decides with: one fixed version, or each line's
@@ -166,13 +147,12 @@ fn run_sequential(
     mut input: impl BufRead,
     mut output: impl Write,
     options: BatchOptions,
-    mut store: Option<&mut Store>,
+    recorder: Option<&Recorder>,
     mut progress: impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     let started = Instant::now();
     let mut summary = BatchSummary::default();
     let mut chunk = Chunk::default();
-    let mut records = Vec::new();
     let mut buffer = Vec::with_capacity(1 << 16);
     loop {
         let first = summary.lines + 1;
@@ -180,10 +160,7 @@ fn run_sequential(
             break;
         }
         buffer.clear();
-        records.clear();
-        let recording = store.as_ref().map(|_| &mut records);
-        let tally = decide_chunk(versions, &chunk, options, &mut buffer, recording);
-        store_records(store.as_deref_mut(), &records, &mut summary)?;
+        let tally = decide_chunk(versions, &chunk, options, &mut buffer, recorder);
         output.write_all(&buffer)?;
         summary.absorb(&tally);
         summary.elapsed = started.elapsed();
@@ -256,14 +233,17 @@ fn skip_line(input: &mut impl BufRead) -> io::Result<usize> {
     }
 }
 
+/// Decides a chunk's lines into `out`; their records, if any, go to
+/// `recorder` once the chunk is decided.
 fn decide_chunk(
     versions: &Versions,
     chunk: &Chunk,
     options: BatchOptions,
     out: &mut Vec<u8>,
-    mut records: Option<&mut Vec<Record>>,
+    recorder: Option<&Recorder>,
 ) -> Tally {
     let mut tally = Tally::default();
+    let mut records = recorder.map(|_| Vec::new());
     for (offset, (start, end)) in chunk.lines.iter().enumerate() {
         tally.lines += 1;
         let bytes = chunk.bytes.get(*start..*end).unwrap_or_default();
@@ -271,7 +251,7 @@ fn decide_chunk(
             continue;
         }
         let line = chunk.first + offset as u64;
-        match decide_line(versions, line, bytes, options, out, records.as_deref_mut()) {
+        match decide_line(versions, line, bytes, options, out, records.as_mut()) {
             Some(outcome) => {
                 if let Some(count) = Outcome::ALL
                     .iter()
@@ -283,6 +263,9 @@ fn decide_chunk(
             }
             None => tally.errors += 1,
         }
+    }
+    if let (Some(recorder), Some(records)) = (recorder, records) {
+        recorder.submit_all(records);
     }
     tally
 }
@@ -313,10 +296,7 @@ fn decide_line(
     // decides in full even when the output line is compact.
     let written = if let Some(records) = records {
         decide(policy, &decoded).map(|decision| {
-            records.push(Record::new(
-                &decision,
-                std::str::from_utf8(request).unwrap_or_default(),
-            ));
+            records.push(Record::new(policy, &decoded, &decision));
             if options.trace {
                 write_traced(out, line, &decision)
             } else {
@@ -422,12 +402,11 @@ fn run_parallel(
     mut input: impl BufRead + Send,
     mut output: impl Write,
     options: BatchOptions,
-    store: Option<&mut Store>,
+    recorder: Option<&Recorder>,
     mut progress: impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     let started = Instant::now();
     let in_flight = options.jobs * 2;
-    let recording = store.is_some();
     let (work_tx, work_rx) = sync_channel::<(u64, Chunk)>(in_flight);
     let (done_tx, done_rx) = sync_channel::<Done>(in_flight);
     let (token_tx, token_rx) = sync_channel::<()>(in_flight);
@@ -439,21 +418,14 @@ fn run_parallel(
         for _ in 0..options.jobs {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
-            scope.spawn(move || worker(versions, options, recording, &work_rx, &done_tx));
+            scope.spawn(move || worker(versions, options, recorder, &work_rx, &done_tx));
         }
         drop(done_tx);
         let limit = options.limits.max_bytes;
         let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx, limit));
         // The writer owns the result receiver and the token sender: when it
         // stops early (a closed pipe), dropping them stops every thread.
-        let summary = write_in_order(
-            &mut output,
-            done_rx,
-            token_tx,
-            store,
-            started,
-            &mut progress,
-        );
+        let summary = write_in_order(&mut output, done_rx, token_tx, started, &mut progress);
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reading thread stopped")));
@@ -487,13 +459,13 @@ fn read_chunks(
     Ok(())
 }
 
-/// A decided chunk: its sequence number, output lines, counts and records.
-type Done = (u64, Vec<u8>, Tally, Vec<Record>);
+/// A decided chunk: its sequence number, output lines and counts.
+type Done = (u64, Vec<u8>, Tally);
 
 fn worker(
     versions: &Versions,
     options: BatchOptions,
-    recording: bool,
+    recorder: Option<&Recorder>,
     work: &Mutex<Receiver<(u64, Chunk)>>,
     done: &SyncSender<Done>,
 ) {
@@ -506,15 +478,8 @@ fn worker(
             return;
         };
         let mut out = Vec::with_capacity(chunk.bytes.len() * 3);
-        let mut records = Vec::new();
-        let tally = decide_chunk(
-            versions,
-            &chunk,
-            options,
-            &mut out,
-            recording.then_some(&mut records),
-        );
-        if done.send((sequence, out, tally, records)).is_err() {
+        let tally = decide_chunk(versions, &chunk, options, &mut out, recorder);
+        if done.send((sequence, out, tally)).is_err() {
             return;
         }
     }
@@ -524,17 +489,15 @@ fn write_in_order(
     output: &mut impl Write,
     done: Receiver<Done>,
     tokens: SyncSender<()>,
-    mut store: Option<&mut Store>,
     started: Instant,
     progress: &mut impl FnMut(&BatchSummary),
 ) -> io::Result<BatchSummary> {
     let mut summary = BatchSummary::default();
-    let mut pending: BTreeMap<u64, (Vec<u8>, Tally, Vec<Record>)> = BTreeMap::new();
+    let mut pending: BTreeMap<u64, (Vec<u8>, Tally)> = BTreeMap::new();
     let mut next = 0;
-    for (sequence, out, tally, records) in &done {
-        pending.insert(sequence, (out, tally, records));
-        while let Some((out, tally, records)) = pending.remove(&next) {
-            store_records(store.as_deref_mut(), &records, &mut summary)?;
+    for (sequence, out, tally) in &done {
+        pending.insert(sequence, (out, tally));
+        while let Some((out, tally)) = pending.remove(&next) {
             output.write_all(&out)?;
             summary.absorb(&tally);
             summary.elapsed = started.elapsed();

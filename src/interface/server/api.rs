@@ -15,7 +15,7 @@ use crate::decision::explain::{Explanation, explain as explain_request};
 use crate::decision::id::parse_prefix;
 use crate::decision::{DECISION_FORMAT, Decision};
 use crate::diagnostic::suggest::list_names;
-use crate::interface::record::{Lookup, Record, Store};
+use crate::interface::record::{Lookup, Record, Records, Submitted};
 use crate::language::schema::Requirement;
 use crate::policy::folder::{Choice, PolicySet, SelectError, Selected};
 use crate::policy::{Outcome, Policy};
@@ -336,9 +336,9 @@ pub fn explanation_summary(explanation: &Explanation) -> String {
 }
 
 /// A recorded decision by id (any unique prefix of 8 or more characters).
-pub fn why(store: &Store, id: &str) -> Result<Json, ApiError> {
+pub fn why(records: &Records, id: &str) -> Result<Json, ApiError> {
     let prefix = parse_prefix(id).map_err(|error| ApiError::BadId(error.to_string()))?;
-    match store.find(&prefix) {
+    match records.find(&prefix) {
         Ok(Lookup::Found(record)) => Ok(record.to_json()),
         Ok(Lookup::NotFound) => Err(ApiError::UnknownDecision(id.to_owned())),
         Ok(Lookup::Ambiguous(ids)) => Err(ApiError::BadId(format!(
@@ -349,13 +349,32 @@ pub fn why(store: &Store, id: &str) -> Result<Json, ApiError> {
     }
 }
 
-/// Records a decision of `request`, when recording is on.
-pub fn record(store: &mut Store, decision: &Decision, request: &[u8]) -> Result<(), ApiError> {
-    let request = std::str::from_utf8(request).unwrap_or_default();
-    store
-        .insert(&[Record::new(decision, request)])
-        .map(drop)
-        .map_err(|error| ApiError::Records(error.to_string()))
+/// Queues the record of `decision`, which `decide_body(catalog, body)`
+/// made, without waiting for the store: `Dropped`, and counted as lost,
+/// when the queue is full.
+pub fn record(
+    records: &Records,
+    catalog: &Catalog,
+    body: &DecideBody,
+    decision: &Decision,
+) -> Submitted {
+    // A record holds the decoded request: decoded again by the version
+    // that decided.
+    let request = body.request.get().as_bytes();
+    let record = choice(body.version.as_deref(), body.at.as_deref())
+        .and_then(|choice| select(catalog, &body.policy, request, &choice))
+        .ok()
+        .filter(|selected| selected.policy.sha256 == decision.policy.sha256)
+        .and_then(|selected| {
+            let policy = selected.policy;
+            crate::request::decode(&policy.schema, policy.meta.timezone, request)
+                .ok()
+                .map(|decoded| Record::new(policy, &decoded, decision))
+        });
+    match record {
+        Some(record) => records.offer(record),
+        None => records.lose(),
+    }
 }
 
 /// One line about a decision, for people and agents.

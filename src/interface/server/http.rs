@@ -24,7 +24,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,8 +37,8 @@ use tokio::sync::Notify;
 use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
 use super::{counted, log};
-use crate::interface::record::Store;
-use std::sync::{Arc, Mutex};
+use crate::interface::record::Records;
+use std::sync::Arc;
 
 /// The default limit on a request body: far above any refund request,
 /// small enough that a stray upload cannot tie up memory.
@@ -57,11 +57,11 @@ struct AppState {
     catalog: SharedCatalog,
     max_body: usize,
     /// The decision records, when the server records (`--record`).
-    records: Option<Arc<Mutex<Store>>>,
+    records: Option<Records>,
 }
 
 /// The routes, over `catalog`, with bodies limited to `max_body` bytes.
-pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Store>) -> Router {
+pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Records>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/decide", post(decide))
@@ -76,7 +76,7 @@ pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Store>) -
         .with_state(AppState {
             catalog,
             max_body,
-            records: records.map(|store| Arc::new(Mutex::new(store))),
+            records,
         })
 }
 
@@ -88,7 +88,7 @@ pub async fn serve(
     listener: TcpListener,
     catalog: SharedCatalog,
     max_body: usize,
-    records: Option<Store>,
+    records: Option<Records>,
     ready: impl FnOnce(SocketAddr),
 ) -> io::Result<()> {
     let mut hangup = signal(SignalKind::hangup())?;
@@ -173,31 +173,36 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn decide(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let mut submitted = None;
     let result = body_bytes(body, state.max_body).and_then(|bytes| {
         let body: DecideBody = api::parse_body(&bytes)?;
-        let decision = api::decide_body(&state.catalog.snapshot(), &body)?;
-        if let Some(records) = &state.records {
-            let mut store = records
-                .lock()
-                .map_err(|_| ApiError::Records("the store is unusable".to_owned()))?;
-            api::record(&mut store, &decision, body.request.get().as_bytes())?;
-        }
+        let catalog = state.catalog.snapshot();
+        let decision = api::decide_body(&catalog, &body)?;
+        submitted = (state.records.as_ref())
+            .map(|records| api::record(records, &catalog, &body, &decision));
         Ok(decision)
     });
-    respond(result)
+    let mut response = respond(result);
+    if let Some(submitted) = submitted {
+        let value = HeaderValue::from_static(submitted.keyword());
+        response.headers_mut().insert("ruling-record", value);
+    }
+    response
 }
 
 async fn get_decision(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let result = path_id(id).and_then(|id| match &state.records {
-        None => Err(ApiError::NotRecording),
-        Some(records) => records
-            .lock()
-            .map_err(|_| ApiError::Records("the store is unusable".to_owned()))
-            .and_then(|store| api::why(&store, &id)),
-    });
+    let result = match (path_id(id), state.records) {
+        (Err(error), _) => Err(error),
+        (Ok(_), None) => Err(ApiError::NotRecording),
+        // A lookup waits for the records queued before it: not on the
+        // threads that answer requests.
+        (Ok(id), Some(records)) => tokio::task::spawn_blocking(move || api::why(&records, &id))
+            .await
+            .unwrap_or_else(|error| Err(ApiError::Records(error.to_string()))),
+    };
     respond(result)
 }
 

@@ -31,7 +31,7 @@ use self::line::{Line, LineReader};
 use self::rpc::{INVALID_PARAMS, MAX_LINE_BYTES, METHOD_NOT_FOUND, Message, RpcError};
 use super::catalog::SharedCatalog;
 use super::log;
-use crate::interface::record::Store;
+use crate::interface::record::Records;
 
 /// The protocol versions this server speaks, oldest first: those that
 /// begin with the `initialize` handshake.
@@ -48,7 +48,7 @@ const INSTRUCTIONS: &str = "Decides refund requests against written refund polic
 pub struct McpServer {
     catalog: SharedCatalog,
     /// The decision records that `why` reads, when given (`--record`).
-    records: Option<Store>,
+    records: Option<Records>,
 }
 
 /// The part of `initialize`'s params this server reads.
@@ -67,7 +67,7 @@ struct CallParams<'a> {
 }
 
 impl McpServer {
-    pub fn new(catalog: SharedCatalog, records: Option<Store>) -> Self {
+    pub fn new(catalog: SharedCatalog, records: Option<Records>) -> Self {
         McpServer { catalog, records }
     }
 

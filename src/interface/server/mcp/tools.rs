@@ -15,7 +15,7 @@ use serde_json::{Value as Json, json};
 
 use super::rpc::{INTERNAL_ERROR, RpcError, quoted};
 use crate::diagnostic::suggest::list_names;
-use crate::interface::record::Store;
+use crate::interface::record::Records;
 use crate::interface::server::api::{self, ApiError};
 use crate::interface::server::catalog::Catalog;
 
@@ -140,7 +140,7 @@ fn input_schema<T: JsonSchema>() -> Json {
 /// or a JSON-RPC error when there is no such tool.
 pub fn call(
     catalog: &Catalog,
-    records: Option<&Store>,
+    records: Option<&Records>,
     name: &str,
     arguments: &RawValue,
 ) -> Result<Box<RawValue>, RpcError> {
@@ -176,7 +176,7 @@ pub fn call(
         WHY => answer(
             parse::<WhyParams>(name, arguments).and_then(|params| match records {
                 None => Err(ApiError::NotRecording),
-                Some(store) => api::why(store, &params.id),
+                Some(records) => api::why(records, &params.id),
             }),
             why_summary,
         ),

@@ -1,38 +1,35 @@
-//! Decision records: decisions stored with their request, policy version
-//! and trace in an embedded SQLite database, to be found again by id
-//! (`ruling why`) or listed (`ruling log`).
+//! The SQLite record store: one file, in WAL mode, shared by any number of
+//! processes.
 //!
-//! Safety of the file comes from SQLite: each write is one transaction, so
-//! a crash mid-write leaves the records of earlier transactions and nothing
-//! of the one in progress. The database runs in WAL mode with a busy
-//! timeout, and writers take the write lock when their transaction begins
-//! (`BEGIN IMMEDIATE`), so several processes can record into one file at
-//! once: they wait for each other instead of failing.
-//!
-//! Recording is the only place a clock is read (`recorded_at`); the
-//! decision itself stays a pure function of policy and request.
+//! Writers take the write lock when their transaction begins (`BEGIN
+//! IMMEDIATE`) and wait for it as long as [`WRITE_PATIENCE`], polling every
+//! [`LOCK_POLL`], so several processes recording into one file take turns
+//! instead of failing. Each write is one transaction, so a crash mid-write
+//! leaves the records of earlier transactions and nothing of the one in
+//! progress. Readers open the file read-only: in WAL mode they read the last
+//! committed state while a writer works, and never take the write lock.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
-use crate::decision::Decision;
+use super::{LogFilter, Lookup, Record, RecordError, RecordSink, RecordSource};
 use crate::policy::Outcome;
-use crate::render::{decision_json, decision_text};
 
-/// The environment variable naming the records database when `--record`
-/// gives no path.
-pub const RECORDS_ENV: &str = "RULING_RECORDS";
-/// The records database when neither `--record PATH` nor
-/// [`RECORDS_ENV`] names one: a file in the current folder.
-pub const DEFAULT_RECORDS: &str = "ruling.db";
-/// The version of the JSON shapes of `ruling why` and `ruling log`.
-pub const RECORD_FORMAT: u32 = 1;
+/// How long a writer waits for the write lock that another connection
+/// holds before its transaction fails: long, since writing happens off the
+/// deciding path, and a failed transaction loses records.
+pub const WRITE_PATIENCE: Duration = Duration::from_secs(60);
 
-/// How long a writer waits for another process's transaction.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a waiting writer tries the lock again. Short, so that a
+/// writer that just committed and pauses ([`super::recorder`]) hands the
+/// lock to a waiting one rather than taking it straight back.
+pub const LOCK_POLL: Duration = Duration::from_millis(1);
+
+/// How long a reader waits in the rare cases where WAL makes it wait (a
+/// writer recovering the log after a crash).
+const READ_PATIENCE: Duration = Duration::from_secs(5);
 
 fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
@@ -40,6 +37,21 @@ fn is_busy(error: &rusqlite::Error) -> bool {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
 }
+
+/// Waits for a lock by polling every [`LOCK_POLL`] up to [`WRITE_PATIENCE`]:
+/// SQLite's own handler sleeps up to 100 ms between tries, long enough for
+/// a busy writer to take the lock again and again before a waiter wakes.
+fn wait_for_lock() -> impl FnMut(i32) -> bool + Send + 'static {
+    let mut started = Instant::now();
+    move |attempt| {
+        if attempt == 0 {
+            started = Instant::now();
+        }
+        std::thread::sleep(LOCK_POLL);
+        started.elapsed() < WRITE_PATIENCE
+    }
+}
+
 /// The schema version, kept in SQLite's `user_version`.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -61,118 +73,11 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_by_time ON decisions (recorded_at);
 ";
 
-/// The records database named by `--record PATH`, else by
-/// `$RULING_RECORDS`, else `ruling.db` in the current folder.
-pub fn records_path(given: Option<&Path>) -> PathBuf {
-    match given {
-        Some(path) if !path.as_os_str().is_empty() => path.to_owned(),
-        _ => std::env::var_os(RECORDS_ENV)
-            .filter(|value| !value.is_empty())
-            .map_or_else(|| PathBuf::from(DEFAULT_RECORDS), PathBuf::from),
-    }
-}
-
-/// What went wrong with the records database.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("no decision records at `{}`", .0.display())]
-    Missing(PathBuf),
-    #[error("cannot open the decision records `{}`: {source}", .path.display())]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error("`{}` holds decision records of a newer ruling (schema {found})", .path.display())]
-    NewerSchema { path: PathBuf, found: i64 },
-    #[error("the decision records could not be written or read: {0}")]
-    Sql(#[from] rusqlite::Error),
-}
-
-/// One recorded decision, as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    /// The full decision id, 64 hex characters.
-    pub id: String,
-    /// When it was recorded, RFC 3339 in UTC with milliseconds.
-    pub recorded_at: String,
-    pub policy_id: String,
-    pub policy_version: String,
-    pub policy_sha256: String,
-    /// The outcome's keyword: `approve`, `deny`, `review`, `needs_info`.
-    pub outcome: String,
-    pub rule_id: String,
-    /// The request as it was sent (members the policy ignores included).
-    pub request_json: String,
-    /// The decision, trace included, in the documented JSON format.
-    pub decision_json: String,
-    /// The decision for people, as `ruling decide` printed it (no colour):
-    /// kept because the JSON alone does not tell a decimal from a text.
-    pub decision_text: String,
-}
-
-impl Record {
-    /// The record of `decision` of `request` (the request's JSON text),
-    /// stamped with the current time.
-    pub fn new(decision: &Decision, request: &str) -> Self {
-        Self {
-            id: decision.id.clone(),
-            recorded_at: now(),
-            policy_id: decision.policy.id.clone(),
-            policy_version: decision.policy.version.clone(),
-            policy_sha256: decision.policy.sha256.clone(),
-            outcome: decision.outcome.keyword().to_owned(),
-            rule_id: decision.rule.id.clone(),
-            request_json: request.trim().to_owned(),
-            decision_json: decision_json(decision),
-            decision_text: decision_text(decision, false),
-        }
-    }
-}
-
-impl Record {
-    /// The record as `ruling why --format json` and the HTTP API give it:
-    /// `{format, id, recorded_at, request, decision}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        let parse = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
-        serde_json::json!({
-            "format": RECORD_FORMAT,
-            "id": self.id,
-            "recorded_at": self.recorded_at,
-            "request": parse(&self.request_json),
-            "decision": parse(&self.decision_json),
-        })
-    }
-}
-
-fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// What `ruling log` lists: newest first, every filter optional.
-#[derive(Clone, Debug, Default)]
-pub struct LogFilter {
-    pub outcome: Option<Outcome>,
-    pub policy: Option<String>,
-    /// Recorded on or after this day (UTC).
-    pub since: Option<NaiveDate>,
-    /// Recorded on or before this day (UTC).
-    pub until: Option<NaiveDate>,
-    /// At most this many; `None` for all.
-    pub limit: Option<u32>,
-}
-
-/// What an id prefix names.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Lookup {
-    Found(Box<Record>),
-    NotFound,
-    /// More than one decision starts with the prefix: some of their ids.
-    Ambiguous(Vec<String>),
-}
-
 /// An open records database.
 pub struct Store {
     connection: Connection,
+    /// Whether the `decisions` table exists; only a reader finds it absent.
+    has_table: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -190,31 +95,16 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Self::open_with(path, flags)
-    }
-
-    /// Opens an existing database to read; a missing file is an error
-    /// rather than a new empty database, since it is most likely a wrong path.
-    pub fn open_existing(path: &Path) -> Result<Self, RecordError> {
-        if !path.exists() {
-            return Err(RecordError::Missing(path.to_owned()));
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Self::open_with(path, flags)
-    }
-
-    /// SQLite does not call its busy handler in every case where another
-    /// process holds a lock (switching a new file to WAL while another
-    /// process creates it is one), so opening is retried as a whole, up to
-    /// the same timeout.
-    fn open_with(path: &Path, flags: OpenFlags) -> Result<Self, RecordError> {
+        // SQLite does not call its busy handler in every case where another
+        // process holds a lock (switching a new file to WAL while another
+        // process creates it is one), so opening is retried as a whole.
         let started = Instant::now();
         loop {
             match Self::try_open(path, flags) {
                 Err(RecordError::Open { source, .. })
-                    if is_busy(&source) && started.elapsed() < BUSY_TIMEOUT =>
+                    if is_busy(&source) && started.elapsed() < WRITE_PATIENCE =>
                 {
-                    std::thread::sleep(Duration::from_millis(20));
+                    std::thread::sleep(LOCK_POLL);
                 }
                 opened => return opened,
             }
@@ -227,9 +117,11 @@ impl Store {
             source,
         };
         let mut connection = Connection::open_with_flags(path, flags).map_err(open)?;
-        // The timeout first: switching to WAL and creating the table take
+        // The handler first: switching to WAL and creating the table take
         // locks that another process may hold at this very moment.
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        connection
+            .busy_handler(Some(wait_for_lock()))
+            .map_err(open)?;
         connection
             .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
             .map_err(open)?;
@@ -241,9 +133,7 @@ impl Store {
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(open)?;
-        let found: i64 = transaction
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(open)?;
+        let found = schema_version(&transaction).map_err(open)?;
         if found > SCHEMA_VERSION {
             return Err(RecordError::NewerSchema {
                 path: path.to_owned(),
@@ -255,7 +145,48 @@ impl Store {
             .pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open)?;
         transaction.commit().map_err(open)?;
-        Ok(Self { connection })
+        Ok(Self {
+            connection,
+            has_table: true,
+        })
+    }
+
+    /// Opens an existing database to read, read-only: it never takes the
+    /// write lock, so it does not wait for writers, and it creates nothing.
+    /// A missing file is an error rather than a new empty database, since
+    /// it is most likely a wrong path.
+    pub fn open_read_only(path: &Path) -> Result<Self, RecordError> {
+        if !path.exists() {
+            return Err(RecordError::Missing(path.to_owned()));
+        }
+        let open = |source| RecordError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags).map_err(open)?;
+        connection.busy_timeout(READ_PATIENCE).map_err(open)?;
+        let found = schema_version(&connection).map_err(open)?;
+        if found > SCHEMA_VERSION {
+            return Err(RecordError::NewerSchema {
+                path: path.to_owned(),
+                found,
+            });
+        }
+        // A file no decision was recorded into yet has no table: it holds
+        // no records rather than being an error.
+        let has_table = connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'decisions'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(open)?
+            > 0;
+        Ok(Self {
+            connection,
+            has_table,
+        })
     }
 
     /// Stores `records` in one transaction: all of them or, on any error,
@@ -295,6 +226,9 @@ impl Store {
 
     /// The decision whose id starts with `prefix` (lowercase hex).
     pub fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+        if !self.has_table {
+            return Ok(Lookup::NotFound);
+        }
         let mut statement = self.connection.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM decisions WHERE substr(id, 1, ?1) = ?2 ORDER BY id LIMIT 6"
         ))?;
@@ -313,6 +247,9 @@ impl Store {
 
     /// The records `filter` selects, newest first.
     pub fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
+        if !self.has_table {
+            return Ok(Vec::new());
+        }
         // Dates compare as text: `recorded_at` is RFC 3339 in UTC, which
         // sorts by time, and a bare `YYYY-MM-DD` sorts before that day's
         // times. `until` is inclusive, so it compares with the next day.
@@ -346,6 +283,9 @@ impl Store {
 
     /// How many decisions are stored.
     pub fn count(&self) -> Result<u64, RecordError> {
+        if !self.has_table {
+            return Ok(0);
+        }
         let count: i64 =
             self.connection
                 .query_row("SELECT count(*) FROM decisions", [], |row| row.get(0))?;
@@ -358,6 +298,27 @@ impl Store {
             .connection
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
     }
+}
+
+impl RecordSink for Store {
+    fn write(&mut self, records: &[Record]) -> Result<usize, RecordError> {
+        self.insert(records)
+    }
+}
+
+impl RecordSource for Store {
+    fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+        Store::find(self, prefix)
+    }
+
+    fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
+        Store::list(self, filter)
+    }
+}
+
+/// The schema version the file was written with; 0 for a new file.
+fn schema_version(connection: &Connection) -> rusqlite::Result<i64> {
+    connection.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
 const COLUMNS: &str = "id, recorded_at, policy_id, policy_version, policy_sha256, outcome, \
