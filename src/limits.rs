@@ -44,6 +44,12 @@ pub const MAX_STRING_BYTES: usize = 64 << 10;
 /// order lines, and every list is walked by each aggregate that reads it.
 pub const MAX_LIST_ITEMS: usize = 10_000;
 
+/// The most list items the aggregates of one decision may visit. One
+/// aggregate visits each item once, but an aggregate nested in another
+/// over long lists visits items times items; past this, the decision stops
+/// with an error instead of taking seconds.
+pub const MAX_ITEMS_VISITED: usize = 1_000_000;
+
 /// The limits on one request, and how strictly it is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestLimits {

@@ -57,7 +57,7 @@ fn text(checked: &CheckReport) -> String {
             policy.file.name,
             policy.meta.id,
             policy.meta.version,
-            policy.schema.fields.len(),
+            policy.schema.declared_count(),
             policy.rules.len() + 1,
         ));
     }

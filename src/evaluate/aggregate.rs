@@ -4,11 +4,13 @@
 //! already decide it (`any` with one item true, `all` with one false).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
-use super::{Evaluator, Operand, Result, TraceNode, arithmetic};
+use super::{EvalError, Evaluator, Operand, Result, TraceNode, arithmetic};
 use crate::language::compiled::{Aggregate, AggregateKind, Arithmetic, Checked};
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::limits::MAX_ITEMS_VISITED;
 
 /// The most items of one aggregate whose values a trace lists.
 const MAX_TRACED_ITEMS: usize = 20;
@@ -24,6 +26,7 @@ impl Evaluator<'_> {
         let Value::List(items) = self.eval(&aggregate.list)? else {
             return Ok(Value::Absent);
         };
+        self.visit_items(items.len(), expr)?;
         let mut total = Total::new(aggregate.kind, &expr.ty);
         for item in items.iter() {
             let outcome = self.item(aggregate, item)?;
@@ -32,6 +35,21 @@ impl Evaluator<'_> {
             }
         }
         Ok(total.finish())
+    }
+
+    /// Counts `count` more items against the budget of one decision.
+    fn visit_items(&mut self, count: usize, expr: &Checked) -> Result<()> {
+        self.items_visited = self.items_visited.saturating_add(count);
+        if self.items_visited > MAX_ITEMS_VISITED {
+            return Err(EvalError::new(
+                format!(
+                    "`{}` makes this decision visit more than {MAX_ITEMS_VISITED} list items",
+                    expr.text
+                ),
+                expr,
+            ));
+        }
+        Ok(())
     }
 
     /// The filter and value of one item, the item bound at its depth.
@@ -136,6 +154,8 @@ fn settles(kind: AggregateKind, value: &Value, result: &Value) -> bool {
 struct Total {
     kind: AggregateKind,
     value: Value,
+    /// The values of `list`.
+    collected: Vec<Value>,
     unknown: bool,
 }
 
@@ -147,10 +167,12 @@ impl Total {
             AggregateKind::Count => Value::Integer(0),
             AggregateKind::Sum => zero(ty),
             AggregateKind::Min | AggregateKind::Max => Value::Absent,
+            AggregateKind::List => Value::List(Arc::from(Vec::new())),
         };
         Self {
             kind,
             value,
+            collected: Vec::new(),
             unknown: false,
         }
     }
@@ -180,6 +202,7 @@ impl Total {
             }
             AggregateKind::Min => self.keep_if(value, Ordering::Less),
             AggregateKind::Max => self.keep_if(value, Ordering::Greater),
+            AggregateKind::List => self.collected.push(value),
         }
         Ok(None)
     }
@@ -193,6 +216,8 @@ impl Total {
     fn finish(self) -> Value {
         if self.unknown {
             Value::Absent
+        } else if self.kind == AggregateKind::List {
+            Value::List(Arc::from(self.collected))
         } else {
             self.value
         }
@@ -464,6 +489,40 @@ reason = "no"
                 ("order.items[0]", "10.50".to_owned()),
                 ("order.items[2]", "5.25".to_owned())
             ]
+        );
+    }
+
+    #[test]
+    fn a_list_aggregate_collects_the_values_of_the_kept_items() {
+        let expr = r#"[item.price for item in order.items if item.kind == "game"]"#;
+        assert_eq!(
+            eval_on(expr, THREE),
+            Value::List(Arc::from(vec![decimal("10.50"), decimal("5.25")]))
+        );
+        let unknown = r#"[{"price": 1, "kind": "game"}, {"kind": "game"}]"#;
+        assert_eq!(
+            eval_on("[item.price for item in order.items]", unknown),
+            Value::Absent
+        );
+    }
+
+    #[test]
+    fn nested_aggregates_over_long_lists_stop_at_the_budget() {
+        let items: Vec<String> = (0..1_100)
+            .map(|price| format!(r#"{{"price": {price}, "kind": "dlc"}}"#))
+            .collect();
+        let json = format!(r#"{{"order": {{"items": [{}]}}}}"#, items.join(","));
+        let policy = policy(
+            "sum(count(other.price <= item.price for other in order.items) for item in order.items)",
+        );
+        let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+        let error = Evaluator::new(&policy, &request)
+            .eval(&policy.derived[0].value)
+            .unwrap_err();
+        assert!(
+            error.message.contains("visit more than 1000000 list items"),
+            "{}",
+            error.message
         );
     }
 }

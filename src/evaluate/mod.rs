@@ -93,6 +93,9 @@ pub struct Evaluator<'a> {
     missing: Option<Vec<Missing>>,
     /// The items bound by the aggregates being evaluated, outermost first.
     locals: Vec<Value>,
+    /// How many list items aggregates have visited, against
+    /// `MAX_ITEMS_VISITED`.
+    items_visited: usize,
 }
 
 impl<'a> Evaluator<'a> {
@@ -103,6 +106,7 @@ impl<'a> Evaluator<'a> {
             derived: vec![None; policy.derived.len()],
             missing: None,
             locals: Vec::new(),
+            items_visited: 0,
         }
     }
 

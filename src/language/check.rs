@@ -1019,6 +1019,7 @@ fn aggregate_type(kind: AggregateKind, value: &Type) -> Option<Type> {
         return Some(match kind {
             AggregateKind::Any | AggregateKind::All => Type::Bool,
             AggregateKind::Count => Type::Integer,
+            AggregateKind::List => Type::List(Box::new(Type::Nothing)),
             _ => Type::Nothing,
         });
     }
@@ -1033,6 +1034,10 @@ fn aggregate_type(kind: AggregateKind, value: &Type) -> Option<Type> {
             Type::Integer | Type::Decimal | Type::Date | Type::DateTime | Type::Duration
         )
         .then(|| value.clone()),
+        AggregateKind::List => match value {
+            Type::List(_) => None,
+            other => Some(Type::List(Box::new(other.clone()))),
+        },
     }
 }
 
@@ -1041,6 +1046,7 @@ fn aggregate_needs(kind: AggregateKind) -> &'static str {
         AggregateKind::Any | AggregateKind::All | AggregateKind::Count => "a condition",
         AggregateKind::Sum => "a number or a duration",
         AggregateKind::Min | AggregateKind::Max => "a number, date, datetime or duration",
+        AggregateKind::List => "a value that is not a list",
     }
 }
 

@@ -73,16 +73,19 @@ pub enum AggregateKind {
     Sum,
     Min,
     Max,
+    /// `[value for item in list]`: the values, as a list.
+    List,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 6] = [
+    pub const ALL: [AggregateKind; 7] = [
         AggregateKind::Any,
         AggregateKind::All,
         AggregateKind::Count,
         AggregateKind::Sum,
         AggregateKind::Min,
         AggregateKind::Max,
+        AggregateKind::List,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -93,6 +96,7 @@ impl AggregateKind {
             AggregateKind::Sum => "sum",
             AggregateKind::Min => "min",
             AggregateKind::Max => "max",
+            AggregateKind::List => "list",
         }
     }
 

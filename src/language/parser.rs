@@ -623,7 +623,17 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_list(&mut self, open: Span) -> Parsed {
-        let (items, close, height) = self.parse_items(Items::List, open)?;
+        let mut first = None;
+        if self.peek_kind() != Some(&TokenKind::RBracket) {
+            let value = self.parse_expr()?;
+            if self.peek_kind() == Some(&TokenKind::For) {
+                // `[value for item in list]` is the aggregate `list`.
+                let function = self.ident(LIST_AGGREGATE, open);
+                return self.parse_aggregate(&function, open, value, Items::List);
+            }
+            first = Some(value);
+        }
+        let (items, close, height) = self.parse_items(first, Items::List, open)?;
         self.node(ExprKind::List(items), open.to(close), height + 1)
     }
 
@@ -632,11 +642,11 @@ impl<'a> Parser<'a> {
         if self.peek_kind() != Some(&TokenKind::RParen) {
             let value = self.parse_expr()?;
             if self.peek_kind() == Some(&TokenKind::For) {
-                return self.parse_aggregate(&name, name_span, value);
+                return self.parse_aggregate(&name, name_span, value, Items::Arguments);
             }
             first = Some(value);
         }
-        let (arguments, close, height) = self.parse_items_after(first, Items::Arguments, open)?;
+        let (arguments, close, height) = self.parse_items(first, Items::Arguments, open)?;
         self.node(
             ExprKind::Call(name, arguments),
             name_span.to(close),
@@ -646,7 +656,13 @@ impl<'a> Parser<'a> {
 
     /// Parses the rest of `function(value for binder in list [if filter])`
     /// from the `for` on.
-    fn parse_aggregate(&mut self, function: &Ident, name_span: Span, value: Node) -> Parsed {
+    fn parse_aggregate(
+        &mut self,
+        function: &Ident,
+        name_span: Span,
+        value: Node,
+        items: Items,
+    ) -> Parsed {
         let for_span = self.here();
         self.next += 1;
         let binder = self.binder(function, for_span)?;
@@ -658,13 +674,18 @@ impl<'a> Parser<'a> {
             Some(_) => Some(self.parse_expr()?),
             None => None,
         };
-        let Some(close) = self.eat(&TokenKind::RParen) else {
-            let expected = if filter.is_some() {
-                "`)`"
+        let Some(close) = self.eat(&items.close()) else {
+            let bracket = if matches!(items, Items::List) {
+                "`]`"
             } else {
-                "`if` or `)`"
+                "`)`"
             };
-            return Err(self.aggregate_error(function, expected).into());
+            let expected = if filter.is_some() {
+                bracket.to_owned()
+            } else {
+                format!("`if` or {bracket}")
+            };
+            return Err(self.aggregate_error(function, &expected).into());
         };
         let height = [Some(&value), Some(&list), filter.as_ref()]
             .into_iter()
@@ -712,14 +733,10 @@ impl<'a> Parser<'a> {
         ))
     }
 
-    /// Parses `[expr (',' expr)* [',']]` and the closing bracket, returning
-    /// the items, the closing bracket's span and the tallest item's height.
-    fn parse_items(&mut self, items: Items, open: Span) -> Parsed<(Vec<Expr>, Span, usize)> {
-        self.parse_items_after(None, items, open)
-    }
-
-    /// As `parse_items`, with the first item already parsed when given.
-    fn parse_items_after(
+    /// Parses `[expr (',' expr)* [',']]` and the closing bracket, the
+    /// first item already parsed when given, returning the items, the
+    /// closing bracket's span and the tallest item's height.
+    fn parse_items(
         &mut self,
         mut first: Option<Node>,
         items: Items,
@@ -962,6 +979,9 @@ fn starts_value(kind: &TokenKind) -> bool {
     )
 }
 
+/// The aggregate that `[value for item in list]` stands for.
+pub const LIST_AGGREGATE: &str = "list";
+
 /// Binding strength of operators, loosest first. The parser climbs these
 /// levels; the printer puts a child in parentheses when it binds more
 /// loosely than its position allows.
@@ -1066,8 +1086,13 @@ fn write_expr(out: &mut String, expr: &Expr) {
             list,
             filter,
         } => {
-            out.push_str(&function.name);
-            out.push('(');
+            let bracketed = function.name == LIST_AGGREGATE;
+            if bracketed {
+                out.push('[');
+            } else {
+                out.push_str(&function.name);
+                out.push('(');
+            }
             // An `if` reads as the start of the filter; parentheses keep
             // each part whole.
             write_operand(out, value, level::OR);
@@ -1079,7 +1104,7 @@ fn write_expr(out: &mut String, expr: &Expr) {
                 out.push_str(" if ");
                 write_operand(out, filter, level::OR);
             }
-            out.push(')');
+            out.push(if bracketed { ']' } else { ')' });
         }
     }
 }

@@ -65,6 +65,20 @@ impl Object {
 }
 
 impl Schema {
+    /// How many `[[field]]` tables declare this schema: its fields, and
+    /// the members of the items of its lists of objects.
+    pub fn declared_count(&self) -> usize {
+        self.fields
+            .iter()
+            .map(|field| {
+                1 + field
+                    .ty
+                    .items_record()
+                    .map_or(0, |record| record.schema.declared_count())
+            })
+            .sum()
+    }
+
     pub fn slot(&self, path: &str) -> Option<usize> {
         self.fields.iter().position(|field| field.path == path)
     }

@@ -348,7 +348,7 @@ impl Problem {
                 Some("shorten the text; no rule needs more than a few paragraphs".to_owned())
             }
             ProblemKind::TooManyItems { .. } => {
-                Some("split the request: send the items of one order in one request".to_owned())
+                Some("a request lists at most this many items; decide a larger order in parts".to_owned())
             }
             ProblemKind::TooDeep { .. } => None,
             ProblemKind::TrailingCharacters { .. } => Some(

@@ -17,6 +17,7 @@ use crate::language::compiled::Checked;
 use crate::language::schema::{Field, Member, Object, Requirement};
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::limits::MAX_LIST_ITEMS;
 use crate::policy::keys::{self, Key, Kind};
 use crate::policy::{Outcome, Policy, Section};
 
@@ -49,6 +50,8 @@ pub struct JsonSchema {
     pub items: Option<Box<JsonSchema>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_items: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<usize>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unique_items: bool,
     #[serde(skip_serializing_if = "Properties::is_empty")]
@@ -517,7 +520,10 @@ fn value_schema(ty: &Type) -> JsonSchema {
             ..JsonSchema::string_matching(DATETIME)
         },
         Type::Enum(values) => JsonSchema::one_of_strings(values.iter().map(String::as_str)),
-        Type::List(item) => JsonSchema::array_of(value_schema(item)),
+        Type::List(item) => JsonSchema {
+            max_items: Some(MAX_LIST_ITEMS),
+            ..JsonSchema::array_of(value_schema(item))
+        },
         Type::Record(record) => object_schema(&record.schema.root, &record.schema.fields),
         Type::String | Type::Duration | Type::Nothing => JsonSchema::of_type("string"),
     }
