@@ -17,6 +17,7 @@ mod deadline;
 mod diagnostics;
 mod diff;
 mod explain;
+mod folders;
 mod format;
 mod limits;
 mod many_problems;
