@@ -397,3 +397,52 @@ fn an_expression_whose_canonical_form_is_too_long_is_kept_as_written() {
     assert!(formatted.contains(&when));
     ruling::load(SourceFile::new("p.toml", formatted.as_str())).unwrap();
 }
+
+/// A valid policy of `rules` rules written without spaces or blank lines,
+/// each rule's reason padded to `reason_bytes`: the canonical layout adds
+/// about 15 bytes a rule.
+fn dense_policy(rules: usize, reason_bytes: usize) -> String {
+    let reason = "x".repeat(reason_bytes);
+    let mut text = String::from(
+        "format=1\n[policy]\nid=\"p\"\nversion=\"1\"\ntitle=\"P\"\neffective_date=2025-01-01\n\
+         [[field]]\npath=\"a\"\ntype=\"integer\"\ndescription=\"A\"\n",
+    );
+    for n in 0..rules {
+        text.push_str(&format!(
+            "[[rule]]\nid=\"r{n}\"\nclause=\"x\"\nsection=\"eligibility\"\nwhen=\"a>{n}\"\noutcome=\"approve\"\nreason=\"{reason}\"\n"
+        ));
+    }
+    text.push_str("[default]\nid=\"d\"\nclause=\"x\"\noutcome=\"deny\"\nreason=\"No.\"\n");
+    text
+}
+
+#[test]
+fn fmt_refuses_a_layout_past_the_size_limit_and_leaves_the_file() {
+    let limit = ruling::limits::MAX_POLICY_BYTES;
+    let text = dense_policy(ruling::limits::MAX_RULES, 5);
+    assert!(text.len() <= limit, "{} bytes", text.len());
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("big.toml");
+    fs::write(&file, &text).unwrap();
+    let check = ruling_in(folder.path(), &["check", "big.toml"], None);
+    assert_eq!(check.code, 0, "the file is valid: {}", check.stderr);
+    for args in [&["fmt", "big.toml"][..], &["fmt", "--check", "big.toml"]] {
+        let run = ruling_in(folder.path(), args, None);
+        assert_eq!(run.code, 1, "{}", run.transcript());
+        let grown: usize = run
+            .stderr
+            .strip_prefix("error: formatting `big.toml` would make it ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|bytes| bytes.parse().ok())
+            .unwrap_or_else(|| panic!("{}", run.stderr));
+        assert!(grown > limit, "{}", run.stderr);
+        let why = format!(
+            " bytes, more than the limit of {limit} bytes for a policy file (it is {} bytes now), so it was left as it is",
+            text.len()
+        );
+        assert!(run.stderr.contains(&why), "{}", run.stderr);
+        assert_eq!(read(&file), text, "the file is unchanged");
+    }
+    let check = ruling_in(folder.path(), &["check", "big.toml"], None);
+    assert_eq!(check.code, 0, "the file still loads: {}", check.stderr);
+}

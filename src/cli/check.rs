@@ -64,7 +64,7 @@ fn text(checked: &CheckReport) -> String {
     for problem in &checked.problems {
         match problem {
             PolicyError::Invalid(error) => report(&error.diagnostics, &error.file),
-            PolicyError::Empty(_) | PolicyError::Io { .. } => {
+            PolicyError::Empty(_) | PolicyError::Link(_) | PolicyError::Io { .. } => {
                 eprint(&format!("error: {problem}\n"));
             }
         }
@@ -95,7 +95,9 @@ fn summary(checked: &CheckReport) -> String {
 
 fn exit_code(checked: &CheckReport) -> u8 {
     let code = |problem: &PolicyError| match problem {
-        PolicyError::Invalid(_) | PolicyError::Empty(_) => exit::INVALID_POLICY,
+        PolicyError::Invalid(_) | PolicyError::Empty(_) | PolicyError::Link(_) => {
+            exit::INVALID_POLICY
+        }
         PolicyError::Io { .. } => exit::IO,
     };
     checked.problems.iter().map(code).max().unwrap_or(exit::OK)

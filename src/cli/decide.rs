@@ -379,7 +379,7 @@ pub fn policy_failure(errors: &[PolicyError]) -> u8 {
                 eprint(&format!("error: {error}\n"));
                 code = exit::IO;
             }
-            PolicyError::Empty(_) => eprint(&format!("error: {error}\n")),
+            PolicyError::Empty(_) | PolicyError::Link(_) => eprint(&format!("error: {error}\n")),
         }
     }
     code

@@ -20,7 +20,10 @@ const SHOWN_HUNKS: usize = 3;
 /// line between tables, expressions spaced the way ruling prints them.
 /// Comments stay with the key or table they belong to. Formatting never
 /// changes what a policy decides. Only valid policies are formatted: a file
-/// with problems is left alone; `ruling check` shows its problems.
+/// with problems is left alone; `ruling check` shows its problems. A file
+/// whose formatted text would not load (past the 1 MiB limit on a policy
+/// file) is left alone too, with the sizes. Folders are searched as
+/// `ruling check` searches them.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,
@@ -30,7 +33,8 @@ const SHOWN_HUNKS: usize = 3;
     ruling fmt policies/steam/2024-04-23.toml\n\n\
     Exit codes:\n  \
     0  every file is formatted (with --check: no file would change)\n  \
-    1  a file has problems, or with --check: a file would change\n  \
+    1  a file has problems or would not load once formatted, or with\n     \
+       --check: a file would change\n  \
     4  a file could not be read or written"
 )]
 pub struct Args {

@@ -4,14 +4,17 @@
 //! Message rules: lowercase, no trailing period, user input in backticks,
 //! the fix goes in `help`, never a Rust type name.
 
+mod lines;
 pub mod span;
 pub mod suggest;
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use miette::{LabeledSpan, NamedSource, SourceCode};
+use miette::{LabeledSpan, MietteError, SourceCode, SourceSpan, SpanContents};
 
+use crate::diagnostic::lines::{LineIndex, floor_char_boundary};
 use crate::diagnostic::span::Span;
 
 /// One problem found in a source file.
@@ -63,10 +66,21 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// A source file's name and text, shared by all diagnostics about it.
-#[derive(Clone, Debug)]
+///
+/// Lines and columns come from an index of the text built the first time
+/// one is asked for and shared by the clones, so that reporting many
+/// problems stays linear in their number.
+#[derive(Clone)]
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    lines: Arc<OnceLock<Indexed>>,
+}
+
+/// A line index and the text it was built from.
+struct Indexed {
+    text: Arc<str>,
+    index: LineIndex,
 }
 
 impl SourceFile {
@@ -74,40 +88,78 @@ impl SourceFile {
         Self {
             name: name.into(),
             text: text.into(),
+            lines: Arc::default(),
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let offset = floor_char_boundary(&self.text, offset);
-        let before = self.text.get(..offset).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
-        (line, column)
+        self.lines().line_column(&self.text, offset)
+    }
+
+    /// The line index of the text. `text` is a public field: should it
+    /// have been replaced since the index was built, a fresh one is built.
+    fn lines(&self) -> Cow<'_, LineIndex> {
+        let indexed = self.lines.get_or_init(|| Indexed {
+            text: Arc::clone(&self.text),
+            index: LineIndex::new(&self.text),
+        });
+        if Arc::ptr_eq(&indexed.text, &self.text) {
+            Cow::Borrowed(&indexed.index)
+        } else {
+            Cow::Owned(LineIndex::new(&self.text))
+        }
     }
 }
 
-fn floor_char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset = offset.saturating_sub(1);
+impl fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("name", &self.name)
+            .field("text", &self.text)
+            .finish()
     }
-    offset
+}
+
+/// A source file as miette reads it, through the file's line index.
+struct IndexedSource<'a>(&'a SourceFile);
+
+impl fmt::Debug for IndexedSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl SourceCode for IndexedSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let file = self.0;
+        file.lines().read_span(
+            &file.text,
+            &file.name,
+            span,
+            context_lines_before,
+            context_lines_after,
+        )
+    }
 }
 
 /// A diagnostic together with the file it is about, ready for miette.
 #[derive(Debug)]
 pub struct Report<'a> {
     pub diagnostic: &'a Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: IndexedSource<'a>,
 }
 
 impl<'a> Report<'a> {
-    pub fn new(diagnostic: &'a Diagnostic, file: &SourceFile) -> Self {
+    pub fn new(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
         Self {
             diagnostic,
-            source: NamedSource::new(file.name.clone(), Arc::clone(&file.text)),
+            source: IndexedSource(file),
         }
     }
 }
@@ -185,23 +237,15 @@ pub fn render(diagnostics: &[Diagnostic], file: &SourceFile, colour: bool, width
 const LONGEST_QUOTED_LINE: usize = 1_000;
 
 fn touches_long_line(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
+    let lines = file.lines();
     let spans =
         std::iter::once(diagnostic.span).chain(diagnostic.secondary.iter().map(|(span, _)| *span));
     spans.into_iter().any(|span| {
         let start = floor_char_boundary(&file.text, span.start);
         let end = floor_char_boundary(&file.text, span.end);
-        let line_start = file
-            .text
-            .get(..start)
-            .and_then(|text| text.rfind('\n'))
-            .map_or(0, |at| at + 1);
-        let line_end = file
-            .text
-            .get(end..)
-            .and_then(|text| text.find('\n'))
-            .map_or(file.text.len(), |at| end + at);
-        line_end.saturating_sub(line_start) > LONGEST_QUOTED_LINE
-            || end.saturating_sub(start) > LONGEST_QUOTED_LINE
+        let quoted =
+            lines.line_around(&file.text, start).start..lines.line_around(&file.text, end).end;
+        quoted.len() > LONGEST_QUOTED_LINE || end.saturating_sub(start) > LONGEST_QUOTED_LINE
     })
 }
 

@@ -1,6 +1,7 @@
 //! Policy folders: the versions of one policy, and the choice of the version
 //! in effect for a request.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -26,7 +27,44 @@ pub enum PolicyError {
     #[error("`{0}` holds no policy files (`*.toml`)")]
     Empty(PathBuf),
     #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error(transparent)]
     Invalid(#[from] LoadError),
+}
+
+/// A symbolic link that is not followed. The messages name the link and
+/// where it leads, never what the file there holds.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error(
+        "`{path}` leads to `{target}` through a symbolic link, outside `{within}`, so it was not read"
+    )]
+    Outside {
+        path: PathBuf,
+        target: PathBuf,
+        within: PathBuf,
+    },
+    #[error(
+        "`{path}` is a symbolic link to `{target}`, a folder that holds it: a loop, which a search would never leave"
+    )]
+    Loop { path: PathBuf, target: PathBuf },
+}
+
+impl LinkError {
+    /// The link, or the file reached through one.
+    pub fn path(&self) -> &Path {
+        match self {
+            LinkError::Outside { path, .. } | LinkError::Loop { path, .. } => path,
+        }
+    }
+
+    /// A stable, kebab-case name of the problem, for JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkError::Outside { .. } => "link-outside-folder",
+            LinkError::Loop { .. } => "link-loop",
+        }
+    }
 }
 
 /// One policy file or the versions of one policy in a folder, newest
@@ -136,21 +174,66 @@ pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
     Ok(load(SourceFile::new(path.display().to_string(), text))?)
 }
 
-/// The `*.toml` files directly in `folder`, sorted by name.
+/// The `*.toml` files directly in `folder`, sorted by name. A file that
+/// leads outside `folder` through a symbolic link is refused.
 pub fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
-    let io = |source| PolicyError::Io {
-        path: folder.to_owned(),
-        source,
-    };
+    files_within(folder, "toml", folder)
+}
+
+/// The files directly in `folder` whose names end in `.{extension}`,
+/// sorted. Each must be, symbolic links followed, inside `within`: a link
+/// that leads elsewhere is refused, a broken link is passed over.
+pub fn files_within(
+    folder: &Path,
+    extension: &str,
+    within: &Path,
+) -> Result<Vec<PathBuf>, PolicyError> {
+    let within = canonical(within)?;
     let mut files = Vec::new();
-    for entry in fs::read_dir(folder).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
-            files.push(path);
+    for entry in fs::read_dir(folder).map_err(io_error(folder))? {
+        let path = entry.map_err(io_error(folder))?.path();
+        if path.extension().is_none_or(|ext| ext != extension) {
+            continue;
         }
+        let target = match fs::canonicalize(&path) {
+            Ok(target) => target,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(PolicyError::Io { path, source }),
+        };
+        if !target.is_file() {
+            continue;
+        }
+        if !target.starts_with(&within) {
+            return Err(LinkError::Outside {
+                path,
+                target,
+                within,
+            }
+            .into());
+        }
+        files.push(path);
     }
     files.sort();
     Ok(files)
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> PolicyError + '_ {
+    move |source| PolicyError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The path with every symbolic link resolved: what a folder given by the
+/// user really is, so that the root may be given as a link. The empty
+/// path (the parent of a bare file name) is the current folder.
+fn canonical(path: &Path) -> Result<PathBuf, PolicyError> {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    fs::canonicalize(path).map_err(io_error(path))
 }
 
 /// Loads a policy file, or every version in a policy folder. All problems
@@ -556,6 +639,7 @@ impl PolicyError {
     pub fn file_name(&self) -> String {
         match self {
             PolicyError::Io { path, .. } | PolicyError::Empty(path) => path.display().to_string(),
+            PolicyError::Link(link) => link.path().display().to_string(),
             PolicyError::Invalid(error) => error.file.name.clone(),
         }
     }
@@ -637,26 +721,81 @@ pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
 
 /// `root` and every folder below it, at any depth, sorted; `cases`
 /// folders and hidden folders are not searched.
+///
+/// A symbolic link to a folder is followed when it leads to a folder
+/// inside `root` (symbolic links in `root` itself resolved) that does not
+/// hold the link; a link that leads outside, or to a folder holding it (a
+/// loop), is refused. A folder reached twice is searched once.
 pub fn folders_below(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let within = canonical(root)?;
+    let mut searched: HashSet<PathBuf> = HashSet::new();
     let mut found = Vec::new();
-    let mut pending = vec![root.to_owned()];
-    while let Some(folder) = pending.pop() {
-        let entries = fs::read_dir(&folder).map_err(|source| PolicyError::Io {
-            path: folder.clone(),
-            source,
-        })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
+    // Each folder as it is named and as it really is.
+    let mut pending = vec![(root.to_owned(), within.clone())];
+    // Folders reached through links wait until the folders below `root`
+    // are found, so that a folder reached both ways goes by its own name.
+    let mut linked = Vec::new();
+    while let Some((folder, real)) = pending.pop().or_else(|| linked.pop()) {
+        if !searched.insert(real.clone()) {
+            continue;
+        }
+        let mut entries: Vec<fs::DirEntry> = fs::read_dir(&folder)
+            .map_err(io_error(&folder))?
+            .flatten()
+            .collect();
+        entries.sort_by_key(fs::DirEntry::file_name);
+        for entry in entries {
             let name = entry.file_name();
-            let skipped = name == "cases" || name.to_string_lossy().starts_with('.');
-            if path.is_dir() && !skipped {
-                pending.push(path);
+            if name == "cases" || name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let kind = entry.file_type().map_err(io_error(&path))?;
+            if kind.is_dir() {
+                pending.push((path, real.join(name)));
+            } else if kind.is_symlink()
+                && let Some(target) = linked_folder(&path, &real, &within)?
+            {
+                linked.push((path, target));
             }
         }
         found.push(folder);
     }
     found.sort();
     Ok(found)
+}
+
+/// Where the symbolic link `path`, in the folder `real`, leads when it
+/// leads to a folder to search; `None` for a link to a file or a broken
+/// link.
+fn linked_folder(path: &Path, real: &Path, within: &Path) -> Result<Option<PathBuf>, PolicyError> {
+    let target = match fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(PolicyError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    if !target.is_dir() {
+        return Ok(None);
+    }
+    let path = path.to_owned();
+    if !target.starts_with(within) {
+        let within = within.to_owned();
+        return Err(LinkError::Outside {
+            path,
+            target,
+            within,
+        }
+        .into());
+    }
+    if real.starts_with(&target) {
+        return Err(LinkError::Loop { path, target }.into());
+    }
+    Ok(Some(target))
 }
 
 #[cfg(test)]

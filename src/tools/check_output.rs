@@ -133,6 +133,10 @@ fn problem_diagnostics(problem: &PolicyError) -> (String, Vec<DiagnosticJson>) {
             path.display().to_string(),
             vec![placeless("no-policy-files", problem.to_string())],
         ),
+        PolicyError::Link(link) => (
+            link.path().display().to_string(),
+            vec![placeless(link.code(), problem.to_string())],
+        ),
     }
 }
 

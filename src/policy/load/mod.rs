@@ -2,6 +2,7 @@
 //! type-checked against the declared fields, and all problems reported at
 //! once. Only a policy without problems comes out.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::{FixedOffset, NaiveDate};
@@ -377,8 +378,8 @@ impl<'f> Loader<'f, '_> {
         }
     }
 
-    fn unique(&mut self, id: &Text, seen: &mut Vec<(String, Span)>, what: &str) -> bool {
-        if let Some((_, first)) = seen.iter().find(|(other, _)| *other == id.value) {
+    fn unique(&mut self, id: &Text, seen: &mut HashMap<String, Span>, what: &str) -> bool {
+        if let Some(first) = seen.get(&id.value) {
             self.push(
                 Diagnostic::new(
                     "duplicate-id",
@@ -393,7 +394,7 @@ impl<'f> Loader<'f, '_> {
             );
             return false;
         }
-        seen.push((id.value.clone(), id.span));
+        seen.insert(id.value.clone(), id.span);
         true
     }
 }

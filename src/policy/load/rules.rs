@@ -1,5 +1,7 @@
 //! `[[constraint]]`, `[[rule]]`, `[default]` and the effects of outcomes.
 
+use std::collections::HashMap;
+
 use super::{Loader, Names, is_identifier};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
@@ -21,7 +23,7 @@ impl Loader<'_, '_> {
             return Vec::new();
         };
         let mut constraints = Vec::new();
-        let mut seen: Vec<(String, Span)> = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::new();
         for (table, span) in tables(node, "constraint", self.errors) {
             let table = Table::new(table, self.text, span, "`[[constraint]]`", keys::CONSTRAINT);
             table.check_keys(self.errors);
@@ -62,11 +64,11 @@ impl Loader<'_, '_> {
             return Vec::new();
         };
         let mut rules = Vec::new();
-        let mut seen: Vec<(String, Span)> = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::new();
         let tables = tables(node, "rule", self.errors);
         if let Some((_, first_extra)) = tables.get(MAX_RULES) {
-            // Checking stops here: every rule is checked against the ids
-            // before it, which grows with the square of their number.
+            // Checking stops here, so that the work and the report stay
+            // bounded however many rules a file holds.
             self.push(
                 Diagnostic::new(
                     "too-many-rules",
@@ -112,14 +114,14 @@ impl Loader<'_, '_> {
             keys::DEFAULT,
         );
         table.check_keys(self.errors);
-        self.rule(&table, names, &mut Vec::new(), false)
+        self.rule(&table, names, &mut HashMap::new(), false)
     }
 
     pub(super) fn rule(
         &mut self,
         table: &Table,
         names: &Names,
-        seen: &mut Vec<(String, Span)>,
+        seen: &mut HashMap<String, Span>,
         conditional: bool,
     ) -> Option<Rule> {
         let id = table.required_text("id", "\"within-window\"", self.errors);

@@ -11,7 +11,9 @@
 //!
 //! Only a policy that loads is formatted: a file with problems gets them
 //! from [`load`](crate::load()), unchanged, so that `ruling check` and
-//! `ruling fmt` never disagree about what a file means.
+//! `ruling fmt` never disagree about what a file means. And only a
+//! formatted text that loads is handed back: the layout adds blank lines
+//! and spaces, which can take a large file past [`MAX_POLICY_BYTES`].
 
 mod expression;
 mod kind;
@@ -22,6 +24,7 @@ mod verify;
 use toml_edit::DocumentMut;
 
 use crate::diagnostic::SourceFile;
+use crate::limits::MAX_POLICY_BYTES;
 use crate::policy::load::{LoadError, load};
 
 pub use verify::comments;
@@ -36,10 +39,22 @@ pub enum FormatError {
     /// caught before the file is changed.
     #[error("formatting `{file}` would {loss}, so it was left as it is; please report this")]
     Unsafe { file: String, loss: String },
+    /// The formatted text would be past the size limit, so it would no
+    /// longer load.
+    #[error(
+        "formatting `{file}` would make it {formatted} bytes, more than the limit of {limit} bytes for a policy file (it is {original} bytes now), so it was left as it is; split the policy into smaller ones"
+    )]
+    TooLarge {
+        file: String,
+        original: usize,
+        formatted: usize,
+        limit: usize,
+    },
 }
 
 /// The text of a policy file in canonical layout. Formatting a formatted
-/// file gives it back unchanged.
+/// file gives it back unchanged. The text is handed back only when it holds
+/// the same data and comments as the file and loads as a policy.
 pub fn format_policy(file: &SourceFile) -> Result<String, FormatError> {
     load(file.clone())?;
     let unsafe_because = |loss: &str| FormatError::Unsafe {
@@ -52,10 +67,21 @@ pub fn format_policy(file: &SourceFile) -> Result<String, FormatError> {
         .map_err(|_| unsafe_because("not be read by the TOML editor"))?;
     layout::arrange(&mut document);
     let formatted = document.to_string();
-    match verify::loss(&file.text, &formatted) {
-        Some(loss) => Err(unsafe_because(loss)),
-        None => Ok(formatted),
+    if let Some(loss) = verify::loss(&file.text, &formatted) {
+        return Err(unsafe_because(loss));
     }
+    if formatted.len() > MAX_POLICY_BYTES {
+        return Err(FormatError::TooLarge {
+            file: file.name.clone(),
+            original: file.text.len(),
+            formatted: formatted.len(),
+            limit: MAX_POLICY_BYTES,
+        });
+    }
+    if load(SourceFile::new(file.name.clone(), formatted.as_str())).is_err() {
+        return Err(unsafe_because("make a policy that does not load"));
+    }
+    Ok(formatted)
 }
 
 #[cfg(test)]

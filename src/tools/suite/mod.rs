@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use crate::decision::{Decision, Status};
 use crate::diagnostic::suggest::did_you_mean;
 use crate::policy::Policy;
-use crate::policy::folder::{Choice, PolicyError, PolicySet, folders_below, load_set};
+use crate::policy::folder::{
+    Choice, PolicyError, PolicySet, files_within, folders_below, load_set,
+};
 use crate::tools::case::{Case, Mismatch};
 
 /// What `run` does besides checking expectations.
@@ -136,7 +138,7 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, PolicyErr
         if path.is_file() && policy_file {
             // A policy file stands for its folder: every case of the policy.
             let folder = path.parent().unwrap_or(Path::new("."));
-            let cases = case_files(&folder.join("cases"))?;
+            let cases = case_files(folder)?;
             add_cases(&mut found, folder, cases);
             continue;
         }
@@ -149,7 +151,7 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, PolicyErr
             continue;
         }
         for folder in folders_with_cases(path)? {
-            let cases = case_files(&folder.join("cases"))?;
+            let cases = case_files(&folder)?;
             add_cases(&mut found, &folder, cases);
         }
     }
@@ -163,13 +165,6 @@ fn add_cases(found: &mut Vec<(PathBuf, Vec<PathBuf>)>, folder: &Path, cases: Vec
     }
 }
 
-fn io_error(path: &Path) -> impl Fn(std::io::Error) -> PolicyError + '_ {
-    move |source| PolicyError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
 /// `root` and the folders below it, at any depth, that have a `cases`
 /// folder, as `ruling check` finds policy folders.
 fn folders_with_cases(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
@@ -179,16 +174,9 @@ fn folders_with_cases(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
         .collect())
 }
 
+/// The case files of a policy folder: `cases/*.json`, inside the folder.
 fn case_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(folder).map_err(io_error(folder))? {
-        let path = entry.map_err(io_error(folder))?.path();
-        if path.is_file() && path.extension().is_some_and(|ext| ext == "json") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
+    files_within(&folder.join("cases"), "json", folder)
 }
 
 fn run_folder(set: &PolicySet, cases: &[PathBuf], options: Options, report: &mut Report) {
