@@ -19,6 +19,7 @@ mod explain;
 mod format;
 mod limits;
 mod mcp;
+mod numbers;
 mod policy_id;
 mod properties;
 mod records;

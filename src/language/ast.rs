@@ -72,6 +72,7 @@ pub enum BinaryOp {
     Sub,
     Mul,
     Div,
+    Rem,
 }
 
 impl BinaryOp {
@@ -89,6 +90,7 @@ impl BinaryOp {
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
         }
     }
 

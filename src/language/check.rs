@@ -231,7 +231,7 @@ impl Checker<'_, '_> {
             BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq => {
                 self.ordering(expr, op, left, right)
             }
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
                 self.arithmetic(expr, op, left, right)
             }
         }
@@ -361,6 +361,7 @@ impl Checker<'_, '_> {
             BinaryOp::Add => Arithmetic::Add,
             BinaryOp::Sub => Arithmetic::Sub,
             BinaryOp::Mul => Arithmetic::Mul,
+            BinaryOp::Rem => Arithmetic::Rem,
             _ => Arithmetic::Div,
         };
         Some(checked(
@@ -439,7 +440,7 @@ impl Checker<'_, '_> {
             .iter()
             .map(|item| item.constant().cloned())
             .collect::<Option<Vec<Value>>>()
-            .map(|items| Value::List(items.into()));
+            .map(|items| Value::List(items.into()).fitted_to(&ty));
         let mut list = checked(expr, Node::List(checked_items), ty);
         list.folded = folded;
         Some(list)
@@ -592,6 +593,10 @@ fn unchecked_binary(expr: &Expr, op: BinaryOp, left: Checked, right: Checked) ->
             Node::Arithmetic(Arithmetic::Div, left, right),
             Type::Nothing,
         ),
+        BinaryOp::Rem => (
+            Node::Arithmetic(Arithmetic::Rem, left, right),
+            Type::Nothing,
+        ),
         comparison_op => (
             Node::Compare(comparison(comparison_op), left, right),
             Type::Bool,
@@ -701,6 +706,9 @@ fn mismatch_help(left: &Type, right: &Type) -> Option<&'static str> {
 fn arithmetic_help(op: BinaryOp, left: &Type, right: &Type) -> Option<&'static str> {
     let calendar = |ty: &Type| matches!(ty, Type::Date | Type::DateTime);
     match op {
+        BinaryOp::Rem => Some(
+            "`%` gives the remainder of two integers: make a decimal whole first with `floor(x)` or `ceil(x)`",
+        ),
         BinaryOp::Add | BinaryOp::Sub if calendar(left) || calendar(right) => Some(
             "dates move by durations, for example `purchase.date + 14d`; the days between two dates are `days_between(from, to)`",
         ),
@@ -715,6 +723,8 @@ fn arithmetic_help(op: BinaryOp, left: &Type, right: &Type) -> Option<&'static s
 fn arithmetic_type(op: BinaryOp, left: &Type, right: &Type) -> Option<Type> {
     use Type::{Date, DateTime, Decimal, Duration, Integer};
     match (op, left, right) {
+        (BinaryOp::Rem, Integer, Integer) => Some(Integer),
+        (BinaryOp::Rem, _, _) => None,
         (BinaryOp::Div, a, b) if a.is_numeric() && b.is_numeric() => Some(Decimal),
         (_, Integer, Integer) => Some(Integer),
         (_, a, b) if a.is_numeric() && b.is_numeric() => Some(Decimal),
@@ -742,8 +752,12 @@ fn known_elsewhere(name: &str) -> Option<&'static str> {
         "today" | "now" | "current_date" | "current_time" | "clock" => {
             "a policy cannot read the clock, so that a decision depends only on the request: declare the date as a request field (for example `request.date`) and use that"
         }
-        "floor" | "ceil" | "ceiling" | "trunc" | "truncate" => {
-            "round with `round(x, places)`, which rounds half away from zero"
+        "ceiling" => "did you mean `ceil`?",
+        "trunc" | "truncate" | "int" | "integer" => {
+            "`floor(x)` rounds down and `ceil(x)` rounds up to a whole number; `round(x, places)` rounds half away from zero"
+        }
+        "mod" | "modulo" | "rem" | "fmod" | "remainder" => {
+            "the remainder of a division is written with `%`: `a % b`"
         }
         "any_of" | "intersects" | "overlaps" => "did you mean `contains_any`?",
         _ => return None,
@@ -818,6 +832,7 @@ fn function_type(function: Function, args: &[Checked]) -> Result<Type, usize> {
         Function::Days | Function::Hours => check(&|_, ty| *ty == Type::Duration, Type::Decimal),
         Function::AnyMissing => Ok(Type::Bool),
         Function::MissingFields => Ok(Type::List(Box::new(Type::String))),
+        Function::Floor | Function::Ceil => check(&|_, ty| ty.is_numeric(), Type::Integer),
     }
 }
 
@@ -1002,10 +1017,11 @@ reason = "no"
                 .starts_with("a policy cannot read the clock")
         );
         assert!(
-            help("floor(p.amount)")
+            help("trunc(p.amount)")
                 .unwrap()
                 .contains("round(x, places)")
         );
+        assert!(help("mod(3, 2)").unwrap().contains("`a % b`"));
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub enum Arithmetic {
     Sub,
     Mul,
     Div,
+    /// The remainder of integer division, never negative.
+    Rem,
 }
 
 /// The built-in functions. Their names and signatures are checked in
@@ -101,10 +103,12 @@ pub enum Function {
     Hours,
     AnyMissing,
     MissingFields,
+    Floor,
+    Ceil,
 }
 
 impl Function {
-    pub const ALL: [Function; 22] = [
+    pub const ALL: [Function; 24] = [
         Function::DaysBetween,
         Function::MonthsBetween,
         Function::HoursBetween,
@@ -127,6 +131,8 @@ impl Function {
         Function::Hours,
         Function::AnyMissing,
         Function::MissingFields,
+        Function::Floor,
+        Function::Ceil,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -153,6 +159,8 @@ impl Function {
             Function::Hours => "hours",
             Function::AnyMissing => "any_missing",
             Function::MissingFields => "missing_fields",
+            Function::Floor => "floor",
+            Function::Ceil => "ceil",
         }
     }
 
@@ -181,6 +189,8 @@ impl Function {
             Function::Hours => "hours(duration)",
             Function::AnyMissing => "any_missing()",
             Function::MissingFields => "missing_fields()",
+            Function::Floor => "floor(number)",
+            Function::Ceil => "ceil(number)",
         }
     }
 
@@ -217,6 +227,7 @@ impl Function {
                 | Function::MissingFields,
                 _,
             ) => "a value",
+            (Function::Floor | Function::Ceil, _) => "a number",
         }
     }
 

@@ -57,6 +57,7 @@ pub enum TokenKind {
     Minus,
     Star,
     Slash,
+    Percent,
 }
 
 impl TokenKind {
@@ -626,7 +627,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 fn starts_token(c: char) -> bool {
-    is_name_char(c) || "\"'“”„‘’‚()[],.+-*/=!<>&|".contains(c)
+    is_name_char(c) || "\"'“”„‘’‚()[],.+-*/%=!<>&|".contains(c)
 }
 
 type OperatorMatch = (TokenKind, usize, Option<&'static str>);
@@ -646,6 +647,7 @@ fn operator(first: char, second: Option<char>) -> Option<OperatorMatch> {
         ('-', _) => (T::Minus, 1, None),
         ('*', _) => (T::Star, 1, None),
         ('/', _) => (T::Slash, 1, None),
+        ('%', _) => (T::Percent, 1, None),
         ('=', Some('=')) => (T::EqEq, 2, None),
         ('=', Some('<')) => (T::LessEq, 2, Some("write `<=` instead of `=<`")),
         ('=', Some('>')) => (T::GreaterEq, 2, Some("write `>=` instead of `=>`")),
@@ -1294,7 +1296,7 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].message, "unexpected character `@`");
         assert_eq!(errors[0].span.range(), 2..3);
-        let (tokens, errors) = lex("a #$%b ; c");
+        let (tokens, errors) = lex("a #$^b ; c");
         assert_eq!(
             tokens.into_iter().map(|t| t.kind).collect::<Vec<_>>(),
             [ident("a"), ident("b"), ident("c")]
@@ -1306,7 +1308,7 @@ mod tests {
         assert_eq!(
             messages,
             [
-                ("unexpected characters `#$%`", 2..5),
+                ("unexpected characters `#$^`", 2..5),
                 ("unexpected character `;`", 7..8)
             ]
         );

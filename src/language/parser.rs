@@ -2,7 +2,7 @@
 //! prints expressions back in canonical form.
 //!
 //! Precedence, lowest first: `if`, `or`, `and`, `not`, comparisons and `in`
-//! (which do not chain), `+ -`, `* /`, unary `-`.
+//! (which do not chain), `+ -`, `* / %`, unary `-`.
 
 use chrono::{SecondsFormat, TimeDelta};
 
@@ -822,6 +822,7 @@ fn binary_op(kind: &TokenKind) -> Option<BinaryOp> {
         TokenKind::Minus => BinaryOp::Sub,
         TokenKind::Star => BinaryOp::Mul,
         TokenKind::Slash => BinaryOp::Div,
+        TokenKind::Percent => BinaryOp::Rem,
         kind => comparison_op(kind)?,
     })
 }
@@ -910,7 +911,7 @@ fn binary_level(op: BinaryOp) -> u8 {
         BinaryOp::Or => level::OR,
         BinaryOp::And => level::AND,
         BinaryOp::Add | BinaryOp::Sub => level::ADDITIVE,
-        BinaryOp::Mul | BinaryOp::Div => level::MULTIPLICATIVE,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => level::MULTIPLICATIVE,
         _ => level::COMPARISON,
     }
 }
@@ -1245,6 +1246,14 @@ mod tests {
         assert_eq!(
             parse("a / b * c"),
             binary(Mul, binary(Div, var("a"), var("b")), var("c"))
+        );
+        assert_eq!(
+            parse("a + b % c * d"),
+            binary(
+                Add,
+                var("a"),
+                binary(Mul, binary(Rem, var("b"), var("c")), var("d"))
+            )
         );
         assert_eq!(
             parse("a + b * c < d"),
