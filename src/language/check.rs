@@ -492,7 +492,7 @@ impl Checker<'_, '_> {
             let help = known_elsewhere(&name.name)
                 .map(str::to_owned)
                 .or_else(|| did_you_mean(&name.name, names))
-                .unwrap_or_else(|| format!("the functions are {}", list_names(names, 20)));
+                .unwrap_or_else(|| format!("the functions are {}", list_names(names, names.len())));
             return self.error(
                 Diagnostic::new(
                     "unknown-function",
@@ -861,6 +861,7 @@ fn extremum_type(types: &[&Type]) -> Result<Type, usize> {
 #[cfg(test)]
 mod tests {
     use crate::diagnostic::SourceFile;
+    use crate::language::compiled::Function;
     use crate::policy::load::load;
 
     const HEADER: &str = r#"
@@ -1022,6 +1023,17 @@ reason = "no"
                 .contains("round(x, places)")
         );
         assert!(help("mod(3, 2)").unwrap().contains("`a % b`"));
+    }
+
+    #[test]
+    fn an_unknown_function_without_a_close_name_gets_every_function() {
+        let found = problems("fiscal_quarter(p.date) == 1");
+        let help = found[0].1.as_deref().unwrap_or_default();
+        assert!(help.starts_with("the functions are "), "{help}");
+        for function in Function::ALL {
+            assert!(help.contains(&format!("`{}`", function.name())), "{help}");
+        }
+        assert!(!help.contains("more"), "{help}");
     }
 
     #[test]

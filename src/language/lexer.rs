@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
+use crate::language::ast::operator_list;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
@@ -305,7 +306,14 @@ impl<'a> Lexer<'a> {
         } else {
             format!("unexpected characters `{run}`")
         };
-        let error = SyntaxError::new(message, self.span_from(start), "not part of the language");
+        let mut error =
+            SyntaxError::new(message, self.span_from(start), "not part of the language");
+        if run.len() == 1 && run.chars().all(|c| c.is_ascii_punctuation()) {
+            error = error.with_help(format!(
+                "`{run}` is not an operator; the operators are {}",
+                operator_list()
+            ));
+        }
         self.report(error);
     }
 
@@ -1296,6 +1304,13 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].message, "unexpected character `@`");
         assert_eq!(errors[0].span.range(), 2..3);
+        assert!(
+            errors[0]
+                .help
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("`@` is not an operator; the operators are `or`, `and`,")
+        );
         let (tokens, errors) = lex("a #$^b ; c");
         assert_eq!(
             tokens.into_iter().map(|t| t.kind).collect::<Vec<_>>(),
