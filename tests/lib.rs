@@ -15,6 +15,7 @@ mod cli;
 mod cli_tools;
 mod diagnostics;
 mod diff;
+mod effective_date;
 mod explain;
 mod format;
 mod limits;

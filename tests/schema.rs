@@ -126,7 +126,6 @@ const SHAPE_MISTAKES: &[&str] = &[
     "list-of-lists",
     "missing-default",
     "missing-description",
-    "missing-effective-date",
     "missing-format",
     "misspelled-key-in-constraint",
     "misspelled-key-in-field",

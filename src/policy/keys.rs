@@ -160,8 +160,8 @@ pub const POLICY: &[Key] = &[
     key(
         "effective_date",
         Kind::Date,
-        true,
-        "The first date this version governs, as a TOML date without quotes: `effective_date = 2025-01-22`.",
+        false,
+        "The first date this version governs, as a TOML date without quotes: `effective_date = 2025-01-22`; without it the version is in effect on every date, and it must be the only version in its folder.",
     )
     .example("2025-01-22"),
     key(

@@ -247,7 +247,7 @@ impl<'f> Loader<'f, '_> {
         let id = table.required_text("id", "\"refund-policy\"", self.errors);
         let version = table.required_text("version", "\"2025-01-22\"", self.errors);
         let title = table.required_text("title", "\"Refund policy\"", self.errors);
-        let effective_date = table.required("effective_date", "2025-01-22", date, self.errors);
+        let effective_date = table.optional("effective_date", date, self.errors);
         let field = table.optional_text("effective_date_field", self.errors);
         let timezone = table.optional_text("timezone", self.errors);
         let source = table.optional_text("source", self.errors);
@@ -265,7 +265,7 @@ impl<'f> Loader<'f, '_> {
             id: id.value,
             version: version.value,
             title: title?.value,
-            effective_date: effective_date?,
+            effective_date: effective_date.unwrap_or(Metadata::ALWAYS_IN_EFFECT),
             effective_date_field,
             timezone,
             timezone_name,
