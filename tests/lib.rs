@@ -18,6 +18,7 @@ mod diff;
 mod effective_date;
 mod explain;
 mod format;
+mod helpers;
 mod limits;
 mod mcp;
 mod numbers;

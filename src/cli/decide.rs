@@ -4,13 +4,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use ruling::decision::decide::{Listed, decide_json_listing};
 use ruling::interface::batch::BatchOptions;
 use ruling::interface::record::{Record, Store, records_path};
 use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
 use ruling::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
 use ruling::request::RequestError;
-use ruling::{Policy, RequestFailure, decide_json_with};
+use ruling::{Policy, RequestFailure};
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
@@ -60,6 +61,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// List the policy's `[helpers]` among the derived values too
+    #[arg(long, conflicts_with = "ndjson")]
+    helpers: bool,
     /// Decide with this version of a policy folder, whatever the dates
     #[arg(long, conflicts_with = "at")]
     version: Option<String>,
@@ -125,7 +129,14 @@ pub fn run(args: &Args) -> u8 {
             };
             super::batch::run(&set, &choice, input, options, store)
         }
-        (None, Some(request)) => decide_one(&set, &choice, request, args.format, limits, store),
+        (None, Some(request)) => {
+            let listed = if args.helpers {
+                Listed::WithHelpers
+            } else {
+                Listed::Derived
+            };
+            decide_one(&set, &choice, request, args.format, listed, limits, store)
+        }
         (None, None) => exit::USAGE,
     }
 }
@@ -135,6 +146,7 @@ fn decide_one(
     choice: &Choice,
     path: &Path,
     format: Format,
+    listed: Listed,
     limits: RequestLimits,
     store: Option<Store>,
 ) -> u8 {
@@ -168,7 +180,7 @@ fn decide_one(
         Err(code) => return code,
     };
     let policy = selected.policy;
-    match decide_json_with(policy, &request, limits) {
+    match decide_json_listing(policy, &request, limits, listed) {
         Ok(mut decision) => {
             if set.from_folder {
                 decision.policy.selected = Some(selected.why);

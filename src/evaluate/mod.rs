@@ -126,12 +126,14 @@ impl<'a> Evaluator<'a> {
         Ok(self.missing.as_deref().unwrap_or_default())
     }
 
-    /// The derived values computed so far, in declared order.
-    pub fn computed(&self) -> Vec<(String, Value)> {
+    /// The derived values computed so far, in declared order; the
+    /// `[helpers]` among them only when `helpers` is set.
+    pub fn computed(&self, helpers: bool) -> Vec<(String, Value)> {
         self.policy
             .derived
             .iter()
             .zip(&self.derived)
+            .filter(|(derived, _)| helpers || !derived.helper)
             .filter_map(|(derived, value)| Some((derived.name.clone(), value.clone()?)))
             .collect()
     }

@@ -115,6 +115,12 @@ pub const TOP: &[Key] = &[
         "Named values computed from the request, usable in every expression, in any order.",
     ),
     key(
+        "helpers",
+        Kind::Derived,
+        false,
+        "Derived values that exist only to compute others: used like `[derived]` values, but not listed in decisions and explanations.",
+    ),
+    key(
         "constraint",
         Kind::Tables(CONSTRAINT),
         false,

@@ -50,6 +50,9 @@ pub struct Metadata {
 pub struct Derived {
     pub name: String,
     pub value: Checked,
+    /// Written under `[helpers]`: it exists to compute other values, and
+    /// decisions do not list it unless asked to.
+    pub helper: bool,
 }
 
 #[derive(Debug)]
