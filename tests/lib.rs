@@ -31,3 +31,4 @@ mod serve;
 mod streams;
 mod support;
 mod test_command;
+mod warnings;

@@ -5,14 +5,15 @@ pub mod effective_date;
 pub mod folder;
 pub mod keys;
 pub mod load;
+pub mod warnings;
 
 use std::fmt;
 
 use chrono::{FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use crate::diagnostic::SourceFile;
 use crate::diagnostic::span::Span;
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::language::compiled::Checked;
 use crate::language::schema::Schema;
 
@@ -29,6 +30,9 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     pub default: Rule,
     pub outcome_effects: Vec<(Outcome, Vec<Effect>)>,
+    /// What the policy says that is probably not what its owner means
+    /// ([`warnings`]); shown by `ruling check`, never an error.
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug)]

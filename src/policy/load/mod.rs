@@ -157,6 +157,7 @@ impl<'f> Loader<'f, '_> {
                 .chain(outcome_effects.iter().flat_map(|(_, effects)| effects)),
         );
         self.require_missing_check(&names.schema, &rules, &top);
+        let warnings = crate::policy::warnings::rule_warnings(&rules, &derived, &names.schema);
         Some(Policy {
             meta: meta?,
             file: file.clone(),
@@ -167,6 +168,7 @@ impl<'f> Loader<'f, '_> {
             rules,
             default: default?,
             outcome_effects,
+            warnings,
         })
     }
 
