@@ -17,6 +17,7 @@ mod diagnostics;
 mod diff;
 mod effective_date;
 mod explain;
+mod field_values;
 mod format;
 mod helpers;
 mod limits;

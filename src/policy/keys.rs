@@ -198,7 +198,7 @@ pub const FIELD: &[Key] = &[
         "path",
         Kind::FieldPath,
         true,
-        "Dotted JSON path of the field; each part is a name of letters, digits and `_`.",
+        "Dotted JSON path of the field; each part is a name of letters (a to z, A to Z), digits and `_` that starts with a letter or `_`.",
     )
     .example("purchase.date"),
     key("type", Kind::FieldType, true, "The field's type.").example("string"),
@@ -233,7 +233,7 @@ pub const FIELD: &[Key] = &[
         "default",
         Kind::Constant,
         false,
-        "The value used when the request does not give the field: a TOML value of the field's type.",
+        "The value used when the request does not give the field: a TOML value of the field's type, numbers and dates without quotes (`default = 0.00`).",
     ),
 ];
 
