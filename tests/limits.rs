@@ -307,6 +307,8 @@ fn the_expression_language_has_only_pure_functions() {
             "hours",
             "any_missing",
             "missing_fields",
+            "floor",
+            "ceil",
         ]
     );
     for call in [

@@ -48,7 +48,7 @@ fn leaf() -> impl Strategy<Value = String> {
 }
 
 const BINARY: &[&str] = &[
-    "and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "+", "-", "*", "/",
+    "and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "+", "-", "*", "/", "%",
 ];
 
 /// Expression text over the whole grammar; most of it parses, and every

@@ -111,12 +111,14 @@ fn every_shipped_policy_validates_against_the_committed_schema() {
 
 /// Mistakes the schema must catch in the editor, before `ruling check`.
 const SHAPE_MISTAKES: &[&str] = &[
+    "default-decimal-in-quotes",
     "effect-inline-table",
     "effective-date-as-datetime",
     "enum-duplicate-value",
     "enum-without-values",
     "field-missing-path",
     "field-missing-type",
+    "field-path-starts-with-digit",
     "field-type-boolean",
     "field-type-money",
     "format-2",
@@ -126,7 +128,6 @@ const SHAPE_MISTAKES: &[&str] = &[
     "list-of-lists",
     "missing-default",
     "missing-description",
-    "missing-effective-date",
     "missing-format",
     "misspelled-key-in-constraint",
     "misspelled-key-in-field",

@@ -4,14 +4,16 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use ruling::policy::folder::{CheckReport, PolicyError, check_paths};
-use ruling::tools::check_output::{check_json_text, github_annotations};
+use ruling::tools::check_output::{check_json_text, github_annotations, render_warnings};
 
 use super::exit;
-use super::output::{eprint, print, report};
+use super::output::{eprint, print, report, stderr_colour};
 
 /// Load and type-check policy files or folders
 ///
 /// Every problem in every file is reported, with its line and column.
+/// Warnings (what a valid policy says that is probably not meant) are
+/// shown too, but do not fail the check unless --deny-warnings is given.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  ruling check\n  ruling check policies/iptv-smarters-pro\n  ruling check policies/steam/2024-04-23.toml\n  ruling check --format github\n  ruling check --format json > check.json"
@@ -23,6 +25,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Exit with 1 when a policy has warnings, as when it has errors
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -45,7 +50,18 @@ pub fn run(args: &Args) -> u8 {
     if print(&output).is_err() {
         return exit::IO;
     }
-    exit_code(&checked)
+    match exit_code(&checked) {
+        exit::OK if args.deny_warnings && warnings(&checked) > 0 => exit::INVALID_POLICY,
+        code => code,
+    }
+}
+
+fn warnings(checked: &CheckReport) -> usize {
+    checked
+        .valid
+        .iter()
+        .map(|policy| policy.warnings.len())
+        .sum()
 }
 
 /// The listing of valid files and the summary; problems go to stderr.
@@ -59,6 +75,18 @@ fn text(checked: &CheckReport) -> String {
             policy.meta.version,
             policy.schema.declared_count(),
             policy.rules.len() + 1,
+        ));
+    }
+    for policy in checked
+        .valid
+        .iter()
+        .filter(|policy| !policy.warnings.is_empty())
+    {
+        eprint(&render_warnings(
+            &policy.warnings,
+            &policy.file,
+            stderr_colour(),
+            100,
         ));
     }
     for problem in &checked.problems {
@@ -89,6 +117,11 @@ fn summary(checked: &CheckReport) -> String {
     };
     if not_checked > 0 {
         line.push_str(&format!("; {not_checked} path(s) could not be checked"));
+    }
+    match warnings(checked) {
+        0 => {}
+        1 => line.push_str("; 1 warning"),
+        count => line.push_str(&format!("; {count} warnings")),
     }
     line + "\n"
 }

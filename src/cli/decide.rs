@@ -4,13 +4,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use ruling::decision::decide::{Listed, decide_listing};
 use ruling::interface::batch::BatchOptions;
 use ruling::interface::record::{Record, RecordEvent, Recorder, records_path};
 use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
 use ruling::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
 use ruling::request::{RequestError, decode_with};
-use ruling::{Policy, RequestFailure, decide};
+use ruling::{Policy, RequestFailure};
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
@@ -62,6 +63,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// List the policy's `[helpers]` among the derived values too
+    #[arg(long, conflicts_with = "ndjson")]
+    helpers: bool,
     /// Decide with this version of a policy folder, whatever the dates
     #[arg(long, conflicts_with = "at")]
     version: Option<String>,
@@ -153,7 +157,14 @@ pub fn run(args: &Args) -> u8 {
             };
             super::batch::run(&set, &choice, input, options, recorder)
         }
-        (None, Some(request)) => decide_one(&set, &choice, request, args.format, limits, recorder),
+        (None, Some(request)) => {
+            let listed = if args.helpers {
+                Listed::WithHelpers
+            } else {
+                Listed::Derived
+            };
+            decide_one(&set, &choice, request, args.format, listed, limits, recorder)
+        }
         (None, None) => exit::USAGE,
     }
 }
@@ -171,6 +182,7 @@ fn decide_one(
     choice: &Choice,
     path: &Path,
     format: Format,
+    listed: Listed,
     limits: RequestLimits,
     recorder: Option<Recorder>,
 ) -> u8 {
@@ -211,7 +223,7 @@ fn decide_one(
             return reject(policy, &failure, format, path, &request);
         }
     };
-    let mut decision = match decide(policy, &decoded) {
+    let mut decision = match decide_listing(policy, &decoded, listed) {
         Ok(decision) => decision,
         Err(error) => {
             let failure = RequestFailure::Undecidable(error);

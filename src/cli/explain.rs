@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use ruling::Outcome;
 use ruling::RequestFailure;
-use ruling::decision::explain::explain;
+use ruling::decision::decide::Listed;
+use ruling::decision::explain::explain_listing;
 use ruling::policy::folder::{Choice, PolicySet, load_set};
 use ruling::render::{explanation_json, explanation_text, request_error_json, request_error_text};
 
@@ -44,6 +45,9 @@ pub struct Args {
     /// Explain only the rules giving this outcome: what would it take?
     #[arg(long, value_parser = parse_outcome)]
     outcome: Option<Outcome>,
+    /// List the policy's `[helpers]` among the derived values too
+    #[arg(long)]
+    helpers: bool,
     /// Explain with this version of a policy folder, whatever the dates
     #[arg(long, conflicts_with = "at")]
     version: Option<String>,
@@ -76,7 +80,19 @@ pub fn run(args: &Args) -> u8 {
         (None, Some(date)) => Choice::At(date),
         (None, None) => Choice::ByRequest,
     };
-    explain_one(&set, &choice, &args.request, args.format, args.outcome)
+    let listed = if args.helpers {
+        Listed::WithHelpers
+    } else {
+        Listed::Derived
+    };
+    explain_one(
+        &set,
+        &choice,
+        &args.request,
+        args.format,
+        args.outcome,
+        listed,
+    )
 }
 
 fn explain_one(
@@ -85,6 +101,7 @@ fn explain_one(
     path: &Path,
     format: Format,
     target: Option<Outcome>,
+    listed: Listed,
 ) -> u8 {
     let bytes = match read_request(path, ruling::limits::MAX_REQUEST_BYTES) {
         Ok(bytes) => bytes,
@@ -106,7 +123,7 @@ fn explain_one(
         Err(code) => return code,
     };
     let policy = selected.policy;
-    match explain(policy, &request, target) {
+    match explain_listing(policy, &request, target, listed) {
         Ok(mut explanation) => {
             if set.from_folder {
                 explanation.policy.selected = Some(selected.why);

@@ -79,8 +79,27 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
     })
 }
 
+/// Which derived values a decision lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Listed {
+    /// Those of `[derived]`: what the policy's owner chose to show.
+    #[default]
+    Derived,
+    /// The `[helpers]` too, for looking into how a decision was computed.
+    WithHelpers,
+}
+
 /// Decides `request` against `policy`. A pure function of the two.
 pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideError> {
+    decide_listing(policy, request, Listed::Derived)
+}
+
+/// Decides `request` against `policy`, listing the derived values `listed`.
+pub fn decide_listing(
+    policy: &Policy,
+    request: &Request,
+    listed: Listed,
+) -> Result<Decision, DecideError> {
     let mut evaluator = Evaluator::new(policy, request);
     check_constraints(policy, &mut evaluator)?;
     let mut trace = Vec::with_capacity(policy.rules.len() + 1);
@@ -129,7 +148,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideErro
         effects,
         missing,
         warnings: request.warnings.clone(),
-        derived: evaluator.computed(),
+        derived: evaluator.computed(listed == Listed::WithHelpers),
         policy: PolicyRef {
             id: policy.meta.id.clone(),
             version: policy.meta.version.clone(),
@@ -237,6 +256,17 @@ pub fn decide_json_with(
     json: &[u8],
     limits: crate::limits::RequestLimits,
 ) -> Result<Decision, RequestFailure> {
+    decide_json_listing(policy, json, limits, Listed::Derived)
+}
+
+/// Decodes a JSON request within `limits` and decides it, listing the
+/// derived values `listed`.
+pub fn decide_json_listing(
+    policy: &Policy,
+    json: &[u8],
+    limits: crate::limits::RequestLimits,
+    listed: Listed,
+) -> Result<Decision, RequestFailure> {
     let request = crate::request::decode_with(&policy.schema, policy.meta.timezone, json, limits)?;
-    Ok(decide(policy, &request)?)
+    Ok(decide_listing(policy, &request, listed)?)
 }

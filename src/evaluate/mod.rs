@@ -6,12 +6,13 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeDelta};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
 use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
-use crate::language::value::Value;
+use crate::language::value::{Value, scale_of, unsigned_zero, with_scale};
 use crate::policy::Policy;
 use crate::request::Request;
 
@@ -123,12 +124,14 @@ impl<'a> Evaluator<'a> {
         self.request
     }
 
-    /// The derived values computed so far, in declared order.
-    pub fn computed(&self) -> Vec<(String, Value)> {
+    /// The derived values computed so far, in declared order; the
+    /// `[helpers]` among them only when `helpers` is set.
+    pub fn computed(&self, helpers: bool) -> Vec<(String, Value)> {
         self.policy
             .derived
             .iter()
             .zip(&self.derived)
+            .filter(|(derived, _)| helpers || !derived.helper)
             .filter_map(|(derived, value)| Some((derived.name.clone(), value.clone()?)))
             .collect()
     }
@@ -198,7 +201,7 @@ impl<'a> Evaluator<'a> {
                     .iter()
                     .map(|item| self.eval(item))
                     .collect::<Result<Vec<_>>>()?;
-                Ok(Value::List(Arc::from(values)))
+                Ok(Value::List(Arc::from(values)).fitted_to(&expr.ty))
             }
             Node::Call(function, args) => self.call(*function, args, expr),
             Node::If {
@@ -206,8 +209,8 @@ impl<'a> Evaluator<'a> {
                 then,
                 otherwise,
             } => match self.eval(condition)? {
-                Value::Bool(true) => self.eval(then),
-                Value::Bool(false) => self.eval(otherwise),
+                Value::Bool(true) => Ok(self.eval(then)?.fitted_to(&expr.ty)),
+                Value::Bool(false) => Ok(self.eval(otherwise)?.fitted_to(&expr.ty)),
                 _ => Ok(Value::Absent),
             },
             Node::Local { binding, member } => Ok(self.local(*binding, *member)),
@@ -420,6 +423,7 @@ fn operator(node: &Node) -> Option<&'static str> {
         Node::Arithmetic(Arithmetic::Sub, ..) => "-",
         Node::Arithmetic(Arithmetic::Mul, ..) => "*",
         Node::Arithmetic(Arithmetic::Div, ..) => "/",
+        Node::Arithmetic(Arithmetic::Rem, ..) => "%",
         Node::In { negated: false, .. } => "in",
         Node::In { negated: true, .. } => "not in",
         Node::Call(function, _) => function.name(),
@@ -495,6 +499,10 @@ fn arithmetic(op: Arithmetic, left: Value, right: Value, expr: &Checked) -> Resu
         (Arithmetic::Mul, Integer(a), Integer(b)) => {
             Integer(a.checked_mul(b).ok_or_else(overflow)?)
         }
+        (Arithmetic::Rem, Integer(_), Integer(0)) => return Err(division_by_zero(expr)),
+        (Arithmetic::Rem, Integer(a), Integer(b)) => {
+            Integer(a.checked_rem_euclid(b).ok_or_else(overflow)?)
+        }
         (Arithmetic::Sub, Date(a), Date(b)) => {
             Duration(TimeDelta::days(a.signed_duration_since(b).num_days()))
         }
@@ -524,17 +532,22 @@ fn arithmetic(op: Arithmetic, left: Value, right: Value, expr: &Checked) -> Resu
             Value::String(Arc::from(format!("{a}{b}")))
         }
         (op, a, b) => {
-            let (Some(a), Some(b)) = (a.as_decimal(), b.as_decimal()) else {
+            let (Some(x), Some(y)) = (a.as_decimal(), b.as_decimal()) else {
                 return Ok(Value::Absent);
             };
-            let result = match op {
-                Arithmetic::Add => a.checked_add(b),
-                Arithmetic::Sub => a.checked_sub(b),
-                _ => a.checked_mul(b),
+            let (result, scale) = match op {
+                Arithmetic::Add => (x.checked_add(y), scale_of(&a).max(scale_of(&b))),
+                Arithmetic::Sub => (x.checked_sub(y), scale_of(&a).max(scale_of(&b))),
+                Arithmetic::Mul => (x.checked_mul(y), scale_of(&a) + scale_of(&b)),
+                Arithmetic::Div | Arithmetic::Rem => return Ok(Value::Absent),
             };
-            Dec(result.ok_or_else(overflow)?)
+            Dec(with_scale(result.ok_or_else(overflow)?, scale))
         }
     })
+}
+
+fn division_by_zero(expr: &Checked) -> EvalError {
+    EvalError::new(format!("`{}` divides by zero", expr.text), expr)
 }
 
 fn divide(a: &Value, b: &Value, expr: &Checked) -> Result<Value> {
@@ -542,13 +555,10 @@ fn divide(a: &Value, b: &Value, expr: &Checked) -> Result<Value> {
         return Ok(Value::Absent);
     };
     if b.is_zero() {
-        return Err(EvalError::new(
-            format!("`{}` divides by zero", expr.text),
-            expr,
-        ));
+        return Err(division_by_zero(expr));
     }
     a.checked_div(b)
-        .map(|quotient| Value::Decimal(quotient.normalize()))
+        .map(|quotient| Value::Decimal(unsigned_zero(quotient.normalize())))
         .ok_or_else(|| EvalError::new(format!("`{}` overflows", expr.text), expr))
 }
 
@@ -663,6 +673,8 @@ fn call_on_values(
             _ => Value::Absent,
         },
         Function::Round => round(first, second, expr)?,
+        Function::Floor => whole(first, Decimal::floor, expr)?,
+        Function::Ceil => whole(first, Decimal::ceil, expr)?,
         Function::Days => duration_in(first, 86_400),
         Function::Hours => duration_in(first, 3_600),
         Function::Present | Function::Blank | Function::AnyMissing | Function::MissingFields => {
@@ -722,17 +734,34 @@ fn text_test(text: &Value, part: &Value, test: impl Fn(&str, &str) -> bool) -> V
     }
 }
 
+/// The smaller or larger of two values. A decimal result has the larger
+/// scale of the two, as `+` does: `max(0, x)` is `0.00` or `x` for an
+/// amount `x`, never the integer `0`.
 fn extremum(a: &Value, b: &Value, keep: Ordering) -> Value {
-    match a.compare(b) {
-        Some(order) if order == keep => a.clone(),
-        Some(_) => match (a, b) {
-            (Value::Integer(_), Value::Decimal(_)) | (Value::Decimal(_), Value::Integer(_)) => {
-                b.as_decimal().map_or(Value::Absent, Value::Decimal)
-            }
-            _ => b.clone(),
-        },
-        None => Value::Absent,
+    let Some(order) = a.compare(b) else {
+        return Value::Absent;
+    };
+    let chosen = if order == keep { a } else { b };
+    match (a, b) {
+        (Value::Integer(_) | Value::Decimal(_), Value::Decimal(_))
+        | (Value::Decimal(_), Value::Integer(_)) => {
+            chosen.as_decimal().map_or(Value::Absent, |value| {
+                Value::Decimal(with_scale(value, scale_of(a).max(scale_of(b))))
+            })
+        }
+        _ => chosen.clone(),
     }
+}
+
+/// A number made whole by `rounding` (`floor` or `ceil`), as an integer.
+fn whole(value: &Value, rounding: fn(&Decimal) -> Decimal, expr: &Checked) -> Result<Value> {
+    Ok(match value {
+        Value::Integer(n) => Value::Integer(*n),
+        Value::Decimal(d) => Value::Integer(rounding(d).to_i64().ok_or_else(|| {
+            EvalError::new(format!("`{}` is too large for an integer", expr.text), expr)
+        })?),
+        _ => Value::Absent,
+    })
 }
 
 /// Whole calendar months from `from` to `to`, negative when `to` is
@@ -774,7 +803,7 @@ fn round(value: &Value, places: &Value, expr: &Checked) -> Result<Value> {
     // Written with exactly `places` decimals, so that amounts read alike:
     // `round(50, 2)` is `50.00`, as `round(49.999, 2)` is.
     rounded.rescale(places);
-    Ok(Value::Decimal(rounded))
+    Ok(Value::Decimal(unsigned_zero(rounded)))
 }
 
 #[cfg(test)]
@@ -922,6 +951,11 @@ reason = "no"
         let error =
             eval_with("a.count * 9223372036854775807", r#"{"a": {"count": 2}}"#).unwrap_err();
         assert!(error.message.contains("overflows"), "{}", error.message);
+        let error =
+            eval_with("a.count % -1", r#"{"a": {"count": -9223372036854775808}}"#).unwrap_err();
+        assert!(error.message.contains("overflows"), "{}", error.message);
+        let error = eval_with("a.count % 0", r#"{"a": {"count": 1}}"#).unwrap_err();
+        assert_eq!(error.message, "`a.count % 0` divides by zero");
     }
 
     #[test]

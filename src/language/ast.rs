@@ -4,6 +4,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
 
 use crate::diagnostic::span::Span;
+use crate::diagnostic::suggest::list_names;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
@@ -81,9 +82,27 @@ pub enum BinaryOp {
     Sub,
     Mul,
     Div,
+    Rem,
 }
 
 impl BinaryOp {
+    /// Loosest first.
+    pub const ALL: [BinaryOp; 13] = [
+        BinaryOp::Or,
+        BinaryOp::And,
+        BinaryOp::Eq,
+        BinaryOp::NotEq,
+        BinaryOp::Less,
+        BinaryOp::LessEq,
+        BinaryOp::Greater,
+        BinaryOp::GreaterEq,
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Rem,
+    ];
+
     pub const fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",
@@ -98,6 +117,7 @@ impl BinaryOp {
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
         }
     }
 
@@ -112,6 +132,13 @@ impl BinaryOp {
                 | BinaryOp::GreaterEq
         )
     }
+}
+
+/// Every operator of the language, in backticks, for help texts.
+pub fn operator_list() -> String {
+    let mut symbols: Vec<&str> = BinaryOp::ALL.iter().map(|op| op.symbol()).collect();
+    symbols.extend(["not", "in", "not in"]);
+    list_names(symbols.iter().copied(), symbols.len())
 }
 
 impl Expr {

@@ -509,7 +509,7 @@ impl Checker<'_, '_> {
             BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq => {
                 self.ordering(expr, op, left, right)
             }
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
                 self.arithmetic(expr, op, left, right)
             }
         }
@@ -639,6 +639,7 @@ impl Checker<'_, '_> {
             BinaryOp::Add => Arithmetic::Add,
             BinaryOp::Sub => Arithmetic::Sub,
             BinaryOp::Mul => Arithmetic::Mul,
+            BinaryOp::Rem => Arithmetic::Rem,
             _ => Arithmetic::Div,
         };
         Some(checked(
@@ -717,7 +718,7 @@ impl Checker<'_, '_> {
             .iter()
             .map(|item| item.constant().cloned())
             .collect::<Option<Vec<Value>>>()
-            .map(|items| Value::List(items.into()));
+            .map(|items| Value::List(items.into()).fitted_to(&ty));
         let mut list = checked(expr, Node::List(checked_items), ty);
         list.folded = folded;
         Some(list)
@@ -769,7 +770,7 @@ impl Checker<'_, '_> {
             let help = known_elsewhere(&name.name)
                 .map(str::to_owned)
                 .or_else(|| did_you_mean(&name.name, names))
-                .unwrap_or_else(|| format!("the functions are {}", list_names(names, 20)));
+                .unwrap_or_else(|| format!("the functions are {}", list_names(names, names.len())));
             return self.error(
                 Diagnostic::new(
                     "unknown-function",
@@ -868,6 +869,10 @@ fn unchecked_binary(expr: &Expr, op: BinaryOp, left: Checked, right: Checked) ->
         ),
         BinaryOp::Div => (
             Node::Arithmetic(Arithmetic::Div, left, right),
+            Type::Nothing,
+        ),
+        BinaryOp::Rem => (
+            Node::Arithmetic(Arithmetic::Rem, left, right),
             Type::Nothing,
         ),
         comparison_op => (
@@ -979,6 +984,9 @@ fn mismatch_help(left: &Type, right: &Type) -> Option<&'static str> {
 fn arithmetic_help(op: BinaryOp, left: &Type, right: &Type) -> Option<&'static str> {
     let calendar = |ty: &Type| matches!(ty, Type::Date | Type::DateTime);
     match op {
+        BinaryOp::Rem => Some(
+            "`%` gives the remainder of two integers: make a decimal whole first with `floor(x)` or `ceil(x)`",
+        ),
         BinaryOp::Add | BinaryOp::Sub if calendar(left) || calendar(right) => Some(
             "dates move by durations, for example `purchase.date + 14d`; the days between two dates are `days_between(from, to)`",
         ),
@@ -993,6 +1001,8 @@ fn arithmetic_help(op: BinaryOp, left: &Type, right: &Type) -> Option<&'static s
 fn arithmetic_type(op: BinaryOp, left: &Type, right: &Type) -> Option<Type> {
     use Type::{Date, DateTime, Decimal, Duration, Integer};
     match (op, left, right) {
+        (BinaryOp::Rem, Integer, Integer) => Some(Integer),
+        (BinaryOp::Rem, _, _) => None,
         (BinaryOp::Div, a, b) if a.is_numeric() && b.is_numeric() => Some(Decimal),
         (_, Integer, Integer) => Some(Integer),
         (_, a, b) if a.is_numeric() && b.is_numeric() => Some(Decimal),
@@ -1062,8 +1072,12 @@ fn known_elsewhere(name: &str) -> Option<&'static str> {
         "today" | "now" | "current_date" | "current_time" | "clock" => {
             "a policy cannot read the clock, so that a decision depends only on the request: declare the date as a request field (for example `request.date`) and use that"
         }
-        "floor" | "ceil" | "ceiling" | "trunc" | "truncate" => {
-            "round with `round(x, places)`, which rounds half away from zero"
+        "ceiling" => "did you mean `ceil`?",
+        "trunc" | "truncate" | "int" | "integer" => {
+            "`floor(x)` rounds down and `ceil(x)` rounds up to a whole number; `round(x, places)` rounds half away from zero"
+        }
+        "mod" | "modulo" | "rem" | "fmod" | "remainder" => {
+            "the remainder of a division is written with `%`: `a % b`"
         }
         "any_of" | "intersects" | "overlaps" => "did you mean `contains_any`?",
         _ => return None,
@@ -1138,6 +1152,7 @@ fn function_type(function: Function, args: &[Checked]) -> Result<Type, usize> {
         Function::Days | Function::Hours => check(&|_, ty| *ty == Type::Duration, Type::Decimal),
         Function::AnyMissing => Ok(Type::Bool),
         Function::MissingFields => Ok(Type::List(Box::new(Type::String))),
+        Function::Floor | Function::Ceil => check(&|_, ty| ty.is_numeric(), Type::Integer),
     }
 }
 
@@ -1166,6 +1181,7 @@ fn extremum_type(types: &[&Type]) -> Result<Type, usize> {
 #[cfg(test)]
 mod tests {
     use crate::diagnostic::SourceFile;
+    use crate::language::compiled::Function;
     use crate::policy::load::load;
 
     const HEADER: &str = r#"
@@ -1322,10 +1338,22 @@ reason = "no"
                 .starts_with("a policy cannot read the clock")
         );
         assert!(
-            help("floor(p.amount)")
+            help("trunc(p.amount)")
                 .unwrap()
                 .contains("round(x, places)")
         );
+        assert!(help("mod(3, 2)").unwrap().contains("`a % b`"));
+    }
+
+    #[test]
+    fn an_unknown_function_without_a_close_name_gets_every_function() {
+        let found = problems("fiscal_quarter(p.date) == 1");
+        let help = found[0].1.as_deref().unwrap_or_default();
+        assert!(help.starts_with("the functions are "), "{help}");
+        for function in Function::ALL {
+            assert!(help.contains(&format!("`{}`", function.name())), "{help}");
+        }
+        assert!(!help.contains("more"), "{help}");
     }
 
     #[test]

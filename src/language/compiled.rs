@@ -143,6 +143,8 @@ pub enum Arithmetic {
     Sub,
     Mul,
     Div,
+    /// The remainder of integer division, never negative.
+    Rem,
 }
 
 /// The built-in functions. Their names and signatures are checked in
@@ -171,10 +173,12 @@ pub enum Function {
     Hours,
     AnyMissing,
     MissingFields,
+    Floor,
+    Ceil,
 }
 
 impl Function {
-    pub const ALL: [Function; 22] = [
+    pub const ALL: [Function; 24] = [
         Function::DaysBetween,
         Function::MonthsBetween,
         Function::HoursBetween,
@@ -197,6 +201,8 @@ impl Function {
         Function::Hours,
         Function::AnyMissing,
         Function::MissingFields,
+        Function::Floor,
+        Function::Ceil,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -223,6 +229,8 @@ impl Function {
             Function::Hours => "hours",
             Function::AnyMissing => "any_missing",
             Function::MissingFields => "missing_fields",
+            Function::Floor => "floor",
+            Function::Ceil => "ceil",
         }
     }
 
@@ -251,6 +259,8 @@ impl Function {
             Function::Hours => "hours(duration)",
             Function::AnyMissing => "any_missing()",
             Function::MissingFields => "missing_fields()",
+            Function::Floor => "floor(number)",
+            Function::Ceil => "ceil(number)",
         }
     }
 
@@ -287,6 +297,7 @@ impl Function {
                 | Function::MissingFields,
                 _,
             ) => "a value",
+            (Function::Floor | Function::Ceil, _) => "a number",
         }
     }
 

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
+use crate::language::ast::operator_list;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
@@ -58,6 +59,7 @@ pub enum TokenKind {
     Minus,
     Star,
     Slash,
+    Percent,
 }
 
 impl TokenKind {
@@ -307,7 +309,14 @@ impl<'a> Lexer<'a> {
         } else {
             format!("unexpected characters `{run}`")
         };
-        let error = SyntaxError::new(message, self.span_from(start), "not part of the language");
+        let mut error =
+            SyntaxError::new(message, self.span_from(start), "not part of the language");
+        if run.len() == 1 && run.chars().all(|c| c.is_ascii_punctuation()) {
+            error = error.with_help(format!(
+                "`{run}` is not an operator; the operators are {}",
+                operator_list()
+            ));
+        }
         self.report(error);
     }
 
@@ -629,7 +638,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 fn starts_token(c: char) -> bool {
-    is_name_char(c) || "\"'“”„‘’‚()[],.+-*/=!<>&|".contains(c)
+    is_name_char(c) || "\"'“”„‘’‚()[],.+-*/%=!<>&|".contains(c)
 }
 
 type OperatorMatch = (TokenKind, usize, Option<&'static str>);
@@ -649,6 +658,7 @@ fn operator(first: char, second: Option<char>) -> Option<OperatorMatch> {
         ('-', _) => (T::Minus, 1, None),
         ('*', _) => (T::Star, 1, None),
         ('/', _) => (T::Slash, 1, None),
+        ('%', _) => (T::Percent, 1, None),
         ('=', Some('=')) => (T::EqEq, 2, None),
         ('=', Some('<')) => (T::LessEq, 2, Some("write `<=` instead of `=<`")),
         ('=', Some('>')) => (T::GreaterEq, 2, Some("write `>=` instead of `=>`")),
@@ -1297,7 +1307,14 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].message, "unexpected character `@`");
         assert_eq!(errors[0].span.range(), 2..3);
-        let (tokens, errors) = lex("a #$%b ; c");
+        assert!(
+            errors[0]
+                .help
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("`@` is not an operator; the operators are `or`, `and`,")
+        );
+        let (tokens, errors) = lex("a #$^b ; c");
         assert_eq!(
             tokens.into_iter().map(|t| t.kind).collect::<Vec<_>>(),
             [ident("a"), ident("b"), ident("c")]
@@ -1309,7 +1326,7 @@ mod tests {
         assert_eq!(
             messages,
             [
-                ("unexpected characters `#$%`", 2..5),
+                ("unexpected characters `#$^`", 2..5),
                 ("unexpected character `;`", 7..8)
             ]
         );

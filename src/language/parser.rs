@@ -2,13 +2,15 @@
 //! prints expressions back in canonical form.
 //!
 //! Precedence, lowest first: `if`, `or`, `and`, `not`, comparisons and `in`
-//! (which do not chain), `+ -`, `* /`, unary `-`.
+//! (which do not chain), `+ -`, `* / %`, unary `-`.
 
 use chrono::{SecondsFormat, TimeDelta};
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
-use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
+use crate::diagnostic::suggest::did_you_mean;
+use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp, operator_list};
+use crate::language::compiled::Function;
 use crate::language::lexer::{
     SyntaxError, Token, TokenKind, duration_too_large, integer_too_large, lex,
 };
@@ -617,7 +619,10 @@ impl<'a> Parser<'a> {
         )
         .with_secondary(open, "the `(` opened here");
         match self.peek() {
-            Some(token) if starts_value(&token.kind) => error.with_help(MISSING_OPERATOR_HELP),
+            Some(token) if starts_value(&token.kind) => error.with_help(
+                self.stray_word_help()
+                    .unwrap_or_else(|| MISSING_OPERATOR_HELP.to_owned()),
+            ),
             _ => error,
         }
     }
@@ -820,12 +825,82 @@ impl<'a> Parser<'a> {
         let help = match (&token.kind, after_number) {
             (TokenKind::Ident(word), Some(count)) => duration_word_help(word, count),
             _ => self.decimal_comma_help(),
-        };
+        }
+        .or_else(|| self.stray_word_help());
         match help.or_else(|| trailing_help(&token.kind, self.token_text(token))) {
             Some(help) => error.with_help(help),
             None => error,
         }
     }
+}
+
+impl Parser<'_> {
+    /// For a name where an operator should be, the next token: `n mod 7`,
+    /// `a adn b`, or a function called without parentheses, `floor x`.
+    fn stray_word_help(&self) -> Option<String> {
+        let Some(TokenKind::Ident(word)) = self.peek_kind() else {
+            return None;
+        };
+        if TokenKind::keyword(&word.to_lowercase()).is_some() {
+            return None;
+        }
+        if let Some(symbol) = operator_word(word) {
+            return Some(format!("write `{symbol}` instead of `{word}`"));
+        }
+        if let Some(function) = self.function_before() {
+            return Some(format!(
+                "call `{}` with its arguments in parentheses: `{}`",
+                function.name(),
+                function.signature()
+            ));
+        }
+        let operand_follows = self.peek_second_kind().is_some_and(starts_value);
+        operand_follows.then(|| {
+            let hint = (word.len() >= 3)
+                .then(|| did_you_mean(word, ["and", "or", "not", "in"]))
+                .flatten();
+            hint.unwrap_or_else(|| {
+                format!(
+                    "`{word}` is not an operator; the operators are {}",
+                    operator_list()
+                )
+            })
+        })
+    }
+
+    /// The function named by the single name just before the next token.
+    fn function_before(&self) -> Option<Function> {
+        let previous = self.next.checked_sub(1)?;
+        let TokenKind::Ident(name) = &self.tokens.get(previous)?.kind else {
+            return None;
+        };
+        let after_dot = previous
+            .checked_sub(1)
+            .and_then(|index| self.tokens.get(index))
+            .is_some_and(|token| token.kind == TokenKind::Dot);
+        if after_dot {
+            return None;
+        }
+        Function::from_name(name)
+    }
+}
+
+/// The operator that a word from another language stands for.
+fn operator_word(word: &str) -> Option<&'static str> {
+    Some(match word.to_lowercase().as_str() {
+        "mod" | "modulo" | "rem" => "%",
+        "div" => "/",
+        "times" => "*",
+        "plus" => "+",
+        "minus" => "-",
+        "eq" | "equals" => "==",
+        "ne" | "neq" => "!=",
+        "lt" => "<",
+        "le" | "lte" => "<=",
+        "gt" => ">",
+        "ge" | "gte" => ">=",
+        _ => return None,
+    })
 }
 
 /// For `14 days`: durations are written without a space, `14d`.
@@ -933,6 +1008,7 @@ fn binary_op(kind: &TokenKind) -> Option<BinaryOp> {
         TokenKind::Minus => BinaryOp::Sub,
         TokenKind::Star => BinaryOp::Mul,
         TokenKind::Slash => BinaryOp::Div,
+        TokenKind::Percent => BinaryOp::Rem,
         kind => comparison_op(kind)?,
     })
 }
@@ -1026,7 +1102,7 @@ fn binary_level(op: BinaryOp) -> u8 {
         BinaryOp::Or => level::OR,
         BinaryOp::And => level::AND,
         BinaryOp::Add | BinaryOp::Sub => level::ADDITIVE,
-        BinaryOp::Mul | BinaryOp::Div => level::MULTIPLICATIVE,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => level::MULTIPLICATIVE,
         _ => level::COMPARISON,
     }
 }
@@ -1390,6 +1466,14 @@ mod tests {
             binary(Mul, binary(Div, var("a"), var("b")), var("c"))
         );
         assert_eq!(
+            parse("a + b % c * d"),
+            binary(
+                Add,
+                var("a"),
+                binary(Mul, binary(Rem, var("b"), var("c")), var("d"))
+            )
+        );
+        assert_eq!(
             parse("a + b * c < d"),
             binary(
                 Less,
@@ -1702,6 +1786,27 @@ mod tests {
             parse("(a < b) == (b < c)").kind,
             ExprKind::Binary(BinaryOp::Eq, _, _)
         ));
+    }
+
+    #[test]
+    fn words_where_an_operator_goes_get_help() {
+        for (text, help) in [
+            ("n mod 7 == 0", "write `%` instead of `mod`"),
+            ("(n MOD 7) == 0", "write `%` instead of `MOD`"),
+            ("n div 2", "write `/` instead of `div`"),
+            ("a adn b", "did you mean `and`?"),
+            (
+                "floor x > 1",
+                "call `floor` with its arguments in parentheses: `floor(number)`",
+            ),
+            (
+                "a foo b",
+                "`foo` is not an operator; the operators are `or`, `and`, `==`, `!=`, `<`, `<=`, `>`, `>=`, `+`, `-`, `*`, `/`, `%`, `not`, `in`, `not in`",
+            ),
+            ("a.floor b", "join conditions with `and` or `or`"),
+        ] {
+            assert_eq!(error(text).help.as_deref(), Some(help), "{text}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, TimeDelta};
 use rust_decimal::Decimal;
 
-use crate::language::types::Record;
+use crate::language::types::{Record, Type};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -51,7 +51,7 @@ impl Value {
     pub fn negated(self) -> Option<Value> {
         Some(match self {
             Value::Integer(n) => Value::Integer(n.checked_neg()?),
-            Value::Decimal(d) => Value::Decimal(-d),
+            Value::Decimal(d) => Value::Decimal(unsigned_zero(-d)),
             Value::Duration(d) => Value::Duration(TimeDelta::zero().checked_sub(&d)?),
             _ => Value::Absent,
         })
@@ -66,6 +66,26 @@ impl Value {
                 format!("[{}]", items.join(", "))
             }
             other => other.to_string(),
+        }
+    }
+
+    /// The value in the form of type `ty`: an integer where a decimal is
+    /// expected (a branch of an `if`, an item of a list with decimals)
+    /// becomes a decimal, so that its JSON form is the type's.
+    pub fn fitted_to(self, ty: &Type) -> Value {
+        match (self, ty) {
+            (Value::Integer(n), Type::Decimal) => Value::Decimal(Decimal::from(n)),
+            (Value::List(items), Type::List(item))
+                if **item == Type::Decimal
+                    && items.iter().any(|v| matches!(v, Value::Integer(_))) =>
+            {
+                let fitted: Vec<Value> = items
+                    .iter()
+                    .map(|value| value.clone().fitted_to(item))
+                    .collect();
+                Value::List(Arc::from(fitted))
+            }
+            (value, _) => value,
         }
     }
 
@@ -141,6 +161,28 @@ fn insert_at_path(
             }
         }
     }
+}
+
+/// Digits after the decimal point: 0 for an integer.
+pub fn scale_of(value: &Value) -> u32 {
+    match value {
+        Value::Decimal(d) => d.scale(),
+        _ => 0,
+    }
+}
+
+/// `value` written with at least `scale` digits after the point, as many as
+/// a decimal holds (`5` with scale 2 is `5.00`), and zero without a sign.
+pub fn with_scale(mut value: Decimal, scale: u32) -> Decimal {
+    if value.scale() < scale {
+        value.rescale(scale);
+    }
+    unsigned_zero(value)
+}
+
+/// Zero without a minus sign: `-0.00` is `0.00`.
+pub fn unsigned_zero(value: Decimal) -> Decimal {
+    if value.is_zero() { value.abs() } else { value }
 }
 
 fn compare_lists(a: &[Value], b: &[Value]) -> Option<Ordering> {

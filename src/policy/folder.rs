@@ -272,6 +272,10 @@ pub fn load_set(path: &Path) -> Result<PolicySet, Vec<PolicyError>> {
 /// The versions of a folder must be one policy with distinct versions and
 /// effective dates, so that exactly one is in effect on any date.
 fn check_versions(versions: &[Policy]) -> Vec<PolicyError> {
+    let undated = super::effective_date::undated_versions(versions);
+    if !undated.is_empty() {
+        return undated;
+    }
     let mut errors = Vec::new();
     for (index, policy) in versions.iter().enumerate() {
         let earlier = versions.get(..index).unwrap_or_default();
@@ -477,7 +481,8 @@ impl PolicySet {
                 policy,
                 why: format!(
                     "{because}; version {} is in effect from {}",
-                    policy.meta.version, policy.meta.effective_date
+                    policy.meta.version,
+                    policy.meta.in_effect_from()
                 ),
             }),
             (None, Some(earliest)) => Err(SelectError::NotInEffect {

@@ -115,6 +115,12 @@ pub const TOP: &[Key] = &[
         "Named values computed from the request, usable in every expression, in any order.",
     ),
     key(
+        "helpers",
+        Kind::Derived,
+        false,
+        "Derived values that exist only to compute others: used like `[derived]` values, but not listed in decisions and explanations.",
+    ),
+    key(
         "constraint",
         Kind::Tables(CONSTRAINT),
         false,
@@ -160,8 +166,8 @@ pub const POLICY: &[Key] = &[
     key(
         "effective_date",
         Kind::Date,
-        true,
-        "The first date this version governs, as a TOML date without quotes: `effective_date = 2025-01-22`.",
+        false,
+        "The first date this version governs, as a TOML date without quotes: `effective_date = 2025-01-22`; without it the version is in effect on every date, and it must be the only version in its folder.",
     )
     .example("2025-01-22"),
     key(
@@ -192,7 +198,7 @@ pub const FIELD: &[Key] = &[
         "path",
         Kind::FieldPath,
         true,
-        "Dotted JSON path of the field; each part is a name of letters, digits and `_`, and `[]` after a part reaches into the items of a list of objects: `order.items[].price`.",
+        "Dotted JSON path of the field; each part is a name of letters (a to z, A to Z), digits and `_` that starts with a letter or `_`, and `[]` after a part reaches into the items of a list of objects: `order.items[].price`.",
     )
     .example("purchase.date"),
     key("type", Kind::FieldType, true, "The field's type.").example("string"),
@@ -227,7 +233,7 @@ pub const FIELD: &[Key] = &[
         "default",
         Kind::Constant,
         false,
-        "The value used when the request does not give the field: a TOML value of the field's type.",
+        "The value used when the request does not give the field: a TOML value of the field's type, numbers and dates without quotes (`default = 0.00`).",
     ),
 ];
 

@@ -1,17 +1,19 @@
 //! A checked, compiled policy: the only form that can decide requests.
 
 pub mod document;
+pub mod effective_date;
 pub mod folder;
 pub mod keys;
 pub mod load;
+pub mod warnings;
 
 use std::fmt;
 
 use chrono::{FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use crate::diagnostic::SourceFile;
 use crate::diagnostic::span::Span;
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::language::compiled::Checked;
 use crate::language::schema::Schema;
 
@@ -28,6 +30,9 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     pub default: Rule,
     pub outcome_effects: Vec<(Outcome, Vec<Effect>)>,
+    /// What the policy says that is probably not what its owner means
+    /// ([`warnings`]); shown by `ruling check`, never an error.
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug)]
@@ -35,6 +40,8 @@ pub struct Metadata {
     pub id: String,
     pub version: String,
     pub title: String,
+    /// The first date this version governs;
+    /// [`Metadata::ALWAYS_IN_EFFECT`] when the file states none.
     pub effective_date: NaiveDate,
     /// The slot of the request field whose date selects the version in effect.
     pub effective_date_field: Option<usize>,
@@ -47,6 +54,9 @@ pub struct Metadata {
 pub struct Derived {
     pub name: String,
     pub value: Checked,
+    /// Written under `[helpers]`: it exists to compute other values, and
+    /// decisions do not list it unless asked to.
+    pub helper: bool,
 }
 
 #[derive(Debug)]
@@ -157,6 +167,24 @@ impl Section {
         Self::ALL
             .into_iter()
             .find(|section| section.keyword() == text)
+    }
+}
+
+impl Metadata {
+    /// The effective date of a version that states none: it is in effect
+    /// on every date. No TOML date is this early.
+    pub const ALWAYS_IN_EFFECT: NaiveDate = NaiveDate::MIN;
+
+    /// The effective date the file states, if it states one.
+    pub fn stated_effective_date(&self) -> Option<NaiveDate> {
+        (self.effective_date != Self::ALWAYS_IN_EFFECT).then_some(self.effective_date)
+    }
+
+    /// From when the version is in effect, in words: its date, or "the
+    /// beginning" for a version that states none.
+    pub fn in_effect_from(&self) -> String {
+        self.stated_effective_date()
+            .map_or_else(|| "the beginning".to_owned(), |date| date.to_string())
     }
 }
 

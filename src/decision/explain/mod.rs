@@ -19,7 +19,7 @@ use serde::ser::{SerializeMap, Serializer};
 pub use solve::{Change, ChangeOp, Changes, Solver, Unsolvable};
 
 use crate::decision::decide::RequestFailure;
-use crate::decision::decide::{decide, ruling};
+use crate::decision::decide::{Listed, decide_listing, ruling};
 use crate::decision::{PolicyRef, RuleRef};
 use crate::evaluate::{Evaluator, Operand};
 use crate::language::compiled::{Checked, Node};
@@ -129,8 +129,19 @@ pub fn explain(
     json: &[u8],
     target: Option<Outcome>,
 ) -> Result<Explanation, RequestFailure> {
+    explain_listing(policy, json, target, Listed::Derived)
+}
+
+/// Explains the decision of a JSON request, listing the derived values
+/// `listed`.
+pub fn explain_listing(
+    policy: &Policy,
+    json: &[u8],
+    target: Option<Outcome>,
+    listed: Listed,
+) -> Result<Explanation, RequestFailure> {
     let request = decode(&policy.schema, policy.meta.timezone, json)?;
-    let decision = decide(policy, &request)?;
+    let decision = decide_listing(policy, &request, listed)?;
     let document: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
     let rules: Vec<&Rule> = policy.rules_in_order().collect();
     let deciding = rules

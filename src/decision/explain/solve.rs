@@ -516,7 +516,8 @@ impl<'a> Solver<'a> {
 
     /// A value of type `ty` that a request could plausibly give: dates take
     /// the latest date the request already gives, so that constraints such
-    /// as "not before the purchase" keep holding.
+    /// as "not before the purchase" keep holding, else the policy's effective
+    /// date, else 1970-01-01.
     fn example(&self, ty: &Type) -> Option<Value> {
         let latest = |wanted: fn(&Value) -> bool| {
             self.request
@@ -526,7 +527,11 @@ impl<'a> Solver<'a> {
                 .max_by(|a, b| a.compare(b).unwrap_or(std::cmp::Ordering::Equal))
                 .cloned()
         };
-        let effective = self.policy.meta.effective_date;
+        let effective = self
+            .policy
+            .meta
+            .stated_effective_date()
+            .unwrap_or(chrono::DateTime::UNIX_EPOCH.date_naive());
         Some(match ty {
             Type::Bool => Value::Bool(false),
             Type::Integer => Value::Integer(0),

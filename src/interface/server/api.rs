@@ -412,7 +412,7 @@ fn version_ref(policy: &Policy) -> Json {
     json!({
         "version": policy.meta.version,
         "title": policy.meta.title,
-        "effective_date": policy.meta.effective_date.to_string(),
+        "effective_date": policy.meta.stated_effective_date().map(|date| date.to_string()),
         "sha256": policy.sha256,
     })
 }

@@ -23,6 +23,18 @@ impl Loader<'_, '_> {
         let (value, ty) = self.toml_value(node)?;
         match expected {
             Some(expected) if !expected.accepts(&ty) => {
+                let help = match (&value, expected) {
+                    (Value::String(text), Type::Decimal | Type::Integer)
+                        if Decimal::from_str(text.trim()).is_ok() =>
+                    {
+                        format!("write the number without quotes: `{}`", text.trim())
+                    }
+                    _ => format!(
+                        "write {}, for example `{}`",
+                        expected.with_article(),
+                        example(expected)
+                    ),
+                };
                 self.push(
                     Diagnostic::new(
                         "type-mismatch",
@@ -34,11 +46,7 @@ impl Loader<'_, '_> {
                         node.span().into(),
                     )
                     .with_label(format!("this is {}", ty.with_article()))
-                    .with_help(format!(
-                        "write {}, for example `{}`",
-                        expected.with_article(),
-                        example(expected)
-                    )),
+                    .with_help(help),
                 );
                 None
             }

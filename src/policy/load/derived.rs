@@ -1,4 +1,6 @@
-//! `[derived]`: named values, checked in the order they depend on each other.
+//! `[derived]` and `[helpers]`: named values, checked in the order they
+//! depend on each other. Helpers are derived values that decisions do not
+//! list: they exist to compute others.
 
 use super::{Loader, Names, is_identifier};
 use crate::diagnostic::Diagnostic;
@@ -10,18 +12,81 @@ use crate::language::schema::Member;
 use crate::policy::Derived;
 use crate::policy::document::{self, Table};
 
+/// A named value as read, before it is checked.
+struct Named {
+    name: String,
+    span: Span,
+    expr: Option<Expr>,
+    helper: bool,
+}
+
 impl Loader<'_, '_> {
-    /// Reads `[derived]`, checking the values in the order they depend on
-    /// each other.
+    /// Reads `[derived]` and `[helpers]`, checking the values in the order
+    /// they depend on each other.
     pub(super) fn derived(&mut self, top: &Table, names: &mut Names) -> Vec<Derived> {
-        let Some(node) = top.get("derived") else {
-            return Vec::new();
+        let mut parsed: Vec<Named> = Vec::new();
+        for (key, helper) in [("derived", false), ("helpers", true)] {
+            self.named_values(top, key, helper, names, &mut parsed);
+        }
+        names.derived = parsed
+            .iter()
+            .map(|named| (named.name.clone(), None))
+            .collect();
+        let order = self.dependency_order(&parsed);
+        let mut checked: Vec<Option<Checked>> = parsed.iter().map(|_| None).collect();
+        for index in order {
+            let Some(Named {
+                expr: Some(expr), ..
+            }) = parsed.get(index)
+            else {
+                continue;
+            };
+            let result = check(expr, &names.scope(false), self.errors);
+            if let Some(result) = result {
+                if let Some(entry) = names.derived.get_mut(index) {
+                    entry.1 = Some(result.ty.clone());
+                }
+                if let Some(slot) = checked.get_mut(index) {
+                    *slot = Some(result);
+                }
+            }
+        }
+        parsed
+            .into_iter()
+            .zip(checked)
+            .filter_map(|(named, value)| {
+                Some(Derived {
+                    name: named.name,
+                    value: value?,
+                    helper: named.helper,
+                })
+            })
+            .collect()
+    }
+
+    /// Parses the named values of the table `key` into `parsed`, reporting
+    /// names that are not valid or already taken.
+    fn named_values(
+        &mut self,
+        top: &Table,
+        key: &str,
+        helper: bool,
+        names: &Names,
+        parsed: &mut Vec<Named>,
+    ) {
+        let Some(node) = top.get(key) else {
+            return;
         };
         let Some(table) = document::table(node, self.errors) else {
-            return Vec::new();
+            return;
         };
-        let table = Table::new(table, self.text, node.span().into(), "`[derived]`", &[]);
-        let mut parsed: Vec<(String, Span, Option<Expr>)> = Vec::new();
+        let table = Table::new(
+            table,
+            self.text,
+            node.span().into(),
+            format!("`[{key}]`"),
+            &[],
+        );
         for (name, key_span, value) in table.keys() {
             let Some(text) = document::text(value, self.text, self.errors) else {
                 continue;
@@ -60,54 +125,44 @@ impl Loader<'_, '_> {
                 self.push(diagnostic);
                 continue;
             }
-            let expr = self.expression(&text);
-            parsed.push((name.to_owned(), key_span, expr));
-        }
-        names.derived = parsed
-            .iter()
-            .map(|(name, _, _)| (name.clone(), None))
-            .collect();
-        let order = self.dependency_order(&parsed);
-        let mut checked: Vec<Option<Checked>> = parsed.iter().map(|_| None).collect();
-        for index in order {
-            let Some((_, _, Some(expr))) = parsed.get(index) else {
+            if let Some(first) = parsed.iter().find(|named| named.name == name) {
+                let (what, table) = if first.helper {
+                    ("a helper", "helpers")
+                } else {
+                    ("a derived value", "derived")
+                };
+                self.push(
+                    Diagnostic::new(
+                        "duplicate-name",
+                        format!("`{name}` is already the name of {what}"),
+                        key_span,
+                    )
+                    .with_label("named again here")
+                    .with_secondary(first.span, format!("first named in `[{table}]`"))
+                    .with_help("a name is in `[derived]` or in `[helpers]`, not in both; keep one"),
+                );
                 continue;
-            };
-            let result = check(expr, &names.scope(false), self.errors);
-            if let Some(result) = result {
-                if let Some(entry) = names.derived.get_mut(index) {
-                    entry.1 = Some(result.ty.clone());
-                }
-                if let Some(slot) = checked.get_mut(index) {
-                    *slot = Some(result);
-                }
             }
+            let expr = self.expression(&text);
+            parsed.push(Named {
+                name: name.to_owned(),
+                span: key_span,
+                expr,
+                helper,
+            });
         }
-        parsed
-            .into_iter()
-            .zip(checked)
-            .filter_map(|((name, _, _), value)| {
-                Some(Derived {
-                    name,
-                    value: value?,
-                })
-            })
-            .collect()
     }
 
     /// Indexes of the derived values, each after the ones it uses; cycles
     /// are reported and left out.
-    pub(super) fn dependency_order(
-        &mut self,
-        parsed: &[(String, Span, Option<Expr>)],
-    ) -> Vec<usize> {
+    fn dependency_order(&mut self, parsed: &[Named]) -> Vec<usize> {
         let uses: Vec<Vec<usize>> = parsed
             .iter()
-            .map(|(_, _, expr)| {
+            .map(|named| {
                 let mut used = Vec::new();
-                if let Some(expr) = expr {
+                if let Some(expr) = &named.expr {
                     collect_names(expr, &mut |name| {
-                        if let Some(index) = parsed.iter().position(|(other, _, _)| other == name) {
+                        if let Some(index) = parsed.iter().position(|other| other.name == name) {
                             used.push(index);
                         }
                     });
@@ -121,12 +176,12 @@ impl Loader<'_, '_> {
             if let Some(cycle) = visit(start, &uses, &mut state, &mut order, &mut Vec::new()) {
                 let names: Vec<&str> = cycle
                     .iter()
-                    .filter_map(|index| parsed.get(*index).map(|(name, _, _)| name.as_str()))
+                    .filter_map(|index| parsed.get(*index).map(|named| named.name.as_str()))
                     .collect();
                 let span = cycle
                     .first()
                     .and_then(|index| parsed.get(*index))
-                    .map_or(Span::empty(0), |(_, span, _)| *span);
+                    .map_or(Span::empty(0), |named| named.span);
                 self.push(
                     Diagnostic::new(
                         "cycle",

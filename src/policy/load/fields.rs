@@ -228,13 +228,15 @@ impl Loader<'_, '_> {
         };
         let label = if bad_part.is_empty() {
             "empty part".to_owned()
+        } else if bad_part.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("`{bad_part}` starts with a digit")
         } else {
             format!("`{bad_part}` is not a name")
         };
         self.push(
             Diagnostic::new("invalid-path", format!("`{}` is not a valid field path", path.value), path.span)
                 .with_label(label)
-                .with_help("write a dotted path of names made of letters, digits and `_`, such as `purchase.date`"),
+                .with_help("write a dotted path of names made of letters (a to z, A to Z), digits and `_`, each starting with a letter or `_`, such as `purchase.date` or `item_2.price`"),
         );
         let repaired: Vec<&str> = path
             .value

@@ -158,6 +158,7 @@ impl<'f> Loader<'f, '_> {
                 .chain(outcome_effects.iter().flat_map(|(_, effects)| effects)),
         );
         self.require_missing_check(&names.schema, &rules, &top);
+        let warnings = crate::policy::warnings::rule_warnings(&rules, &derived, &names.schema);
         Some(Policy {
             meta: meta?,
             file: file.clone(),
@@ -168,6 +169,7 @@ impl<'f> Loader<'f, '_> {
             rules,
             default: default?,
             outcome_effects,
+            warnings,
         })
     }
 
@@ -248,7 +250,7 @@ impl<'f> Loader<'f, '_> {
         let id = table.required_text("id", "\"refund-policy\"", self.errors);
         let version = table.required_text("version", "\"2025-01-22\"", self.errors);
         let title = table.required_text("title", "\"Refund policy\"", self.errors);
-        let effective_date = table.required("effective_date", "2025-01-22", date, self.errors);
+        let effective_date = table.optional("effective_date", date, self.errors);
         let field = table.optional_text("effective_date_field", self.errors);
         let timezone = table.optional_text("timezone", self.errors);
         let source = table.optional_text("source", self.errors);
@@ -266,7 +268,7 @@ impl<'f> Loader<'f, '_> {
             id: id.value,
             version: version.value,
             title: title?.value,
-            effective_date: effective_date?,
+            effective_date: effective_date.unwrap_or(Metadata::ALWAYS_IN_EFFECT),
             effective_date_field,
             timezone,
             timezone_name,

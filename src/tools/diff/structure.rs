@@ -106,7 +106,11 @@ fn metadata(policy: &Policy) -> Vec<(String, String)> {
         ("id".to_owned(), meta.id.clone()),
         ("version".to_owned(), meta.version.clone()),
         ("title".to_owned(), meta.title.clone()),
-        ("effective_date".to_owned(), meta.effective_date.to_string()),
+        (
+            "effective_date".to_owned(),
+            meta.stated_effective_date()
+                .map_or_else(|| "none".to_owned(), |date| date.to_string()),
+        ),
         ("effective_date_field".to_owned(), date_field),
         ("timezone".to_owned(), meta.timezone_name.clone()),
         ("source".to_owned(), meta.source.clone()),
