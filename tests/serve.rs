@@ -367,6 +367,45 @@ fn bad_input_gets_clear_4xx_errors() {
     assert_eq!(server.call("GET", "/healthz", b"").0, 200);
 }
 
+#[test]
+fn a_body_that_is_not_json_is_told_so_in_plain_words() {
+    let server = Server::start(&shipped(), &[]);
+    let message = |body: &[u8]| {
+        let (status, json) = server.call("POST", "/v1/decide", body);
+        assert_eq!(status, 400, "{json}");
+        assert_eq!(json["error"]["kind"], "malformed_body");
+        json["error"]["message"].as_str().unwrap().to_owned()
+    };
+    let nope = message(b"nope");
+    assert!(
+        nope.starts_with(
+            "the body is not valid: it is not JSON: `nope` at line 1, column 2 cannot be read as JSON. \
+             Send {\"policy\": \"<id>\", \"request\": {…}}"
+        ),
+        "{nope}"
+    );
+    let unquoted = message(b"{\n  \"policy\": steam,\n  \"request\": {}\n}");
+    assert!(
+        unquoted.contains("`steam` at line 2, column 13 cannot be read as JSON"),
+        "{unquoted}"
+    );
+    let cut = message(b"{\"policy\": ");
+    assert!(
+        cut.contains("it ends at line 1, column 11 before the JSON is complete"),
+        "{cut}"
+    );
+    assert!(message(b"").contains("the body is empty"));
+    let wrong_type = message(br#"{"policy": 7, "request": {}}"#);
+    assert!(
+        wrong_type.contains("expected a string (at line 1, column 12)"),
+        "{wrong_type}"
+    );
+    for text in [nope, unquoted, cut, wrong_type] {
+        assert!(!text.contains("ident"), "{text}");
+        assert!(!text.contains("1 column"), "serde's own wording: {text}");
+    }
+}
+
 fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
