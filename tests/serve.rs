@@ -461,6 +461,43 @@ fn sighup_reloads_valid_policies_and_keeps_the_old_ones_otherwise() {
     assert_eq!(title(&server), "Steam, revised");
 }
 
+/// An editor that deletes a policy file and writes it anew: a SIGHUP in
+/// between must not drop the policy.
+#[test]
+fn sighup_keeps_a_policy_whose_file_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_folder(&shipped(), dir.path());
+    let server = Server::start(dir.path(), &[]);
+    let file = dir.path().join("steam/2024-04-23.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+
+    server.hangup();
+    let warning = server.wait_for("is missing");
+    assert!(
+        warning.contains("still serving version `2024-04-23` of `steam`"),
+        "{warning}"
+    );
+    server.wait_for("reloaded");
+    let (status, policy) = server.call("GET", "/v1/policies/steam", b"");
+    assert_eq!(status, 200, "{policy}");
+    let (status, _) = server.decide(&json!({"policy": "steam", "request": {}}));
+    assert_eq!(status, 200);
+
+    std::fs::write(
+        &file,
+        text.replace(
+            "title = \"Steam refund policy\"",
+            "title = \"Steam, revised\"",
+        ),
+    )
+    .unwrap();
+    server.hangup();
+    server.wait_for("reloaded");
+    let (_, policy) = server.call("GET", "/v1/policies/steam", b"");
+    assert_eq!(policy["title"], "Steam, revised");
+}
+
 #[test]
 fn an_invalid_policy_folder_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,8 +24,9 @@ use super::output::eprint;
 ///
 /// Decisions and errors have the shapes of `ruling decide --format json`.
 /// SIGHUP reloads the policies; if any is invalid, the problems go to
-/// stderr and the policies loaded before keep answering. The server holds
-/// no state, so several can run behind a load balancer.
+/// stderr and the policies loaded before keep answering; a policy file
+/// that is missing at that moment keeps its version loaded before. The
+/// server holds no state, so several can run behind a load balancer.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,

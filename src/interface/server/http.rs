@@ -147,10 +147,25 @@ async fn reload(catalog: &SharedCatalog) {
     let root = catalog.snapshot().root().display().to_string();
     let working = catalog.clone();
     match tokio::task::spawn_blocking(move || working.reload()).await {
-        Ok(Reload::Replaced { policies, versions }) => log(&format!(
-            "reloaded `{root}`: {}",
-            counted(policies, versions)
-        )),
+        Ok(Reload::Replaced {
+            policies,
+            versions,
+            missing,
+        }) => {
+            for kept in missing {
+                log(&format!(
+                    "warning: `{}` is missing; still serving version `{}` of `{}` as loaded before \
+                     (restart the server to retire it)",
+                    kept.file.display(),
+                    kept.version,
+                    kept.id
+                ));
+            }
+            log(&format!(
+                "reloaded `{root}`: {}",
+                counted(policies, versions)
+            ));
+        }
         Ok(Reload::Kept(errors)) => {
             let mut text =
                 format!("reload of `{root}` failed; still serving the policies loaded before\n");
