@@ -25,6 +25,7 @@ mod records;
 mod requests;
 mod schema;
 mod serve;
+mod serve_limits;
 mod streams;
 mod support;
 mod test_command;

@@ -21,16 +21,23 @@ const PATIENCE: Duration = Duration::from_secs(30);
 pub struct Server {
     child: Child,
     addr: String,
+    /// The line that said where the server listens.
+    banner: String,
     log: Receiver<String>,
 }
 
 impl Server {
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
-            .arg("serve")
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ruling"));
+        command.arg("serve").args(extra).arg(dir);
+        Server::spawn(command)
+    }
+
+    /// Starts `command`, a `ruling serve` (or a shell that execs one) to
+    /// which the loopback address on a free port is added.
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .args(["--addr", "127.0.0.1:0"])
-            .args(extra)
-            .arg(dir)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -50,10 +57,11 @@ impl Server {
         let mut server = Server {
             child,
             addr: String::new(),
+            banner: String::new(),
             log,
         };
-        let line = server.wait_for("listening on http://");
-        let rest = line.split("http://").nth(1).unwrap();
+        server.banner = server.wait_for("listening on http://");
+        let rest = server.banner.split("http://").nth(1).unwrap();
         server.addr = rest.split_whitespace().next().unwrap().to_owned();
         server
     }
@@ -73,6 +81,14 @@ impl Server {
             "no log line with `{needle}`; the log was:\n{}",
             seen.join("\n")
         );
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    pub fn banner(&self) -> &str {
+        &self.banner
     }
 
     pub fn hangup(&self) {
@@ -126,7 +142,7 @@ impl Drop for Server {
     }
 }
 
-fn shipped() -> std::path::PathBuf {
+pub fn shipped() -> std::path::PathBuf {
     root().join("policies")
 }
 
@@ -522,7 +538,9 @@ fn an_invalid_policy_folder_stops_the_start() {
 /// after SIGTERM: requests in flight get a grace period, then it exits.
 #[test]
 fn a_stalled_client_does_not_stop_the_shutdown() {
-    let mut server = Server::start(&shipped(), &[]);
+    // A header timeout longer than the test, so that the client is still
+    // stalled when the grace period ends.
+    let mut server = Server::start(&shipped(), &["--header-timeout", "600"]);
     let mut stalled = TcpStream::connect(&server.addr).unwrap();
     stalled
         .write_all(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n")

@@ -114,14 +114,7 @@ impl ApiError {
     pub fn to_json(&self) -> Json {
         match self {
             ApiError::Rejected { error, .. } => json!({ "error": error }),
-            other => json!({
-                "error": {
-                    "format": DECISION_FORMAT,
-                    "kind": other.kind(),
-                    "message": other.to_string(),
-                    "problems": [],
-                }
-            }),
+            other => error_json(other.kind(), &other.to_string()),
         }
     }
 
@@ -144,6 +137,20 @@ impl ApiError {
         }
         text
     }
+}
+
+/// The JSON of an error that is not about a request's fields:
+/// `{"error": {"format", "kind", "message", "problems": []}}`. The HTTP
+/// layer's own errors (`overloaded`, `bad_request`, …) have this shape too.
+pub fn error_json(kind: &str, message: &str) -> Json {
+    json!({
+        "error": {
+            "format": DECISION_FORMAT,
+            "kind": kind,
+            "message": message,
+            "problems": [],
+        }
+    })
 }
 
 /// The input of `decide`: which policy, the request, and optionally which
