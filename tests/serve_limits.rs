@@ -114,7 +114,9 @@ fn closed_by_server(mut stream: &TcpStream, within: Duration) -> bool {
 /// limit.
 #[test]
 fn a_flood_of_idle_and_slow_connections_does_not_stop_healthz() {
-    let server = start_with_few_files(&[]);
+    // A header timeout longer than the test: the flood holds every slot
+    // however slow the machine.
+    let server = start_with_few_files(&["--header-timeout", "600"]);
     let cap = connection_cap(&server);
     assert!(
         (1..OPEN_FILES - 16).contains(&cap),
@@ -174,28 +176,26 @@ fn idle_and_slow_connections_are_closed_after_the_header_timeout() {
 fn a_client_that_never_reads_its_answers_is_disconnected() {
     let server = Server::start(&shipped(), &["--request-timeout", "2"]);
     let mut stream = TcpStream::connect(server.addr()).unwrap();
+    // About 90 MB of answers: far more than the socket buffers hold.
     let request = b"GET /v1/policies/steam HTTP/1.1\r\nHost: x\r\n\r\n";
-    // Far more answers than the socket buffers hold.
-    let count = 3000;
     stream.set_write_timeout(Some(PATIENCE)).unwrap();
-    for _ in 0..count {
+    for _ in 0..10_000 {
         if stream.write_all(request).is_err() {
             break;
         }
     }
-    std::thread::sleep(Duration::from_secs(5));
-    let mut answers = Vec::new();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    let ended = match stream.read_to_end(&mut answers) {
-        Ok(_) => true,
-        Err(error) => error.kind() == ErrorKind::ConnectionReset,
+    // The answers stay unread; the server's closing shows as a write that
+    // fails, while a live but blocked server only makes writes wait.
+    stream.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let reset = loop {
+        match stream.write(request) {
+            Err(error) if error.kind() != ErrorKind::WouldBlock => break true,
+            _ if Instant::now() > deadline => break false,
+            _ => std::thread::sleep(Duration::from_millis(100)),
+        }
     };
-    assert!(ended, "the connection was not closed");
-    let answered = answers
-        .windows(12)
-        .filter(|window| window == b"HTTP/1.1 200")
-        .count();
-    assert!(answered < count, "all {count} answers were sent");
+    assert!(reset, "the connection was not closed");
 }
 
 #[test]

@@ -36,7 +36,8 @@ use super::output::eprint;
 /// Limits: each request head must arrive within --header-timeout of the
 /// connection's start or its previous answer (an idle connection is closed
 /// then); the body and the answer take at most --request-timeout (408),
-/// and an answer left unread that long closes the connection. Beyond
+/// and an answer the client does not take within it closes the
+/// connection. Beyond
 /// --max-connections, 16 spare connections get one answer each: /healthz
 /// as usual, 503 `overloaded` otherwise; a new spare closes the oldest.
 /// Request heads are limited to 64 KiB (431). Every error is JSON.

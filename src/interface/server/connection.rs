@@ -42,7 +42,8 @@ use super::socket::Socket;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a request may take, once its head is in, to send its body and
-/// get its answer; and how long the client may leave an answer unread.
+/// get its answer; and how long an answer may wait for the client to
+/// take it, from the first write that had to wait.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default cap on connections served at once, when the file limit

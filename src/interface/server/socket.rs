@@ -7,9 +7,11 @@
 //!   an answer is the only one with an error status and no `content-type`
 //!   (every answer of the routes is JSON), so it is recognised as it is
 //!   written and replaced by the same status with the JSON error body.
-//! - **A send timeout.** An answer the client leaves unread for the send
-//!   timeout ends the connection, so a client that never reads cannot hold
-//!   its slot.
+//! - **A send timeout.** An answer the client has not taken within the
+//!   send timeout of the first write that had to wait ends the connection,
+//!   so a client that never reads, or reads a byte at a time, cannot hold
+//!   its slot. The clock stops only when hyper's buffer is all sent (its
+//!   flush), not at each partial write.
 
 use std::future::Future;
 use std::io;
@@ -25,7 +27,7 @@ use super::http::HttpError;
 pub struct Socket<S> {
     stream: S,
     send_timeout: Duration,
-    /// Running while a write waits for the client to read.
+    /// Running from the first write that had to wait until the next flush.
     stalled: Option<Pin<Box<Sleep>>>,
     /// The JSON answer that replaces hyper's, and how much of it is sent.
     replacement: Option<(Vec<u8>, usize)>,
@@ -43,15 +45,15 @@ impl<S> Socket<S> {
 }
 
 impl<S: AsyncWrite + Unpin> Socket<S> {
-    /// Times a write that waits: still waiting after the send timeout is
-    /// an error, which ends the connection.
+    /// Times a write that waits: waiting past the send timeout, counted
+    /// from the first write that had to wait since the last flush, is an
+    /// error, which ends the connection.
     fn timed<T>(
         &mut self,
         cx: &mut Context<'_>,
         result: Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
         if result.is_ready() {
-            self.stalled = None;
             return result;
         }
         let timeout = self.send_timeout;
@@ -123,7 +125,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Socket<S> {
         let this = self.get_mut();
         ready!(this.poll_replacement(cx))?;
         let flushed = Pin::new(&mut this.stream).poll_flush(cx);
-        this.timed(cx, flushed)
+        ready!(this.timed(cx, flushed))?;
+        // hyper flushes once its buffer is all written: the answer is sent.
+        this.stalled = None;
+        Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
