@@ -28,12 +28,14 @@ fn policy_with_problems(count: usize) -> String {
 const FEW: usize = 1_000;
 
 /// Four times the problems may take at most this many times as long (a
-/// report that rereads the file for each problem took 30 times as long).
-const MOST_SLOWDOWN: u32 = 10;
+/// report that rereads the file for each problem took 30 times as long;
+/// a linear one takes about 4 times, and the other tests of the run share
+/// the machine).
+const MOST_SLOWDOWN: u32 = 16;
 
 /// How long a run of `args` (with `POLICY` standing for the file) takes on
 /// `FEW` problems, at best of three, and whether four times the problems
-/// finish within `MOST_SLOWDOWN` times that (given two tries, so that a
+/// finish within `MOST_SLOWDOWN` times that (given three tries, so that a
 /// busy machine does not fail the test).
 fn scales(folder: &Path, args: &[&str]) -> Result<(), String> {
     let run = |file: &str, limit: Duration| {
@@ -53,7 +55,7 @@ fn scales(folder: &Path, args: &[&str]) -> Result<(), String> {
         .min()
         .unwrap();
     let limit = few * MOST_SLOWDOWN;
-    for _ in 0..2 {
+    for _ in 0..3 {
         if let Some((done, _)) = run("many.toml", limit) {
             assert_eq!(problems(&done), 4 * FEW, "{args:?}");
             return Ok(());

@@ -21,16 +21,23 @@ const PATIENCE: Duration = Duration::from_secs(30);
 pub struct Server {
     child: Child,
     addr: String,
+    /// The line that said where the server listens.
+    banner: String,
     log: Receiver<String>,
 }
 
 impl Server {
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
-            .arg("serve")
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ruling"));
+        command.arg("serve").args(extra).arg(dir);
+        Server::spawn(command)
+    }
+
+    /// Starts `command`, a `ruling serve` (or a shell that execs one) to
+    /// which the loopback address on a free port is added.
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .args(["--addr", "127.0.0.1:0"])
-            .args(extra)
-            .arg(dir)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -50,10 +57,11 @@ impl Server {
         let mut server = Server {
             child,
             addr: String::new(),
+            banner: String::new(),
             log,
         };
-        let line = server.wait_for("listening on http://");
-        let rest = line.split("http://").nth(1).unwrap();
+        server.banner = server.wait_for("listening on http://");
+        let rest = server.banner.split("http://").nth(1).unwrap();
         server.addr = rest.split_whitespace().next().unwrap().to_owned();
         server
     }
@@ -78,6 +86,10 @@ impl Server {
             "no log line with `{needle}`; the log was:\n{}",
             seen.join("\n")
         );
+    }
+
+    pub fn banner(&self) -> &str {
+        &self.banner
     }
 
     pub fn hangup(&self) {
@@ -131,7 +143,7 @@ impl Drop for Server {
     }
 }
 
-fn shipped() -> std::path::PathBuf {
+pub fn shipped() -> std::path::PathBuf {
     root().join("policies")
 }
 
@@ -372,6 +384,45 @@ fn bad_input_gets_clear_4xx_errors() {
     assert_eq!(server.call("GET", "/healthz", b"").0, 200);
 }
 
+#[test]
+fn a_body_that_is_not_json_is_told_so_in_plain_words() {
+    let server = Server::start(&shipped(), &[]);
+    let message = |body: &[u8]| {
+        let (status, json) = server.call("POST", "/v1/decide", body);
+        assert_eq!(status, 400, "{json}");
+        assert_eq!(json["error"]["kind"], "malformed_body");
+        json["error"]["message"].as_str().unwrap().to_owned()
+    };
+    let nope = message(b"nope");
+    assert!(
+        nope.starts_with(
+            "the body is not valid: it is not JSON: `nope` at line 1, column 2 cannot be read as JSON. \
+             Send {\"policy\": \"<id>\", \"request\": {…}}"
+        ),
+        "{nope}"
+    );
+    let unquoted = message(b"{\n  \"policy\": steam,\n  \"request\": {}\n}");
+    assert!(
+        unquoted.contains("`steam` at line 2, column 13 cannot be read as JSON"),
+        "{unquoted}"
+    );
+    let cut = message(b"{\"policy\": ");
+    assert!(
+        cut.contains("it ends at line 1, column 11 before the JSON is complete"),
+        "{cut}"
+    );
+    assert!(message(b"").contains("the body is empty"));
+    let wrong_type = message(br#"{"policy": 7, "request": {}}"#);
+    assert!(
+        wrong_type.contains("expected a string (at line 1, column 12)"),
+        "{wrong_type}"
+    );
+    for text in [nope, unquoted, cut, wrong_type] {
+        assert!(!text.contains("ident"), "{text}");
+        assert!(!text.contains("1 column"), "serde's own wording: {text}");
+    }
+}
+
 fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -427,6 +478,43 @@ fn sighup_reloads_valid_policies_and_keeps_the_old_ones_otherwise() {
     assert_eq!(title(&server), "Steam, revised");
 }
 
+/// An editor that deletes a policy file and writes it anew: a SIGHUP in
+/// between must not drop the policy.
+#[test]
+fn sighup_keeps_a_policy_whose_file_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_folder(&shipped(), dir.path());
+    let server = Server::start(dir.path(), &[]);
+    let file = dir.path().join("steam/2024-04-23.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+
+    server.hangup();
+    let warning = server.wait_for("is missing");
+    assert!(
+        warning.contains("still serving version `2024-04-23` of `steam`"),
+        "{warning}"
+    );
+    server.wait_for("reloaded");
+    let (status, policy) = server.call("GET", "/v1/policies/steam", b"");
+    assert_eq!(status, 200, "{policy}");
+    let (status, _) = server.decide(&json!({"policy": "steam", "request": {}}));
+    assert_eq!(status, 200);
+
+    std::fs::write(
+        &file,
+        text.replace(
+            "title = \"Steam refund policy\"",
+            "title = \"Steam, revised\"",
+        ),
+    )
+    .unwrap();
+    server.hangup();
+    server.wait_for("reloaded");
+    let (_, policy) = server.call("GET", "/v1/policies/steam", b"");
+    assert_eq!(policy["title"], "Steam, revised");
+}
+
 #[test]
 fn an_invalid_policy_folder_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
@@ -451,7 +539,9 @@ fn an_invalid_policy_folder_stops_the_start() {
 /// after SIGTERM: requests in flight get a grace period, then it exits.
 #[test]
 fn a_stalled_client_does_not_stop_the_shutdown() {
-    let mut server = Server::start(&shipped(), &[]);
+    // A header timeout longer than the test, so that the client is still
+    // stalled when the grace period ends.
+    let mut server = Server::start(&shipped(), &["--header-timeout", "600"]);
     let mut stalled = TcpStream::connect(&server.addr).unwrap();
     stalled
         .write_all(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n")

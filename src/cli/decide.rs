@@ -163,7 +163,15 @@ pub fn run(args: &Args) -> u8 {
             } else {
                 Listed::Derived
             };
-            decide_one(&set, &choice, request, args.format, listed, limits, recorder)
+            decide_one(
+                &set,
+                &choice,
+                request,
+                args.format,
+                listed,
+                limits,
+                recorder,
+            )
         }
         (None, None) => exit::USAGE,
     }

@@ -2,9 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use ruling::interface::record::{Records, Store, records_path};
 use ruling::interface::server::catalog::{Catalog, SharedCatalog};
+use ruling::interface::server::connection::{
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Limits, SPARE_CONNECTIONS,
+    connections_within_file_limit, default_max_connections,
+};
 use ruling::interface::server::http::{DEFAULT_MAX_BODY, serve};
 use ruling::interface::server::log;
 
@@ -25,8 +30,18 @@ use super::output::eprint;
 ///
 /// Decisions and errors have the shapes of `ruling decide --format json`.
 /// SIGHUP reloads the policies; if any is invalid, the problems go to
-/// stderr and the policies loaded before keep answering. The server holds
-/// no state, so several can run behind a load balancer.
+/// stderr and the policies loaded before keep answering; a policy file
+/// that is missing at that moment keeps its version loaded before. The
+/// server holds no state, so several can run behind a load balancer.
+///
+/// Limits: each request head must arrive within --header-timeout of the
+/// connection's start or its previous answer (an idle connection is closed
+/// then); the body and the answer take at most --request-timeout (408),
+/// and an answer the client does not take within it closes the
+/// connection. Beyond
+/// --max-connections, 16 spare connections get one answer each: /healthz
+/// as usual, 503 `overloaded` otherwise; a new spare closes the oldest.
+/// Request heads are limited to 64 KiB (431). Every error is JSON.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,
@@ -46,6 +61,20 @@ pub struct Args {
     /// Largest request body accepted, in bytes (larger ones get 413)
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// Connections served at once [default: 1024, or fewer if the open-file
+    /// limit (ulimit -n) cannot hold them]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: Option<u32>,
+    /// Seconds a client has to send a request head; also how long an idle
+    /// connection stays open
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_HEADER_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a request has, once its head is in, to send its body and get
+    /// its answer (408 otherwise)
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
     /// Record every decision into this SQLite database (default: $RULING_RECORDS,
     /// else ruling.db) and serve them at GET /v1/decisions/{id}
     #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "")]
@@ -78,20 +107,22 @@ pub fn run(args: &Args) -> u8 {
             Some(Records::recording(path, |event| log(&event.to_string())))
         }
     };
+    let limits = limits(args);
     let (policies, versions) = (catalog.len(), catalog.versions());
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let ready = |addr: SocketAddr| {
             eprint(&format!(
-                "ruling: listening on http://{addr} ({} from `{}`)\n",
+                "ruling: listening on http://{addr} ({} from `{}`; at most {} connections)\n",
                 ruling::interface::server::counted(policies, versions),
-                args.dir.display()
+                args.dir.display(),
+                limits.max_connections,
             ));
         };
         serve(
             listener,
             SharedCatalog::new(catalog),
-            args.max_body,
+            limits,
             records.clone(),
             ready,
         )
@@ -112,6 +143,29 @@ pub fn run(args: &Args) -> u8 {
             ));
             exit::IO
         }
+    }
+}
+
+/// The server's limits from the flags. A `--max-connections` that the
+/// open-file limit cannot hold is kept, with a warning: connections past
+/// the file limit wait in the kernel's queue.
+fn limits(args: &Args) -> Limits {
+    let max_connections = args
+        .max_connections
+        .map_or_else(default_max_connections, |max| max as usize);
+    if let Some(room) = connections_within_file_limit()
+        && max_connections > room
+    {
+        eprint(&format!(
+            "ruling: warning: the open-file limit (ulimit -n) leaves room for {room} connections, \
+             not --max-connections {max_connections} plus {SPARE_CONNECTIONS} spare ones\n"
+        ));
+    }
+    Limits {
+        max_body: args.max_body,
+        max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        request_timeout: Duration::from_secs(args.request_timeout),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+use serde_json::error::Category;
 use serde_json::{Value as Json, json};
 
 use super::catalog::Catalog;
@@ -113,14 +114,7 @@ impl ApiError {
     pub fn to_json(&self) -> Json {
         match self {
             ApiError::Rejected { error, .. } => json!({ "error": error }),
-            other => json!({
-                "error": {
-                    "format": DECISION_FORMAT,
-                    "kind": other.kind(),
-                    "message": other.to_string(),
-                    "problems": [],
-                }
-            }),
+            other => error_json(other.kind(), &other.to_string()),
         }
     }
 
@@ -145,6 +139,20 @@ impl ApiError {
     }
 }
 
+/// The JSON of an error that is not about a request's fields:
+/// `{"error": {"format", "kind", "message", "problems": []}}`. The HTTP
+/// layer's own errors (`overloaded`, `bad_request`, …) have this shape too.
+pub fn error_json(kind: &str, message: &str) -> Json {
+    json!({
+        "error": {
+            "format": DECISION_FORMAT,
+            "kind": kind,
+            "message": message,
+            "problems": [],
+        }
+    })
+}
+
 /// The input of `decide`: which policy, the request, and optionally which
 /// version decides.
 #[derive(Debug, Deserialize)]
@@ -159,29 +167,79 @@ pub struct DecideBody {
     pub at: Option<String>,
 }
 
-/// Parses a JSON body into `T`, with serde's message (which names the
-/// field, line and column) for a malformed one.
+/// Parses a JSON body into `T`. A body that is not JSON at all is told
+/// apart from JSON of the wrong shape, and places are given as line and
+/// column in words, not in serde's terms.
 pub fn parse_body<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|error| {
-        let text = String::from_utf8_lossy(bytes);
-        let shape = match text
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .chars()
-            .next()
-        {
-            Some('{') => String::new(),
-            None => "the body is empty; ".to_owned(),
-            Some(_) => "the body must be a JSON object; ".to_owned(),
-        };
-        let cause = error
-            .to_string()
-            .replace("struct DecideBody", "an object")
-            .replace("struct ExplainBody", "an object");
         ApiError::Malformed(format!(
-            "the body is not valid: {shape}{cause}. Send {BODY_EXAMPLE}"
+            "the body is not valid: {}. Send {BODY_EXAMPLE}",
+            body_problem(bytes, &error)
         ))
     })
+}
+
+/// What is wrong with a body that did not parse into an endpoint's input.
+fn body_problem(bytes: &[u8], error: &serde_json::Error) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let content = text.trim_start_matches('\u{feff}').trim_start();
+    let (line, column) = (error.line(), error.column());
+    match error.classify() {
+        Category::Eof if content.is_empty() => "the body is empty".to_owned(),
+        Category::Eof => {
+            format!(
+                "it is not JSON: it ends at line {line}, column {column} before the JSON is complete"
+            )
+        }
+        Category::Syntax | Category::Io => format!(
+            "it is not JSON: `{}` at line {line}, column {column} cannot be read as JSON",
+            word_at(bytes, line, column)
+        ),
+        Category::Data => {
+            let shape = if content.starts_with('{') {
+                ""
+            } else {
+                "the body must be a JSON object; "
+            };
+            let cause = error.to_string();
+            let cause = cause
+                .strip_suffix(&format!(" at line {line} column {column}"))
+                .unwrap_or(&cause)
+                .replace("struct DecideBody", "an object")
+                .replace("struct ExplainBody", "an object");
+            format!("{shape}{cause} (at line {line}, column {column})")
+        }
+    }
+}
+
+/// The word of `bytes` around serde's 1-based `line` and `column` (a
+/// column counts bytes, the last one read being the offending one), so
+/// that a message can quote what could not be read.
+fn word_at(bytes: &[u8], line: usize, column: usize) -> String {
+    const LONGEST: usize = 20;
+    let text = bytes
+        .split(|&byte| byte == b'\n')
+        .nth(line.saturating_sub(1))
+        .unwrap_or_default();
+    let at = column.saturating_sub(1).min(text.len());
+    let is_word = |byte: &u8| !byte.is_ascii_whitespace() && !b"{}[],:\"".contains(byte);
+    let (before, after) = text.split_at(at);
+    let start = before
+        .iter()
+        .rposition(|byte| !is_word(byte))
+        .map_or(0, |index| index + 1);
+    let length = after
+        .iter()
+        .position(|byte| !is_word(byte))
+        .unwrap_or(after.len());
+    let end = (at + length.max(1)).min(text.len());
+    let word = text.get(start..end).unwrap_or_default();
+    let shown = String::from_utf8_lossy(word.get(..LONGEST).unwrap_or(word));
+    if word.len() > LONGEST {
+        format!("{shown}…")
+    } else {
+        shown.into_owned()
+    }
 }
 
 /// The shape of a body, for messages about one that is not valid.

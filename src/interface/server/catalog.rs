@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use crate::diagnostic::render;
+use crate::diagnostic::{SourceFile, render};
 use crate::policy::Policy;
 use crate::policy::folder::{PolicyError, PolicySet, load_set, policy_folders};
+use crate::policy::load::load;
 
 /// Why a catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +145,67 @@ impl Catalog {
     }
 }
 
+/// A version whose file was missing at a reload, kept as it was loaded
+/// before: an editor that deletes a file and writes it anew must not
+/// take a policy away from a reload that lands in between.
+#[derive(Debug)]
+pub struct Missing {
+    pub id: String,
+    pub version: String,
+    pub file: PathBuf,
+}
+
+impl Catalog {
+    /// Adds to this (newly loaded) catalog every version of `before` whose
+    /// file no longer exists, unless a version with the same name or
+    /// effective date took its place, and returns them. Each is compiled
+    /// again from the text it was loaded from, which the policy keeps.
+    fn keep_missing(&mut self, before: &Catalog) -> Vec<Missing> {
+        let mut kept = Vec::new();
+        for (id, old) in &before.policies {
+            for policy in &old.set.versions {
+                let file = PathBuf::from(&policy.file.name);
+                if !matches!(file.try_exists(), Ok(false)) {
+                    continue;
+                }
+                let entry = self.policies.entry(id.clone()).or_insert_with(|| Entry {
+                    folder: old.folder.clone(),
+                    set: PolicySet {
+                        versions: Vec::new(),
+                        from_folder: old.set.from_folder,
+                    },
+                });
+                let replaced = entry.set.versions.iter().any(|new| {
+                    new.meta.version == policy.meta.version
+                        || new.meta.effective_date == policy.meta.effective_date
+                });
+                if replaced {
+                    continue;
+                }
+                // The text was valid when it was loaded, and loading is a
+                // pure function of the text, so this cannot fail.
+                let Ok(again) = load(SourceFile::new(
+                    policy.file.name.clone(),
+                    policy.file.text.clone(),
+                )) else {
+                    continue;
+                };
+                entry.set.versions.push(again);
+                entry
+                    .set
+                    .versions
+                    .sort_by_key(|policy| policy.meta.effective_date);
+                kept.push(Missing {
+                    id: id.clone(),
+                    version: policy.meta.version.clone(),
+                    file,
+                });
+            }
+        }
+        kept
+    }
+}
+
 /// The catalog a running server answers from. Requests take a snapshot
 /// (an `Arc`) and keep it for their whole life, so a reload never changes
 /// the policies under a request in flight, and never blocks one.
@@ -155,8 +217,13 @@ pub struct SharedCatalog {
 /// What a reload did.
 #[derive(Debug)]
 pub enum Reload {
-    /// The new catalog replaced the old one.
-    Replaced { policies: usize, versions: usize },
+    /// The new catalog replaced the old one; `missing` are the versions
+    /// whose files were missing, still served as loaded before.
+    Replaced {
+        policies: usize,
+        versions: usize,
+        missing: Vec<Missing>,
+    },
     /// The new files have problems; the old catalog still answers.
     Kept(Vec<CatalogError>),
 }
@@ -175,15 +242,21 @@ impl SharedCatalog {
 
     /// Loads the root folder again and swaps the result in only if every
     /// policy in it is valid: an invalid new policy never replaces a valid
-    /// one. Blocking (it reads files); async callers run it on a blocking
-    /// thread.
+    /// one, and a version whose file is missing keeps being served as it
+    /// was loaded. Blocking (it reads files); async callers run it on a
+    /// blocking thread.
     pub fn reload(&self) -> Reload {
-        let root = self.snapshot().root.clone();
-        match Catalog::load(&root) {
-            Ok(catalog) => {
+        let before = self.snapshot();
+        match Catalog::load(&before.root) {
+            Ok(mut catalog) => {
+                let missing = catalog.keep_missing(&before);
                 let (policies, versions) = (catalog.len(), catalog.versions());
                 self.current.store(Arc::new(catalog));
-                Reload::Replaced { policies, versions }
+                Reload::Replaced {
+                    policies,
+                    versions,
+                    missing,
+                }
             }
             Err(errors) => Reload::Kept(errors),
         }
@@ -229,5 +302,33 @@ mod tests {
             shared.reload(),
             Reload::Replaced { policies: 1, .. }
         ));
+    }
+
+    #[test]
+    fn a_version_whose_file_is_missing_is_kept_until_a_new_one_takes_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("iptv");
+        std::fs::create_dir(&folder).unwrap();
+        let shipped_folder = shipped().join("iptv-smarters-pro");
+        for name in ["2025-01-22.toml", "2025-06-01.toml"] {
+            std::fs::copy(shipped_folder.join(name), folder.join(name)).unwrap();
+        }
+        let shared = SharedCatalog::new(Catalog::load(dir.path()).unwrap());
+        let newest = folder.join("2025-06-01.toml");
+        let text = std::fs::read_to_string(&newest).unwrap();
+        std::fs::remove_file(&newest).unwrap();
+        let Reload::Replaced { missing, .. } = shared.reload() else {
+            panic!("the reload failed");
+        };
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].version, "2025-06-01");
+        assert_eq!(shared.snapshot().versions(), 2);
+
+        std::fs::write(folder.join("renamed.toml"), text).unwrap();
+        let Reload::Replaced { missing, .. } = shared.reload() else {
+            panic!("the reload failed");
+        };
+        assert!(missing.is_empty(), "{missing:?}");
+        assert_eq!(shared.snapshot().versions(), 2);
     }
 }

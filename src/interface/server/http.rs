@@ -9,8 +9,9 @@
 //! | `GET /v1/decisions/{id}` | a recorded decision (with `--record`)         |
 //! | `GET /healthz`           | `{"status": "ok", …}`                         |
 //!
-//! Every error is JSON, 405 and 408 included; a request must arrive and be
-//! answered within 30 seconds.
+//! Every error is JSON: the routes' errors ([`ApiError`]) and the HTTP
+//! layer's own ([`HttpError`]: a head hyper cannot parse, a full server).
+//! How many connections are served and for how long is in [`connection`].
 //!
 //! The server holds no state but the catalog, so any number of copies can
 //! run behind a load balancer. On SIGHUP it reloads the catalog; requests
@@ -18,6 +19,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+
 use std::time::Duration;
 
 use axum::Router;
@@ -32,25 +34,70 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::Notify;
 
 use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
+use super::connection::{self, Limits, MAX_HEAD_BYTES, Services};
 use super::{counted, log};
 use crate::interface::record::Records;
-use std::sync::Arc;
 
 /// The default limit on a request body: far above any refund request,
 /// small enough that a stray upload cannot tie up memory.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 
-/// How long a request may take to arrive and be answered: a client that
-/// stops sending its body gets a 408 instead of holding a task forever.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The errors of the HTTP layer itself, outside any route: the same JSON
+/// shape as [`ApiError`]'s, with these kinds.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("the request is not valid HTTP/1.1: its request line or a header is malformed")]
+    BadRequest,
+    #[error(
+        "the request line and headers are over the limit of {MAX_HEAD_BYTES} bytes or 100 headers"
+    )]
+    HeadTooLarge,
+    #[error("the server is answering its limit of {connections} connections; try again shortly")]
+    Overloaded { connections: usize },
+}
 
-/// How long, after SIGINT or SIGTERM, requests in flight may take before
-/// the server stops anyway: a stalled client cannot keep it alive.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+impl HttpError {
+    /// The error hyper answered with `status` by itself: 431 for a head
+    /// over the limit, 400 for anything it cannot parse (414 cannot happen:
+    /// a target over hyper's limit makes a head over ours).
+    pub fn from_status(status: u16) -> HttpError {
+        if status == 431 {
+            HttpError::HeadTooLarge
+        } else {
+            HttpError::BadRequest
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            HttpError::BadRequest => StatusCode::BAD_REQUEST,
+            HttpError::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            HttpError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HttpError::BadRequest => "bad_request",
+            HttpError::HeadTooLarge => "head_too_large",
+            HttpError::Overloaded { .. } => "overloaded",
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        api::error_json(self.kind(), &self.to_string())
+    }
+}
+
+/// What every request is held to, whatever its route.
+#[derive(Clone, Copy)]
+struct RequestLimits {
+    max_body: usize,
+    timeout: Duration,
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -60,8 +107,14 @@ struct AppState {
     records: Option<Records>,
 }
 
-/// The routes, over `catalog`, with bodies limited to `max_body` bytes.
-pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Records>) -> Router {
+/// The routes, over `catalog`, with bodies limited to `limits.max_body`
+/// bytes and requests to `limits.request_timeout`.
+pub fn router(catalog: SharedCatalog, limits: &Limits, records: Option<Records>) -> Router {
+    let max_body = limits.max_body;
+    let request = RequestLimits {
+        max_body,
+        timeout: limits.request_timeout,
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/decide", post(decide))
@@ -72,7 +125,7 @@ pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Records>)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn_with_state(max_body, within_limits))
+        .layer(middleware::from_fn_with_state(request, within_limits))
         .with_state(AppState {
             catalog,
             max_body,
@@ -80,14 +133,37 @@ pub fn router(catalog: SharedCatalog, max_body: usize, records: Option<Records>)
         })
 }
 
-/// Serves on `listener` until SIGINT or SIGTERM, reloading the catalog on
-/// SIGHUP. `ready` is called with the bound address once the signal
-/// handlers are installed, so a SIGHUP sent after it never kills the
-/// process (the default action of SIGHUP).
+/// The routes for a connection beyond the cap: `/healthz` as usual, 503
+/// `overloaded` for everything else.
+fn spare_router(catalog: SharedCatalog, limits: &Limits) -> Router {
+    let connections = limits.max_connections;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .fallback(move || async move { overloaded(connections) })
+        .with_state(AppState {
+            catalog,
+            max_body: 0,
+            records: None,
+        })
+}
+
+fn overloaded(connections: usize) -> Response {
+    let problem = HttpError::Overloaded { connections };
+    let mut response = (problem.status(), axum::Json(problem.to_json())).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
+}
+
+/// Serves on `listener` within `limits` until SIGINT or SIGTERM, reloading
+/// the catalog on SIGHUP. `ready` is called with the bound address once
+/// the signal handlers are installed, so a SIGHUP sent after it never
+/// kills the process (the default action of SIGHUP).
 pub async fn serve(
     listener: TcpListener,
     catalog: SharedCatalog,
-    max_body: usize,
+    limits: Limits,
     records: Option<Records>,
     ready: impl FnOnce(SocketAddr),
 ) -> io::Result<()> {
@@ -99,45 +175,43 @@ pub async fn serve(
             reload(&reloading).await;
         }
     });
-    let app = router(catalog, max_body, records);
+    let services = Services {
+        full: router(catalog.clone(), &limits, records),
+        spare: spare_router(catalog, &limits),
+    };
     ready(listener.local_addr()?);
-    let stopping = Arc::new(Notify::new());
-    let stop = Arc::clone(&stopping);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let stop = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminate.recv() => {}
         }
         log("shutting down after the requests in flight");
-        stop.notify_one();
-    });
-    tokio::select! {
-        served = server => served,
-        () = async {
-            stopping.notified().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => {
-            log("stopped: some connections were still open after the grace period");
-            Ok(())
-        }
-    }
+    };
+    connection::serve_connections(listener, services, limits, stop).await;
+    Ok(())
 }
 
 /// Refuses a body whose declared length is over the limit before reading
-/// it, and gives every request [`REQUEST_TIMEOUT`] to arrive and be answered.
-async fn within_limits(State(max_body): State<usize>, request: Request, next: Next) -> Response {
+/// it, and gives every request its timeout to arrive and be answered.
+async fn within_limits(
+    State(limits): State<RequestLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|text| text.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > max_body) {
-        return error(&ApiError::TooLarge { limit: max_body });
+    if declared.is_some_and(|length| length > limits.max_body) {
+        return error(&ApiError::TooLarge {
+            limit: limits.max_body,
+        });
     }
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+    match tokio::time::timeout(limits.timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => error(&ApiError::Timeout {
-            seconds: REQUEST_TIMEOUT.as_secs(),
+            seconds: limits.timeout.as_secs(),
         }),
     }
 }
@@ -147,10 +221,25 @@ async fn reload(catalog: &SharedCatalog) {
     let root = catalog.snapshot().root().display().to_string();
     let working = catalog.clone();
     match tokio::task::spawn_blocking(move || working.reload()).await {
-        Ok(Reload::Replaced { policies, versions }) => log(&format!(
-            "reloaded `{root}`: {}",
-            counted(policies, versions)
-        )),
+        Ok(Reload::Replaced {
+            policies,
+            versions,
+            missing,
+        }) => {
+            for kept in missing {
+                log(&format!(
+                    "warning: `{}` is missing; still serving version `{}` of `{}` as loaded before \
+                     (restart the server to retire it)",
+                    kept.file.display(),
+                    kept.version,
+                    kept.id
+                ));
+            }
+            log(&format!(
+                "reloaded `{root}`: {}",
+                counted(policies, versions)
+            ));
+        }
         Ok(Reload::Kept(errors)) => {
             let mut text =
                 format!("reload of `{root}` failed; still serving the policies loaded before\n");

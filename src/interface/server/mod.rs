@@ -12,8 +12,10 @@
 
 pub mod api;
 pub mod catalog;
+pub mod connection;
 pub mod http;
 pub mod mcp;
+mod socket;
 
 use std::io::Write;
 
