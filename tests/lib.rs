@@ -28,3 +28,4 @@ mod serve;
 mod streams;
 mod support;
 mod test_command;
+mod time_zones;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeDelta};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeDelta, Timelike};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::diagnostic::Diagnostic;
@@ -13,6 +13,7 @@ use crate::diagnostic::span::Span;
 use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
 use crate::language::schema::Requirement;
 use crate::language::value::Value;
+use crate::language::zone::Zone;
 use crate::policy::Policy;
 use crate::request::Request;
 
@@ -269,6 +270,7 @@ impl<'a> Evaluator<'a> {
         match function {
             Function::AnyMissing => return Ok(Value::Bool(!self.missing()?.is_empty())),
             Function::MissingFields => return self.missing_paths(),
+            _ if function.setting().is_some() => return self.call_with_setting(function, args),
             _ => {}
         }
         // Functions take at most two arguments: evaluate them without a Vec,
@@ -297,6 +299,28 @@ impl<'a> Evaluator<'a> {
         }
         let timezone = self.policy.meta.timezone;
         call_on_values(function, &first, &second, timezone, expr)
+    }
+
+    /// Calls a function whose last argument names a setting (a time zone),
+    /// a text the checker made sure of; the other arguments are values.
+    fn call_with_setting(&mut self, function: Function, args: &[Checked]) -> Result<Value> {
+        let Some((Some(Value::String(name)), values)) = args
+            .split_last()
+            .map(|(setting, values)| (setting.constant(), values))
+        else {
+            return Ok(Value::Absent);
+        };
+        let first = match values.first() {
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
+        };
+        if first.is_absent() {
+            return Ok(Value::Absent);
+        }
+        let Ok(zone) = Zone::parse(name) else {
+            return Ok(Value::Absent);
+        };
+        Ok(in_zone(function, &first, zone))
     }
 
     /// Evaluates a condition, recording how each part came out.
@@ -557,7 +581,7 @@ fn call_on_values(
     function: Function,
     first: &Value,
     second: &Value,
-    timezone: FixedOffset,
+    timezone: Zone,
     expr: &Checked,
 ) -> Result<Value> {
     Ok(match function {
@@ -642,27 +666,46 @@ fn call_on_values(
         Function::Round => round(first, second, expr)?,
         Function::Days => duration_in(first, 86_400),
         Function::Hours => duration_in(first, 3_600),
-        Function::Present | Function::Blank | Function::AnyMissing | Function::MissingFields => {
-            Value::Absent
-        }
+        Function::Present
+        | Function::Blank
+        | Function::AnyMissing
+        | Function::MissingFields
+        | Function::LocalDate
+        | Function::LocalTime => Value::Absent,
     })
 }
 
-fn calendar_date(value: &Value, timezone: FixedOffset) -> Option<NaiveDate> {
+/// `local_date` and `local_time`: what a clock in `zone` shows at an instant.
+fn in_zone(function: Function, value: &Value, zone: Zone) -> Value {
+    let Value::DateTime(time) = value else {
+        return Value::Absent;
+    };
+    match function {
+        Function::LocalDate => Value::Date(zone.date_of(time)),
+        Function::LocalTime => {
+            let clock = zone.time_of(time);
+            Value::Duration(
+                TimeDelta::seconds(i64::from(clock.num_seconds_from_midnight()))
+                    + TimeDelta::nanoseconds(i64::from(clock.nanosecond())),
+            )
+        }
+        _ => Value::Absent,
+    }
+}
+
+fn calendar_date(value: &Value, timezone: Zone) -> Option<NaiveDate> {
     match value {
         Value::Date(date) => Some(*date),
-        Value::DateTime(time) => Some(time.with_timezone(&timezone).date_naive()),
+        Value::DateTime(time) => Some(timezone.date_of(time)),
         _ => None,
     }
 }
 
-fn instant(value: &Value, timezone: FixedOffset) -> Option<DateTime<FixedOffset>> {
+/// A datetime, or the first instant of a date in the policy's time zone.
+fn instant(value: &Value, timezone: Zone) -> Option<DateTime<FixedOffset>> {
     match value {
         Value::DateTime(time) => Some(*time),
-        Value::Date(date) => date
-            .and_hms_opt(0, 0, 0)?
-            .and_local_timezone(timezone)
-            .single(),
+        Value::Date(date) => timezone.start_of_day(*date),
         _ => None,
     }
 }
@@ -860,6 +903,78 @@ reason = "no"
         assert_eq!(
             eval("date(a.at)"),
             Value::Date(NaiveDate::from_ymd_opt(2025, 3, 2).unwrap())
+        );
+    }
+
+    /// `date`, `days_between` and dates given as datetimes take the offset a
+    /// named zone has at each instant: New York is UTC-5 in winter, UTC-4
+    /// in summer.
+    #[test]
+    fn a_named_policy_zone_follows_daylight_saving() {
+        let text = format!(
+            "{}\n[derived]\nday = 'date(a.at)'\nspan = 'days_between(a.date, a.at)'\nhours = 'hours_between(a.date, a.at)'\n",
+            FIELDS.replace(r#"timezone = "+02:00""#, r#"timezone = "America/New_York""#)
+        );
+        let policy = load(SourceFile::new("test.toml", text)).unwrap();
+        let values = |json: &str| {
+            let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+            let mut evaluator = Evaluator::new(&policy, &request);
+            policy
+                .derived
+                .iter()
+                .map(|derived| evaluator.eval(&derived.value).unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            values(r#"{"a": {"date": "2025-01-14", "at": "2025-01-15T04:30:00Z"}}"#),
+            ["2025-01-14", "0", "23.5"],
+            "23:30 EST"
+        );
+        assert_eq!(
+            values(r#"{"a": {"date": "2025-07-04", "at": "2025-07-05T04:30:00Z"}}"#),
+            ["2025-07-05", "1", "24.5"],
+            "00:30 EDT the next day"
+        );
+        assert_eq!(
+            values(r#"{"a": {"date": "2025-03-09", "at": "2025-03-10T04:00:00Z"}}"#),
+            ["2025-03-10", "1", "23"],
+            "the day clocks spring forward has 23 hours"
+        );
+    }
+
+    #[test]
+    fn local_date_and_time_read_a_clock_in_the_named_zone() {
+        let at = |time: &str| format!(r#"{{"a": {{"at": "{time}"}}}}"#);
+        let eval_at = |expr: &str, time: &str| eval_with(expr, &at(time)).unwrap().to_string();
+        let new_york_time = r#"local_time(a.at, "America/New_York")"#;
+        // Spring forward: 01:59:59 EST is followed by 03:00:00 EDT.
+        assert_eq!(eval_at(new_york_time, "2025-03-09T06:59:59Z"), "1h 59m 59s");
+        assert_eq!(eval_at(new_york_time, "2025-03-09T07:00:00Z"), "3h");
+        // Fall back: 01:59:59 EDT is followed by 01:00:00 EST.
+        assert_eq!(eval_at(new_york_time, "2025-11-02T05:59:59Z"), "1h 59m 59s");
+        assert_eq!(eval_at(new_york_time, "2025-11-02T06:00:00Z"), "1h");
+        assert_eq!(
+            eval_at(&format!("{new_york_time} < 17h"), "2025-07-04T20:59:00Z"),
+            "true"
+        );
+        assert_eq!(
+            eval_at(&format!("{new_york_time} < 17h"), "2025-07-04T21:00:00Z"),
+            "false",
+            "17:00 EDT"
+        );
+        let paris_date = r#"local_date(a.at, "Europe/Paris")"#;
+        assert_eq!(eval_at(paris_date, "2025-03-29T22:59:59Z"), "2025-03-29");
+        assert_eq!(eval_at(paris_date, "2025-03-29T23:00:00Z"), "2025-03-30");
+        assert_eq!(eval_at(paris_date, "2025-06-30T21:59:59Z"), "2025-06-30");
+        assert_eq!(eval_at(paris_date, "2025-06-30T22:00:00Z"), "2025-07-01");
+        assert_eq!(
+            eval_at(r#"local_date(a.at, "+05:30")"#, "2025-06-30T18:30:00Z"),
+            "2025-07-01"
+        );
+        assert_eq!(
+            eval_with(paris_date, r#"{"a": {}}"#).unwrap(),
+            Value::Absent,
+            "an unknown datetime has an unknown date"
         );
     }
 

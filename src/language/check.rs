@@ -5,11 +5,12 @@
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::suggest::{did_you_mean, list_names};
 use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
-use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
+use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node, Setting};
 use crate::language::parser::print;
 use crate::language::schema::Schema;
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::language::zone::Zone;
 
 /// What names an expression can see.
 pub struct Scope<'a> {
@@ -565,7 +566,46 @@ impl Checker<'_, '_> {
                 );
             }
         };
+        if let Some(setting) = function.setting() {
+            self.setting(function, setting, checked_args.last()?)?;
+        }
         Some(checked(expr, Node::Call(function, checked_args), ty))
+    }
+
+    /// The last argument of `function` names a setting: it must be a text
+    /// written in the policy, naming one that exists, so that it is checked
+    /// now rather than when a request comes.
+    fn setting(&mut self, function: Function, setting: Setting, arg: &Checked) -> Option<()> {
+        let what = match setting {
+            Setting::Zone => "time zone",
+        };
+        let Node::Constant(Value::String(name)) = &arg.node else {
+            self.errors.push(
+                Diagnostic::new(
+                    "wrong-arguments",
+                    format!(
+                        "the {what} of `{}` must be written in quotes",
+                        function.name()
+                    ),
+                    arg.span,
+                )
+                .with_label(format!("not a {what} name written here"))
+                .with_help(format!(
+                    "name the {what} itself, so that it is checked when the policy loads: `{}`",
+                    function.signature()
+                )),
+            );
+            return None;
+        };
+        match setting {
+            Setting::Zone => match Zone::parse(name) {
+                Ok(_) => Some(()),
+                Err(error) => {
+                    self.errors.push(error.diagnostic(name, arg.span));
+                    None
+                }
+            },
+        }
     }
 }
 
@@ -818,6 +858,17 @@ fn function_type(function: Function, args: &[Checked]) -> Result<Type, usize> {
         Function::Days | Function::Hours => check(&|_, ty| *ty == Type::Duration, Type::Decimal),
         Function::AnyMissing => Ok(Type::Bool),
         Function::MissingFields => Ok(Type::List(Box::new(Type::String))),
+        Function::LocalDate => instant_in_zone(&types, Type::Date),
+        Function::LocalTime => instant_in_zone(&types, Type::Duration),
+    }
+}
+
+/// `f(datetime, "zone")`.
+fn instant_in_zone(types: &[&Type], result: Type) -> Result<Type, usize> {
+    match types {
+        [Type::DateTime, Type::String] => Ok(result),
+        [Type::DateTime, _] => Err(1),
+        _ => Err(0),
     }
 }
 
@@ -986,6 +1037,32 @@ reason = "no"
         assert_eq!(
             message("any_missing()"),
             "`any_missing` can only be used in rules, effects and reasons"
+        );
+    }
+
+    #[test]
+    fn time_zones_of_local_date_and_time_are_checked_when_the_policy_loads() {
+        assert_eq!(
+            problems(r#"local_time(p.at, "America/New_York") < 17h"#),
+            Vec::new()
+        );
+        let found = problems(r#"local_date(p.at, "Europe/Pari")"#);
+        assert_eq!(
+            found[0].0,
+            "`Europe/Pari` is not a time zone ruling understands"
+        );
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `Europe/Paris`?"));
+        assert_eq!(
+            message(r#"local_date(p.at, lower("UTC"))"#),
+            "the time zone of `local_date` must be written in quotes"
+        );
+        assert_eq!(
+            message(r#"local_date(p.date, "UTC")"#),
+            "`local_date` needs a datetime as its first argument, but `p.date` is a date"
+        );
+        assert_eq!(
+            message("local_time(p.at, 2)"),
+            "`local_time` needs a time zone name in quotes, such as `\"Europe/Paris\"` as its second argument, but `2` is an integer"
         );
     }
 

@@ -101,10 +101,20 @@ pub enum Function {
     Hours,
     AnyMissing,
     MissingFields,
+    LocalDate,
+    LocalTime,
+}
+
+/// What the last argument of some functions names: a text written in the
+/// policy, resolved and checked when it loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// A time zone: `"Europe/Paris"`.
+    Zone,
 }
 
 impl Function {
-    pub const ALL: [Function; 22] = [
+    pub const ALL: [Function; 24] = [
         Function::DaysBetween,
         Function::MonthsBetween,
         Function::HoursBetween,
@@ -127,6 +137,8 @@ impl Function {
         Function::Hours,
         Function::AnyMissing,
         Function::MissingFields,
+        Function::LocalDate,
+        Function::LocalTime,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -153,6 +165,8 @@ impl Function {
             Function::Hours => "hours",
             Function::AnyMissing => "any_missing",
             Function::MissingFields => "missing_fields",
+            Function::LocalDate => "local_date",
+            Function::LocalTime => "local_time",
         }
     }
 
@@ -181,6 +195,8 @@ impl Function {
             Function::Hours => "hours(duration)",
             Function::AnyMissing => "any_missing()",
             Function::MissingFields => "missing_fields()",
+            Function::LocalDate => "local_date(datetime, \"Europe/Paris\")",
+            Function::LocalTime => "local_time(datetime, \"Europe/Paris\")",
         }
     }
 
@@ -217,6 +233,10 @@ impl Function {
                 | Function::MissingFields,
                 _,
             ) => "a value",
+            (Function::LocalDate | Function::LocalTime, 0) => "a datetime",
+            (Function::LocalDate | Function::LocalTime, _) => {
+                "a time zone name in quotes, such as `\"Europe/Paris\"`"
+            }
         }
     }
 
@@ -238,8 +258,19 @@ impl Function {
             | Function::EndsWith
             | Function::Min
             | Function::Max
-            | Function::Round => 2,
+            | Function::Round
+            | Function::LocalDate
+            | Function::LocalTime => 2,
             _ => 1,
+        }
+    }
+
+    /// What the last argument names, for the functions whose last argument
+    /// is a setting of the policy rather than a value.
+    pub const fn setting(self) -> Option<Setting> {
+        match self {
+            Function::LocalDate | Function::LocalTime => Some(Setting::Zone),
+            _ => None,
         }
     }
 }

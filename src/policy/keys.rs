@@ -37,7 +37,8 @@ pub enum Kind {
     Date,
     /// The dotted path of a request field.
     FieldPath,
-    /// `"UTC"` or a fixed offset such as `"+02:00"`.
+    /// `"UTC"`, a fixed offset such as `"+02:00"`, or an IANA zone name
+    /// such as `"America/New_York"`.
     Timezone,
     /// A field type keyword.
     FieldType,
@@ -175,7 +176,7 @@ pub const POLICY: &[Key] = &[
         "timezone",
         Kind::Timezone,
         false,
-        "`UTC` (the default) or a fixed offset such as `+02:00`: the time zone in which datetimes count as dates.",
+        "`UTC` (the default), a fixed offset such as `+02:00`, or an IANA zone name such as `America/New_York` (daylight saving included): the time zone in which datetimes count as dates.",
     )
     .example("UTC"),
     key(

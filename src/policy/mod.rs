@@ -7,13 +7,14 @@ pub mod load;
 
 use std::fmt;
 
-use chrono::{FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::diagnostic::SourceFile;
 use crate::diagnostic::span::Span;
 use crate::language::compiled::Checked;
 use crate::language::schema::Schema;
+use crate::language::zone::Zone;
 
 /// A policy that loaded and type-checked without errors.
 #[derive(Debug)]
@@ -38,7 +39,8 @@ pub struct Metadata {
     pub effective_date: NaiveDate,
     /// The slot of the request field whose date selects the version in effect.
     pub effective_date_field: Option<usize>,
-    pub timezone: FixedOffset,
+    /// The zone in which datetimes count as dates.
+    pub timezone: Zone,
     pub timezone_name: String,
     pub source: String,
 }

@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 use crate::language::schema::{Field, Member, Object, Requirement};
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::language::zone;
 use crate::policy::keys::{self, Key, Kind};
 use crate::policy::{Outcome, Policy, Section};
 
@@ -227,6 +228,7 @@ const IDENTIFIER: &str = "^[a-z0-9-]+$";
 const NAME: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 const FIELD_PATH: &str = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
 const VERSION: &str = "^[^\\s/\\\\]+$";
+/// `UTC` or a fixed offset; IANA names are listed, for completion.
 const TIMEZONE: &str = "^(UTC|utc|Z|Etc/UTC|[+-][0-9]{2}:[0-9]{2})$";
 const NOT_BLANK: &str = "\\S";
 const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
@@ -288,7 +290,7 @@ fn kind_schema(kind: &Kind) -> JsonSchema {
             ..JsonSchema::string_matching(DATE)
         },
         Kind::FieldPath => JsonSchema::string_matching(FIELD_PATH),
-        Kind::Timezone => JsonSchema::string_matching(TIMEZONE),
+        Kind::Timezone => timezone_schema(),
         Kind::FieldType => JsonSchema::one_of_strings(Type::FIELD_KEYWORDS),
         Kind::ItemType => JsonSchema::one_of_strings(item_keywords()),
         Kind::EnumValues => JsonSchema {
@@ -316,6 +318,17 @@ fn kind_schema(kind: &Kind) -> JsonSchema {
             all_of: field_rules(),
             ..table(keys::FIELD)
         }),
+    }
+}
+
+/// `UTC`, a fixed offset, or one of the IANA names `ruling` accepts.
+fn timezone_schema() -> JsonSchema {
+    JsonSchema {
+        any_of: vec![
+            JsonSchema::string_matching(TIMEZONE),
+            JsonSchema::one_of_strings(zone::names()),
+        ],
+        ..JsonSchema::default()
     }
 }
 

@@ -19,6 +19,7 @@ use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node}
 use crate::language::schema::Requirement;
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::language::zone::Zone;
 use crate::policy::Policy;
 use crate::request::Request;
 
@@ -363,13 +364,11 @@ impl<'a> Solver<'a> {
                 let day = date_boundary(op, *date).ok_or_else(unsolvable)?;
                 let timezone = self.policy.meta.timezone;
                 let time_of_day = match self.request.values.get(slot) {
-                    Some(Value::DateTime(current)) => current.with_timezone(&timezone).time(),
+                    Some(Value::DateTime(current)) => timezone.time_of(current),
                     _ => chrono::NaiveTime::MIN,
                 };
-                let time = day
-                    .and_time(time_of_day)
-                    .and_local_timezone(timezone)
-                    .single()
+                let time = timezone
+                    .instant(day.and_time(time_of_day))
                     .ok_or_else(unsolvable)?;
                 let text = format!("`{path}` {} {day}", direction.date_words());
                 return Ok(vec![vec![set(path, &Value::DateTime(time), text)]]);
@@ -534,10 +533,10 @@ impl<'a> Solver<'a> {
             }
             Type::DateTime => {
                 latest(|value| matches!(value, Value::DateTime(_))).or_else(|| {
-                    effective
-                        .and_time(chrono::NaiveTime::MIN)
-                        .and_local_timezone(self.policy.meta.timezone)
-                        .single()
+                    self.policy
+                        .meta
+                        .timezone
+                        .start_of_day(effective)
                         .map(Value::DateTime)
                 })?
             }
@@ -737,10 +736,10 @@ fn shift(date: NaiveDate, days: i64) -> Option<NaiveDate> {
     date.checked_add_signed(TimeDelta::try_days(days)?)
 }
 
-fn calendar_date(value: &Value, timezone: chrono::FixedOffset) -> Option<NaiveDate> {
+fn calendar_date(value: &Value, timezone: Zone) -> Option<NaiveDate> {
     match value {
         Value::Date(date) => Some(*date),
-        Value::DateTime(time) => Some(time.with_timezone(&timezone).date_naive()),
+        Value::DateTime(time) => Some(timezone.date_of(time)),
         _ => None,
     }
 }
