@@ -10,6 +10,7 @@
 
 mod architecture;
 mod batch;
+mod calendars;
 mod cases;
 mod cli;
 mod cli_tools;

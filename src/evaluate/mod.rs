@@ -10,11 +10,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
-use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
+use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node, Setting};
 use crate::language::schema::Requirement;
 use crate::language::value::Value;
+use crate::language::weekday::weekday_name;
 use crate::language::zone::Zone;
 use crate::policy::Policy;
+use crate::policy::calendar::Calendar;
 use crate::request::Request;
 
 /// An expression that could not be computed for this request: an overflow,
@@ -270,7 +272,9 @@ impl<'a> Evaluator<'a> {
         match function {
             Function::AnyMissing => return Ok(Value::Bool(!self.missing()?.is_empty())),
             Function::MissingFields => return self.missing_paths(),
-            _ if function.setting().is_some() => return self.call_with_setting(function, args),
+            _ if function.setting().is_some() => {
+                return self.call_with_setting(function, args, expr);
+            }
             _ => {}
         }
         // Functions take at most two arguments: evaluate them without a Vec,
@@ -301,9 +305,15 @@ impl<'a> Evaluator<'a> {
         call_on_values(function, &first, &second, timezone, expr)
     }
 
-    /// Calls a function whose last argument names a setting (a time zone),
-    /// a text the checker made sure of; the other arguments are values.
-    fn call_with_setting(&mut self, function: Function, args: &[Checked]) -> Result<Value> {
+    /// Calls a function whose last argument names a setting (a time zone
+    /// or a calendar), a text the checker made sure of; the other arguments,
+    /// at most two, are values.
+    fn call_with_setting(
+        &mut self,
+        function: Function,
+        args: &[Checked],
+        expr: &Checked,
+    ) -> Result<Value> {
         let Some((Some(Value::String(name)), values)) = args
             .split_last()
             .map(|(setting, values)| (setting.constant(), values))
@@ -314,13 +324,27 @@ impl<'a> Evaluator<'a> {
             Some(arg) => self.peek(arg)?,
             None => Cow::Borrowed(&ABSENT),
         };
-        if first.is_absent() {
+        let second = match values.get(1) {
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
+        };
+        if first.is_absent() || (values.len() > 1 && second.is_absent()) {
             return Ok(Value::Absent);
         }
-        let Ok(zone) = Zone::parse(name) else {
-            return Ok(Value::Absent);
-        };
-        Ok(in_zone(function, &first, zone))
+        let policy = self.policy;
+        match function.setting() {
+            Some(Setting::Zone) => {
+                Ok(Zone::parse(name).map_or(Value::Absent, |zone| in_zone(function, &first, zone)))
+            }
+            Some(Setting::Calendar) => match policy.calendar(name) {
+                Some(calendar) => {
+                    let timezone = policy.meta.timezone;
+                    business_days(function, &first, &second, calendar, timezone, expr)
+                }
+                None => Ok(Value::Absent),
+            },
+            None => Ok(Value::Absent),
+        }
     }
 
     /// Evaluates a condition, recording how each part came out.
@@ -666,12 +690,46 @@ fn call_on_values(
         Function::Round => round(first, second, expr)?,
         Function::Days => duration_in(first, 86_400),
         Function::Hours => duration_in(first, 3_600),
+        Function::Weekday => calendar_date(first, timezone).map_or(Value::Absent, |date| {
+            Value::string(weekday_name(date.weekday()))
+        }),
         Function::Present
         | Function::Blank
         | Function::AnyMissing
         | Function::MissingFields
         | Function::LocalDate
-        | Function::LocalTime => Value::Absent,
+        | Function::LocalTime
+        | Function::IsBusinessDay
+        | Function::AddBusinessDays
+        | Function::BusinessDaysBetween => Value::Absent,
+    })
+}
+
+/// `is_business_day`, `add_business_days` and `business_days_between` in
+/// `calendar`; datetimes count as their date in the policy's time zone.
+fn business_days(
+    function: Function,
+    first: &Value,
+    second: &Value,
+    calendar: &Calendar,
+    timezone: Zone,
+    expr: &Checked,
+) -> Result<Value> {
+    let Some(date) = calendar_date(first, timezone) else {
+        return Ok(Value::Absent);
+    };
+    Ok(match (function, second) {
+        (Function::IsBusinessDay, _) => Value::Bool(calendar.is_business_day(date)),
+        (Function::AddBusinessDays, Value::Integer(count)) => {
+            Value::Date(calendar.add_business_days(date, *count).ok_or_else(|| {
+                EvalError::new(format!("`{}` leaves the calendar", expr.text), expr)
+            })?)
+        }
+        (Function::BusinessDaysBetween, to) => match calendar_date(to, timezone) {
+            Some(to) => Value::Integer(calendar.business_days_between(date, to)),
+            None => Value::Absent,
+        },
+        _ => Value::Absent,
     })
 }
 
@@ -975,6 +1033,72 @@ reason = "no"
             eval_with(paris_date, r#"{"a": {}}"#).unwrap(),
             Value::Absent,
             "an unknown datetime has an unknown date"
+        );
+    }
+
+    /// A calendar with Christmas observed on the nearest weekday, in a
+    /// policy whose dates are taken at UTC+2.
+    fn eval_in_calendar(expr: &str, request: &str) -> Result<Value> {
+        let calendar = r#"
+[calendar.us]
+holidays = [{ name = "Christmas Day", date = "12-25", observed = "nearest_weekday" }]
+"#;
+        let text = format!("{FIELDS}{calendar}\n[derived]\nresult = '{expr}'\n");
+        let policy = load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
+        let request = decode(&policy.schema, policy.meta.timezone, request.as_bytes()).unwrap();
+        Evaluator::new(&policy, &request).eval(&policy.derived[0].value)
+    }
+
+    #[test]
+    fn calendar_functions_count_business_days() {
+        let request = r#"{"a": {"date": "2026-12-23", "at": "2026-12-24T22:30:00Z", "count": 3}}"#;
+        let eval = |expr: &str| eval_in_calendar(expr, request).unwrap().to_string();
+        // Christmas 2026 is a Friday; a.at is 00:30 on December 25 at UTC+2.
+        assert_eq!(eval(r#"is_business_day(a.date, "us")"#), "true");
+        assert_eq!(eval(r#"is_business_day(a.at, "us")"#), "false");
+        assert_eq!(
+            eval(r#"add_business_days(a.date, a.count, "us")"#),
+            "2026-12-29"
+        );
+        assert_eq!(eval(r#"add_business_days(a.date, -3, "us")"#), "2026-12-18");
+        assert_eq!(eval(r#"add_business_days(a.date, 0, "us")"#), "2026-12-23");
+        assert_eq!(eval(r#"business_days_between(a.date, a.at, "us")"#), "1");
+        // Back from Friday: Thursday and Wednesday.
+        assert_eq!(eval(r#"business_days_between(a.at, a.date, "us")"#), "-2");
+        assert_eq!(eval("weekday(a.date)"), "wednesday");
+        assert_eq!(eval("weekday(a.at)"), "friday");
+        assert_eq!(eval(r#"weekday(a.at) in ["saturday", "sunday"]"#), "false");
+    }
+
+    #[test]
+    fn calendar_functions_of_unknown_values_are_unknown() {
+        let empty = r#"{"a": {"date": "2026-12-23"}}"#;
+        for expr in [
+            r#"is_business_day(a.at, "us")"#,
+            r#"add_business_days(a.date, a.count, "us")"#,
+            r#"business_days_between(a.date, a.at, "us")"#,
+            r#"business_days_between(a.at, a.date, "us")"#,
+            "weekday(a.at)",
+        ] {
+            assert_eq!(
+                eval_in_calendar(expr, empty).unwrap(),
+                Value::Absent,
+                "{expr}"
+            );
+        }
+    }
+
+    #[test]
+    fn counting_past_the_end_of_the_calendar_is_an_error_at_its_span() {
+        let error = eval_in_calendar(
+            r#"add_business_days(a.date, a.count, "us")"#,
+            r#"{"a": {"date": "2026-12-23", "count": 9223372036854775807}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.message,
+            r#"`add_business_days(a.date, a.count, "us")` leaves the calendar"#
         );
     }
 

@@ -103,6 +103,10 @@ pub enum Function {
     MissingFields,
     LocalDate,
     LocalTime,
+    Weekday,
+    IsBusinessDay,
+    AddBusinessDays,
+    BusinessDaysBetween,
 }
 
 /// What the last argument of some functions names: a text written in the
@@ -111,10 +115,12 @@ pub enum Function {
 pub enum Setting {
     /// A time zone: `"Europe/Paris"`.
     Zone,
+    /// A calendar of the policy: `"us"` for `[calendar.us]`.
+    Calendar,
 }
 
 impl Function {
-    pub const ALL: [Function; 24] = [
+    pub const ALL: [Function; 28] = [
         Function::DaysBetween,
         Function::MonthsBetween,
         Function::HoursBetween,
@@ -139,6 +145,10 @@ impl Function {
         Function::MissingFields,
         Function::LocalDate,
         Function::LocalTime,
+        Function::Weekday,
+        Function::IsBusinessDay,
+        Function::AddBusinessDays,
+        Function::BusinessDaysBetween,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -167,6 +177,10 @@ impl Function {
             Function::MissingFields => "missing_fields",
             Function::LocalDate => "local_date",
             Function::LocalTime => "local_time",
+            Function::Weekday => "weekday",
+            Function::IsBusinessDay => "is_business_day",
+            Function::AddBusinessDays => "add_business_days",
+            Function::BusinessDaysBetween => "business_days_between",
         }
     }
 
@@ -197,6 +211,10 @@ impl Function {
             Function::MissingFields => "missing_fields()",
             Function::LocalDate => "local_date(datetime, \"Europe/Paris\")",
             Function::LocalTime => "local_time(datetime, \"Europe/Paris\")",
+            Function::Weekday => "weekday(date)",
+            Function::IsBusinessDay => "is_business_day(date, \"us\")",
+            Function::AddBusinessDays => "add_business_days(date, days, \"us\")",
+            Function::BusinessDaysBetween => "business_days_between(from, to, \"us\")",
         }
     }
 
@@ -237,6 +255,14 @@ impl Function {
             (Function::LocalDate | Function::LocalTime, _) => {
                 "a time zone name in quotes, such as `\"Europe/Paris\"`"
             }
+            (Function::Weekday, _)
+            | (Function::IsBusinessDay | Function::AddBusinessDays, 0)
+            | (Function::BusinessDaysBetween, 0 | 1) => "a date or datetime",
+            (Function::AddBusinessDays, 1) => "a whole number of business days",
+            (
+                Function::IsBusinessDay | Function::AddBusinessDays | Function::BusinessDaysBetween,
+                _,
+            ) => "a calendar name in quotes, such as `\"us\"`",
         }
     }
 
@@ -260,7 +286,9 @@ impl Function {
             | Function::Max
             | Function::Round
             | Function::LocalDate
-            | Function::LocalTime => 2,
+            | Function::LocalTime
+            | Function::IsBusinessDay => 2,
+            Function::AddBusinessDays | Function::BusinessDaysBetween => 3,
             _ => 1,
         }
     }
@@ -270,6 +298,9 @@ impl Function {
     pub const fn setting(self) -> Option<Setting> {
         match self {
             Function::LocalDate | Function::LocalTime => Some(Setting::Zone),
+            Function::IsBusinessDay | Function::AddBusinessDays | Function::BusinessDaysBetween => {
+                Some(Setting::Calendar)
+            }
             _ => None,
         }
     }

@@ -11,4 +11,5 @@ pub mod parser;
 pub mod schema;
 pub mod types;
 pub mod value;
+pub mod weekday;
 pub mod zone;

@@ -1,5 +1,6 @@
 //! A checked, compiled policy: the only form that can decide requests.
 
+pub mod calendar;
 pub mod document;
 pub mod folder;
 pub mod keys;
@@ -15,6 +16,7 @@ use crate::diagnostic::span::Span;
 use crate::language::compiled::Checked;
 use crate::language::schema::Schema;
 use crate::language::zone::Zone;
+use crate::policy::calendar::Calendar;
 
 /// A policy that loaded and type-checked without errors.
 #[derive(Debug)]
@@ -29,6 +31,8 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     pub default: Rule,
     pub outcome_effects: Vec<(Outcome, Vec<Effect>)>,
+    /// The `[calendar.NAME]` tables, in the order written.
+    pub calendars: Vec<Calendar>,
 }
 
 #[derive(Debug)]
@@ -170,5 +174,9 @@ impl Policy {
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules_in_order().find(|rule| rule.id == id)
+    }
+
+    pub fn calendar(&self, name: &str) -> Option<&Calendar> {
+        self.calendars.iter().find(|calendar| calendar.name == name)
     }
 }

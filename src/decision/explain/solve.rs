@@ -4,8 +4,9 @@
 //! The solver reads the checked expression itself, never a policy's names:
 //! `and`, `or`, `not` and `if` combine the answers of their parts, and the
 //! leaves it can solve are comparisons of a field (or of a derived value,
-//! `days_between`, a difference or a sum built on fields) with a value,
-//! `in` lists, bool fields, `present`, `blank` and `any_missing()`. Every
+//! `days_between`, `business_days_between`, a difference or a sum built on
+//! fields) with a value, `in` lists, bool fields, `present`, `blank`,
+//! `is_business_day` and `any_missing()`. Every
 //! answer is a list of alternatives, each a set of [`Change`]s; an
 //! alternative is only a candidate until it is re-decided (`super::search`).
 
@@ -21,6 +22,7 @@ use crate::language::types::Type;
 use crate::language::value::Value;
 use crate::language::zone::Zone;
 use crate::policy::Policy;
+use crate::policy::calendar::Calendar;
 use crate::request::Request;
 
 /// The most alternatives kept for one expression: products of `and`s grow
@@ -133,7 +135,30 @@ impl<'a> Solver<'a> {
             Node::Call(Function::Present, args) => self.presence(args.first(), want, expr),
             Node::Call(Function::Blank, args) => self.presence(args.first(), !want, expr),
             Node::Call(Function::AnyMissing, _) => self.any_missing(want),
+            Node::Call(Function::IsBusinessDay, args) if want => self.business_day(args, expr),
             _ => Err(cannot(expr)),
+        }
+    }
+
+    /// `is_business_day(date, calendar)` must hold: the date moves to the
+    /// next business day.
+    fn business_day(&mut self, args: &[Checked], expr: &Checked) -> Solved {
+        let (Some(date), Some(calendar)) = (args.first(), self.calendar(args.get(1))) else {
+            return Err(cannot(expr));
+        };
+        let current = calendar_date(&self.value(date), self.policy.meta.timezone);
+        let next = current
+            .and_then(|current| calendar.add_business_days(current, 1))
+            .ok_or_else(|| cannot(expr))?;
+        self.bound(date, Comparison::Eq, &Value::Date(next))
+    }
+
+    /// The calendar a calendar function's argument names.
+    fn calendar(&self, arg: Option<&Checked>) -> Option<&'a Calendar> {
+        let policy: &'a Policy = self.policy;
+        match arg?.constant()? {
+            Value::String(name) => policy.calendar(name),
+            _ => None,
         }
     }
 
@@ -246,6 +271,31 @@ impl<'a> Solver<'a> {
                     }
                 }
                 Err(failure.unwrap_or_else(|| cannot(target)))
+            }
+            Node::Call(Function::BusinessDaysBetween, args) => {
+                let (Some(from), Some(to), Some(calendar), Value::Integer(count)) =
+                    (args.first(), args.get(1), self.calendar(args.get(2)), bound)
+                else {
+                    return Err(cannot(target));
+                };
+                // business_days_between(from, to) never decreases as `to`
+                // moves later, and is n on add_business_days(from, n): `to`
+                // is bounded by that business day. `to` moves, being the
+                // later date, usually the request's own.
+                let from_date =
+                    calendar_date(&self.value(from), timezone).ok_or_else(|| cannot(target))?;
+                let (op, count) = match op {
+                    Comparison::GreaterEq | Comparison::LessEq | Comparison::Eq => {
+                        (op, Some(*count))
+                    }
+                    Comparison::Greater => (Comparison::GreaterEq, count.checked_add(1)),
+                    Comparison::Less => (Comparison::LessEq, count.checked_sub(1)),
+                    Comparison::NotEq => return Err(cannot(target)),
+                };
+                let day = count
+                    .and_then(|count| calendar.add_business_days(from_date, count))
+                    .ok_or_else(|| cannot(target))?;
+                self.bound(to, op, &Value::Date(day))
             }
             Node::Call(Function::MonthsBetween, args) => {
                 let (Some(from), Some(to), Value::Integer(months)) =

@@ -22,6 +22,7 @@ use crate::policy::document::{self, Node, Table, Text, wrong_kind};
 use crate::policy::keys;
 use crate::policy::{Metadata, Policy};
 
+mod calendars;
 mod constant;
 mod derived;
 mod fields;
@@ -90,6 +91,8 @@ struct Loader<'f, 'e> {
 struct Names {
     schema: Schema,
     derived: Vec<(String, Option<Type>)>,
+    /// The names of the calendars declared, with problems or not.
+    calendars: Vec<String>,
 }
 
 impl Names {
@@ -97,6 +100,7 @@ impl Names {
         Scope {
             schema: &self.schema,
             derived: &self.derived,
+            calendars: &self.calendars,
             missing_allowed,
             placeholder: false,
         }
@@ -138,10 +142,12 @@ impl<'f> Loader<'f, '_> {
         top.check_keys(self.errors);
         self.format(&top);
         let meta_table = self.section(&top, "policy");
+        let (calendars, calendar_names) = self.calendars(&top);
         let (schema, requirements) = self.fields(&top);
         let mut names = Names {
             schema,
             derived: Vec::new(),
+            calendars: calendar_names,
         };
         let derived = self.derived(&top, &mut names);
         self.requirements(requirements, &mut names);
@@ -168,6 +174,7 @@ impl<'f> Loader<'f, '_> {
             rules,
             default: default?,
             outcome_effects,
+            calendars,
         })
     }
 
