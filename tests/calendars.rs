@@ -370,6 +370,13 @@ fn explain_turns_a_business_day_count_into_a_date() {
         text.contains("`request.at` on or before 2026-01-02"),
         "{text}"
     );
+    // Sent on Saturday, December 20: Monday the 22nd is a business day,
+    // the sixth after the purchase.
+    let json =
+        br#"{"purchase": {"date": "2025-12-15"}, "request": {"at": "2025-12-20T15:00:00Z"}}"#;
+    let explanation = ruling::decision::explain::explain(&POLICY_LOADED, json, None).unwrap();
+    let text = format!("{explanation:?}");
+    assert!(text.contains("`request.at` on 2025-12-22"), "{text}");
 }
 
 #[test]
