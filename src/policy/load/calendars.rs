@@ -56,6 +56,15 @@ impl Loader<'_, '_> {
         let mut names = Vec::new();
         for (name, key_span, value) in table.keys() {
             let DeValue::Table(inner) = value.get_ref() else {
+                let help = if is_array_of_tables(value) && !keys::contains(keys::CALENDAR, name) {
+                    format!(
+                        "a calendar is one table: write `[calendar.{name}]`, with single brackets"
+                    )
+                } else {
+                    format!(
+                        "each calendar is a table with its name: `[calendar.us]`, with `weekend` and `holidays` below it; `{name}` is not a calendar"
+                    )
+                };
                 self.push(
                     Diagnostic::new(
                         "wrong-kind",
@@ -63,9 +72,7 @@ impl Loader<'_, '_> {
                         key_span,
                     )
                     .with_label(format!("this is {}", kind_name(value.get_ref())))
-                    .with_help(format!(
-                        "each calendar is a table with its name: `[calendar.us]`, with `weekend` and `holidays` below it; `{name}` is not a calendar"
-                    )),
+                    .with_help(help),
                 );
                 continue;
             };
@@ -425,6 +432,11 @@ impl Loader<'_, '_> {
     }
 }
 
+fn is_array_of_tables(node: &Node) -> bool {
+    matches!(node.get_ref(), DeValue::Array(items)
+        if !items.is_empty() && items.iter().all(|item| matches!(item.get_ref(), DeValue::Table(_))))
+}
+
 /// The words of `text`, separated by white space, each with its offset.
 fn words_at(text: &str) -> Vec<(usize, &str)> {
     let mut words = Vec::new();
@@ -513,5 +525,118 @@ fn suggestion<const N: usize>(text: &str, names: [&'static str; N], intro: &str)
     match prefixed.or_else(|| closest(text, names)) {
         Some(name) => format!("did you mean `{name}`?"),
         None => format!("{intro} {}", list_names(names, 12)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::SourceFile;
+    use crate::policy::load::load;
+
+    /// The messages and help texts of loading a policy with `calendar`.
+    fn problems(calendar: &str) -> Vec<(String, String)> {
+        let text = format!(
+            "format = 1\n[policy]\nid = \"a\"\nversion = \"1\"\ntitle = \"t\"\neffective_date = 2025-01-01\n\n{calendar}\n\n[default]\nid = \"d\"\nclause = \"c\"\noutcome = \"deny\"\nreason = \"r\"\n"
+        );
+        match load(SourceFile::new("t.toml", text)) {
+            Ok(_) => Vec::new(),
+            Err(error) => error
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.message, d.help.unwrap_or_default()))
+                .collect(),
+        }
+    }
+
+    fn first(calendar: &str) -> (String, String) {
+        problems(calendar).into_iter().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_valid_calendar_loads() {
+        let calendar = r#"[calendar.us-federal]
+weekend = []
+holidays = [
+  { name = "Leap", date = "02-29", observed = "next_weekday" },
+  { name = "Fifth", rule = "  fifth   friday of march " },
+  { name = "Once", date = 2025-12-26, observed = "none" },
+]
+
+[[calendar.uk.holidays]]
+name = "Christmas Day"
+date = "12-25"
+"#;
+        assert_eq!(problems(calendar), Vec::new());
+    }
+
+    #[test]
+    fn names_are_suggested_or_listed() {
+        assert_eq!(
+            first("[calendar.us]\nweekend = [\"Saturday\"]"),
+            (
+                "`Saturday` is not a weekday".to_owned(),
+                "did you mean `saturday`?".to_owned()
+            )
+        );
+        assert_eq!(
+            first("[calendar.us]\nholidays = [{ name = \"x\", rule = \"first monday of jan\" }]"),
+            (
+                "`jan` is not a month".to_owned(),
+                "did you mean `january`?".to_owned()
+            )
+        );
+        assert_eq!(
+            first("[calendar.us]\nholidays = [{ name = \"x\", rule = \"first mon of june\" }]").1,
+            "did you mean `monday`?"
+        );
+        assert_eq!(
+            first("[calendar.US]").0,
+            "`US` is not a valid calendar name"
+        );
+        assert_eq!(
+            first("[[calendar.us]]\nweekend = []").1,
+            "a calendar is one table: write `[calendar.us]`, with single brackets"
+        );
+        assert_eq!(
+            first("[calendar.us]\nweekend = [\"sunday\", \"sunday\"]").0,
+            "`sunday` is listed twice"
+        );
+    }
+
+    #[test]
+    fn month_days_are_checked() {
+        assert_eq!(
+            first("[calendar.us]\nholidays = [{ name = \"x\", date = \"04-31\" }]").1,
+            "April has 30 days; day 31 is not one of them"
+        );
+        for text in ["13-01", "12/25", "1-5", "christmas"] {
+            assert_eq!(
+                first(&format!(
+                    "[calendar.us]\nholidays = [{{ name = \"x\", date = \"{text}\" }}]"
+                ))
+                .0,
+                format!("`{text}` is not a day of the year"),
+            );
+        }
+        assert_eq!(
+            first("[calendar.us]\nholidays = [{ name = \"x\", date = 2025-12-26T10:00:00 }]").0,
+            "expected a month and day, or a date, found a date and time"
+        );
+        assert_eq!(
+            first("[calendar.us]\nholidays = [{ name = \"x\" }]").0,
+            "a holiday of `[calendar.us]` has no `date` or `rule`"
+        );
+    }
+
+    #[test]
+    fn a_calendar_has_at_most_the_limit_of_holidays() {
+        let holidays: Vec<String> = (0..=crate::limits::MAX_HOLIDAYS)
+            .map(|n| format!("{{ name = \"h{n}\", date = \"01-01\" }}"))
+            .collect();
+        let calendar = format!("[calendar.us]\nholidays = [{}]", holidays.join(", "));
+        assert_eq!(
+            first(&calendar).0,
+            "`[calendar.us]` has 501 holidays, more than the limit of 500"
+        );
     }
 }
