@@ -20,6 +20,10 @@ pub const MAX_RULES: usize = 10_000;
 /// later stage too.
 pub const MAX_EXPRESSION_CHARS: usize = 10_000;
 
+/// The most holidays in one calendar. A real calendar has a few dozen; the
+/// limit bounds the work of computing them when the policy loads.
+pub const MAX_HOLIDAYS: usize = 500;
+
 /// How deep parentheses, lists, calls, `if`, `not` and `-` may nest in an
 /// expression; keeps the recursive parser far from the end of the stack.
 pub const MAX_EXPRESSION_NESTING: usize = 64;

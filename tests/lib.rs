@@ -10,6 +10,7 @@
 
 mod architecture;
 mod batch;
+mod calendars;
 mod cases;
 mod cli;
 mod cli_tools;
@@ -37,4 +38,5 @@ mod serve_limits;
 mod streams;
 mod support;
 mod test_command;
+mod time_zones;
 mod warnings;

@@ -111,6 +111,12 @@ fn every_shipped_policy_validates_against_the_committed_schema() {
 
 /// Mistakes the schema must catch in the editor, before `ruling check`.
 const SHAPE_MISTAKES: &[&str] = &[
+    "calendar-holiday-date-and-rule",
+    "calendar-holiday-rule-shape",
+    "calendar-holiday-rule-typo",
+    "calendar-not-a-table",
+    "calendar-observed-typo",
+    "calendar-weekend-typo",
     "default-decimal-in-quotes",
     "effect-inline-table",
     "effective-date-as-datetime",
@@ -385,4 +391,10 @@ fn keys_marked_required_are_the_keys_the_loader_requires() {
         required_checked >= 20,
         "{required_checked} required keys checked"
     );
+}
+
+#[test]
+fn a_policy_with_calendars_and_a_named_zone_validates_against_the_committed_schema() {
+    let json = toml_to_json(crate::calendars::POLICY).unwrap();
+    Validator::committed().validate(&json).unwrap();
 }

@@ -55,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
     let scope = Scope {
         schema: &policy.schema,
         derived: &derived,
+        calendars: &[],
         missing_allowed: true,
         placeholder: false,
     };

@@ -5,15 +5,18 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeDelta};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeDelta, Timelike};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
-use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node};
+use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node, Setting};
 use crate::language::value::{Value, scale_of, unsigned_zero, with_scale};
+use crate::language::weekday::weekday_name;
+use crate::language::zone::Zone;
 use crate::policy::Policy;
+use crate::policy::calendar::Calendar;
 use crate::request::Request;
 
 /// An expression that could not be computed for this request: an overflow,
@@ -282,6 +285,9 @@ impl<'a> Evaluator<'a> {
         match function {
             Function::AnyMissing => return Ok(Value::Bool(!self.missing()?.is_empty())),
             Function::MissingFields => return self.missing_paths(),
+            _ if function.setting().is_some() => {
+                return self.call_with_setting(function, args, expr);
+            }
             _ => {}
         }
         // Functions take at most two arguments: evaluate them without a Vec,
@@ -310,6 +316,48 @@ impl<'a> Evaluator<'a> {
         }
         let timezone = self.policy.meta.timezone;
         call_on_values(function, &first, &second, timezone, expr)
+    }
+
+    /// Calls a function whose last argument names a setting (a time zone
+    /// or a calendar), a text the checker made sure of; the other arguments,
+    /// at most two, are values.
+    fn call_with_setting(
+        &mut self,
+        function: Function,
+        args: &[Checked],
+        expr: &Checked,
+    ) -> Result<Value> {
+        let Some((Some(Value::String(name)), values)) = args
+            .split_last()
+            .map(|(setting, values)| (setting.constant(), values))
+        else {
+            return Ok(Value::Absent);
+        };
+        let first = match values.first() {
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
+        };
+        let second = match values.get(1) {
+            Some(arg) => self.peek(arg)?,
+            None => Cow::Borrowed(&ABSENT),
+        };
+        if first.is_absent() || (values.len() > 1 && second.is_absent()) {
+            return Ok(Value::Absent);
+        }
+        let policy = self.policy;
+        match function.setting() {
+            Some(Setting::Zone) => {
+                Ok(Zone::parse(name).map_or(Value::Absent, |zone| in_zone(function, &first, zone)))
+            }
+            Some(Setting::Calendar) => match policy.calendar(name) {
+                Some(calendar) => {
+                    let timezone = policy.meta.timezone;
+                    business_days(function, &first, &second, calendar, timezone, expr)
+                }
+                None => Ok(Value::Absent),
+            },
+            None => Ok(Value::Absent),
+        }
     }
 
     /// Evaluates a condition, recording how each part came out.
@@ -590,7 +638,7 @@ fn call_on_values(
     function: Function,
     first: &Value,
     second: &Value,
-    timezone: FixedOffset,
+    timezone: Zone,
     expr: &Checked,
 ) -> Result<Value> {
     Ok(match function {
@@ -677,27 +725,80 @@ fn call_on_values(
         Function::Ceil => whole(first, Decimal::ceil, expr)?,
         Function::Days => duration_in(first, 86_400),
         Function::Hours => duration_in(first, 3_600),
-        Function::Present | Function::Blank | Function::AnyMissing | Function::MissingFields => {
-            Value::Absent
-        }
+        Function::Weekday => calendar_date(first, timezone).map_or(Value::Absent, |date| {
+            Value::string(weekday_name(date.weekday()))
+        }),
+        Function::Present
+        | Function::Blank
+        | Function::AnyMissing
+        | Function::MissingFields
+        | Function::LocalDate
+        | Function::LocalTime
+        | Function::IsBusinessDay
+        | Function::AddBusinessDays
+        | Function::BusinessDaysBetween => Value::Absent,
     })
 }
 
-fn calendar_date(value: &Value, timezone: FixedOffset) -> Option<NaiveDate> {
+/// `is_business_day`, `add_business_days` and `business_days_between` in
+/// `calendar`; datetimes count as their date in the policy's time zone.
+fn business_days(
+    function: Function,
+    first: &Value,
+    second: &Value,
+    calendar: &Calendar,
+    timezone: Zone,
+    expr: &Checked,
+) -> Result<Value> {
+    let Some(date) = calendar_date(first, timezone) else {
+        return Ok(Value::Absent);
+    };
+    Ok(match (function, second) {
+        (Function::IsBusinessDay, _) => Value::Bool(calendar.is_business_day(date)),
+        (Function::AddBusinessDays, Value::Integer(count)) => {
+            Value::Date(calendar.add_business_days(date, *count).ok_or_else(|| {
+                EvalError::new(format!("`{}` leaves the calendar", expr.text), expr)
+            })?)
+        }
+        (Function::BusinessDaysBetween, to) => match calendar_date(to, timezone) {
+            Some(to) => Value::Integer(calendar.business_days_between(date, to)),
+            None => Value::Absent,
+        },
+        _ => Value::Absent,
+    })
+}
+
+/// `local_date` and `local_time`: what a clock in `zone` shows at an instant.
+fn in_zone(function: Function, value: &Value, zone: Zone) -> Value {
+    let Value::DateTime(time) = value else {
+        return Value::Absent;
+    };
+    match function {
+        Function::LocalDate => Value::Date(zone.date_of(time)),
+        Function::LocalTime => {
+            let clock = zone.time_of(time);
+            Value::Duration(
+                TimeDelta::seconds(i64::from(clock.num_seconds_from_midnight()))
+                    + TimeDelta::nanoseconds(i64::from(clock.nanosecond())),
+            )
+        }
+        _ => Value::Absent,
+    }
+}
+
+fn calendar_date(value: &Value, timezone: Zone) -> Option<NaiveDate> {
     match value {
         Value::Date(date) => Some(*date),
-        Value::DateTime(time) => Some(time.with_timezone(&timezone).date_naive()),
+        Value::DateTime(time) => Some(timezone.date_of(time)),
         _ => None,
     }
 }
 
-fn instant(value: &Value, timezone: FixedOffset) -> Option<DateTime<FixedOffset>> {
+/// A datetime, or the first instant of a date in the policy's time zone.
+fn instant(value: &Value, timezone: Zone) -> Option<DateTime<FixedOffset>> {
     match value {
         Value::DateTime(time) => Some(*time),
-        Value::Date(date) => date
-            .and_hms_opt(0, 0, 0)?
-            .and_local_timezone(timezone)
-            .single(),
+        Value::Date(date) => timezone.start_of_day(*date),
         _ => None,
     }
 }
@@ -912,6 +1013,144 @@ reason = "no"
         assert_eq!(
             eval("date(a.at)"),
             Value::Date(NaiveDate::from_ymd_opt(2025, 3, 2).unwrap())
+        );
+    }
+
+    /// `date`, `days_between` and dates given as datetimes take the offset a
+    /// named zone has at each instant: New York is UTC-5 in winter, UTC-4
+    /// in summer.
+    #[test]
+    fn a_named_policy_zone_follows_daylight_saving() {
+        let text = format!(
+            "{}\n[derived]\nday = 'date(a.at)'\nspan = 'days_between(a.date, a.at)'\nhours = 'hours_between(a.date, a.at)'\n",
+            FIELDS.replace(r#"timezone = "+02:00""#, r#"timezone = "America/New_York""#)
+        );
+        let policy = load(SourceFile::new("test.toml", text)).unwrap();
+        let values = |json: &str| {
+            let request = decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+            let mut evaluator = Evaluator::new(&policy, &request);
+            policy
+                .derived
+                .iter()
+                .map(|derived| evaluator.eval(&derived.value).unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            values(r#"{"a": {"date": "2025-01-14", "at": "2025-01-15T04:30:00Z"}}"#),
+            ["2025-01-14", "0", "23.5"],
+            "23:30 EST"
+        );
+        assert_eq!(
+            values(r#"{"a": {"date": "2025-07-04", "at": "2025-07-05T04:30:00Z"}}"#),
+            ["2025-07-05", "1", "24.5"],
+            "00:30 EDT the next day"
+        );
+        assert_eq!(
+            values(r#"{"a": {"date": "2025-03-09", "at": "2025-03-10T04:00:00Z"}}"#),
+            ["2025-03-10", "1", "23"],
+            "the day clocks spring forward has 23 hours"
+        );
+    }
+
+    #[test]
+    fn local_date_and_time_read_a_clock_in_the_named_zone() {
+        let at = |time: &str| format!(r#"{{"a": {{"at": "{time}"}}}}"#);
+        let eval_at = |expr: &str, time: &str| eval_with(expr, &at(time)).unwrap().to_string();
+        let new_york_time = r#"local_time(a.at, "America/New_York")"#;
+        // Spring forward: 01:59:59 EST is followed by 03:00:00 EDT.
+        assert_eq!(eval_at(new_york_time, "2025-03-09T06:59:59Z"), "1h 59m 59s");
+        assert_eq!(eval_at(new_york_time, "2025-03-09T07:00:00Z"), "3h");
+        // Fall back: 01:59:59 EDT is followed by 01:00:00 EST.
+        assert_eq!(eval_at(new_york_time, "2025-11-02T05:59:59Z"), "1h 59m 59s");
+        assert_eq!(eval_at(new_york_time, "2025-11-02T06:00:00Z"), "1h");
+        assert_eq!(
+            eval_at(&format!("{new_york_time} < 17h"), "2025-07-04T20:59:00Z"),
+            "true"
+        );
+        assert_eq!(
+            eval_at(&format!("{new_york_time} < 17h"), "2025-07-04T21:00:00Z"),
+            "false",
+            "17:00 EDT"
+        );
+        let paris_date = r#"local_date(a.at, "Europe/Paris")"#;
+        assert_eq!(eval_at(paris_date, "2025-03-29T22:59:59Z"), "2025-03-29");
+        assert_eq!(eval_at(paris_date, "2025-03-29T23:00:00Z"), "2025-03-30");
+        assert_eq!(eval_at(paris_date, "2025-06-30T21:59:59Z"), "2025-06-30");
+        assert_eq!(eval_at(paris_date, "2025-06-30T22:00:00Z"), "2025-07-01");
+        assert_eq!(
+            eval_at(r#"local_date(a.at, "+05:30")"#, "2025-06-30T18:30:00Z"),
+            "2025-07-01"
+        );
+        assert_eq!(
+            eval_with(paris_date, r#"{"a": {}}"#).unwrap(),
+            Value::Absent,
+            "an unknown datetime has an unknown date"
+        );
+    }
+
+    /// A calendar with Christmas observed on the nearest weekday, in a
+    /// policy whose dates are taken at UTC+2.
+    fn eval_in_calendar(expr: &str, request: &str) -> Result<Value> {
+        let calendar = r#"
+[calendar.us]
+holidays = [{ name = "Christmas Day", date = "12-25", observed = "nearest_weekday" }]
+"#;
+        let text = format!("{FIELDS}{calendar}\n[derived]\nresult = '{expr}'\n");
+        let policy = load(SourceFile::new("test.toml", text))
+            .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
+        let request = decode(&policy.schema, policy.meta.timezone, request.as_bytes()).unwrap();
+        Evaluator::new(&policy, &request).eval(&policy.derived[0].value)
+    }
+
+    #[test]
+    fn calendar_functions_count_business_days() {
+        let request = r#"{"a": {"date": "2026-12-23", "at": "2026-12-24T22:30:00Z", "count": 3}}"#;
+        let eval = |expr: &str| eval_in_calendar(expr, request).unwrap().to_string();
+        // Christmas 2026 is a Friday; a.at is 00:30 on December 25 at UTC+2.
+        assert_eq!(eval(r#"is_business_day(a.date, "us")"#), "true");
+        assert_eq!(eval(r#"is_business_day(a.at, "us")"#), "false");
+        assert_eq!(
+            eval(r#"add_business_days(a.date, a.count, "us")"#),
+            "2026-12-29"
+        );
+        assert_eq!(eval(r#"add_business_days(a.date, -3, "us")"#), "2026-12-18");
+        assert_eq!(eval(r#"add_business_days(a.date, 0, "us")"#), "2026-12-23");
+        assert_eq!(eval(r#"business_days_between(a.date, a.at, "us")"#), "1");
+        // Back from Friday: Thursday and Wednesday.
+        assert_eq!(eval(r#"business_days_between(a.at, a.date, "us")"#), "-2");
+        assert_eq!(eval("weekday(a.date)"), "wednesday");
+        assert_eq!(eval("weekday(a.at)"), "friday");
+        assert_eq!(eval(r#"weekday(a.at) in ["saturday", "sunday"]"#), "false");
+    }
+
+    #[test]
+    fn calendar_functions_of_unknown_values_are_unknown() {
+        let empty = r#"{"a": {"date": "2026-12-23"}}"#;
+        for expr in [
+            r#"is_business_day(a.at, "us")"#,
+            r#"add_business_days(a.date, a.count, "us")"#,
+            r#"business_days_between(a.date, a.at, "us")"#,
+            r#"business_days_between(a.at, a.date, "us")"#,
+            "weekday(a.at)",
+        ] {
+            assert_eq!(
+                eval_in_calendar(expr, empty).unwrap(),
+                Value::Absent,
+                "{expr}"
+            );
+        }
+    }
+
+    #[test]
+    fn counting_past_the_end_of_the_calendar_is_an_error_at_its_span() {
+        let error = eval_in_calendar(
+            r#"add_business_days(a.date, a.count, "us")"#,
+            r#"{"a": {"date": "2026-12-23", "count": 9223372036854775807}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.message,
+            r#"`add_business_days(a.date, a.count, "us")` leaves the calendar"#
         );
     }
 

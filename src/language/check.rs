@@ -3,21 +3,26 @@
 //! reporting every type error with the span of the offending part.
 
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::{did_you_mean, list_names};
 use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
 use crate::language::compiled::{
-    Aggregate, AggregateKind, Arithmetic, Checked, Comparison, Function, Node,
+    Aggregate, AggregateKind, Arithmetic, Checked, Comparison, Function, Node, Setting,
 };
 use crate::language::parser::print;
 use crate::language::schema::Schema;
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::language::weekday::weekday_type;
+use crate::language::zone::Zone;
 
 /// What names an expression can see.
 pub struct Scope<'a> {
     pub schema: &'a Schema,
     /// Derived values by index: name and, once checked, type.
     pub derived: &'a [(String, Option<Type>)],
+    /// The names of the policy's calendars.
+    pub calendars: &'a [String],
     /// Whether `any_missing()` and `missing_fields()` may be used here.
     pub missing_allowed: bool,
     /// Whether the expression is a `{placeholder}` of a reason.
@@ -844,7 +849,75 @@ impl Checker<'_, '_> {
                 );
             }
         };
+        if let Some(setting) = function.setting() {
+            self.setting(function, setting, checked_args.last()?)?;
+        }
         Some(checked(expr, Node::Call(function, checked_args), ty))
+    }
+
+    /// The last argument of `function` names a setting: it must be a text
+    /// written in the policy, naming one that exists, so that it is checked
+    /// now rather than when a request comes.
+    fn setting(&mut self, function: Function, setting: Setting, arg: &Checked) -> Option<()> {
+        let what = match setting {
+            Setting::Zone => "time zone",
+            Setting::Calendar => "calendar",
+        };
+        let Node::Constant(Value::String(name)) = &arg.node else {
+            self.errors.push(
+                Diagnostic::new(
+                    "wrong-arguments",
+                    format!(
+                        "the {what} of `{}` must be written in quotes",
+                        function.name()
+                    ),
+                    arg.span,
+                )
+                .with_label(format!("not a {what} name written here"))
+                .with_help(format!(
+                    "name the {what} itself, so that it is checked when the policy loads: `{}`",
+                    function.signature()
+                )),
+            );
+            return None;
+        };
+        match setting {
+            Setting::Zone => match Zone::parse(name) {
+                Ok(_) => Some(()),
+                Err(error) => {
+                    self.errors.push(error.diagnostic(name, arg.span));
+                    None
+                }
+            },
+            Setting::Calendar => self.calendar(name, arg.span),
+        }
+    }
+
+    fn calendar(&mut self, name: &str, span: Span) -> Option<()> {
+        let calendars = self.scope.calendars;
+        if calendars.iter().any(|calendar| calendar == name) {
+            return Some(());
+        }
+        let names = calendars.iter().map(String::as_str);
+        let help = did_you_mean(name, names.clone()).unwrap_or_else(|| {
+            if calendars.is_empty() {
+                format!(
+                    "declare it as a `[calendar.{name}]` table, with its `weekend` and `holidays`"
+                )
+            } else {
+                format!("the calendars of this policy are {}", list_names(names, 8))
+            }
+        });
+        self.errors.push(
+            Diagnostic::new(
+                "unknown-calendar",
+                format!("unknown calendar `{name}`"),
+                span,
+            )
+            .with_label("not a calendar of this policy")
+            .with_help(help),
+        );
+        None
     }
 }
 
@@ -1153,6 +1226,46 @@ fn function_type(function: Function, args: &[Checked]) -> Result<Type, usize> {
         Function::AnyMissing => Ok(Type::Bool),
         Function::MissingFields => Ok(Type::List(Box::new(Type::String))),
         Function::Floor | Function::Ceil => check(&|_, ty| ty.is_numeric(), Type::Integer),
+        Function::LocalDate => instant_in_zone(&types, Type::Date),
+        Function::LocalTime => instant_in_zone(&types, Type::Duration),
+        Function::Weekday => check(&|_, ty| calendar(ty), weekday_type()),
+        Function::IsBusinessDay => check(
+            &|index, ty| {
+                if index == 0 {
+                    calendar(ty)
+                } else {
+                    *ty == Type::String
+                }
+            },
+            Type::Bool,
+        ),
+        Function::AddBusinessDays => check(
+            &|index, ty| match index {
+                0 => calendar(ty),
+                1 => *ty == Type::Integer,
+                _ => *ty == Type::String,
+            },
+            Type::Date,
+        ),
+        Function::BusinessDaysBetween => check(
+            &|index, ty| {
+                if index < 2 {
+                    calendar(ty)
+                } else {
+                    *ty == Type::String
+                }
+            },
+            Type::Integer,
+        ),
+    }
+}
+
+/// `f(datetime, "zone")`.
+fn instant_in_zone(types: &[&Type], result: Type) -> Result<Type, usize> {
+    match types {
+        [Type::DateTime, Type::String] => Ok(result),
+        [Type::DateTime, _] => Err(1),
+        _ => Err(0),
     }
 }
 
@@ -1322,6 +1435,87 @@ reason = "no"
         assert_eq!(
             message("any_missing()"),
             "`any_missing` can only be used in rules, effects and reasons"
+        );
+    }
+
+    #[test]
+    fn time_zones_of_local_date_and_time_are_checked_when_the_policy_loads() {
+        assert_eq!(
+            problems(r#"local_time(p.at, "America/New_York") < 17h"#),
+            Vec::new()
+        );
+        let found = problems(r#"local_date(p.at, "Europe/Pari")"#);
+        assert_eq!(
+            found[0].0,
+            "`Europe/Pari` is not a time zone ruling understands"
+        );
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `Europe/Paris`?"));
+        assert_eq!(
+            message(r#"local_date(p.at, lower("UTC"))"#),
+            "the time zone of `local_date` must be written in quotes"
+        );
+        assert_eq!(
+            message(r#"local_date(p.date, "UTC")"#),
+            "`local_date` needs a datetime as its first argument, but `p.date` is a date"
+        );
+        assert_eq!(
+            message("local_time(p.at, 2)"),
+            "`local_time` needs a time zone name in quotes, such as `\"Europe/Paris\"` as its second argument, but `2` is an integer"
+        );
+    }
+
+    /// The messages and help texts of checking `expr` in a policy with a
+    /// calendar `us`.
+    fn calendar_problems(expr: &str) -> Vec<(String, Option<String>)> {
+        let text = format!("{HEADER}\n[calendar.us]\n\n[derived]\nvalue = '{expr}'\n");
+        match load(SourceFile::new("t.toml", text)) {
+            Ok(_) => Vec::new(),
+            Err(error) => error
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.message, d.help))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn calendars_are_named_by_text_checked_when_the_policy_loads() {
+        for expr in [
+            r#"is_business_day(p.date, "us")"#,
+            r#"add_business_days(p.at, 3, "us") > p.date"#,
+            r#"business_days_between(p.date, p.at, "us") <= 7"#,
+            r#"weekday(p.at) in ["saturday", "sunday"]"#,
+        ] {
+            assert_eq!(calendar_problems(expr), Vec::new(), "{expr}");
+        }
+        let found = calendar_problems(r#"is_business_day(p.date, "uss")"#);
+        assert_eq!(found[0].0, "unknown calendar `uss`");
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `us`?"));
+        let found = problems(r#"is_business_day(p.date, "us")"#);
+        assert_eq!(
+            found[0].1.as_deref(),
+            Some("declare it as a `[calendar.us]` table, with its `weekend` and `holidays`")
+        );
+        assert_eq!(
+            calendar_problems(r#"is_business_day(p.date, trim("us"))"#)[0].0,
+            "the calendar of `is_business_day` must be written in quotes"
+        );
+        assert_eq!(
+            calendar_problems(r#"add_business_days(p.date, p.amount, "us")"#)[0].0,
+            "`add_business_days` needs a whole number of business days as its second argument, but `p.amount` is a decimal"
+        );
+        assert_eq!(
+            calendar_problems(r#"business_days_between(p.date, p.amount, "us")"#)[0].0,
+            "`business_days_between` needs a date or datetime as its second argument, but `p.amount` is a decimal"
+        );
+        let found = calendar_problems(r#"weekday(p.date) == "satruday""#);
+        assert_eq!(found[0].0, "`satruday` is not a value of `weekday(p.date)`");
+        assert!(
+            found[0]
+                .1
+                .as_deref()
+                .unwrap()
+                .starts_with("did you mean `saturday`?")
         );
     }
 

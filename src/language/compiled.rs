@@ -175,10 +175,26 @@ pub enum Function {
     MissingFields,
     Floor,
     Ceil,
+    LocalDate,
+    LocalTime,
+    Weekday,
+    IsBusinessDay,
+    AddBusinessDays,
+    BusinessDaysBetween,
+}
+
+/// What the last argument of some functions names: a text written in the
+/// policy, resolved and checked when it loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// A time zone: `"Europe/Paris"`.
+    Zone,
+    /// A calendar of the policy: `"us"` for `[calendar.us]`.
+    Calendar,
 }
 
 impl Function {
-    pub const ALL: [Function; 24] = [
+    pub const ALL: [Function; 30] = [
         Function::DaysBetween,
         Function::MonthsBetween,
         Function::HoursBetween,
@@ -203,6 +219,12 @@ impl Function {
         Function::MissingFields,
         Function::Floor,
         Function::Ceil,
+        Function::LocalDate,
+        Function::LocalTime,
+        Function::Weekday,
+        Function::IsBusinessDay,
+        Function::AddBusinessDays,
+        Function::BusinessDaysBetween,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -231,6 +253,12 @@ impl Function {
             Function::MissingFields => "missing_fields",
             Function::Floor => "floor",
             Function::Ceil => "ceil",
+            Function::LocalDate => "local_date",
+            Function::LocalTime => "local_time",
+            Function::Weekday => "weekday",
+            Function::IsBusinessDay => "is_business_day",
+            Function::AddBusinessDays => "add_business_days",
+            Function::BusinessDaysBetween => "business_days_between",
         }
     }
 
@@ -261,6 +289,12 @@ impl Function {
             Function::MissingFields => "missing_fields()",
             Function::Floor => "floor(number)",
             Function::Ceil => "ceil(number)",
+            Function::LocalDate => "local_date(datetime, \"Europe/Paris\")",
+            Function::LocalTime => "local_time(datetime, \"Europe/Paris\")",
+            Function::Weekday => "weekday(date)",
+            Function::IsBusinessDay => "is_business_day(date, \"us\")",
+            Function::AddBusinessDays => "add_business_days(date, days, \"us\")",
+            Function::BusinessDaysBetween => "business_days_between(from, to, \"us\")",
         }
     }
 
@@ -298,6 +332,18 @@ impl Function {
                 _,
             ) => "a value",
             (Function::Floor | Function::Ceil, _) => "a number",
+            (Function::LocalDate | Function::LocalTime, 0) => "a datetime",
+            (Function::LocalDate | Function::LocalTime, _) => {
+                "a time zone name in quotes, such as `\"Europe/Paris\"`"
+            }
+            (Function::Weekday, _)
+            | (Function::IsBusinessDay | Function::AddBusinessDays, 0)
+            | (Function::BusinessDaysBetween, 0 | 1) => "a date or datetime",
+            (Function::AddBusinessDays, 1) => "a whole number of business days",
+            (
+                Function::IsBusinessDay | Function::AddBusinessDays | Function::BusinessDaysBetween,
+                _,
+            ) => "a calendar name in quotes, such as `\"us\"`",
         }
     }
 
@@ -319,8 +365,24 @@ impl Function {
             | Function::EndsWith
             | Function::Min
             | Function::Max
-            | Function::Round => 2,
+            | Function::Round
+            | Function::LocalDate
+            | Function::LocalTime
+            | Function::IsBusinessDay => 2,
+            Function::AddBusinessDays | Function::BusinessDaysBetween => 3,
             _ => 1,
+        }
+    }
+
+    /// What the last argument names, for the functions whose last argument
+    /// is a setting of the policy rather than a value.
+    pub const fn setting(self) -> Option<Setting> {
+        match self {
+            Function::LocalDate | Function::LocalTime => Some(Setting::Zone),
+            Function::IsBusinessDay | Function::AddBusinessDays | Function::BusinessDaysBetween => {
+                Some(Setting::Calendar)
+            }
+            _ => None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The expression language: text → tokens (`lexer`) → syntax tree (`ast`,
 //! `parser`) → a typed tree checked against the declared fields (`types`,
-//! `schema`, `check`, `compiled`), over the runtime `value`s.
+//! `schema`, `check`, `compiled`), over the runtime `value`s, with the time
+//! `zone`s that turn instants into dates.
 
 pub mod ast;
 pub mod check;
@@ -10,3 +11,5 @@ pub mod parser;
 pub mod schema;
 pub mod types;
 pub mod value;
+pub mod weekday;
+pub mod zone;

@@ -37,7 +37,8 @@ pub enum Kind {
     Date,
     /// The dotted path of a request field.
     FieldPath,
-    /// `"UTC"` or a fixed offset such as `"+02:00"`.
+    /// `"UTC"`, a fixed offset such as `"+02:00"`, or an IANA zone name
+    /// such as `"America/New_York"`.
     Timezone,
     /// A field type keyword.
     FieldType,
@@ -69,6 +70,19 @@ pub enum Kind {
     /// The `[[field]]` tables, whose keys depend on each other's values
     /// (`values` only for enums, `items` only for lists).
     Fields,
+    /// Calendars by name: `[calendar.us]`, each a table of [`CALENDAR`].
+    Calendars,
+    /// Weekday names: `["saturday", "sunday"]`.
+    Weekdays,
+    /// The holidays of a calendar: tables of [`HOLIDAY`], each with a
+    /// `date` or a `rule`.
+    Holidays,
+    /// `"MM-DD"` every year, or a TOML date once.
+    HolidayDate,
+    /// `"third monday of january"`.
+    HolidayRule,
+    /// Where a holiday on a weekend day is observed: `"nearest_weekday"`.
+    Observance,
 }
 
 const fn key(name: &'static str, kind: Kind, required: bool, description: &'static str) -> Key {
@@ -101,6 +115,12 @@ pub const TOP: &[Key] = &[
         Kind::Table(POLICY),
         true,
         "What the policy is: its id, version, title and effective date.",
+    ),
+    key(
+        "calendar",
+        Kind::Calendars,
+        false,
+        "Business-day calendars, each a `[calendar.NAME]` table with its weekend and holidays, named in `is_business_day`, `add_business_days` and `business_days_between`.",
     ),
     key(
         "field",
@@ -181,7 +201,7 @@ pub const POLICY: &[Key] = &[
         "timezone",
         Kind::Timezone,
         false,
-        "`UTC` (the default) or a fixed offset such as `+02:00`: the time zone in which datetimes count as dates.",
+        "`UTC` (the default), a fixed offset such as `+02:00`, or an IANA zone name such as `America/New_York` (daylight saving included): the time zone in which datetimes count as dates.",
     )
     .example("UTC"),
     key(
@@ -189,6 +209,53 @@ pub const POLICY: &[Key] = &[
         Kind::Text,
         false,
         "Where the written policy comes from.",
+    ),
+];
+
+/// The keys of a `[calendar.NAME]` table.
+pub const CALENDAR: &[Key] = &[
+    key(
+        "weekend",
+        Kind::Weekdays,
+        false,
+        "The days of the week that are not working days; `[\"saturday\", \"sunday\"]` when left out.",
+    ),
+    key(
+        "holidays",
+        Kind::Holidays,
+        false,
+        "The holidays, one inline table a line: `{ name = \"Christmas Day\", date = \"12-25\", observed = \"nearest_weekday\" }`.",
+    ),
+];
+
+/// The keys of one holiday of a calendar.
+pub const HOLIDAY: &[Key] = &[
+    key(
+        "name",
+        Kind::Text,
+        true,
+        "The holiday's name, unique in its calendar.",
+    )
+    .example("Christmas Day"),
+    key(
+        "date",
+        Kind::HolidayDate,
+        false,
+        "`\"MM-DD\"`: that day every year; or a TOML date without quotes, `2025-12-26`: that day only. A holiday has a `date` or a `rule`.",
+    )
+    .example("12-25"),
+    key(
+        "rule",
+        Kind::HolidayRule,
+        false,
+        "The nth weekday of a month, every year: `\"third monday of january\"`, `\"last monday of may\"` (first to fifth, or last). A holiday has a `date` or a `rule`.",
+    )
+    .example("third monday of january"),
+    key(
+        "observed",
+        Kind::Observance,
+        false,
+        "Where a holiday that falls on a weekend day is observed: `none` (the default: no business day is lost), `nearest_weekday` (Saturday → Friday, Sunday → Monday) or `next_weekday` (the next working day that is not already a holiday).",
     ),
 ];
 

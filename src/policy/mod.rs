@@ -1,5 +1,6 @@
 //! A checked, compiled policy: the only form that can decide requests.
 
+pub mod calendar;
 pub mod document;
 pub mod effective_date;
 pub mod folder;
@@ -9,13 +10,15 @@ pub mod warnings;
 
 use std::fmt;
 
-use chrono::{FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::diagnostic::span::Span;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::language::compiled::Checked;
 use crate::language::schema::Schema;
+use crate::language::zone::Zone;
+use crate::policy::calendar::Calendar;
 
 /// A policy that loaded and type-checked without errors.
 #[derive(Debug)]
@@ -33,6 +36,8 @@ pub struct Policy {
     /// What the policy says that is probably not what its owner means
     /// ([`warnings`]); shown by `ruling check`, never an error.
     pub warnings: Vec<Diagnostic>,
+    /// The `[calendar.NAME]` tables, in the order written.
+    pub calendars: Vec<Calendar>,
 }
 
 #[derive(Debug)]
@@ -45,7 +50,8 @@ pub struct Metadata {
     pub effective_date: NaiveDate,
     /// The slot of the request field whose date selects the version in effect.
     pub effective_date_field: Option<usize>,
-    pub timezone: FixedOffset,
+    /// The zone in which datetimes count as dates.
+    pub timezone: Zone,
     pub timezone_name: String,
     pub source: String,
 }
@@ -196,5 +202,9 @@ impl Policy {
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules_in_order().find(|rule| rule.id == id)
+    }
+
+    pub fn calendar(&self, name: &str) -> Option<&Calendar> {
+        self.calendars.iter().find(|calendar| calendar.name == name)
     }
 }

@@ -18,7 +18,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::format::ParseErrorKind;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
@@ -28,6 +28,7 @@ use crate::diagnostic::suggest;
 use crate::language::schema::{Member, Object, Schema};
 use crate::language::types::{Record, Type};
 use crate::language::value::{Item, Value};
+use crate::language::zone::Zone;
 use crate::limits::{MAX_JSON_DEPTH, MAX_LIST_ITEMS, RequestLimits};
 
 /// Found values are shown up to this many characters.
@@ -602,18 +603,14 @@ fn is_impossible(error: chrono::ParseError) -> bool {
 
 /// Decodes a JSON request against `schema` within the default
 /// [`RequestLimits`]. Dates given as datetimes are taken in `timezone`.
-pub fn decode(
-    schema: &Schema,
-    timezone: FixedOffset,
-    json: &[u8],
-) -> Result<Request, RequestError> {
+pub fn decode(schema: &Schema, timezone: Zone, json: &[u8]) -> Result<Request, RequestError> {
     decode_with(schema, timezone, json, RequestLimits::default())
 }
 
 /// Decodes a JSON request against `schema` within `limits`.
 pub fn decode_with(
     schema: &Schema,
-    timezone: FixedOffset,
+    timezone: Zone,
     json: &[u8],
     limits: RequestLimits,
 ) -> Result<Request, RequestError> {
@@ -898,7 +895,7 @@ impl Seen {
 /// The state of one decoding.
 struct Decoder<'s> {
     schema: &'s Schema,
-    timezone: FixedOffset,
+    timezone: Zone,
     /// Starts as the defaults; a value the request gives replaces its default.
     values: Vec<Value>,
     problems: Vec<Problem>,
@@ -1538,8 +1535,8 @@ mod tests {
         schema
     }
 
-    fn utc() -> FixedOffset {
-        FixedOffset::east_opt(0).unwrap()
+    fn utc() -> Zone {
+        Zone::UTC
     }
 
     fn decode_str(schema: &Schema, json: &str) -> Result<Request, RequestError> {
@@ -2329,11 +2326,33 @@ mod tests {
 
         // in the policy's time zone
         let schema = schema(&[("d", Type::Date)]);
-        let berlin = FixedOffset::east_opt(3600).unwrap();
+        let berlin = Zone::parse("+01:00").unwrap();
         let request = decode(&schema, berlin, br#"{"d": "2025-03-01T23:30:00Z"}"#).unwrap();
         assert_eq!(request.values, vec![date(2025, 3, 2)]);
         let request = decode(&schema, berlin, br#"{"d": "2025-03-01"}"#).unwrap();
         assert_eq!(request.values, vec![date(2025, 3, 1)]);
+    }
+
+    /// A named zone takes the offset in force at the instant: New York is
+    /// five hours behind UTC in winter and four in summer.
+    #[test]
+    fn datetimes_given_for_dates_take_the_offset_of_their_instant() {
+        let schema = schema(&[("d", Type::Date)]);
+        let new_york = Zone::parse("America/New_York").unwrap();
+        for (json, expected) in [
+            (br#"{"d": "2025-01-15T04:30:00Z"}"#, date(2025, 1, 14)),
+            (br#"{"d": "2025-07-05T04:30:00Z"}"#, date(2025, 7, 5)),
+            (br#"{"d": "2025-03-09T04:59:59Z"}"#, date(2025, 3, 8)),
+            (br#"{"d": "2025-11-02T04:30:00Z"}"#, date(2025, 11, 2)),
+        ] {
+            let request = decode(&schema, new_york, json).unwrap();
+            assert_eq!(
+                request.values,
+                vec![expected],
+                "{}",
+                String::from_utf8_lossy(json)
+            );
+        }
     }
 
     #[test]

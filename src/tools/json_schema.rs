@@ -17,7 +17,10 @@ use crate::language::compiled::Checked;
 use crate::language::schema::{Field, Member, Object, Requirement};
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::language::weekday::WEEKDAYS;
+use crate::language::zone;
 use crate::limits::MAX_LIST_ITEMS;
+use crate::policy::calendar::Observance;
 use crate::policy::keys::{self, Key, Kind};
 use crate::policy::{Outcome, Policy, Section};
 
@@ -233,8 +236,12 @@ const NAME: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 /// items of a list of objects (`order.items[].price`).
 const FIELD_PATH: &str = "^([A-Za-z_][A-Za-z0-9_]*(\\[\\])?\\.)*[A-Za-z_][A-Za-z0-9_]*$";
 const VERSION: &str = "^[^\\s/\\\\]+$";
+/// `UTC` or a fixed offset; IANA names are listed, for completion.
 const TIMEZONE: &str = "^(UTC|utc|Z|Etc/UTC|[+-][0-9]{2}:[0-9]{2})$";
 const NOT_BLANK: &str = "\\S";
+/// A month and day, `12-25`: the loader also refuses days a month never has.
+const MONTH_DAY: &str = "^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+const HOLIDAY_RULE: &str = "^\\s*(first|second|third|fourth|fifth|last)\\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\\s+of\\s+(january|february|march|april|may|june|july|august|september|october|november|december)\\s*$";
 const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 const DATETIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
 /// A date, or a datetime with an offset: what a `date` field accepts.
@@ -294,7 +301,7 @@ fn kind_schema(kind: &Kind) -> JsonSchema {
             ..JsonSchema::string_matching(DATE)
         },
         Kind::FieldPath => JsonSchema::string_matching(FIELD_PATH),
-        Kind::Timezone => JsonSchema::string_matching(TIMEZONE),
+        Kind::Timezone => timezone_schema(),
         Kind::FieldType => JsonSchema::one_of_strings(Type::FIELD_KEYWORDS),
         Kind::ItemType => JsonSchema::one_of_strings(item_keywords()),
         Kind::EnumValues => JsonSchema {
@@ -322,6 +329,56 @@ fn kind_schema(kind: &Kind) -> JsonSchema {
             all_of: field_rules(),
             ..table(keys::FIELD)
         }),
+        Kind::Calendars => JsonSchema::map_of(
+            JsonSchema::string_matching(IDENTIFIER),
+            table(keys::CALENDAR).described(
+                "A business-day calendar: its weekend and holidays. Its name is written in quotes in the calendar functions: `is_business_day(request.date, \"us\")`.",
+            ),
+        ),
+        Kind::Weekdays => JsonSchema {
+            unique_items: true,
+            ..JsonSchema::array_of(JsonSchema::one_of_strings(
+                WEEKDAYS.iter().map(|(_, name)| *name),
+            ))
+        },
+        Kind::Holidays => JsonSchema::array_of(JsonSchema {
+            all_of: vec![
+                JsonSchema::requires(&["date", "rule"]).negated(),
+                JsonSchema {
+                    any_of: vec![
+                        JsonSchema::requires(&["date"]),
+                        JsonSchema::requires(&["rule"]),
+                    ],
+                    ..JsonSchema::default()
+                },
+            ],
+            ..table(keys::HOLIDAY)
+        }),
+        Kind::HolidayDate => JsonSchema {
+            any_of: vec![
+                JsonSchema::string_matching(MONTH_DAY),
+                JsonSchema {
+                    format: Some("date"),
+                    ..JsonSchema::string_matching(DATE)
+                },
+            ],
+            ..JsonSchema::default()
+        },
+        Kind::HolidayRule => JsonSchema::string_matching(HOLIDAY_RULE),
+        Kind::Observance => {
+            JsonSchema::one_of_strings(Observance::ALL.iter().map(|(_, name)| *name))
+        }
+    }
+}
+
+/// `UTC`, a fixed offset, or one of the IANA names `ruling` accepts.
+fn timezone_schema() -> JsonSchema {
+    JsonSchema {
+        any_of: vec![
+            JsonSchema::string_matching(TIMEZONE),
+            JsonSchema::one_of_strings(zone::names()),
+        ],
+        ..JsonSchema::default()
     }
 }
 

@@ -4,8 +4,9 @@
 //! The solver reads the checked expression itself, never a policy's names:
 //! `and`, `or`, `not` and `if` combine the answers of their parts, and the
 //! leaves it can solve are comparisons of a field (or of a derived value,
-//! `days_between`, a difference or a sum built on fields) with a value,
-//! `in` lists, bool fields, `present`, `blank` and `any_missing()`. Every
+//! `days_between`, `business_days_between`, a difference or a sum built on
+//! fields) with a value, `in` lists, bool fields, `present`, `blank`,
+//! `is_business_day` and `any_missing()`. Every
 //! answer is a list of alternatives, each a set of [`Change`]s; an
 //! alternative is only a candidate until it is re-decided (`super::search`).
 
@@ -19,7 +20,9 @@ use crate::language::compiled::{Arithmetic, Checked, Comparison, Function, Node}
 use crate::language::schema::Requirement;
 use crate::language::types::Type;
 use crate::language::value::Value;
+use crate::language::zone::Zone;
 use crate::policy::Policy;
+use crate::policy::calendar::Calendar;
 use crate::request::Request;
 
 /// The most alternatives kept for one expression: products of `and`s grow
@@ -132,7 +135,30 @@ impl<'a> Solver<'a> {
             Node::Call(Function::Present, args) => self.presence(args.first(), want, expr),
             Node::Call(Function::Blank, args) => self.presence(args.first(), !want, expr),
             Node::Call(Function::AnyMissing, _) => self.any_missing(want),
+            Node::Call(Function::IsBusinessDay, args) if want => self.business_day(args, expr),
             _ => Err(cannot(expr)),
+        }
+    }
+
+    /// `is_business_day(date, calendar)` must hold: the date moves to the
+    /// next business day.
+    fn business_day(&mut self, args: &[Checked], expr: &Checked) -> Solved {
+        let (Some(date), Some(calendar)) = (args.first(), self.calendar(args.get(1))) else {
+            return Err(cannot(expr));
+        };
+        let current = calendar_date(&self.value(date), self.policy.meta.timezone);
+        let next = current
+            .and_then(|current| calendar.add_business_days(current, 1))
+            .ok_or_else(|| cannot(expr))?;
+        self.bound(date, Comparison::Eq, &Value::Date(next))
+    }
+
+    /// The calendar a calendar function's argument names.
+    fn calendar(&self, arg: Option<&Checked>) -> Option<&'a Calendar> {
+        let policy: &'a Policy = self.policy;
+        match arg?.constant()? {
+            Value::String(name) => policy.calendar(name),
+            _ => None,
         }
     }
 
@@ -245,6 +271,31 @@ impl<'a> Solver<'a> {
                     }
                 }
                 Err(failure.unwrap_or_else(|| cannot(target)))
+            }
+            Node::Call(Function::BusinessDaysBetween, args) => {
+                let (Some(from), Some(to), Some(calendar), Value::Integer(count)) =
+                    (args.first(), args.get(1), self.calendar(args.get(2)), bound)
+                else {
+                    return Err(cannot(target));
+                };
+                // business_days_between(from, to) never decreases as `to`
+                // moves later, and is n on add_business_days(from, n): `to`
+                // is bounded by that business day. `to` moves, being the
+                // later date, usually the request's own.
+                let from_date =
+                    calendar_date(&self.value(from), timezone).ok_or_else(|| cannot(target))?;
+                let (op, count) = match op {
+                    Comparison::GreaterEq | Comparison::LessEq | Comparison::Eq => {
+                        (op, Some(*count))
+                    }
+                    Comparison::Greater => (Comparison::GreaterEq, count.checked_add(1)),
+                    Comparison::Less => (Comparison::LessEq, count.checked_sub(1)),
+                    Comparison::NotEq => return Err(cannot(target)),
+                };
+                let day = count
+                    .and_then(|count| calendar.add_business_days(from_date, count))
+                    .ok_or_else(|| cannot(target))?;
+                self.bound(to, op, &Value::Date(day))
             }
             Node::Call(Function::MonthsBetween, args) => {
                 let (Some(from), Some(to), Value::Integer(months)) =
@@ -363,13 +414,11 @@ impl<'a> Solver<'a> {
                 let day = date_boundary(op, *date).ok_or_else(unsolvable)?;
                 let timezone = self.policy.meta.timezone;
                 let time_of_day = match self.request.values.get(slot) {
-                    Some(Value::DateTime(current)) => current.with_timezone(&timezone).time(),
+                    Some(Value::DateTime(current)) => timezone.time_of(current),
                     _ => chrono::NaiveTime::MIN,
                 };
-                let time = day
-                    .and_time(time_of_day)
-                    .and_local_timezone(timezone)
-                    .single()
+                let time = timezone
+                    .instant(day.and_time(time_of_day))
                     .ok_or_else(unsolvable)?;
                 let text = format!("`{path}` {} {day}", direction.date_words());
                 return Ok(vec![vec![set(path, &Value::DateTime(time), text)]]);
@@ -542,10 +591,10 @@ impl<'a> Solver<'a> {
             }
             Type::DateTime => {
                 latest(|value| matches!(value, Value::DateTime(_))).or_else(|| {
-                    effective
-                        .and_time(chrono::NaiveTime::MIN)
-                        .and_local_timezone(self.policy.meta.timezone)
-                        .single()
+                    self.policy
+                        .meta
+                        .timezone
+                        .start_of_day(effective)
                         .map(Value::DateTime)
                 })?
             }
@@ -758,10 +807,10 @@ fn shift(date: NaiveDate, days: i64) -> Option<NaiveDate> {
     date.checked_add_signed(TimeDelta::try_days(days)?)
 }
 
-fn calendar_date(value: &Value, timezone: chrono::FixedOffset) -> Option<NaiveDate> {
+fn calendar_date(value: &Value, timezone: Zone) -> Option<NaiveDate> {
     match value {
         Value::Date(date) => Some(*date),
-        Value::DateTime(time) => Some(time.with_timezone(&timezone).date_naive()),
+        Value::DateTime(time) => Some(timezone.date_of(time)),
         _ => None,
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use chrono::{FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use toml::de::DeValue;
 
@@ -17,11 +17,13 @@ use crate::language::check::Scope;
 use crate::language::parser::parse_expression;
 use crate::language::schema::Schema;
 use crate::language::types::Type;
+use crate::language::zone::Zone;
 use crate::limits::MAX_POLICY_BYTES;
 use crate::policy::document::{self, Node, Table, Text, wrong_kind};
 use crate::policy::keys;
 use crate::policy::{Metadata, Policy};
 
+mod calendars;
 mod constant;
 mod derived;
 mod fields;
@@ -90,6 +92,8 @@ struct Loader<'f, 'e> {
 struct Names {
     schema: Schema,
     derived: Vec<(String, Option<Type>)>,
+    /// The names of the calendars declared, with problems or not.
+    calendars: Vec<String>,
 }
 
 impl Names {
@@ -97,6 +101,7 @@ impl Names {
         Scope {
             schema: &self.schema,
             derived: &self.derived,
+            calendars: &self.calendars,
             missing_allowed,
             placeholder: false,
         }
@@ -138,10 +143,12 @@ impl<'f> Loader<'f, '_> {
         top.check_keys(self.errors);
         self.format(&top);
         let meta_table = self.section(&top, "policy");
+        let (calendars, calendar_names) = self.calendars(&top);
         let (schema, requirements) = self.fields(&top);
         let mut names = Names {
             schema,
             derived: Vec::new(),
+            calendars: calendar_names,
         };
         let derived = self.derived(&top, &mut names);
         self.requirements(requirements, &mut names);
@@ -170,6 +177,7 @@ impl<'f> Loader<'f, '_> {
             default: default?,
             outcome_effects,
             warnings,
+            calendars,
         })
     }
 
@@ -258,7 +266,7 @@ impl<'f> Loader<'f, '_> {
         let version = version.filter(|version| self.version(version))?;
         let (timezone, timezone_name) = match timezone {
             Some(text) => (self.timezone(&text)?, text.value),
-            None => (FixedOffset::east_opt(0)?, "UTC".to_owned()),
+            None => (Zone::UTC, "UTC".to_owned()),
         };
         let effective_date_field = match field {
             Some(field) => Some(self.date_field(&field, schema)?),
@@ -316,16 +324,10 @@ impl<'f> Loader<'f, '_> {
         valid
     }
 
-    fn timezone(&mut self, text: &Text) -> Option<FixedOffset> {
-        let offset = parse_timezone(&text.value);
-        if offset.is_none() {
-            self.push(
-                Diagnostic::new("invalid-timezone", format!("`{}` is not a time zone ruling understands", text.value), text.span)
-                    .with_label("expected `UTC` or an offset")
-                    .with_help("write `\"UTC\"` or a fixed offset such as `\"+02:00\"`; named zones are not supported"),
-            );
-        }
-        offset
+    fn timezone(&mut self, text: &Text) -> Option<Zone> {
+        Zone::parse(&text.value)
+            .map_err(|error| self.push(error.diagnostic(&text.value, text.span)))
+            .ok()
     }
 
     fn date_field(&mut self, text: &Text, schema: &Schema) -> Option<usize> {
@@ -428,23 +430,6 @@ fn date(node: &Node, errors: &mut Vec<Diagnostic>) -> Option<NaiveDate> {
             None
         }
     }
-}
-
-pub fn parse_timezone(text: &str) -> Option<FixedOffset> {
-    if matches!(text, "UTC" | "Z" | "utc" | "Etc/UTC") {
-        return FixedOffset::east_opt(0);
-    }
-    let (sign, rest) = match text.as_bytes().first() {
-        Some(b'+') => (1, text.get(1..)?),
-        Some(b'-') => (-1, text.get(1..)?),
-        _ => return None,
-    };
-    let (hours, minutes) = rest.split_once(':')?;
-    if hours.len() != 2 || minutes.len() != 2 {
-        return None;
-    }
-    let seconds = hours.parse::<i32>().ok()? * 3_600 + minutes.parse::<i32>().ok()? * 60;
-    FixedOffset::east_opt(sign * seconds)
 }
 
 fn is_identifier(text: &str) -> bool {
