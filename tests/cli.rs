@@ -409,3 +409,50 @@ fn a_misspelled_member_is_warned_about_and_strict_rejects_it() {
             .contains("`purchase.currncy` is not a field of this policy")
     );
 }
+
+#[test]
+fn a_folder_of_policy_folders_names_them_and_a_typo_gets_the_path_meant() {
+    let run = ruling(&["decide", "policies", EXAMPLE], None);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("it holds the policy folders")
+            && run.stderr.contains("`policies/iptv-smarters-pro`"),
+        "{}",
+        run.transcript()
+    );
+    let run = ruling(&["decide", "policies/iptv-smarters-pr", EXAMPLE], None);
+    assert_eq!(run.code, 4, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("help: did you mean `policies/iptv-smarters-pro`?"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn diff_of_two_different_policies_warns() {
+    let run = ruling(
+        &["diff", "policies/steam", "policies/iptv-smarters-pro"],
+        None,
+    );
+    assert!(
+        run.stderr
+            .contains("warning: these are two different policies, `steam` and `iptv-smarters-pro`"),
+        "{}",
+        run.transcript()
+    );
+    let same = ruling(
+        &[
+            "diff",
+            "policies/iptv-smarters-pro/2025-01-22.toml",
+            "policies/iptv-smarters-pro/2025-06-01.toml",
+        ],
+        None,
+    );
+    assert!(
+        !same.stderr.contains("two different policies"),
+        "{}",
+        same.transcript()
+    );
+}

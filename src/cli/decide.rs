@@ -395,14 +395,67 @@ pub fn policy_failure(errors: &[PolicyError]) -> u8 {
     for error in errors {
         match error {
             PolicyError::Invalid(error) => report(&error.diagnostics, &error.file),
-            PolicyError::Io { .. } => {
+            PolicyError::Io { path, source } => {
                 eprint(&format!("error: {error}\n"));
+                if source.kind() == std::io::ErrorKind::NotFound
+                    && let Some(meant) = nearest_sibling(path)
+                {
+                    eprint(&format!("  help: did you mean `{}`?\n", meant.display()));
+                }
                 code = exit::IO;
             }
-            PolicyError::Empty(_) | PolicyError::Link(_) => eprint(&format!("error: {error}\n")),
+            PolicyError::Empty(path) => {
+                eprint(&format!("error: {error}\n"));
+                if let Some(help) = policy_folders_help(path) {
+                    eprint(&format!("  help: {help}\n"));
+                }
+            }
+            PolicyError::Link(_) => eprint(&format!("error: {error}\n")),
         }
     }
     code
+}
+
+/// For a folder of policy folders given where one policy goes: names them.
+fn policy_folders_help(path: &Path) -> Option<String> {
+    let holds_policies = |folder: &PathBuf| {
+        std::fs::read_dir(folder).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|entry| entry.path().extension().is_some_and(|ext| ext == "toml"))
+        })
+    };
+    let folders: Vec<PathBuf> = ruling::policy::folder::folders_below(path)
+        .ok()?
+        .into_iter()
+        .filter(|folder| folder != path && holds_policies(folder))
+        .collect();
+    let names: Vec<String> = folders
+        .iter()
+        .take(6)
+        .map(|folder| format!("`{}`", folder.display()))
+        .collect();
+    let first = folders.first()?;
+    Some(format!(
+        "it holds the policy folders {}; give one of them, for example `ruling decide {} REQUEST`",
+        names.join(", "),
+        first.display()
+    ))
+}
+
+/// The file or folder beside `path` whose name is closest to its name.
+fn nearest_sibling(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let siblings: Vec<String> = std::fs::read_dir(parent)
+        .ok()?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    let meant = ruling::diagnostic::suggest::closest(name, siblings.iter().map(String::as_str))?;
+    Some(path.with_file_name(meant))
 }
 
 /// Whether POLICY and REQUEST were given the wrong way round: a JSON file

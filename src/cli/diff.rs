@@ -82,6 +82,13 @@ pub fn run(args: &Args) -> u8 {
     let (Some(old_newest), Some(new_newest)) = (old.versions.last(), new.versions.last()) else {
         return exit::INVALID_POLICY;
     };
+    if old_newest.meta.id != new_newest.meta.id {
+        eprint(&format!(
+            "warning: these are two different policies, `{}` and `{}`, not two versions of one: \
+             every rule and field may differ\n",
+            old_newest.meta.id, new_newest.meta.id
+        ));
+    }
     let structure = structural_diff(old_newest, new_newest);
     let decisions = match &args.requests {
         Some(path) => match diff_requests(path, &old, &new, args.limit) {
