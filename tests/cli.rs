@@ -456,3 +456,23 @@ fn diff_of_two_different_policies_warns() {
         same.transcript()
     );
 }
+
+#[test]
+fn record_with_a_space_is_told_to_use_equals() {
+    let run = ruling(
+        &[
+            "decide",
+            "policies/iptv-smarters-pro",
+            EXAMPLE,
+            "--record",
+            "x.db",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("write `--record=x.db`, with `=`"),
+        "{}",
+        run.transcript()
+    );
+}

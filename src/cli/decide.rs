@@ -85,6 +85,9 @@ pub struct Args {
     /// Refuse a request (with --ndjson, a line) larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = MAX_REQUEST_BYTES)]
     max_request_bytes: usize,
+    /// A third path, as in `--record PATH`: told to write `--record=PATH`
+    #[arg(hide = true)]
+    extra: Option<PathBuf>,
     /// Written `--format json`; kept hidden so that it gets that advice
     /// rather than a suggestion of `--ndjson`
     #[arg(long, hide = true)]
@@ -105,6 +108,21 @@ enum Format {
 }
 
 pub fn run(args: &Args) -> u8 {
+    if let Some(extra) = &args.extra {
+        let help = if args.record.is_some() {
+            format!(
+                "write `--record={}`, with `=`, so that the path is not taken for another argument",
+                extra.display()
+            )
+        } else {
+            "give a policy and one request; `--ndjson FILE` decides many requests".to_owned()
+        };
+        eprint(&format!(
+            "error: unexpected argument `{}`\n  help: {help}\n",
+            extra.display()
+        ));
+        return exit::USAGE;
+    }
     if args.json {
         eprint(
             "error: `--json` is written `--format json` (`--ndjson FILE` decides many requests, one per line)\n",
