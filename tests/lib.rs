@@ -20,6 +20,10 @@ mod format;
 mod limits;
 mod mcp;
 mod policy_id;
+#[cfg(feature = "postgres")]
+mod postgres_records;
+#[cfg(feature = "postgres")]
+mod postgres_support;
 mod properties;
 mod recording;
 mod records;

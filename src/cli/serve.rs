@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ruling::interface::record::{Records, Store, records_path};
+use ruling::interface::record::{Records, open_sink, records_at};
 use ruling::interface::server::catalog::{Catalog, SharedCatalog};
 use ruling::interface::server::http::{DEFAULT_MAX_BODY, serve};
 use ruling::interface::server::log;
@@ -46,8 +46,9 @@ pub struct Args {
     /// Largest request body accepted, in bytes (larger ones get 413)
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
-    /// Record every decision into this SQLite database (default: $RULING_RECORDS,
-    /// else ruling.db) and serve them at GET /v1/decisions/{id}
+    /// Record every decision into this SQLite database or PostgreSQL URL
+    /// (default: $RULING_RECORDS, else ruling.db) and serve them at
+    /// GET /v1/decisions/{id}
     #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     record: Option<PathBuf>,
 }
@@ -67,15 +68,19 @@ pub fn run(args: &Args) -> u8 {
     let records = match &args.record {
         None => None,
         Some(path) => {
-            let path = records_path(Some(path));
+            let at = records_at(Some(path));
             // A database that cannot be opened at all is a mistake in the
             // command: refused at the start. Later failures lose records,
             // counted and logged, and decisions go on.
-            if let Err(error) = Store::open(&path) {
-                eprint(&format!("error: {error}\n"));
-                return exit::IO;
+            let opened = open_sink(&at)
+                .and_then(|_| Records::recording(&at, |event| log(&event.to_string())));
+            match opened {
+                Ok(records) => Some(records),
+                Err(error) => {
+                    eprint(&format!("error: {error}\n"));
+                    return exit::IO;
+                }
             }
-            Some(Records::recording(path, |event| log(&event.to_string())))
         }
     };
     let (policies, versions) = (catalog.len(), catalog.versions());
