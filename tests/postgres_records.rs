@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use ruling::interface::record::postgresql::PostgresStore;
 use ruling::interface::record::{LogFilter, Lookup, Record, RecordError, Store};
 use ruling::policy::Outcome;
+use ruling::policy::folder::read_policy;
 use serde_json::{Value, json};
 
 use crate::cli::{Run, ruling_in};
@@ -757,8 +758,23 @@ fn migrations_run_on_an_empty_database_and_once_only() {
     );
 }
 
-/// Thirty records on ten days, of two policies and two outcomes.
+/// The record of deciding `json` by the policy of [`POLICY`].
+fn record_of(json: &str) -> Record {
+    let policy = read_policy(&root().join(POLICY)).unwrap();
+    let decoded =
+        ruling::request::decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
+    let decision = ruling::decide(&policy, &decoded).unwrap();
+    Record::new(&policy, &decoded, &decision)
+}
+
+/// Thirty records on ten days, of two policies and two outcomes, and one
+/// whose strings hold characters PostgreSQL's text refuses unescaped (NUL)
+/// or that JSON escapes.
 fn varied_records() -> Vec<Record> {
+    let unusual = record_of(&request(0).replace(
+        "Channels stopped loading.",
+        r#"NUL \u0000, quote \", backslash \\, tab \t, é ✓"#,
+    ));
     (0..30)
         .map(|n| {
             let mut record = record(100 + n);
@@ -771,6 +787,7 @@ fn varied_records() -> Vec<Record> {
             }
             record
         })
+        .chain([unusual])
         .collect()
 }
 
@@ -783,8 +800,8 @@ fn postgres_reads_back_what_sqlite_does() {
     let dir = tempfile::tempdir().unwrap();
     let mut sqlite = Store::open(&dir.path().join("records.db")).unwrap();
     let mut postgres = PostgresStore::open(&url).unwrap();
-    assert_eq!(sqlite.insert(&records).unwrap(), 30);
-    assert_eq!(postgres.insert(&records).unwrap(), 30);
+    assert_eq!(sqlite.insert(&records).unwrap(), 31);
+    assert_eq!(postgres.insert(&records).unwrap(), 31);
 
     let day = |text: &str| Some(text.parse().unwrap());
     let filters = [
