@@ -851,3 +851,50 @@ fn postgres_reads_back_what_sqlite_does() {
     }
     assert!(ambiguous > 0);
 }
+
+#[test]
+fn once_migrated_a_writer_needs_only_select_and_insert() {
+    let Some(url) = database("once_migrated_a_writer_needs_only_select_and_insert") else {
+        return;
+    };
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    owner
+        .batch_execute(
+            // PostgreSQL 15 revokes it already; older versions grant it.
+            "REVOKE CREATE ON SCHEMA public FROM PUBLIC; \
+             CREATE ROLE least_writer LOGIN; CREATE ROLE least_reader LOGIN",
+        )
+        .unwrap();
+    let as_role = |role: &str| url.replacen("//ruling@", &format!("//{role}@"), 1);
+    let (writer, reader) = (as_role("least_writer"), as_role("least_reader"));
+
+    // Creating the tables takes more than the writer has.
+    let error = PostgresStore::open(&writer).unwrap_err();
+    assert!(error.to_string().contains("permission denied"), "{error}");
+    PostgresStore::open(&url).unwrap();
+    owner
+        .batch_execute(
+            "GRANT SELECT, INSERT ON decisions TO least_writer; \
+             GRANT SELECT ON ruling_schema_version TO least_writer; \
+             GRANT SELECT ON decisions, ruling_schema_version TO least_reader",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = ndjson(dir.path(), "in.ndjson", 0, 3);
+    let run = ruling_in(
+        dir.path(),
+        &[
+            "decide",
+            &policy(),
+            "--ndjson",
+            &input,
+            &format!("--record={writer}"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("3 newly recorded"), "{}", run.stderr);
+    let log = ruling_in(dir.path(), &["log", &format!("--record={reader}")], None);
+    assert_eq!(log.code, 0, "{}", log.stderr);
+    assert_eq!(log.stdout.lines().count(), 3, "{}", log.stdout);
+}

@@ -10,7 +10,8 @@
 //!
 //! The first migration needs the privilege to create tables in the
 //! schema; once the database is up to date, a writer needs only `SELECT`
-//! and `INSERT` on `decisions` and `SELECT` on `ruling_schema_version`.
+//! and `INSERT` on `decisions` and `SELECT` on `ruling_schema_version`,
+//! and a reader `SELECT` on both.
 
 use postgres::{Client, GenericClient};
 
