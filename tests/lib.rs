@@ -28,6 +28,10 @@ mod many_problems;
 mod mcp;
 mod numbers;
 mod policy_id;
+#[cfg(feature = "postgres")]
+mod postgres_records;
+#[cfg(feature = "postgres")]
+mod postgres_support;
 mod properties;
 mod recording;
 mod records;

@@ -236,7 +236,7 @@ fn a_store_that_cannot_be_written_loses_records_loudly_and_no_decision() {
 }
 
 /// Sends one request; the status, the response head and the JSON body.
-fn exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, Value) {
+pub fn exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, Value) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
     let head = format!(

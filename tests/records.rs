@@ -69,7 +69,7 @@ fn the_id_follows_the_policy_file() {
     assert_ne!(a.id, b.id, "another policy file, another id");
 }
 
-fn record(n: usize) -> Record {
+pub fn record(n: usize) -> Record {
     let policy = read_policy(&root().join(POLICY)).unwrap();
     let json = request(n);
     let decoded =

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use ruling::decision::decide::{Listed, decide_listing};
 use ruling::interface::batch::BatchOptions;
-use ruling::interface::record::{Record, RecordEvent, Recorder, records_path};
+use ruling::interface::record::{Record, RecordEvent, Recorder, records_at};
 use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
 use ruling::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
 use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
@@ -30,7 +30,8 @@ use super::output::{eprint, print, report, stdout_colour};
 ///
 /// With --record, every decision (request, policy version and trace) is also
 /// stored in a SQLite database: --record=PATH, else $RULING_RECORDS, else
-/// `ruling.db` in the current folder, created on first use. Find them again
+/// `ruling.db` in the current folder, created on first use; or, given a URL
+/// (--record=postgres://USER@HOST/DB), in PostgreSQL. Find them again
 /// with `ruling why ID` and `ruling log`. A decision is printed even when it
 /// cannot be recorded; then the records lost are reported and the exit code
 /// is 4.
@@ -43,7 +44,8 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling decide policies/iptv-smarters-pro request.json --at 2025-07-01\n  \
     echo '{\"purchase\": {}}' | ruling decide policies/iptv-smarters-pro -\n  \
     ruling decide policies/iptv-smarters-pro --ndjson requests.ndjson --jobs 2 > decisions.ndjson\n  \
-    ruling decide policies/iptv-smarters-pro request.json --record=decisions.db"
+    ruling decide policies/iptv-smarters-pro request.json --record=decisions.db\n  \
+    ruling decide policies/iptv-smarters-pro --ndjson part-aa --record=postgres://ruling@db.internal/ruling"
 )]
 pub struct Args {
     /// Policy file, or folder of policy versions
@@ -72,7 +74,7 @@ pub struct Args {
     /// Decide with the version in effect on this date (YYYY-MM-DD)
     #[arg(long, value_parser = super::parse_date)]
     at: Option<chrono::NaiveDate>,
-    /// Store every decision in this SQLite database [default: $RULING_RECORDS, else ruling.db]
+    /// Store every decision in this SQLite database or PostgreSQL URL [default: $RULING_RECORDS, else ruling.db]
     // `=` is required so that `--record` without a path cannot swallow the
     // request argument that follows it.
     #[arg(
@@ -147,10 +149,10 @@ pub fn run(args: &Args) -> u8 {
         Err(errors) => return policy_failure(&errors),
     };
     let recorder = args.record.as_ref().map(|path| {
-        let path = records_path(path.as_deref());
+        let at = records_at(path.as_deref());
         // One request: its record's fate is told once, at the end.
         let batch = args.ndjson.is_some();
-        Recorder::sqlite(path, move |event| {
+        Recorder::open(at, move |event| {
             if batch {
                 report_record_event(event);
             }

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use ruling::interface::record::{LogFilter, RECORD_FORMAT, Record, Store, records_path};
+use ruling::interface::record::{LogFilter, RECORD_FORMAT, Record, open_source, records_at};
 use ruling::policy::Outcome;
 
 use super::exit;
@@ -22,7 +22,7 @@ use super::output::{eprint, print};
     ruling log --record=decisions.db --limit 0 --format json"
 )]
 pub struct Args {
-    /// The records database [default: $RULING_RECORDS, else ruling.db]
+    /// The records database: a SQLite file or a PostgreSQL URL [default: $RULING_RECORDS, else ruling.db]
     #[arg(long, value_name = "PATH")]
     record: Option<PathBuf>,
     /// Only decisions with this outcome
@@ -67,7 +67,7 @@ fn parse_outcome(text: &str) -> Result<Outcome, String> {
 }
 
 pub fn run(args: &Args) -> u8 {
-    let path = records_path(args.record.as_deref());
+    let at = records_at(args.record.as_deref());
     let filter = LogFilter {
         outcome: args.outcome,
         policy: args.policy.clone(),
@@ -75,7 +75,7 @@ pub fn run(args: &Args) -> u8 {
         until: args.until,
         limit: (args.limit > 0).then_some(args.limit),
     };
-    let records = match Store::open_read_only(&path).and_then(|store| store.list(&filter)) {
+    let records = match open_source(&at).and_then(|mut store| store.list(&filter)) {
         Ok(records) => records,
         Err(error) => {
             eprint(&format!("error: {error}\n"));

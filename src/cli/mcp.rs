@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ruling::interface::record::{Records, records_path};
+use ruling::interface::record::{Records, records_at};
 use ruling::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
 use ruling::interface::server::mcp::McpServer;
 use ruling::policy::folder::PolicyError;
@@ -29,7 +29,7 @@ pub struct Args {
     /// Folder searched for policy folders
     #[arg(default_value = "policies")]
     dir: PathBuf,
-    /// The decision records the `why` tool reads (default: $RULING_RECORDS, else ruling.db)
+    /// The decision records the `why` tool reads, a SQLite file or a PostgreSQL URL (default: $RULING_RECORDS, else ruling.db)
     #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     record: Option<PathBuf>,
 }
@@ -39,11 +39,20 @@ pub fn run(args: &Args) -> u8 {
         Ok(catalog) => catalog,
         Err(errors) => return catalog_failure(&errors),
     };
-    // `why` only reads: the database is opened read-only at each lookup.
-    let records = args
+    // `why` only reads: a SQLite file is opened read-only at each lookup;
+    // a PostgreSQL database through a few read-only connections kept open.
+    let records = match args
         .record
         .as_ref()
-        .map(|path| Records::reading(records_path(Some(path))));
+        .map(|path| Records::reading(&records_at(Some(path))))
+    {
+        None => None,
+        Some(Ok(records)) => Some(records),
+        Some(Err(error)) => {
+            eprint(&format!("error: {error}\n"));
+            return exit::IO;
+        }
+    };
     let server = McpServer::new(SharedCatalog::new(catalog), records);
     match server.serve(std::io::stdin().lock(), std::io::stdout().lock()) {
         Ok(()) => exit::OK,

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ruling::interface::record::{Records, Store, records_path};
+use ruling::interface::record::{Records, open_sink, records_at};
 use ruling::interface::server::catalog::{Catalog, SharedCatalog};
 use ruling::interface::server::connection::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Limits, SPARE_CONNECTIONS,
@@ -75,8 +75,9 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
-    /// Record every decision into this SQLite database (default: $RULING_RECORDS,
-    /// else ruling.db) and serve them at GET /v1/decisions/{id}
+    /// Record every decision into this SQLite database or PostgreSQL URL
+    /// (default: $RULING_RECORDS, else ruling.db) and serve them at
+    /// GET /v1/decisions/{id}
     #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     record: Option<PathBuf>,
 }
@@ -96,15 +97,19 @@ pub fn run(args: &Args) -> u8 {
     let records = match &args.record {
         None => None,
         Some(path) => {
-            let path = records_path(Some(path));
+            let at = records_at(Some(path));
             // A database that cannot be opened at all is a mistake in the
             // command: refused at the start. Later failures lose records,
             // counted and logged, and decisions go on.
-            if let Err(error) = Store::open(&path) {
-                eprint(&format!("error: {error}\n"));
-                return exit::IO;
+            let opened = open_sink(&at)
+                .and_then(|_| Records::recording(&at, |event| log(&event.to_string())));
+            match opened {
+                Ok(records) => Some(records),
+                Err(error) => {
+                    eprint(&format!("error: {error}\n"));
+                    return exit::IO;
+                }
             }
-            Some(Records::recording(path, |event| log(&event.to_string())))
         }
     };
     let limits = limits(args);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use ruling::decision::id::parse_prefix;
-use ruling::interface::record::{Lookup, Record, Store, records_path};
+use ruling::interface::record::{Lookup, Record, open_source, records_at};
 
 use super::exit;
 use super::output::{eprint, print};
@@ -26,7 +26,7 @@ pub struct Args {
     /// Decision id, or a unique prefix of at least 8 characters
     #[arg(value_parser = |text: &str| parse_prefix(text).map_err(|error| error.to_string()))]
     id: String,
-    /// The records database [default: $RULING_RECORDS, else ruling.db]
+    /// The records database: a SQLite file or a PostgreSQL URL [default: $RULING_RECORDS, else ruling.db]
     #[arg(long, value_name = "PATH")]
     record: Option<PathBuf>,
     /// Output format
@@ -43,15 +43,14 @@ enum Format {
 }
 
 pub fn run(args: &Args) -> u8 {
-    let path = records_path(args.record.as_deref());
-    let found = Store::open_read_only(&path).and_then(|store| store.find(&args.id));
+    let at = records_at(args.record.as_deref());
+    let found = open_source(&at).and_then(|mut store| store.find(&args.id));
     let record = match found {
         Ok(Lookup::Found(record)) => record,
         Ok(Lookup::NotFound) => {
             eprint(&format!(
                 "error: no recorded decision has the id `{}` in `{}`\n  help: `ruling log` lists the recorded decisions\n",
-                args.id,
-                path.display()
+                args.id, at
             ));
             return exit::NOT_FOUND;
         }

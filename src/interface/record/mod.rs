@@ -3,16 +3,22 @@
 //! log`).
 //!
 //! ```text
-//! decision → Record → Recorder::submit ─ bounded queue ─→ writer thread → RecordSink (SQLite Store)
+//! decision → Record → Recorder::submit ─ bounded queue ─→ writer thread → RecordSink
 //!                                                          one transaction per batch
-//! ruling why / log, GET /v1/decisions/{id} → Store::open_read_only → find / list
+//! ruling why / log, GET /v1/decisions/{id} → open_source → find / list
 //! ```
+//!
+//! Records live in a SQLite file ([`sqlite::Store`], the default) or, with
+//! the `postgres` feature, in a PostgreSQL database shared by several
+//! machines ([`postgresql::PostgresStore`]): the same columns, ids and
+//! semantics in both ([`RecordsAt`] says which).
 //!
 //! Writing is off the deciding path: a [`Recorder`] hands records to one
 //! writer thread, which stores what is waiting in one transaction. A
 //! decision never waits for, or fails because of, its record; a record that
 //! cannot be stored is counted as lost and reported (see [`recorder`]).
-//! Readers open the database read-only and never take its write lock.
+//! Readers never take a write lock: SQLite is opened read-only, PostgreSQL
+//! sessions are read-only.
 //!
 //! A record holds what was decided: the *decoded* request (see
 //! [`request_json`]), not the bytes that were sent, so every request that
@@ -21,6 +27,8 @@
 //! Recording is the only place a clock is read (`recorded_at`); the
 //! decision itself stays a pure function of policy and request.
 
+#[cfg(feature = "postgres")]
+pub mod postgresql;
 pub mod recorder;
 pub mod sqlite;
 
@@ -40,8 +48,8 @@ use crate::request::Request;
 pub use recorder::{RecordEvent, RecordSummary, Recorder, Submitted};
 pub use sqlite::Store;
 
-/// The environment variable naming the records database when `--record`
-/// gives no path.
+/// The environment variable naming the records database (a path or a
+/// PostgreSQL URL) when `--record` gives none.
 pub const RECORDS_ENV: &str = "RULING_RECORDS";
 /// The records database when neither `--record PATH` nor
 /// [`RECORDS_ENV`] names one: a file in the current folder.
@@ -53,14 +61,108 @@ pub const RECORD_FORMAT: u32 = 1;
 /// before it to be written, so that a decision just answered is found.
 const LOOKUP_WAIT: Duration = Duration::from_secs(2);
 
-/// The records database named by `--record PATH`, else by
-/// `$RULING_RECORDS`, else `ruling.db` in the current folder.
-pub fn records_path(given: Option<&Path>) -> PathBuf {
-    match given {
+/// Where decision records are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordsAt {
+    /// A SQLite database file.
+    File(PathBuf),
+    /// A PostgreSQL database, by its URL (`postgres://` or
+    /// `postgresql://`), password included: shown only through `Display`,
+    /// which hides it.
+    Postgres(String),
+}
+
+impl RecordsAt {
+    /// A PostgreSQL URL when `given` starts with `postgres://` or
+    /// `postgresql://`, else a file path.
+    pub fn parse(given: PathBuf) -> Self {
+        match given.to_str() {
+            Some(text) if is_postgres_url(text) => RecordsAt::Postgres(text.to_owned()),
+            _ => RecordsAt::File(given),
+        }
+    }
+}
+
+impl std::fmt::Display for RecordsAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordsAt::File(path) => write!(f, "{}", path.display()),
+            RecordsAt::Postgres(url) => f.write_str(&redact_url(url)),
+        }
+    }
+}
+
+fn is_postgres_url(text: &str) -> bool {
+    ["postgres://", "postgresql://"].iter().any(|scheme| {
+        text.get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    })
+}
+
+/// `url` with its password, in the user part or as a `password=`
+/// parameter, replaced by `***`, so that messages and logs can show it.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let parameters: Vec<String> = query
+                .split('&')
+                .map(|parameter| match parameter.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => parameter.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", parameters.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+/// Where records are kept as `--record` names them: its value, else
+/// `$RULING_RECORDS`, else `ruling.db` in the current folder. A value
+/// starting with `postgres://` or `postgresql://` is a PostgreSQL database.
+pub fn records_at(given: Option<&Path>) -> RecordsAt {
+    let given = match given {
         Some(path) if !path.as_os_str().is_empty() => path.to_owned(),
         _ => std::env::var_os(RECORDS_ENV)
             .filter(|value| !value.is_empty())
             .map_or_else(|| PathBuf::from(DEFAULT_RECORDS), PathBuf::from),
+    };
+    RecordsAt::parse(given)
+}
+
+/// Opens the store at `at` to record into, creating its tables (or, in
+/// PostgreSQL, running its migrations) on first use.
+pub fn open_sink(at: &RecordsAt) -> Result<Box<dyn RecordSink>, RecordError> {
+    match at {
+        RecordsAt::File(path) => Ok(Box::new(Store::open(path)?)),
+        #[cfg(feature = "postgres")]
+        RecordsAt::Postgres(url) => Ok(Box::new(postgresql::PostgresStore::open(url)?)),
+        #[cfg(not(feature = "postgres"))]
+        RecordsAt::Postgres(url) => Err(RecordError::PostgresNotBuilt(redact_url(url))),
+    }
+}
+
+/// Opens the store at `at` to read, creating nothing.
+pub fn open_source(at: &RecordsAt) -> Result<Box<dyn RecordSource>, RecordError> {
+    match at {
+        RecordsAt::File(path) => Ok(Box::new(Store::open_read_only(path)?)),
+        #[cfg(feature = "postgres")]
+        RecordsAt::Postgres(url) => Ok(Box::new(postgresql::PostgresStore::open_read_only(url)?)),
+        #[cfg(not(feature = "postgres"))]
+        RecordsAt::Postgres(url) => Err(RecordError::PostgresNotBuilt(redact_url(url))),
     }
 }
 
@@ -74,10 +176,34 @@ pub enum RecordError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-    #[error("`{}` holds decision records of a newer ruling (schema {found})", .path.display())]
-    NewerSchema { path: PathBuf, found: i64 },
+    #[error("`{store}` holds decision records of a newer ruling (schema {found})")]
+    NewerSchema { store: String, found: i64 },
     #[error("the decision records could not be written or read: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error(
+        "`{0}` is a PostgreSQL database, but this ruling was built without PostgreSQL support (the `postgres` feature)"
+    )]
+    PostgresNotBuilt(String),
+    #[cfg(feature = "postgres")]
+    #[error("`{url}` is not a PostgreSQL URL that ruling can use: {source}")]
+    BadUrl {
+        url: String,
+        source: postgresql::DatabaseError,
+    },
+    #[cfg(feature = "postgres")]
+    #[error("cannot connect to the decision records at `{url}`: {source}")]
+    Connect {
+        url: String,
+        source: postgresql::DatabaseError,
+    },
+    #[cfg(feature = "postgres")]
+    #[error("the decision records could not be written or read: {0}")]
+    Database(#[from] postgresql::DatabaseError),
+    #[cfg(feature = "postgres")]
+    #[error(
+        "all {0} connections to the decision records are busy; the lookup gave up after waiting"
+    )]
+    Busy(usize),
 }
 
 impl RecordError {
@@ -89,13 +215,15 @@ impl RecordError {
                 error.sqlite_error_code(),
                 Some(rusqlite::ErrorCode::ConstraintViolation)
             ),
+            #[cfg(feature = "postgres")]
+            RecordError::Database(error) => error.is_about_the_data(),
             _ => false,
         }
     }
 }
 
-/// Where records are written: the SQLite [`Store`] today; another database
-/// is one more implementation, and the [`Recorder`] works with any.
+/// Where records are written: the SQLite [`Store`] or, with the `postgres`
+/// feature, a PostgreSQL database; the [`Recorder`] works with any.
 pub trait RecordSink: Send {
     /// Stores `records` in one transaction: all of them or, on an error,
     /// none. A record whose id is already stored is skipped, since the same
@@ -106,9 +234,9 @@ pub trait RecordSink: Send {
 /// Where records are read from.
 pub trait RecordSource {
     /// The decision whose id starts with `prefix` (lowercase hex).
-    fn find(&self, prefix: &str) -> Result<Lookup, RecordError>;
+    fn find(&mut self, prefix: &str) -> Result<Lookup, RecordError>;
     /// The records `filter` selects, newest first.
-    fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError>;
+    fn list(&mut self, filter: &LogFilter) -> Result<Vec<Record>, RecordError>;
 }
 
 /// One recorded decision, as stored.
@@ -255,32 +383,71 @@ pub enum Lookup {
     Ambiguous(Vec<String>),
 }
 
-/// The records a server keeps: read back by id from the SQLite database at
-/// a path, and, when it records, written there through a [`Recorder`].
-/// Cloning shares the recorder.
+/// The records a server keeps: read back by id from the store at a
+/// [`RecordsAt`], and, when it records, written there through a
+/// [`Recorder`]. Cloning shares the recorder and, for PostgreSQL, the pool
+/// of reading connections.
 #[derive(Clone, Debug)]
 pub struct Records {
-    path: PathBuf,
+    readers: Readers,
     recorder: Option<Recorder>,
 }
 
-impl Records {
-    /// Records only read, for example by `ruling mcp`'s `why`.
-    pub fn reading(path: PathBuf) -> Self {
-        Self {
-            path,
-            recorder: None,
+/// How lookups reach the store.
+#[derive(Clone, Debug)]
+enum Readers {
+    /// A read-only connection of its own for each lookup: opening a file is
+    /// cheap.
+    File(PathBuf),
+    /// Connections kept open between lookups.
+    #[cfg(feature = "postgres")]
+    Postgres(std::sync::Arc<postgresql::pool::Pool>),
+}
+
+impl Readers {
+    fn new(at: &RecordsAt) -> Result<Self, RecordError> {
+        match at {
+            RecordsAt::File(path) => Ok(Readers::File(path.clone())),
+            #[cfg(feature = "postgres")]
+            RecordsAt::Postgres(url) => Ok(Readers::Postgres(std::sync::Arc::new(
+                postgresql::pool::Pool::new(url)?,
+            ))),
+            #[cfg(not(feature = "postgres"))]
+            RecordsAt::Postgres(url) => Err(RecordError::PostgresNotBuilt(redact_url(url))),
         }
     }
 
-    /// Records written into the database at `path` by a writer thread
-    /// started now; `report` hears when writing stops and starts again.
-    pub fn recording(path: PathBuf, report: impl Fn(&RecordEvent) + Send + 'static) -> Self {
-        let recorder = Recorder::sqlite(path.clone(), report);
-        Self {
-            path,
-            recorder: Some(recorder),
+    fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+        match self {
+            Readers::File(path) => Store::open_read_only(path)?.find(prefix),
+            #[cfg(feature = "postgres")]
+            Readers::Postgres(pool) => pool.with(|store| store.find(prefix)),
         }
+    }
+}
+
+impl Records {
+    /// Records only read, for example by `ruling mcp`'s `why`. Fails only
+    /// when `at` cannot name a store (a malformed URL); the store itself is
+    /// reached at the first lookup.
+    pub fn reading(at: &RecordsAt) -> Result<Self, RecordError> {
+        Ok(Self {
+            readers: Readers::new(at)?,
+            recorder: None,
+        })
+    }
+
+    /// Records written into the store at `at` by a writer thread started
+    /// now; `report` hears when writing stops and starts again.
+    pub fn recording(
+        at: &RecordsAt,
+        report: impl Fn(&RecordEvent) + Send + 'static,
+    ) -> Result<Self, RecordError> {
+        let readers = Readers::new(at)?;
+        Ok(Self {
+            readers,
+            recorder: Some(Recorder::open(at.clone(), report)),
+        })
     }
 
     /// Queues `record` without waiting; dropped and counted when the
@@ -302,12 +469,13 @@ impl Records {
 
     /// The decision whose id starts with `prefix`. Waits up to
     /// [`LOOKUP_WAIT`] for the records queued so far to be written, then
-    /// reads from a read-only connection of its own.
+    /// reads: from a read-only SQLite connection of its own, or from a
+    /// pooled PostgreSQL connection.
     pub fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
         if let Some(recorder) = &self.recorder {
             recorder.wait_until_settled(LOOKUP_WAIT);
         }
-        Store::open_read_only(&self.path)?.find(prefix)
+        self.readers.find(prefix)
     }
 
     /// Stops recording once every queued record is written or counted
@@ -362,6 +530,41 @@ reason = "r"
         let request =
             crate::request::decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
         request_json(&policy.schema.root, &request)
+    }
+
+    #[test]
+    fn a_postgres_url_names_a_database_and_anything_else_a_file() {
+        for url in [
+            "postgres://ruling@127.0.0.1/db",
+            "postgresql:///db?host=/run/postgresql",
+            "POSTGRES://h/db",
+        ] {
+            assert_eq!(
+                RecordsAt::parse(url.into()),
+                RecordsAt::Postgres(url.to_owned())
+            );
+        }
+        for path in ["ruling.db", "postgres.db", "./postgres://x", "postgres:/x"] {
+            assert_eq!(RecordsAt::parse(path.into()), RecordsAt::File(path.into()));
+        }
+    }
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        let shown = |url: &str| RecordsAt::Postgres(url.to_owned()).to_string();
+        assert_eq!(
+            shown("postgres://ana:s3cr:et@db.example:5432/records?sslmode=disable"),
+            "postgres://ana:***@db.example:5432/records?sslmode=disable"
+        );
+        assert_eq!(
+            shown("postgres://ana@db/records?password=s3cret&application_name=x"),
+            "postgres://ana@db/records?password=***&application_name=x"
+        );
+        assert_eq!(
+            shown("postgres://h?Password=x"),
+            "postgres://h?Password=***"
+        );
+        assert_eq!(shown("postgresql:///db"), "postgresql:///db");
     }
 
     #[test]

@@ -9,9 +9,9 @@
 //!   never waits (a server): the record is dropped and counted as lost.
 //! - **Store unavailable.** The writer opens the store when it starts and
 //!   again before each transaction after a failure. A transaction that
-//!   fails (the store cannot be opened, a lock held longer than the store's
-//!   patience, a full disk) loses its records, counted; the writer goes on
-//!   with the next ones. A transaction refused because of one record (a
+//!   fails (the store cannot be opened or reached, a lock held longer than
+//!   the store's patience, a full disk) loses its records, counted; the
+//!   writer goes on with the next ones. A transaction refused because of one record (a
 //!   broken constraint) is retried a record at a time, so only that one is
 //!   lost.
 //! - **Reported.** Every record ends up written, already there (same id),
@@ -26,8 +26,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::sqlite::Store;
-use super::{Record, RecordError, RecordSink};
+use super::{Record, RecordError, RecordSink, RecordsAt, open_sink};
 
 /// Records waiting to be written, at most; each is a few kilobytes.
 pub const QUEUE_CAPACITY: usize = 4096;
@@ -198,15 +197,10 @@ impl Recorder {
         }
     }
 
-    /// [`Recorder::start`] on the SQLite database at `path`, created on
-    /// first use.
-    pub fn sqlite(
-        path: std::path::PathBuf,
-        report: impl Fn(&RecordEvent) + Send + 'static,
-    ) -> Self {
-        let open: Opener = Box::new(move || {
-            Store::open(&path).map(|store| Box::new(store) as Box<dyn RecordSink>)
-        });
+    /// [`Recorder::start`] on the store at `at` (created, or migrated, on
+    /// first use).
+    pub fn open(at: RecordsAt, report: impl Fn(&RecordEvent) + Send + 'static) -> Self {
+        let open: Opener = Box::new(move || open_sink(&at));
         Self::start(open, Box::new(report))
     }
 

@@ -136,7 +136,7 @@ impl Store {
         let found = schema_version(&transaction).map_err(open)?;
         if found > SCHEMA_VERSION {
             return Err(RecordError::NewerSchema {
-                path: path.to_owned(),
+                store: path.display().to_string(),
                 found,
             });
         }
@@ -169,7 +169,7 @@ impl Store {
         let found = schema_version(&connection).map_err(open)?;
         if found > SCHEMA_VERSION {
             return Err(RecordError::NewerSchema {
-                path: path.to_owned(),
+                store: path.display().to_string(),
                 found,
             });
         }
@@ -307,11 +307,11 @@ impl RecordSink for Store {
 }
 
 impl RecordSource for Store {
-    fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+    fn find(&mut self, prefix: &str) -> Result<Lookup, RecordError> {
         Store::find(self, prefix)
     }
 
-    fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
+    fn list(&mut self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
         Store::list(self, filter)
     }
 }
@@ -321,7 +321,7 @@ fn schema_version(connection: &Connection) -> rusqlite::Result<i64> {
     connection.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
-const COLUMNS: &str = "id, recorded_at, policy_id, policy_version, policy_sha256, outcome, \
+pub(super) const COLUMNS: &str = "id, recorded_at, policy_id, policy_version, policy_sha256, outcome, \
                        rule_id, request_json, decision_json, decision_text";
 
 fn row_record(row: &rusqlite::Row) -> rusqlite::Result<Record> {
