@@ -32,3 +32,4 @@ mod serve;
 mod streams;
 mod support;
 mod test_command;
+mod versions;

@@ -111,6 +111,7 @@ fn every_shipped_policy_validates_against_the_committed_schema() {
 
 /// Mistakes the schema must catch in the editor, before `ruling check`.
 const SHAPE_MISTAKES: &[&str] = &[
+    "before-first-version-unknown",
     "effect-inline-table",
     "effective-date-as-datetime",
     "enum-duplicate-value",
