@@ -19,6 +19,7 @@ use crate::cli::ruling_in;
 use crate::support::{relative, root};
 
 const MESSY: &str = "tests/fixtures/format/messy.toml";
+const LONG: &str = "tests/fixtures/format/long-expressions.toml";
 
 fn shipped_policies() -> Vec<PathBuf> {
     let (files, problems) = find_policy_files(&[root().join("policies")]);
@@ -175,6 +176,7 @@ fn comments_survive() {
         .map(|path| (relative(path), scramble(&read(path))))
         .collect();
     texts.push((MESSY.to_owned(), read(&root().join(MESSY))));
+    texts.push((LONG.to_owned(), read(&root().join(LONG))));
     for (name, text) in texts {
         let formatted = format(&name, &text);
         let own_line = |text: &str| {
@@ -284,6 +286,94 @@ fn a_messy_policy_in_canonical_layout() {
     let formatted = format(MESSY, &text);
     assert_eq!(format(MESSY, &formatted), formatted);
     insta::assert_snapshot!(formatted);
+}
+
+#[test]
+fn long_expressions_in_canonical_layout() {
+    let text = read(&root().join(LONG));
+    let formatted = format(LONG, &text);
+    assert_eq!(format(LONG, &formatted), formatted);
+    insta::assert_snapshot!(formatted);
+    // Past 100 columns only a comment at the end of a line, and an inline
+    // table, which is one line whatever it holds.
+    for line in formatted.lines().filter(|line| line.chars().count() > 100) {
+        assert!(line.contains(" # ") || line.contains("= { "), "{line}");
+    }
+}
+
+/// The value of `key` in the `index`th `[[rule]]` of a policy text.
+fn rule_value(text: &str, index: usize, key: &str) -> String {
+    let document: toml::Table = toml::from_str(text).unwrap();
+    document["rule"][index][key].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_condition_of_600_characters_is_laid_out_within_100_columns() {
+    let text = read(&root().join(LONG));
+    let when = rule_value(&text, 0, "when");
+    let expr = ruling::language::parser::parse_expression(
+        &when,
+        &ruling::diagnostic::span::Origin::Identity,
+    )
+    .unwrap();
+    let one_line = ruling::language::parser::print(&expr);
+    assert!(one_line.chars().count() >= 600, "{one_line}");
+    let formatted = format(LONG, &text);
+    let laid_out = rule_value(&formatted, 0, "when");
+    assert!(laid_out.lines().count() > 10, "{laid_out}");
+    for line in laid_out.lines() {
+        assert!(line.chars().count() <= 100, "{line}");
+        assert!(line.starts_with("  "), "indented under its key: {line}");
+    }
+    assert!(formatted.contains(
+        "when = '''\n  days <= period\n  and support.contacted\n  and not support.ticket_open\n"
+    ));
+    let joined: Vec<&str> = laid_out.split_whitespace().collect();
+    let printed: Vec<&str> = one_line.split_whitespace().collect();
+    assert_eq!(
+        joined.concat().replace(['(', ')'], ""),
+        printed.concat().replace(['(', ')'], ""),
+        "the same words in the same order"
+    );
+}
+
+#[test]
+fn an_aggregate_breaks_between_its_value_list_and_filter() {
+    let formatted = format(LONG, &read(&root().join(LONG)));
+    assert!(
+        formatted.contains(
+            "opened_total = '''\n  sum(\n    item.price\n    for item in order.items\n    if item.opened and item.category != \"gift_card\" and item.price > 0\n  )\n'''\n"
+        ),
+        "{formatted}"
+    );
+    assert!(
+        formatted.contains("prices = '''\n  [\n    item.price\n    for item in order.items\n"),
+        "{formatted}"
+    );
+    assert!(
+        formatted.contains("short = \"days <= period\"\n"),
+        "short ones stay on one line"
+    );
+}
+
+#[test]
+fn long_expressions_laid_out_decide_as_before() {
+    let text = read(&root().join(LONG));
+    let formatted = format(LONG, &text);
+    let before = load(SourceFile::new(LONG, text.as_str())).unwrap();
+    let after = load(SourceFile::new(LONG, formatted.as_str())).unwrap();
+    let requests = [
+        r#"{"days": 3, "support": {"contacted": true, "ticket_open": false}, "customer": {"tier": "gold", "note": "broken"}, "order": {"items": [{"price": "20.00", "category": "accessory"}]}}"#,
+        r#"{"days": 30, "customer": {"tier": "standard", "note": "it's a gift"}, "order": {"items": [{"price": "99.00", "category": "phone", "opened": true}]}}"#,
+        r#"{"order": {"items": []}}"#,
+    ];
+    for request in requests {
+        let decide = |policy| {
+            let decision = ruling::decide_json(policy, request.as_bytes()).unwrap();
+            (decision.outcome, decision.rule.id, decision.effects)
+        };
+        assert_eq!(decide(&after), decide(&before), "{request}");
+    }
 }
 
 /// A scratch folder under the build's temporary folder, emptied.

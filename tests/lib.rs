@@ -43,4 +43,5 @@ mod streams;
 mod support;
 mod test_command;
 mod time_zones;
+mod versions;
 mod warnings;

@@ -94,7 +94,8 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
-// `ruling fmt` is idempotent and never changes a decision.
+// `ruling fmt` is idempotent and never changes a decision, on conditions
+// short and long.
 
 const FIELDS: &str = r#"
 [[field]]
@@ -117,6 +118,12 @@ description = "Why"
 path = "contacted"
 type = "bool"
 description = "Whether support was contacted"
+
+[[field]]
+path = "prices"
+type = "list"
+items = "decimal"
+description = "Prices of the items returned"
 "#;
 
 /// One generated rule: its condition, outcome and layout choices.
@@ -129,15 +136,44 @@ struct GeneratedRule {
     effect: bool,
 }
 
-fn generated_rule() -> impl Strategy<Value = GeneratedRule> {
-    let when = prop_oneof![
+fn short_condition() -> impl Strategy<Value = String> {
+    prop_oneof![
         (0i64..30).prop_map(|n| format!("days <= {n}")),
         (0u32..10_000).prop_map(|n| format!("amount > {}.{:02}", n / 100, n % 100)),
         prop::sample::select(vec!["broken", "changed_mind", "billing"])
             .prop_map(|r| format!("reason == \"{r}\"")),
         (0i64..30).prop_map(|n| format!("contacted and days > {n}")),
         (0i64..30).prop_map(|n| format!("not contacted   or days<{n}")),
+    ]
+}
+
+/// A condition of up to several hundred characters: conditions joined by
+/// `and` and `or`, in parentheses and negated, with aggregates over a
+/// list; `ruling fmt` lays the long ones out over several lines.
+fn long_condition() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        short_condition(),
+        (0u32..2_000).prop_map(|n| format!(
+            "sum(p for p in prices if p > 1.00) > {}.{:02}",
+            n / 100,
+            n % 100
+        )),
+        (0u32..2_000).prop_map(|n| format!("any(p > {}.{:02} for p in prices)", n / 100, n % 100)),
+        (0i64..4).prop_map(|n| format!("count(p > 2.00 for p in prices) >= {n}")),
+        Just("reason in [\"broken\", \"billing\"]".to_owned()),
     ];
+    atom.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..7).prop_map(|parts| parts.join(" and ")),
+            prop::collection::vec(inner.clone(), 2..7)
+                .prop_map(|parts| format!("({})", parts.join("\n  or "))),
+            inner.prop_map(|condition| format!("not ({condition})")),
+        ]
+    })
+}
+
+fn generated_rule() -> impl Strategy<Value = GeneratedRule> {
+    let when = prop_oneof![short_condition(), long_condition()];
     (
         when,
         prop::sample::select(vec!["approve", "deny", "review", "needs_info"]),
@@ -166,7 +202,7 @@ fn policy_text(rules: &[GeneratedRule], blank_lines: usize) -> String {
             text.push_str(&format!("# rule {index}, as the owners wrote it\n"));
         }
         text.push_str(&format!(
-            "[[rule]]\nid{pad}= \"r{index}\"\nsection = \"eligibility\"\nclause = \"§{index}\"\nwhen ={pad}'{}'\noutcome = \"{}\"\nreason = \"Rule {index}: {{days}} days.\"{}\n",
+            "[[rule]]\nid{pad}= \"r{index}\"\nsection = \"eligibility\"\nclause = \"§{index}\"\nwhen ={pad}'''{}'''\noutcome = \"{}\"\nreason = \"Rule {index}: {{days}} days.\"{}\n",
             rule.when,
             rule.outcome,
             if rule.comment { "  # why" } else { "" },
@@ -191,8 +227,9 @@ fn request() -> impl Strategy<Value = String> {
             "billing",
         ])),
         prop::option::of(any::<bool>()),
+        prop::option::of(prop::collection::vec(0u32..2_000, 0..4)),
     )
-        .prop_map(|(days, amount, reason, contacted)| {
+        .prop_map(|(days, amount, reason, contacted, prices)| {
             let mut members = Vec::new();
             if let Some(days) = days {
                 members.push(format!("\"days\": {days}"));
@@ -209,6 +246,13 @@ fn request() -> impl Strategy<Value = String> {
             }
             if let Some(contacted) = contacted {
                 members.push(format!("\"contacted\": {contacted}"));
+            }
+            if let Some(prices) = prices {
+                let prices: Vec<String> = prices
+                    .iter()
+                    .map(|cents| format!("\"{}.{:02}\"", cents / 100, cents % 100))
+                    .collect();
+                members.push(format!("\"prices\": [{}]", prices.join(", ")));
             }
             format!("{{{}}}", members.join(", "))
         })
@@ -245,6 +289,9 @@ proptest! {
             .unwrap_or_else(|error| panic!("{error:?}\n{text}"));
         let again = format_policy(&SourceFile::new("p.toml", formatted.as_str())).unwrap();
         prop_assert_eq!(&again, &formatted);
+        // The generated names are short: every line fits.
+        let widest = formatted.lines().map(|line| line.chars().count()).max();
+        prop_assert!(widest <= Some(100), "{}", formatted);
         let (before, after) = (load(&text), load(&formatted));
         for json in &requests {
             prop_assert_eq!(verdict(&before, json), verdict(&after, json), "{}", json);

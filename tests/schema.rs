@@ -111,6 +111,7 @@ fn every_shipped_policy_validates_against_the_committed_schema() {
 
 /// Mistakes the schema must catch in the editor, before `ruling check`.
 const SHAPE_MISTAKES: &[&str] = &[
+    "before-first-version-unknown",
     "calendar-holiday-date-and-rule",
     "calendar-holiday-rule-shape",
     "calendar-holiday-rule-typo",
@@ -397,4 +398,28 @@ fn keys_marked_required_are_the_keys_the_loader_requires() {
 fn a_policy_with_calendars_and_a_named_zone_validates_against_the_committed_schema() {
     let json = toml_to_json(crate::calendars::POLICY).unwrap();
     Validator::committed().validate(&json).unwrap();
+}
+
+/// A condition written over several lines is described on one line, the
+/// way `ruling` prints it, for a field and for a member of list items alike.
+#[test]
+fn conditions_written_over_several_lines_are_described_on_one_line() {
+    let text = "format = 1\n\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\neffective_date = 2025-01-01\n\n\
+        [[field]]\npath = \"gift\"\ntype = \"bool\"\ndescription = \"A gift\"\n\n\
+        [[field]]\npath = \"note\"\ntype = \"string\"\ndescription = \"Why\"\nrequired_when = '''\n  gift\n  and   true\n'''\n\n\
+        [[field]]\npath = \"items\"\ntype = \"list\"\nitems = \"object\"\ndescription = \"Items\"\n\n\
+        [[field]]\npath = \"items[].price\"\ntype = \"decimal\"\ndescription = \"Price\"\n\n\
+        [[field]]\npath = \"items[].opened\"\ntype = \"bool\"\ndescription = \"Opened\"\nrequired_when = '''\n  item.price > 10\n    or gift\n'''\n\n\
+        [[rule]]\nid = \"missing\"\nclause = \"§1\"\nsection = \"requirement\"\nwhen = \"any_missing()\"\noutcome = \"needs_info\"\nreason = \"More.\"\n\n\
+        [default]\nid = \"d\"\nclause = \"§2\"\noutcome = \"review\"\nreason = \"Someone looks.\"\n";
+    let policy = ruling::load(ruling::diagnostic::SourceFile::new("p.toml", text)).unwrap();
+    let schema = request_schema(&policy).to_json_text();
+    assert!(
+        schema.contains("Why. Required when `gift and true`."),
+        "{schema}"
+    );
+    assert!(
+        schema.contains("Opened. Required when `item.price > 10 or gift`."),
+        "{schema}"
+    );
 }

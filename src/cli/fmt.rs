@@ -17,13 +17,15 @@ const SHOWN_HUNKS: usize = 3;
 /// Rewrite policy files in one canonical layout
 ///
 /// Tables and keys in the order of the reference, `key = value`, one blank
-/// line between tables, expressions spaced the way ruling prints them.
-/// Comments stay with the key or table they belong to. Formatting never
-/// changes what a policy decides. Only valid policies are formatted: a file
-/// with problems is left alone; `ruling check` shows its problems. A file
-/// whose formatted text would not load (past the 1 MiB limit on a policy
-/// file) is left alone too, with the sizes. Folders are searched as
-/// `ruling check` searches them.
+/// line between tables, expressions spaced the way ruling prints them; an
+/// expression too long for its line is laid out on lines of its own within
+/// 100 columns, one operand of a long `and`/`or` chain a line. Comments
+/// stay with the key or table they belong to. Formatting never changes
+/// what a policy decides. Only valid policies are formatted: a file with
+/// problems is left alone; `ruling check` shows its problems. A file whose
+/// formatted text would not load (past the 1 MiB limit on a policy file)
+/// is left alone too, with the sizes. Folders are searched as `ruling
+/// check` searches them.
 #[derive(clap::Args)]
 #[command(
     verbatim_doc_comment,

@@ -1061,7 +1061,7 @@ pub const LIST_AGGREGATE: &str = "list";
 /// Binding strength of operators, loosest first. The parser climbs these
 /// levels; the printer puts a child in parentheses when it binds more
 /// loosely than its position allows.
-mod level {
+pub(crate) mod level {
     pub const IF: u8 = 0;
     pub const OR: u8 = 1;
     pub const AND: u8 = 2;
@@ -1082,7 +1082,7 @@ pub fn print(expr: &Expr) -> String {
     out
 }
 
-fn binding(expr: &Expr) -> u8 {
+pub(crate) fn binding(expr: &Expr) -> u8 {
     match &expr.kind {
         ExprKind::If { .. } => level::IF,
         ExprKind::Binary(op, _, _) => binary_level(*op),
@@ -1097,7 +1097,7 @@ fn binding(expr: &Expr) -> u8 {
     }
 }
 
-fn binary_level(op: BinaryOp) -> u8 {
+pub(crate) fn binary_level(op: BinaryOp) -> u8 {
     match op {
         BinaryOp::Or => level::OR,
         BinaryOp::And => level::AND,

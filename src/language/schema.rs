@@ -37,7 +37,7 @@ pub enum Requirement {
     When(Checked),
     /// For a member of a list item: required when the condition at `index`
     /// of the policy's `Schema::item_conditions` holds, the item bound to
-    /// `item`; `text` is the condition as written.
+    /// `item`; `text` is the condition as `ruling` prints it, on one line.
     WhenItem {
         index: usize,
         text: String,

@@ -270,7 +270,8 @@ pub fn load_set(path: &Path) -> Result<PolicySet, Vec<PolicyError>> {
 }
 
 /// The versions of a folder must be one policy with distinct versions and
-/// effective dates, so that exactly one is in effect on any date.
+/// effective dates, so that exactly one is in effect on any date, and agree
+/// on how a date is read and what comes before the earliest version.
 fn check_versions(versions: &[Policy]) -> Vec<PolicyError> {
     let undated = super::effective_date::undated_versions(versions);
     if !undated.is_empty() {
@@ -363,6 +364,39 @@ fn version_clash(policy: &Policy, other: &Policy) -> Option<Diagnostic> {
             ),
         );
     }
+    let (mine, theirs) = (
+        policy.meta.before_first_version,
+        other.meta.before_first_version,
+    );
+    if mine != theirs {
+        // Left out, the key is `reject`; the label then sits by the
+        // effective date, which every version has.
+        let written = at("before_first_version");
+        let (span, label) = if written.is_empty() {
+            (
+                at("effective_date"),
+                "`before_first_version` is left out here: `reject`",
+            )
+        } else {
+            (written, "a different choice")
+        };
+        return Some(
+            Diagnostic::new(
+                "folder-mixed-before-first-version",
+                format!(
+                    "`before_first_version` is `{}` here and `{}` in `{}`",
+                    mine.keyword(),
+                    theirs.keyword(),
+                    other.file.name
+                ),
+                span,
+            )
+            .with_label(label)
+            .with_help(
+                "what a request dated before the earliest version gets is the folder's choice, so every version must say the same (`reject` when the key is left out)",
+            ),
+        );
+    }
     None
 }
 
@@ -384,6 +418,39 @@ fn key_span(file: &SourceFile, key: &str) -> Span {
         offset += line.len();
     }
     Span::empty(0)
+}
+
+/// What a policy folder does with a request dated before its earliest
+/// version: `before_first_version` under `[policy]`, the same in every
+/// version of the folder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BeforeFirstVersion {
+    /// The request is rejected: no version is in effect on its date.
+    #[default]
+    Reject,
+    /// The earliest version decides it.
+    Earliest,
+}
+
+impl BeforeFirstVersion {
+    pub const ALL: [BeforeFirstVersion; 2] =
+        [BeforeFirstVersion::Reject, BeforeFirstVersion::Earliest];
+
+    /// The keywords of the policy file, in the order of [`Self::ALL`].
+    pub const KEYWORDS: [&'static str; 2] = ["reject", "earliest"];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BeforeFirstVersion::Reject => "reject",
+            BeforeFirstVersion::Earliest => "earliest",
+        }
+    }
+
+    pub fn from_keyword(keyword: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|choice| choice.keyword() == keyword)
+    }
 }
 
 /// The version chosen for a request, and why, in words.
@@ -408,7 +475,9 @@ pub enum Choice {
 /// Why no version could be chosen.
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
-    #[error("no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}")]
+    #[error(
+        "no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}; to decide it anyway, choose a version (`--version`) or a date (`--at`), or let the earliest version decide such requests with `before_first_version = \"earliest\"` in `[policy]`"
+    )]
     NotInEffect {
         id: String,
         date: NaiveDate,
@@ -428,7 +497,9 @@ impl PolicySet {
     /// The version that decides `request`. By default the newest whose
     /// effective date is on or before the date of the policy's
     /// `effective_date_field`; a request without that date is decided by the
-    /// newest version.
+    /// newest version. A date before the earliest version is an error,
+    /// unless the folder says `before_first_version = "earliest"`: then the
+    /// earliest version decides.
     ///
     /// `request` is the request's JSON text; only the date is read from it,
     /// without building the document. Text that is not JSON is decided by
@@ -485,6 +556,17 @@ impl PolicySet {
                     policy.meta.in_effect_from()
                 ),
             }),
+            (None, Some(earliest))
+                if earliest.meta.before_first_version == BeforeFirstVersion::Earliest =>
+            {
+                Ok(Selected {
+                    policy: earliest,
+                    why: format!(
+                        "{because}, before the earliest version; version {} (in effect from {}) decides it, as `before_first_version = \"earliest\"` says",
+                        earliest.meta.version, earliest.meta.effective_date
+                    ),
+                })
+            }
             (None, Some(earliest)) => Err(SelectError::NotInEffect {
                 id: earliest.meta.id.clone(),
                 date,

@@ -7,6 +7,8 @@
 //! required is decided by the loader's readers; a test checks that the
 //! `required` marks here say the same.
 
+use crate::policy::folder::BeforeFirstVersion;
+
 /// One key of a table.
 #[derive(Debug)]
 pub struct Key {
@@ -40,6 +42,8 @@ pub enum Kind {
     /// `"UTC"`, a fixed offset such as `"+02:00"`, or an IANA zone name
     /// such as `"America/New_York"`.
     Timezone,
+    /// One of these words.
+    Keyword(&'static [&'static str]),
     /// A field type keyword.
     FieldType,
     /// The type of a list's items: a field type other than `list`.
@@ -197,6 +201,12 @@ pub const POLICY: &[Key] = &[
         "The request field (a date or datetime) compared with `effective_date` to choose the version in effect; without it, the newest version decides.",
     )
     .example("purchase.date"),
+    key(
+        "before_first_version",
+        Kind::Keyword(&BeforeFirstVersion::KEYWORDS),
+        false,
+        "What a folder of versions does with a request dated before its earliest version: `reject` it (the default) or let the `earliest` version decide it; the same in every version.",
+    ),
     key(
         "timezone",
         Kind::Timezone,

@@ -50,6 +50,8 @@ pub struct Metadata {
     pub effective_date: NaiveDate,
     /// The slot of the request field whose date selects the version in effect.
     pub effective_date_field: Option<usize>,
+    /// What the folder does with a request dated before its earliest version.
+    pub before_first_version: folder::BeforeFirstVersion,
     /// The zone in which datetimes count as dates.
     pub timezone: Zone,
     pub timezone_name: String,

@@ -302,6 +302,7 @@ fn kind_schema(kind: &Kind) -> JsonSchema {
         },
         Kind::FieldPath => JsonSchema::string_matching(FIELD_PATH),
         Kind::Timezone => timezone_schema(),
+        Kind::Keyword(words) => JsonSchema::one_of_strings(words.iter().copied()),
         Kind::FieldType => JsonSchema::one_of_strings(Type::FIELD_KEYWORDS),
         Kind::ItemType => JsonSchema::one_of_strings(item_keywords()),
         Kind::EnumValues => JsonSchema {

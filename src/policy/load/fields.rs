@@ -5,6 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::{did_you_mean, list_names};
 use crate::language::check::{check_for_item, check_typed};
+use crate::language::parser::{parse_expression, print};
 use crate::language::schema::{Field, Member, Object, Requirement, Schema};
 use crate::language::types::{Record, Type};
 use crate::language::value::Value;
@@ -102,9 +103,12 @@ impl Loader<'_, '_> {
             if let Some(member) = schema.fields.get_mut(slot) {
                 let index = requirements.next_item_index;
                 requirements.next_item_index += 1;
+                // Printed on one line, like a field's condition; one that
+                // does not parse is reported when it is checked.
+                let printed = parse_expression(&text.value, &text.origin).map(|expr| print(&expr));
                 member.requirement = Requirement::WhenItem {
                     index,
-                    text: text.value.clone(),
+                    text: printed.unwrap_or_else(|_| text.value.clone()),
                 };
                 indexes.push((index, text));
             }

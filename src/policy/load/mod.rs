@@ -20,6 +20,7 @@ use crate::language::types::Type;
 use crate::language::zone::Zone;
 use crate::limits::MAX_POLICY_BYTES;
 use crate::policy::document::{self, Node, Table, Text, wrong_kind};
+use crate::policy::folder::BeforeFirstVersion;
 use crate::policy::keys;
 use crate::policy::{Metadata, Policy};
 
@@ -260,6 +261,7 @@ impl<'f> Loader<'f, '_> {
         let title = table.required_text("title", "\"Refund policy\"", self.errors);
         let effective_date = table.optional("effective_date", date, self.errors);
         let field = table.optional_text("effective_date_field", self.errors);
+        let before_first = table.optional_text("before_first_version", self.errors);
         let timezone = table.optional_text("timezone", self.errors);
         let source = table.optional_text("source", self.errors);
         let id = id.filter(|id| self.identifier(id, "policy id"))?;
@@ -272,12 +274,17 @@ impl<'f> Loader<'f, '_> {
             Some(field) => Some(self.date_field(&field, schema)?),
             None => None,
         };
+        let before_first_version = match before_first {
+            Some(text) => self.before_first_version(&text)?,
+            None => BeforeFirstVersion::default(),
+        };
         Some(Metadata {
             id: id.value,
             version: version.value,
             title: title?.value,
             effective_date: effective_date.unwrap_or(Metadata::ALWAYS_IN_EFFECT),
             effective_date_field,
+            before_first_version,
             timezone,
             timezone_name,
             source: source.map(|source| source.value).unwrap_or_default(),
@@ -322,6 +329,29 @@ impl<'f> Loader<'f, '_> {
             );
         }
         valid
+    }
+
+    fn before_first_version(&mut self, text: &Text) -> Option<BeforeFirstVersion> {
+        let choice = BeforeFirstVersion::from_keyword(&text.value);
+        if choice.is_none() {
+            let keywords = BeforeFirstVersion::KEYWORDS;
+            let help = did_you_mean(&text.value, keywords).unwrap_or_else(|| {
+                "write `\"reject\"` (the default: such a request is rejected) or `\"earliest\"` (the earliest version decides it)".to_owned()
+            });
+            self.push(
+                Diagnostic::new(
+                    "invalid-before-first-version",
+                    format!(
+                        "`{}` is not a choice for a request dated before the earliest version",
+                        text.value
+                    ),
+                    text.span,
+                )
+                .with_label("expected `reject` or `earliest`")
+                .with_help(help),
+            );
+        }
+        choice
     }
 
     fn timezone(&mut self, text: &Text) -> Option<Zone> {

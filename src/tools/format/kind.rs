@@ -28,7 +28,7 @@ impl Kind {
         match (self, key) {
             (Kind::Root, "policy") => Kind::Policy,
             (Kind::Root, "field") => Kind::Field,
-            (Kind::Root, "derived") => Kind::Derived,
+            (Kind::Root, "derived" | "helpers") => Kind::Derived,
             (Kind::Root, "constraint") => Kind::Constraint,
             (Kind::Root, "rule") => Kind::Rule,
             (Kind::Root, "default") => Kind::Default,

@@ -1,6 +1,7 @@
 //! Puts a parsed policy document in canonical layout: tables and keys in
 //! the documented order, `key = value`, one blank line between tables,
-//! expressions re-printed, lists on one line when they fit.
+//! expressions re-printed (over several lines when they do not fit on
+//! one), lists on one line when they fit.
 //!
 //! `toml_edit` keeps every comment in the decoration of the key, value or
 //! table header it stands next to, so moving a key or table moves its
@@ -11,9 +12,7 @@ use toml_edit::{Array, Decor, DocumentMut, InlineTable, Item, KeyMut, Table, Val
 use super::expression::reprint;
 use super::kind::Kind;
 use super::spacing::{self, Blank};
-
-/// The widest line a list is put on before it is written one item a line.
-const MAX_WIDTH: usize = 100;
+use super::wrap::MAX_WIDTH;
 
 pub(super) fn arrange(document: &mut DocumentMut) {
     let mut layout = Layout {
@@ -155,10 +154,11 @@ fn key_value(key: &mut KeyMut<'_>, value: &mut Value, kind: Kind, path: &str, bl
     let suffix = spacing::only_space(raw(leaf.suffix()), " ");
     leaf.set_prefix(prefix);
     leaf.set_suffix(suffix);
+    let key_width = path.chars().count() + " = ".len();
     if kind.holds_expression(&name) {
-        reprint(value);
+        reprint(value, Some(key_width));
     }
-    arrange_value(value, kind.child(&name), path.chars().count() + " = ".len());
+    arrange_value(value, kind.child(&name), key_width);
     let decor = value.decor_mut();
     let prefix = spacing::only_space(raw(decor.prefix()), " ");
     let suffix = spacing::line_end(raw(decor.suffix()));
@@ -215,8 +215,9 @@ fn arrange_inline_table(table: &mut InlineTable, kind: Kind) {
     }
     for (key, value) in table.iter_mut() {
         let name = key.get().to_owned();
+        // An inline table is one line: its expressions stay on it.
         if kind.holds_expression(&name) {
-            reprint(value);
+            reprint(value, None);
         }
         if commented {
             tidy_decor(value);

@@ -6,8 +6,10 @@
 //! table in the order of the reference (`docs/policy-language.md`), keys
 //! `ruling` does not know after them; `key = value`; one blank line between
 //! tables; no trailing white space; one newline at the end. Expressions are
-//! re-printed the way `ruling` prints them, on one line. Comments stay with
-//! the key or table they stand above, or on the line they end.
+//! re-printed the way `ruling` prints them: on one line when `key = …` fits
+//! in 100 columns, else over several lines in a multi-line literal string
+//! (see [`wrap`]). Comments stay with the key or table they stand above, or
+//! on the line they end.
 //!
 //! Only a policy that loads is formatted: a file with problems gets them
 //! from [`load`](crate::load()), unchanged, so that `ruling check` and
@@ -20,6 +22,7 @@ mod kind;
 mod layout;
 mod spacing;
 mod verify;
+mod wrap;
 
 use toml_edit::DocumentMut;
 
