@@ -72,8 +72,8 @@ async def main(binary, policies, case_path):
             listed = await session.call_tool("list_policies", {})
             check(not is_error(listed), f"list_policies failed: {text_of(listed)}")
             ids = [policy["id"] for policy in structured(listed)["policies"]]
-            check(ids == ["best-buy-returns", "iptv-smarters-pro", "steam"], f"policies {ids}")
-            check(text_of(listed).startswith("3 policies"), text_of(listed))
+            check(ids == ["best-buy-returns", "dot-airline-refunds", "iptv-smarters-pro", "steam"], f"policies {ids}")
+            check(text_of(listed).startswith("4 policies"), text_of(listed))
 
             policy = await session.call_tool("get_policy", {"policy": "iptv-smarters-pro"})
             check(not is_error(policy), f"get_policy failed: {text_of(policy)}")

@@ -385,25 +385,30 @@ fn shipped() -> &'static [Shipped] {
 }
 
 fn load_shipped() -> Vec<Shipped> {
-    ["best-buy-returns", "iptv-smarters-pro", "steam"]
-        .iter()
-        .map(|id| {
-            let folder: PathBuf = root().join("policies").join(id);
-            let set = load_set(&folder).unwrap();
-            let mut requests = Vec::new();
-            for entry in std::fs::read_dir(folder.join("cases")).unwrap() {
-                let path = entry.unwrap().path();
-                if path.extension().is_some_and(|ext| ext == "json") {
-                    let case: serde_json::Value =
-                        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-                    requests.push(case["request"].clone());
-                }
+    [
+        "best-buy-returns",
+        "dot-airline-refunds",
+        "iptv-smarters-pro",
+        "steam",
+    ]
+    .iter()
+    .map(|id| {
+        let folder: PathBuf = root().join("policies").join(id);
+        let set = load_set(&folder).unwrap();
+        let mut requests = Vec::new();
+        for entry in std::fs::read_dir(folder.join("cases")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "json") {
+                let case: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                requests.push(case["request"].clone());
             }
-            requests.sort_by_key(|request| request.to_string());
-            assert!(!policy_files(&folder).unwrap().is_empty());
-            Shipped { set, requests }
-        })
-        .collect()
+        }
+        requests.sort_by_key(|request| request.to_string());
+        assert!(!policy_files(&folder).unwrap().is_empty());
+        Shipped { set, requests }
+    })
+    .collect()
 }
 
 /// Decides `request` by the version in effect, as `ruling decide` does.

@@ -189,6 +189,7 @@ fn the_schema_rejects_mistakes_of_shape() {
 fn request_schemas_of_the_shipped_policies() {
     for policy in [
         "best-buy-returns/2019-11-05.toml",
+        "dot-airline-refunds/2024-10-28.toml",
         "iptv-smarters-pro/2025-01-22.toml",
         "steam/2024-04-23.toml",
     ] {
@@ -204,7 +205,12 @@ fn request_schemas_of_the_shipped_policies() {
 #[test]
 fn every_complete_case_request_validates_against_its_request_schema() {
     let mut checked = 0;
-    for folder in ["best-buy-returns", "iptv-smarters-pro", "steam"] {
+    for folder in [
+        "best-buy-returns",
+        "dot-airline-refunds",
+        "iptv-smarters-pro",
+        "steam",
+    ] {
         let folder = root().join("policies").join(folder);
         let set = load_set(&folder).unwrap();
         for entry in std::fs::read_dir(folder.join("cases")).unwrap() {

@@ -177,7 +177,7 @@ fn health_and_policies() {
     let server = Server::start(&shipped(), &[]);
     let (status, health) = server.call("GET", "/healthz", b"");
     assert_eq!((status, &health["status"]), (200, &json!("ok")));
-    assert_eq!(health["policies"], 3);
+    assert_eq!(health["policies"], 4);
 
     let (status, list) = server.call("GET", "/v1/policies", b"");
     assert_eq!(status, 200);
@@ -187,8 +187,16 @@ fn health_and_policies() {
         .iter()
         .map(|policy| policy["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["best-buy-returns", "iptv-smarters-pro", "steam"]);
-    assert_eq!(list["policies"][1]["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        ids,
+        [
+            "best-buy-returns",
+            "dot-airline-refunds",
+            "iptv-smarters-pro",
+            "steam"
+        ]
+    );
+    assert_eq!(list["policies"][2]["versions"].as_array().unwrap().len(), 2);
 
     let (status, policy) = server.call("GET", "/v1/policies/steam", b"");
     assert_eq!(status, 200);
@@ -218,7 +226,7 @@ fn unknown_policies_and_paths_are_404_and_never_files() {
     assert_eq!(body["error"]["kind"], "unknown_policy");
     assert_eq!(
         body["error"]["message"],
-        "no policy `nope` is loaded; the policies are `best-buy-returns`, `iptv-smarters-pro`, `steam`"
+        "no policy `nope` is loaded; the policies are `best-buy-returns`, `dot-airline-refunds`, `iptv-smarters-pro`, `steam`"
     );
 }
 

@@ -552,7 +552,7 @@ mod tests {
         assert_eq!(error.status(), 404);
         assert_eq!(
             error.to_string(),
-            "no policy `nope` is loaded; the policies are `best-buy-returns`, `iptv-smarters-pro`, `steam`"
+            "no policy `nope` is loaded; the policies are `best-buy-returns`, `dot-airline-refunds`, `iptv-smarters-pro`, `steam`"
         );
     }
 

@@ -275,7 +275,15 @@ mod tests {
     fn loads_every_shipped_policy_by_id() {
         let catalog = Catalog::load(&shipped()).unwrap();
         let ids: Vec<&str> = catalog.ids().collect();
-        assert_eq!(ids, ["best-buy-returns", "iptv-smarters-pro", "steam"]);
+        assert_eq!(
+            ids,
+            [
+                "best-buy-returns",
+                "dot-airline-refunds",
+                "iptv-smarters-pro",
+                "steam"
+            ]
+        );
         assert_eq!(catalog.get("iptv-smarters-pro").unwrap().versions.len(), 2);
         assert!(catalog.get("../steam").is_none());
     }
