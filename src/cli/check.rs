@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use ruling::diagnostic::render_warnings;
 use ruling::policy::folder::{CheckReport, PolicyError, check_paths};
-use ruling::tools::check_output::{check_json_text, github_annotations, render_warnings};
+use ruling::tools::check_output::{check_json_text, github_annotations};
 
 use super::exit;
 use super::output::{eprint, print, report, stderr_colour};

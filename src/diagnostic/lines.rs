@@ -62,7 +62,9 @@ impl LineIndex {
         (line + 1, column + 1)
     }
 
-    /// The byte range of the line that holds `offset`, without its `\n`.
+    /// The byte range of the line that holds `offset`, without its `\n`:
+    /// how long a line the graphical report would quote.
+    #[cfg(any(test, feature = "graphical"))]
     pub(crate) fn line_around(&self, text: &str, offset: usize) -> std::ops::Range<usize> {
         let offset = floor_char_boundary(text, offset);
         let line = line_of(&self.starts, offset);

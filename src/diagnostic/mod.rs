@@ -7,15 +7,17 @@
 mod lines;
 pub mod span;
 pub mod suggest;
+mod text;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use miette::{LabeledSpan, MietteError, SourceCode, SourceSpan, SpanContents};
+use miette::{LabeledSpan, MietteError, Severity, SourceCode, SourceSpan, SpanContents};
 
-use crate::diagnostic::lines::{LineIndex, floor_char_boundary};
+use crate::diagnostic::lines::LineIndex;
 use crate::diagnostic::span::Span;
+pub use text::{render, render_warnings};
 
 /// One problem found in a source file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,13 +155,24 @@ impl SourceCode for IndexedSource<'_> {
 pub struct Report<'a> {
     pub diagnostic: &'a Diagnostic,
     source: IndexedSource<'a>,
+    severity: Severity,
 }
 
 impl<'a> Report<'a> {
+    /// The diagnostic reported as an error.
     pub fn new(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
         Self {
             diagnostic,
             source: IndexedSource(file),
+            severity: Severity::Error,
+        }
+    }
+
+    /// The diagnostic reported as a warning: the policy is still valid.
+    pub fn warning(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::new(diagnostic, file)
         }
     }
 }
@@ -175,6 +188,10 @@ impl std::error::Error for Report<'_> {}
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         None
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -204,69 +221,4 @@ impl miette::Diagnostic for Report<'_> {
 
 fn non_empty(label: &str) -> Option<String> {
     (!label.is_empty()).then(|| label.to_owned())
-}
-
-/// Renders diagnostics as text: miette's graphical report, without colour
-/// unless `colour` is set, wrapped at `width` columns.
-pub fn render(diagnostics: &[Diagnostic], file: &SourceFile, colour: bool, width: usize) -> String {
-    let theme = if colour {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme)
-        .with_width(width)
-        .with_links(false);
-    let mut out = String::new();
-    for diagnostic in diagnostics {
-        if touches_long_line(diagnostic, file) {
-            render_plain(&mut out, diagnostic, file);
-            continue;
-        }
-        let report = Report::new(diagnostic, file);
-        if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&diagnostic.message);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Lines longer than this are not quoted in a report: they would flood the
-/// terminal, and miette cannot lay out columns past 65,535.
-const LONGEST_QUOTED_LINE: usize = 1_000;
-
-fn touches_long_line(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
-    let lines = file.lines();
-    let spans =
-        std::iter::once(diagnostic.span).chain(diagnostic.secondary.iter().map(|(span, _)| *span));
-    spans.into_iter().any(|span| {
-        let start = floor_char_boundary(&file.text, span.start);
-        let end = floor_char_boundary(&file.text, span.end);
-        let quoted =
-            lines.line_around(&file.text, start).start..lines.line_around(&file.text, end).end;
-        quoted.len() > LONGEST_QUOTED_LINE || end.saturating_sub(start) > LONGEST_QUOTED_LINE
-    })
-}
-
-/// A report without the source snippet: message, place, label and help.
-fn render_plain(out: &mut String, diagnostic: &Diagnostic, file: &SourceFile) {
-    let (line, column) = file.line_column(diagnostic.span.start);
-    out.push_str(&format!("  × {}\n", diagnostic.message));
-    out.push_str(&format!(
-        "   ╭─[{}:{line}:{column}] (the line is too long to show)\n",
-        file.name
-    ));
-    if !diagnostic.label.is_empty() {
-        out.push_str(&format!("   │ {}\n", diagnostic.label));
-    }
-    for (span, label) in &diagnostic.secondary {
-        let (line, column) = file.line_column(span.start);
-        out.push_str(&format!("   │ {line}:{column}: {label}\n"));
-    }
-    out.push_str("   ╰────\n");
-    if let Some(help) = &diagnostic.help {
-        out.push_str(&format!("  help: {help}\n"));
-    }
-    out.push('\n');
 }

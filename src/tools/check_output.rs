@@ -1,15 +1,12 @@
 //! The result of `ruling check` for machines: GitHub Actions annotations,
-//! and a versioned JSON document (documented in docs/check-format.md); and
-//! the warnings of valid policies as text, for people.
+//! and a versioned JSON document (documented in docs/check-format.md). The
+//! warnings of valid policies as text are `diagnostic::render_warnings`.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
-use miette::{LabeledSpan, Severity, SourceCode};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use crate::diagnostic::span::Span;
-use crate::diagnostic::{Diagnostic, Report, SourceFile, render};
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::policy::folder::{CheckReport, PolicyError};
 
 /// The version of the JSON shape; raised on any change that could break a
@@ -253,93 +250,6 @@ pub fn escape_data(text: &str) -> String {
 /// `:` and `,`, which end a property.
 pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// The warnings of a valid policy as text: miette's graphical report, as
-/// `ruling check` shows errors, marked `⚠` instead of `×`.
-pub fn render_warnings(
-    warnings: &[Diagnostic],
-    file: &SourceFile,
-    colour: bool,
-    width: usize,
-) -> String {
-    let theme = if colour {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme)
-        .with_width(width)
-        .with_links(false);
-    let mut out = String::new();
-    for warning in warnings {
-        let report = Warning(Report::new(warning, file));
-        if touches_long_line(warning, file) || handler.render_report(&mut out, &report).is_err() {
-            // Lines too long to quote are shown without the source, as
-            // errors are.
-            out.push_str(
-                &render(std::slice::from_ref(warning), file, false, width).replacen('×', "⚠", 1),
-            );
-            continue;
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Lines longer than this are not quoted (as in `diagnostic::render`).
-const LONGEST_QUOTED_LINE: usize = 1_000;
-
-fn touches_long_line(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
-    let spans =
-        std::iter::once(diagnostic.span).chain(diagnostic.secondary.iter().map(|(span, _)| *span));
-    spans.into_iter().any(|span| {
-        let (start, end) = (
-            span.start.min(file.text.len()),
-            span.end.min(file.text.len()),
-        );
-        let before = file.text.as_bytes().get(..start).unwrap_or_default();
-        let after = file.text.as_bytes().get(end..).unwrap_or_default();
-        let line_start = before
-            .iter()
-            .rposition(|byte| *byte == b'\n')
-            .map_or(0, |at| at + 1);
-        let line_end = after
-            .iter()
-            .position(|byte| *byte == b'\n')
-            .map_or(file.text.len(), |at| end + at);
-        line_end.saturating_sub(line_start) > LONGEST_QUOTED_LINE
-    })
-}
-
-/// A diagnostic shown as a warning.
-#[derive(Debug)]
-struct Warning<'a>(Report<'a>);
-
-impl fmt::Display for Warning<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for Warning<'_> {}
-
-impl miette::Diagnostic for Warning<'_> {
-    fn severity(&self) -> Option<Severity> {
-        Some(Severity::Warning)
-    }
-
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.0.help()
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.0.source_code()
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.0.labels()
-    }
 }
 
 #[cfg(test)]

@@ -9,12 +9,19 @@
 //!                                                      ↓ snapshot per request
 //!              HTTP (axum) / MCP (stdio) → api::{decide, list_policies, get_policy} → JSON
 //! ```
+//!
+//! The `http` feature builds the HTTP server, the `mcp` feature the MCP
+//! server; either builds the catalog and the operations they share.
 
 pub mod api;
 pub mod catalog;
+#[cfg(feature = "http")]
 pub mod connection;
+#[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "mcp")]
 pub mod mcp;
+#[cfg(feature = "http")]
 mod socket;
 
 use std::io::Write;
