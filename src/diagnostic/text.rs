@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn with_the_graphical_feature_reports_quote_the_source() {
         let (diagnostic, file) = unknown_name();
-        let out = render(&[diagnostic.clone()], &file, false, 100);
+        let out = render(std::slice::from_ref(&diagnostic), &file, false, 100);
         assert!(out.contains("[policy.toml:2:5]"), "{out}");
         assert!(out.contains("2 │ b = oops"), "{out}");
         assert!(out.contains("help: declare it under [fields]"), "{out}");
