@@ -3,9 +3,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ruling::diagnostic::SourceFile;
-use ruling::policy::folder::{PolicyError, find_policy_files};
-use ruling::tools::format::{FormatError, format_policy};
+use crate::diagnostic::SourceFile;
+use crate::policy::folder::{PolicyError, find_policy_files};
+use crate::tools::format::{FormatError, format_policy};
 use similar::TextDiff;
 
 use super::exit;

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use ruling::interface::record::{Records, records_at};
-use ruling::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
-use ruling::interface::server::mcp::McpServer;
-use ruling::policy::folder::PolicyError;
+use crate::interface::record::{Records, records_at};
+use crate::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
+use crate::interface::server::mcp::McpServer;
+use crate::policy::folder::PolicyError;
 
 use super::exit;
 use super::output::{eprint, report};

@@ -4,14 +4,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ruling::interface::record::{Records, open_sink, records_at};
-use ruling::interface::server::catalog::{Catalog, SharedCatalog};
-use ruling::interface::server::connection::{
+use crate::interface::record::{Records, open_sink, records_at};
+use crate::interface::server::catalog::{Catalog, SharedCatalog};
+use crate::interface::server::connection::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Limits, SPARE_CONNECTIONS,
     connections_within_file_limit, default_max_connections,
 };
-use ruling::interface::server::http::{DEFAULT_MAX_BODY, serve};
-use ruling::interface::server::log;
+use crate::interface::server::http::{DEFAULT_MAX_BODY, serve};
+use crate::interface::server::log;
 
 use super::exit;
 use super::output::eprint;
@@ -119,7 +119,7 @@ pub fn run(args: &Args) -> u8 {
         let ready = |addr: SocketAddr| {
             eprint(&format!(
                 "ruling: listening on http://{addr} ({} from `{}`; at most {} connections)\n",
-                ruling::interface::server::counted(policies, versions),
+                crate::interface::server::counted(policies, versions),
                 args.dir.display(),
                 limits.max_connections,
             ));

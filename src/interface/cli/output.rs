@@ -3,7 +3,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use ruling::diagnostic::{Diagnostic, SourceFile, render};
+use crate::diagnostic::{Diagnostic, SourceFile, render};
 
 /// Whether a stream that is (or is not) a terminal should get colour,
 /// honouring `NO_COLOR` and `CLICOLOR_FORCE`.

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use ruling::policy::folder::load_set;
-use ruling::tools::json_schema::{policy_schema, request_schema};
+use crate::policy::folder::load_set;
+use crate::tools::json_schema::{policy_schema, request_schema};
 
 use super::decide::policy_failure;
 use super::exit;

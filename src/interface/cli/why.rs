@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::decision::id::parse_prefix;
+use crate::interface::record::{Lookup, Record, open_source, records_at};
 use clap::ValueEnum;
-use ruling::decision::id::parse_prefix;
-use ruling::interface::record::{Lookup, Record, open_source, records_at};
 
 use super::exit;
 use super::output::{eprint, print};

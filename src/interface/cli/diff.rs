@@ -5,12 +5,12 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use clap::ValueEnum;
-use ruling::policy::folder::{PolicySet, load_set};
-use ruling::tools::diff::{
+use crate::policy::folder::{PolicySet, load_set};
+use crate::tools::diff::{
     DecisionDiff, DiffReport, MAX_LINE_BYTES, NdjsonReader, PolicySide, diff_json, diff_text,
     structural_diff,
 };
+use clap::ValueEnum;
 
 use super::decide::policy_failure;
 use super::exit;
@@ -104,7 +104,7 @@ pub fn run(args: &Args) -> u8 {
         None => None,
     };
     let report = DiffReport {
-        format: ruling::tools::diff::DIFF_FORMAT,
+        format: crate::tools::diff::DIFF_FORMAT,
         old: PolicySide::new(args.old.display().to_string(), &old),
         new: PolicySide::new(args.new.display().to_string(), &new),
         structure: &structure,

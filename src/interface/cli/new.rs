@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::tools::scaffold::{ScaffoldError, check_id, create};
 use chrono::NaiveDate;
-use ruling::tools::scaffold::{ScaffoldError, check_id, create};
 
 use super::exit;
 use super::output::{eprint, print};

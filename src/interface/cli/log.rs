@@ -3,9 +3,9 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use crate::interface::record::{LogFilter, RECORD_FORMAT, Record, open_source, records_at};
+use crate::policy::Outcome;
 use clap::ValueEnum;
-use ruling::interface::record::{LogFilter, RECORD_FORMAT, Record, open_source, records_at};
-use ruling::policy::Outcome;
 
 use super::exit;
 use super::output::{eprint, print};

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::policy::folder::{CheckReport, PolicyError, check_paths};
+use crate::tools::check_output::{check_json_text, github_annotations, render_warnings};
 use clap::ValueEnum;
-use ruling::policy::folder::{CheckReport, PolicyError, check_paths};
-use ruling::tools::check_output::{check_json_text, github_annotations, render_warnings};
 
 use super::exit;
 use super::output::{eprint, print, report, stderr_colour};
