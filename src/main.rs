@@ -1,6 +1,6 @@
-//! The `ruling` command line: everything is in the library's
-//! `interface::cli`, so the binary only hands over to it.
+//! The `ruling` command line: everything is in the library's `cli`
+//! module, so the binary only hands over to it.
 
 fn main() -> std::process::ExitCode {
-    ruling::interface::cli::run()
+    ruling::cli::run()
 }

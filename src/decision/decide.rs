@@ -31,23 +31,23 @@ pub struct BrokenConstraint {
 /// full [`Decision`] (reason, trace) comes from [`decide`], which always
 /// agrees with it.
 #[derive(Debug)]
-pub struct Ruling<'p> {
-    pub rule: &'p Rule,
-    pub effects: Vec<(&'p str, Value)>,
+pub(crate) struct Ruling<'p> {
+    pub(crate) rule: &'p Rule,
+    pub(crate) effects: Vec<(&'p str, Value)>,
     /// The required values the request does not give.
-    pub missing: Vec<Missing>,
+    pub(crate) missing: Vec<Missing>,
     /// What the request gave that may not be what its sender meant.
-    pub warnings: Vec<RequestWarning>,
+    pub(crate) warnings: Vec<RequestWarning>,
 }
 
 /// Decides `request` against `policy` without recording a trace.
-pub fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
+pub(crate) fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
     rule_with(policy, &mut Evaluator::new(policy, request))
 }
 
 /// A ruling and its reason, placeholders filled in, from one evaluation:
 /// derived values the rules computed are not computed again for the reason.
-pub fn ruling_with_reason<'p>(
+pub(crate) fn ruling_with_reason<'p>(
     policy: &'p Policy,
     request: &Request,
 ) -> Result<(Ruling<'p>, String), DecideError> {
@@ -81,7 +81,7 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
 
 /// Which derived values a decision lists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Listed {
+pub(crate) enum Listed {
     /// Those of `[derived]`: what the policy's owner chose to show.
     #[default]
     Derived,
@@ -95,7 +95,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideErro
 }
 
 /// Decides `request` against `policy`, listing the derived values `listed`.
-pub fn decide_listing(
+pub(crate) fn decide_listing(
     policy: &Policy,
     request: &Request,
     listed: Listed,
@@ -244,6 +244,26 @@ pub enum RequestFailure {
     Undecidable(#[from] DecideError),
 }
 
+impl Request {
+    /// Decodes a JSON request against the fields `policy` declares, within
+    /// the default [`crate::limits::RequestLimits`]; [`decide`] then decides
+    /// it. Every problem is reported, not only the first.
+    ///
+    /// ```
+    /// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// let request = ruling::Request::decode(&policy, br#"{"purchase": {"amount": "9.99"}}"#)?;
+    /// let decision = ruling::decide(&policy, &request)?;
+    /// assert!(!decision.missing.is_empty());
+    ///
+    /// let wrong = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true}}"#);
+    /// assert_eq!(wrong.unwrap_err().problems[0].path, "purchase.amount");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode(policy: &Policy, json: &[u8]) -> Result<Request, crate::request::RequestError> {
+        crate::request::decode(&policy.schema, policy.meta.timezone, json)
+    }
+}
+
 /// Decodes a JSON request and decides it, within the default
 /// [`crate::limits::RequestLimits`].
 pub fn decide_json(policy: &Policy, json: &[u8]) -> Result<Decision, RequestFailure> {
@@ -261,7 +281,7 @@ pub fn decide_json_with(
 
 /// Decodes a JSON request within `limits` and decides it, listing the
 /// derived values `listed`.
-pub fn decide_json_listing(
+pub(crate) fn decide_json_listing(
     policy: &Policy,
     json: &[u8],
     limits: crate::limits::RequestLimits,

@@ -1,10 +1,10 @@
 //! A decision and its trace: what was decided, by which rule, with which
 //! effects, and how every rule came out.
 
-pub mod decide;
-pub mod explain;
-pub mod id;
-pub mod json_text;
+pub(crate) mod decide;
+pub(crate) mod explain;
+pub(crate) mod id;
+pub(crate) mod json_text;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};

@@ -5,8 +5,8 @@
 //! the fix goes in `help`, never a Rust type name.
 
 mod lines;
-pub mod span;
-pub mod suggest;
+pub(crate) mod span;
+pub(crate) mod suggest;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -23,14 +23,14 @@ pub struct Diagnostic {
     /// A stable, kebab-case name of the kind of problem (for JSON output).
     pub code: &'static str,
     pub message: String,
-    pub span: Span,
+    pub(crate) span: Span,
     pub label: String,
     pub help: Option<String>,
-    pub secondary: Vec<(Span, String)>,
+    pub(crate) secondary: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
         Self {
             code,
             message: message.into(),
@@ -41,17 +41,30 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+    /// The bytes of the source file the problem points at.
+    ///
+    /// ```
+    /// let text = std::fs::read_to_string("tests/fixtures/policies/enum-typo-in-equals.toml")?;
+    /// let error = ruling::load(ruling::SourceFile::new("p.toml", text.as_str())).unwrap_err();
+    /// let diagnostic = &error.diagnostics[0];
+    /// assert!(!text[diagnostic.range()].is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.span.range()
+    }
+
+    pub(crate) fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
         self.secondary.push((span, label.into()));
         self
     }
@@ -150,13 +163,13 @@ impl SourceCode for IndexedSource<'_> {
 
 /// A diagnostic together with the file it is about, ready for miette.
 #[derive(Debug)]
-pub struct Report<'a> {
-    pub diagnostic: &'a Diagnostic,
+pub(crate) struct Report<'a> {
+    pub(crate) diagnostic: &'a Diagnostic,
     source: IndexedSource<'a>,
 }
 
 impl<'a> Report<'a> {
-    pub fn new(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
+    pub(crate) fn new(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
         Self {
             diagnostic,
             source: IndexedSource(file),

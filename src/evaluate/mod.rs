@@ -27,10 +27,12 @@ use crate::request::Request;
 #[error("{}", .0.message)]
 pub struct EvalError(Box<EvalFailure>);
 
+/// What an [`EvalError`] holds: its message, and where in the policy file.
 #[derive(Clone, Debug)]
 pub struct EvalFailure {
+    /// What could not be computed: `the result overflows`, `division by zero`.
     pub message: String,
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl std::ops::Deref for EvalError {
@@ -59,7 +61,7 @@ impl EvalError {
 mod aggregate;
 mod missing;
 
-pub use missing::Missing;
+pub(crate) use missing::Missing;
 
 type Result<T> = std::result::Result<T, EvalError>;
 
@@ -90,7 +92,7 @@ pub struct Operand {
 
 /// Evaluates expressions of one policy over one request, computing derived
 /// values at most once and only when used.
-pub struct Evaluator<'a> {
+pub(crate) struct Evaluator<'a> {
     policy: &'a Policy,
     request: &'a Request,
     derived: Vec<Option<Value>>,
@@ -103,7 +105,7 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(policy: &'a Policy, request: &'a Request) -> Self {
+    pub(crate) fn new(policy: &'a Policy, request: &'a Request) -> Self {
         Self {
             policy,
             request,
@@ -115,7 +117,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The required values the request does not give, in declared order.
-    pub fn missing(&mut self) -> Result<&[Missing]> {
+    pub(crate) fn missing(&mut self) -> Result<&[Missing]> {
         if self.missing.is_none() {
             self.missing = Some(self.find_missing()?);
         }
@@ -123,13 +125,13 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The request being evaluated.
-    pub fn request(&self) -> &'a Request {
+    pub(crate) fn request(&self) -> &'a Request {
         self.request
     }
 
     /// The derived values computed so far, in declared order; the
     /// `[helpers]` among them only when `helpers` is set.
-    pub fn computed(&self, helpers: bool) -> Vec<(String, Value)> {
+    pub(crate) fn computed(&self, helpers: bool) -> Vec<(String, Value)> {
         self.policy
             .derived
             .iter()
@@ -168,7 +170,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub fn eval(&mut self, expr: &Checked) -> Result<Value> {
+    pub(crate) fn eval(&mut self, expr: &Checked) -> Result<Value> {
         if let Some(value) = &expr.folded {
             return Ok(value.clone());
         }
@@ -361,7 +363,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates a condition, recording how each part came out.
-    pub fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
+    pub(crate) fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
         let mut node = unreached(expr);
         match &expr.node {
             Node::And(left, right) | Node::Or(left, right) => {

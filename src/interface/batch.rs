@@ -109,7 +109,7 @@ pub fn run_batch(
 /// trace, whatever `options.trace`) to `recorder`, waiting when its queue
 /// is full. A record that cannot be stored never stops the run or changes
 /// its output: [`Recorder::finish`] tells what became of the records.
-pub fn run_batch_recorded(
+pub(crate) fn run_batch_recorded(
     versions: &Versions,
     input: impl BufRead + Send,
     output: impl Write,

@@ -2,7 +2,7 @@
 //! `decide --ndjson` (`batch`), decision records (`record`), and
 //! `ruling serve` / `ruling mcp` (`server`).
 
-pub mod batch;
+pub(crate) mod batch;
 pub mod cli;
-pub mod record;
-pub mod server;
+pub(crate) mod record;
+pub(crate) mod server;

@@ -74,13 +74,17 @@ pub struct PolicySet {
     pub versions: Vec<Policy>,
     /// Whether the set came from a folder, so that the choice of version
     /// is worth reporting.
-    pub from_folder: bool,
+    pub(crate) from_folder: bool,
 }
 
 /// Why a policy id from outside (a server's or tool's caller) does not name
 /// a policy folder under the root.
 #[derive(Debug, thiserror::Error)]
-pub enum PolicyIdError {
+#[allow(
+    dead_code,
+    reason = "kept for callers that take policy ids from outside; tested in policy_id_tests"
+)]
+pub(crate) enum PolicyIdError {
     #[error("`{0}` is not a valid policy id: use lowercase letters, digits and `-`")]
     InvalidId(String),
     #[error("no policy `{id}` under `{root}`")]
@@ -104,7 +108,11 @@ pub enum PolicyIdError {
 /// not starting with `-`), so it cannot hold `..`, a separator or an
 /// absolute path; the folder and its `*.toml` files, symlinks followed,
 /// must stay under the canonical `root`. Returns the canonical folder.
-pub fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdError> {
+#[allow(
+    dead_code,
+    reason = "kept for callers that take policy ids from outside; tested in policy_id_tests"
+)]
+pub(crate) fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdError> {
     let valid = id.len() <= 128
         && !id.starts_with('-')
         && id
@@ -176,14 +184,14 @@ pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
 
 /// The `*.toml` files directly in `folder`, sorted by name. A file that
 /// leads outside `folder` through a symbolic link is refused.
-pub fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+pub(crate) fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     files_within(folder, "toml", folder)
 }
 
 /// The files directly in `folder` whose names end in `.{extension}`,
 /// sorted. Each must be, symbolic links followed, inside `within`: a link
 /// that leads elsewhere is refused, a broken link is passed over.
-pub fn files_within(
+pub(crate) fn files_within(
     folder: &Path,
     extension: &str,
     within: &Path,
@@ -424,7 +432,7 @@ fn key_span(file: &SourceFile, key: &str) -> Span {
 /// version: `before_first_version` under `[policy]`, the same in every
 /// version of the folder.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BeforeFirstVersion {
+pub(crate) enum BeforeFirstVersion {
     /// The request is rejected: no version is in effect on its date.
     #[default]
     Reject,
@@ -433,20 +441,20 @@ pub enum BeforeFirstVersion {
 }
 
 impl BeforeFirstVersion {
-    pub const ALL: [BeforeFirstVersion; 2] =
+    pub(crate) const ALL: [BeforeFirstVersion; 2] =
         [BeforeFirstVersion::Reject, BeforeFirstVersion::Earliest];
 
     /// The keywords of the policy file, in the order of [`Self::ALL`].
-    pub const KEYWORDS: [&'static str; 2] = ["reject", "earliest"];
+    pub(crate) const KEYWORDS: [&'static str; 2] = ["reject", "earliest"];
 
-    pub fn keyword(self) -> &'static str {
+    pub(crate) fn keyword(self) -> &'static str {
         match self {
             BeforeFirstVersion::Reject => "reject",
             BeforeFirstVersion::Earliest => "earliest",
         }
     }
 
-    pub fn from_keyword(keyword: &str) -> Option<Self> {
+    pub(crate) fn from_keyword(keyword: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|choice| choice.keyword() == keyword)
@@ -714,16 +722,16 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
 /// The result of checking files and folders: the policies that loaded and
 /// every problem found.
 #[derive(Debug, Default)]
-pub struct CheckReport {
-    pub valid: Vec<Policy>,
-    pub problems: Vec<PolicyError>,
+pub(crate) struct CheckReport {
+    pub(crate) valid: Vec<Policy>,
+    pub(crate) problems: Vec<PolicyError>,
     /// How many policy files were found.
-    pub files: usize,
+    pub(crate) files: usize,
 }
 
 impl PolicyError {
     /// The file or folder the problem is about.
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         match self {
             PolicyError::Io { path, .. } | PolicyError::Empty(path) => path.display().to_string(),
             PolicyError::Link(link) => link.path().display().to_string(),
@@ -735,7 +743,7 @@ impl PolicyError {
 /// Checks policy files and folders. A folder is searched for policy
 /// folders (any folder holding `*.toml` files; `cases` folders are skipped),
 /// and the versions in each are checked together.
-pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
+pub(crate) fn check_paths(paths: &[PathBuf]) -> CheckReport {
     let mut report = CheckReport::default();
     for path in paths {
         if path.is_dir() {
@@ -764,7 +772,7 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
 /// The policy files that `paths` name: files as given, and the `*.toml`
 /// files of the policy folders found the way [`check_paths`] finds them. A
 /// folder without any, or one that cannot be read, is a problem.
-pub fn find_policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PolicyError>) {
+pub(crate) fn find_policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PolicyError>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -796,7 +804,7 @@ fn absorb(report: &mut CheckReport, result: Result<PolicySet, Vec<PolicyError>>)
 
 /// `root` and the folders below it that hold `*.toml` files, sorted.
 /// `cases` folders and hidden folders are skipped.
-pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+pub(crate) fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     let mut found = Vec::new();
     for folder in folders_below(root)? {
         if !policy_files(&folder)?.is_empty() {
@@ -813,7 +821,7 @@ pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
 /// inside `root` (symbolic links in `root` itself resolved) that does not
 /// hold the link; a link that leads outside, or to a folder holding it (a
 /// loop), is refused. A folder reached twice is searched once.
-pub fn folders_below(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+pub(crate) fn folders_below(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     let within = canonical(root)?;
     let mut searched: HashSet<PathBuf> = HashSet::new();
     let mut found = Vec::new();

@@ -110,7 +110,7 @@ pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
 /// A rejected request as a JSON value: `{"format", "kind", "message",
 /// "policy", "problems": [{"code", "path", "message", "help", "line",
 /// "column"}]}`.
-pub fn request_error_value(failure: &RequestFailure, policy: &Policy) -> serde_json::Value {
+pub(crate) fn request_error_value(failure: &RequestFailure, policy: &Policy) -> serde_json::Value {
     let (kind, problems): (&str, Vec<serde_json::Value>) = match failure {
         RequestFailure::Invalid(error) => (
             "invalid_request",

@@ -8,10 +8,11 @@ mod explain;
 mod palette;
 mod traced;
 
-pub use compact::CompactLine;
-pub use errors::{request_error_json, request_error_text, request_error_value};
+pub(crate) use compact::CompactLine;
+pub(crate) use errors::request_error_value;
+pub use errors::{request_error_json, request_error_text};
 pub use explain::{explanation_json, explanation_text};
-pub use traced::write_traced_line;
+pub(crate) use traced::write_traced_line;
 
 pub(crate) use palette::Palette;
 

@@ -46,10 +46,10 @@ const DATETIME_HELP: &str =
 pub struct Request {
     /// Indexed like `Schema::fields`; a field that is not given holds its
     /// default, which is [`Value::Absent`] when it has none.
-    pub values: Vec<Value>,
+    pub(crate) values: Vec<Value>,
     /// Members the policy does not declare that look like a misspelling of
     /// one it does: ignored, but reported with the decision.
-    pub warnings: Vec<RequestWarning>,
+    pub(crate) warnings: Vec<RequestWarning>,
 }
 
 /// Something in a request that did not stop its decision but may not be
@@ -89,7 +89,7 @@ impl std::error::Error for RequestError {}
 impl RequestError {
     /// A request larger than `limit` bytes, refused unread; for readers
     /// that stop reading at the limit.
-    pub fn too_large(limit: usize) -> Self {
+    pub(crate) fn too_large(limit: usize) -> Self {
         Self {
             problems: vec![Problem::new("", ProblemKind::RequestTooLarge { limit })],
         }
@@ -102,12 +102,12 @@ pub struct Problem {
     /// The dotted JSON path, such as `purchase.amount` or `order.tags[2]`;
     /// empty for the request as a whole.
     pub path: String,
-    pub kind: ProblemKind,
+    pub(crate) kind: ProblemKind,
 }
 
 /// The kinds of problems, each with its message (without the path).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ProblemKind {
+pub(crate) enum ProblemKind {
     #[error("the request is empty")]
     Empty,
     #[error("the request is not valid UTF-8, at byte {offset} (line {line}, column {column})")]
@@ -186,7 +186,7 @@ pub enum ProblemKind {
 
 /// What a field or object expects, as the messages name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Expected {
+pub(crate) enum Expected {
     /// A declared object, with the names of its members.
     Object {
         members: Vec<String>,
@@ -251,7 +251,7 @@ impl fmt::Display for Expected {
 
 /// The JSON value a request gave, shortened for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Found {
+pub(crate) enum Found {
     Null,
     Bool(bool),
     /// A number as written.
@@ -603,12 +603,16 @@ fn is_impossible(error: chrono::ParseError) -> bool {
 
 /// Decodes a JSON request against `schema` within the default
 /// [`RequestLimits`]. Dates given as datetimes are taken in `timezone`.
-pub fn decode(schema: &Schema, timezone: Zone, json: &[u8]) -> Result<Request, RequestError> {
+pub(crate) fn decode(
+    schema: &Schema,
+    timezone: Zone,
+    json: &[u8],
+) -> Result<Request, RequestError> {
     decode_with(schema, timezone, json, RequestLimits::default())
 }
 
 /// Decodes a JSON request against `schema` within `limits`.
-pub fn decode_with(
+pub(crate) fn decode_with(
     schema: &Schema,
     timezone: Zone,
     json: &[u8],

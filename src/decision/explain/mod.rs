@@ -16,7 +16,8 @@ use std::collections::VecDeque;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-pub use solve::{Change, ChangeOp, Changes, Solver, Unsolvable};
+pub use solve::{Change, ChangeOp};
+pub(crate) use solve::{Changes, Solver, Unsolvable};
 
 use crate::decision::decide::RequestFailure;
 use crate::decision::decide::{Listed, decide_listing, ruling};
@@ -134,7 +135,7 @@ pub fn explain(
 
 /// Explains the decision of a JSON request, listing the derived values
 /// `listed`.
-pub fn explain_listing(
+pub(crate) fn explain_listing(
     policy: &Policy,
     json: &[u8],
     target: Option<Outcome>,
@@ -285,7 +286,7 @@ fn conditions(
 /// make its condition hold are applied and re-decided; when a rule above
 /// decides instead, changes that make that rule not hold are added, and so
 /// on, up to [`MAX_TRIES`] decisions.
-pub fn search(
+pub(crate) fn search(
     policy: &Policy,
     document: &serde_json::Value,
     rules: &[&Rule],

@@ -56,23 +56,23 @@ pub enum ChangeOp {
 }
 
 /// Changes that together make an expression come out as wanted.
-pub type Changes = Vec<Change>;
+pub(crate) type Changes = Vec<Change>;
 
 /// Why no change could be computed, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsolvable(pub String);
+pub(crate) struct Unsolvable(pub String);
 
 type Solved = Result<Vec<Changes>, Unsolvable>;
 
 /// Solves expressions of one policy over one request.
-pub struct Solver<'a> {
+pub(crate) struct Solver<'a> {
     policy: &'a Policy,
     request: &'a Request,
     evaluator: Evaluator<'a>,
 }
 
 impl<'a> Solver<'a> {
-    pub fn new(policy: &'a Policy, request: &'a Request) -> Self {
+    pub(crate) fn new(policy: &'a Policy, request: &'a Request) -> Self {
         Self {
             policy,
             request,
@@ -88,7 +88,7 @@ impl<'a> Solver<'a> {
 
     /// Alternatives of changes that make `expr` come out as `want`. An
     /// expression that already does needs no change.
-    pub fn solve(&mut self, expr: &Checked, want: bool) -> Solved {
+    pub(crate) fn solve(&mut self, expr: &Checked, want: bool) -> Solved {
         if self.value(expr) == Value::Bool(want) {
             return Ok(vec![Vec::new()]);
         }

@@ -15,7 +15,7 @@ use super::exit;
 use super::output::eprint;
 use super::progress::Progress;
 
-pub fn run(
+pub(crate) fn run(
     set: &PolicySet,
     choice: &Choice,
     input: &Path,

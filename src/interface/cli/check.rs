@@ -18,7 +18,7 @@ use super::output::{eprint, print, report, stderr_colour};
 #[command(
     after_help = "Examples:\n  ruling check\n  ruling check policies/iptv-smarters-pro\n  ruling check policies/steam/2024-04-23.toml\n  ruling check --format github\n  ruling check --format json > check.json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy files, or folders searched for policy files
     #[arg(default_value = "policies")]
     paths: Vec<PathBuf>,
@@ -40,7 +40,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let checked = check_paths(&args.paths);
     let output = match args.format {
         Format::Text => text(&checked),

@@ -47,7 +47,7 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling decide policies/iptv-smarters-pro request.json --record=decisions.db\n  \
     ruling decide policies/iptv-smarters-pro --ndjson part-aa --record=postgres://ruling@db.internal/ruling"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy file, or folder of policy versions
     policy: PathBuf,
     /// Request JSON file, case file, or `-` for stdin
@@ -109,7 +109,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     if let Some(extra) = &args.extra {
         let help = if args.record.is_some() {
             format!(
@@ -321,7 +321,7 @@ fn reject(
 /// The request of a case file (and the version the case names, unless the
 /// command line names one), or the bytes as they are; on an invalid case
 /// file, prints why and returns the exit code.
-pub fn case_request(
+pub(crate) fn case_request(
     path: &Path,
     bytes: Vec<u8>,
     choice: &Choice,
@@ -366,7 +366,7 @@ pub fn case_request(
 
 /// The version that decides `request`; when none can, prints why and
 /// returns the exit code.
-pub fn select<'s>(
+pub(crate) fn select<'s>(
     set: &'s PolicySet,
     request: &[u8],
     choice: &Choice,
@@ -396,7 +396,7 @@ fn refuse(json: bool, kind: &str, message: String) -> u8 {
     exit::INVALID_REQUEST
 }
 
-pub fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
@@ -410,7 +410,7 @@ pub fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
 }
 
 /// Reports policy problems and returns the exit code they call for.
-pub fn policy_failure(errors: &[PolicyError]) -> u8 {
+pub(crate) fn policy_failure(errors: &[PolicyError]) -> u8 {
     let mut code = exit::INVALID_POLICY;
     for error in errors {
         match error {

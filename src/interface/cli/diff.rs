@@ -43,7 +43,7 @@ use super::progress::Progress;
     3  requests were given, but not one could be decided by both versions\n  \
     4  a file could not be read"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The old policy file, or folder of policy versions
     old: PathBuf,
     /// The new policy file, or folder of policy versions
@@ -67,7 +67,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let (old, new) = match (load_set(&args.old), load_set(&args.new)) {
         (Ok(old), Ok(new)) => (old, new),
         (old, new) => {

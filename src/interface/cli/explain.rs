@@ -34,7 +34,7 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling explain policies/iptv-smarters-pro request.json --outcome approve\n  \
     ruling explain policies/steam request.json --format json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy file, or folder of policy versions
     policy: PathBuf,
     /// Request JSON file, case file, or `-` for stdin
@@ -70,7 +70,7 @@ fn parse_outcome(text: &str) -> Result<Outcome, String> {
     })
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let set = match load_set(&args.policy) {
         Ok(set) => set,
         Err(errors) => return policy_failure(&errors),

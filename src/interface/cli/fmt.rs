@@ -39,7 +39,7 @@ const SHOWN_HUNKS: usize = 3;
        --check: a file would change\n  \
     4  a file could not be read or written"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy files, or folders searched for policy files
     #[arg(default_value = "policies")]
     paths: Vec<PathBuf>,
@@ -57,7 +57,7 @@ struct Tally {
     failed: usize,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let (files, problems) = find_policy_files(&args.paths);
     let mut code = exit::OK;
     for problem in &problems {

@@ -22,24 +22,24 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Exit codes, documented in the README and in `--help`.
-pub mod exit {
+pub(crate) mod exit {
     /// A decision was made (whatever its outcome), all policies are valid,
     /// or a diff ran (whatever changed).
-    pub const OK: u8 = 0;
+    pub(crate) const OK: u8 = 0;
     /// A policy file has problems, or `fmt --check` would change one.
-    pub const INVALID_POLICY: u8 = 1;
+    pub(crate) const INVALID_POLICY: u8 = 1;
     /// `ruling test`: a case failed, or coverage is below the minimum.
-    pub const TEST_FAILED: u8 = 1;
+    pub(crate) const TEST_FAILED: u8 = 1;
     /// The command line is wrong (clap's own code).
-    pub const USAGE: u8 = 2;
+    pub(crate) const USAGE: u8 = 2;
     /// The request was rejected: malformed, wrong types, or a broken constraint;
     /// for a diff, not one request could be decided by both versions.
-    pub const INVALID_REQUEST: u8 = 3;
+    pub(crate) const INVALID_REQUEST: u8 = 3;
     /// A file could not be read or written (the records database included).
-    pub const IO: u8 = 4;
+    pub(crate) const IO: u8 = 4;
     /// `ruling why`: no recorded decision has the id, or more than one
     /// starts with the prefix.
-    pub const NOT_FOUND: u8 = 5;
+    pub(crate) const NOT_FOUND: u8 = 5;
 }
 
 const EXIT_CODES: &str = "\

@@ -51,7 +51,7 @@ use super::output::eprint;
     curl -s localhost:8080/v1/decide -d '{\"policy\": \"steam\", \"request\": {}}'\n  \
     kill -HUP $(pidof ruling)   # reload the policies"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder searched for policy folders
     #[arg(default_value = "policies")]
     dir: PathBuf,
@@ -82,7 +82,7 @@ pub struct Args {
     record: Option<PathBuf>,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let catalog = match Catalog::load(&args.dir) {
         Ok(catalog) => catalog,
         Err(errors) => return super::mcp::catalog_failure(&errors),
@@ -176,7 +176,7 @@ fn limits(args: &Args) -> Limits {
 
 /// The runtime `ruling serve` runs on: a few threads are plenty, since a
 /// decision takes microseconds.
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

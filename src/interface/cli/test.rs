@@ -27,7 +27,7 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling test --format junit > report.xml\n  \
     ruling test --min-coverage 90 --format github"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy folders, policy files (standing for their folder), case files,
     /// or folders searched at any depth for policy folders with cases
     #[arg(default_value = "policies")]
@@ -58,7 +58,7 @@ enum Format {
     Github,
 }
 
-pub fn run_tests(args: &Args) -> u8 {
+pub(crate) fn run_tests(args: &Args) -> u8 {
     let options = Options {
         snapshot: args.snapshot,
         update: args.update,

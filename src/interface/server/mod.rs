@@ -10,17 +10,17 @@
 //!              HTTP (axum) / MCP (stdio) → api::{decide, list_policies, get_policy} → JSON
 //! ```
 
-pub mod api;
-pub mod catalog;
-pub mod connection;
-pub mod http;
-pub mod mcp;
+pub(crate) mod api;
+pub(crate) mod catalog;
+pub(crate) mod connection;
+pub(crate) mod http;
+pub(crate) mod mcp;
 mod socket;
 
 use std::io::Write;
 
 /// "1 policy, 1 version" or "2 policies, 3 versions".
-pub fn counted(policies: usize, versions: usize) -> String {
+pub(crate) fn counted(policies: usize, versions: usize) -> String {
     let policy = if policies == 1 { "policy" } else { "policies" };
     let version = if versions == 1 { "version" } else { "versions" };
     format!("{policies} {policy}, {versions} {version}")
@@ -28,6 +28,6 @@ pub fn counted(policies: usize, versions: usize) -> String {
 
 /// One line to stderr, the server's log. A closed stderr is not a reason
 /// to stop serving, so write errors are ignored.
-pub fn log(line: &str) {
+pub(crate) fn log(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "ruling: {line}");
 }

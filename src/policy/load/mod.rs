@@ -32,7 +32,7 @@ mod rules;
 mod template;
 
 /// The policy file format this version of `ruling` reads.
-pub const FORMAT: i64 = 1;
+pub(crate) const FORMAT: i64 = 1;
 
 /// A policy file with problems: every diagnostic found, and the file they
 /// point into.
@@ -70,7 +70,7 @@ pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
 
 /// The error for a policy file of `size` bytes, past [`MAX_POLICY_BYTES`];
 /// `file` may hold none of its text, when it was not read.
-pub fn too_large(file: SourceFile, size: usize) -> LoadError {
+pub(crate) fn too_large(file: SourceFile, size: usize) -> LoadError {
     let diagnostic = Diagnostic::new(
         "policy-too-large",
         format!("the policy file is {size} bytes, more than the limit of {MAX_POLICY_BYTES} bytes"),
