@@ -28,17 +28,22 @@
 //!
 //! ```
 //! let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
-//! let request = br#"{"purchase": {"invoice_number": "INV-1", "date": "2025-03-01",
-//!     "plan": "yearly", "price": "24.99", "channel": "website"},
-//!     "request": {"date": "2025-03-04"}}"#;
-//! let version = set.select(request, &ruling::Choice::ByRequest)?;
-//! let decision = ruling::decide_json(version.policy, request)?;
+//! let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+//!     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+//! let request = case["request"].to_string();
+//! let version = set.select(request.as_bytes(), &ruling::Choice::ByRequest)?;
+//! let decision = ruling::decide_json(version.policy, request.as_bytes())?;
+//! assert_eq!(decision.outcome, ruling::Outcome::Approve);
 //! println!("{}: {}", decision.outcome, decision.reason);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! The command line itself is [`cli::run`]; the `ruling` binary only calls it.
 //! Everything else is internal and may change.
+//!
+//! `examples/decide.rs` is a whole program deciding in-process.
+
+#![deny(missing_docs)]
 
 mod decision;
 mod diagnostic;
@@ -60,7 +65,7 @@ pub use decision::explain::{
 };
 pub use decision::{DECISION_FORMAT, Decision, PolicyRef, RuleRef, RuleTrace, Status};
 pub use diagnostic::{Diagnostic, SourceFile, render as render_diagnostics};
-pub use evaluate::{EvalError, Operand, TraceNode};
+pub use evaluate::{EvalError, EvalFailure, Operand, TraceNode};
 pub use interface::batch::{BatchOptions, BatchSummary, Versions, run_batch};
 pub use interface::cli;
 pub use language::value::{Item, Value};

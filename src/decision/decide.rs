@@ -10,17 +10,51 @@ use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
 use crate::request::{Request, RequestWarning};
 
 /// Why a decoded request could not be decided.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let request = ruling::Request::decode(&policy, br#"{"purchase": {"amount": "-1"}}"#)?;
+/// match ruling::decide(&policy, &request) {
+///     Err(ruling::DecideError::Constraints(broken)) => println!("{}", broken[0].message),
+///     Err(ruling::DecideError::Evaluation(error)) => println!("{error}"),
+///     Ok(decision) => println!("{}", decision.outcome),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum DecideError {
+    /// The request breaks constraints of the policy (`[[constraint]]`).
     #[error("the request breaks {} of the policy's constraints", .0.len())]
     Constraints(Vec<BrokenConstraint>),
+    /// A value cannot be computed for this request: an overflow, a
+    /// division by zero.
     #[error(transparent)]
     Evaluation(#[from] EvalError),
 }
 
+/// A constraint of the policy that the request breaks.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let request = ruling::Request::decode(&policy, br#"{"purchase": {"amount": "-1"}}"#)?;
+/// let Err(ruling::DecideError::Constraints(broken)) = ruling::decide(&policy, &request) else {
+///     panic!("a negative amount breaks a constraint");
+/// };
+/// assert_eq!(broken[0].id, "amount-positive");
+/// assert_eq!(broken[0].condition.expr, "purchase.amount > 0");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct BrokenConstraint {
+    /// The constraint's `id`.
     pub id: String,
+    /// Its `message`, for the sender of the request.
     pub message: String,
     /// How the constraint's condition came out, with the request's values.
     pub condition: TraceNode,
@@ -89,7 +123,20 @@ pub(crate) enum Listed {
     WithHelpers,
 }
 
-/// Decides `request` against `policy`. A pure function of the two.
+/// Decides `request` against `policy`. A pure function of the two: the
+/// same request and policy file always give the same decision and id.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decoded = ruling::Request::decode(&policy, request.as_bytes())?;
+/// let decision = ruling::decide(&policy, &decoded)?;
+/// assert_eq!(decision.outcome, ruling::Outcome::Approve);
+/// assert_eq!(decision, ruling::decide(&policy, &decoded)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideError> {
     decide_listing(policy, request, Listed::Derived)
 }
@@ -233,7 +280,23 @@ fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<Str
     Ok(text)
 }
 
-/// Why a JSON request could not be decided.
+/// Why a JSON request could not be decided: it does not fit the policy,
+/// or it fits and still cannot be decided.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// match ruling::decide_json(&policy, br#"{"purchase": {"amount": true}}"#) {
+///     Err(failure @ ruling::RequestFailure::Invalid(_)) => {
+///         println!("{}", ruling::request_error_text(&failure, &policy, "request.json", b"{}"));
+///     }
+///     Err(ruling::RequestFailure::Undecidable(error)) => println!("{error}"),
+///     Ok(decision) => println!("{}", decision.outcome),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum RequestFailure {
     /// The request does not fit the policy's fields.
@@ -265,12 +328,35 @@ impl Request {
 }
 
 /// Decodes a JSON request and decides it, within the default
-/// [`crate::limits::RequestLimits`].
+/// [`crate::limits::RequestLimits`]: [`Request::decode`], then [`decide`].
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.outcome, ruling::Outcome::Approve);
+/// assert_eq!(decision.rule.id, "within-window-support-contacted");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decide_json(policy: &Policy, json: &[u8]) -> Result<Decision, RequestFailure> {
     decide_json_with(policy, json, crate::limits::RequestLimits::default())
 }
 
 /// Decodes a JSON request within `limits` and decides it.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let strict = ruling::limits::RequestLimits { strict: true, ..Default::default() };
+/// let misspelled = br#"{"purchase": {"amount": "9.99"}, "retrun": {}}"#;
+/// assert!(ruling::decide_json(&policy, misspelled).is_ok());
+/// assert!(ruling::decide_json_with(&policy, misspelled, strict).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decide_json_with(
     policy: &Policy,
     json: &[u8],

@@ -17,14 +17,29 @@ use miette::{LabeledSpan, MietteError, SourceCode, SourceSpan, SpanContents};
 use crate::diagnostic::lines::{LineIndex, floor_char_boundary};
 use crate::diagnostic::span::Span;
 
-/// One problem found in a source file.
+/// One problem found in a source file: what, where ([`Diagnostic::range`]),
+/// and how to fix it.
+///
+/// ```
+/// let text = std::fs::read_to_string("tests/fixtures/policies/enum-typo-in-equals.toml")?;
+/// let error = ruling::load(ruling::SourceFile::new("p.toml", text.as_str())).unwrap_err();
+/// let diagnostic = &error.diagnostics[0];
+/// println!("{}: {}", diagnostic.code, diagnostic.message);
+/// if let Some(help) = &diagnostic.help {
+///     println!("help: {help}");
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// A stable, kebab-case name of the kind of problem (for JSON output).
     pub code: &'static str,
+    /// What is wrong, in one line.
     pub message: String,
     pub(crate) span: Span,
+    /// What the marked text is, shown under it; may be empty.
     pub label: String,
+    /// How to fix it, when there is something to say.
     pub help: Option<String>,
     pub(crate) secondary: Vec<(Span, String)>,
 }
@@ -83,9 +98,17 @@ impl std::error::Error for Diagnostic {}
 /// Lines and columns come from an index of the text built the first time
 /// one is asked for and shared by the clones, so that reporting many
 /// problems stays linear in their number.
+///
+/// ```
+/// let file = ruling::SourceFile::new("shop.toml", "format = 1\n[policy]\n");
+/// assert_eq!(file.line_column(11), (2, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct SourceFile {
+    /// The file's name, as diagnostics show it.
     pub name: String,
+    /// The file's text.
     pub text: Arc<str>,
     lines: Arc<OnceLock<Indexed>>,
 }
@@ -97,6 +120,14 @@ struct Indexed {
 }
 
 impl SourceFile {
+    /// A file of this name and text; nothing is read from disk.
+    ///
+    /// ```
+    /// let text = std::fs::read_to_string("policies/iptv-smarters-pro/2025-01-22.toml")?;
+    /// let policy = ruling::load(ruling::SourceFile::new("iptv.toml", text))?;
+    /// assert_eq!(policy.file().name, "iptv.toml");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         Self {
             name: name.into(),
@@ -106,6 +137,13 @@ impl SourceFile {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
+    ///
+    /// ```
+    /// let file = ruling::SourceFile::new("p.toml", "a = 1\nb = \"é\"\n");
+    /// assert_eq!(file.line_column(0), (1, 1));
+    /// assert_eq!(file.line_column(11), (2, 6));
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         self.lines().line_column(&self.text, offset)
     }
@@ -220,7 +258,16 @@ fn non_empty(label: &str) -> Option<String> {
 }
 
 /// Renders diagnostics as text: miette's graphical report, without colour
-/// unless `colour` is set, wrapped at `width` columns.
+/// unless `colour` is set, wrapped at `width` columns, each with the lines
+/// of `file` it points at.
+///
+/// ```
+/// let text = std::fs::read_to_string("tests/fixtures/policies/enum-typo-in-equals.toml")?;
+/// let error = ruling::load(ruling::SourceFile::new("p.toml", text.as_str())).unwrap_err();
+/// let text = ruling::render_diagnostics(&error.diagnostics, &error.file, false, 80);
+/// assert!(text.contains(error.diagnostics[0].message.as_str()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn render(diagnostics: &[Diagnostic], file: &SourceFile, colour: bool, width: usize) -> String {
     let theme = if colour {
         miette::GraphicalTheme::unicode()

@@ -23,11 +23,43 @@ use crate::request::Request;
 /// a division by zero. It points at the expression in the policy file.
 /// Boxed, so that the `Result` every evaluation step returns stays the size
 /// of a value; its fields read through `Deref`.
+///
+/// ```
+/// let text = "format = 1\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\n\n\
+///     [[field]]\npath = \"n\"\ntype = \"integer\"\ndescription = \"N\"\n\n\
+///     [[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = \"10 / n > 1\"\n\
+///     outcome = \"approve\"\nreason = \"Yes.\"\n\n\
+///     [default]\nid = \"d\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"No.\"\n";
+/// let policy = ruling::load(ruling::SourceFile::new("p.toml", text))?;
+/// let Err(ruling::RequestFailure::Undecidable(ruling::DecideError::Evaluation(error))) =
+///     ruling::decide_json(&policy, br#"{"n": 0}"#)
+/// else {
+///     panic!("dividing by zero is an error");
+/// };
+/// assert!(error.message.contains("zero"));
+/// let diagnostic = error.to_diagnostic();
+/// assert_eq!(&text[diagnostic.range()], "10 / n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{}", .0.message)]
 pub struct EvalError(Box<EvalFailure>);
 
-/// What an [`EvalError`] holds: its message, and where in the policy file.
+/// What an [`EvalError`] holds: its message, and where in the policy file
+/// ([`EvalError::to_diagnostic`]).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let request = ruling::Request::decode(&policy, request.as_bytes())?;
+/// if let Err(ruling::DecideError::Evaluation(error)) = ruling::decide(&policy, &request) {
+///     let failure: &ruling::EvalFailure = &error;
+///     println!("{}", failure.message);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct EvalFailure {
     /// What could not be computed: `the result overflows`, `division by zero`.
@@ -51,6 +83,25 @@ impl EvalError {
         }))
     }
 
+    /// The error as a [`Diagnostic`] pointing at the expression in the
+    /// policy file, to render with [`render_diagnostics`](crate::render_diagnostics)
+    /// against [`Policy::file`](crate::Policy::file).
+    ///
+    /// ```
+    /// let text = "format = 1\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\n\n\
+    ///     [[field]]\npath = \"n\"\ntype = \"integer\"\ndescription = \"N\"\n\n\
+    ///     [[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = \"n * n > 1\"\n\
+    ///     outcome = \"approve\"\nreason = \"Yes.\"\n\n\
+    ///     [default]\nid = \"d\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"No.\"\n";
+    /// let policy = ruling::load(ruling::SourceFile::new("p.toml", text))?;
+    /// if let Err(ruling::RequestFailure::Undecidable(ruling::DecideError::Evaluation(error))) =
+    ///     ruling::decide_json(&policy, br#"{"n": 5000000000}"#)
+    /// {
+    ///     let shown = ruling::render_diagnostics(&[error.to_diagnostic()], policy.file(), false, 80);
+    ///     assert!(shown.contains("n * n"));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_diagnostic(&self) -> Diagnostic {
         Diagnostic::new("evaluation", self.message.clone(), self.span)
             .with_label("while computing this")
@@ -69,6 +120,20 @@ type Result<T> = std::result::Result<T, EvalError>;
 static ABSENT: Value = Value::Absent;
 
 /// One expression of a condition as evaluated, for the trace.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// let deciding = decision.trace.iter().find(|rule| rule.status == ruling::Status::Held);
+/// if let Some(node) = deciding.and_then(|rule| rule.condition.as_ref()) {
+///     assert_eq!(node.value, Some(ruling::Value::Bool(true)));
+///     println!("{} ({:?}): {} terms", node.expr, node.op, node.terms.len());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceNode {
     /// The expression, printed canonically.
@@ -84,9 +149,26 @@ pub struct TraceNode {
     pub terms: Vec<TraceNode>,
 }
 
+/// A value a trace node was computed from: the operands of a comparison
+/// or the arguments of a call.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// let nodes = decision.trace.iter().filter_map(|rule| rule.condition.as_ref());
+/// for operand in nodes.flat_map(|node| node.terms.iter().chain([node])).flat_map(|node| &node.operands) {
+///     println!("{} = {}", operand.expr, operand.value);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operand {
+    /// The expression, printed canonically.
     pub expr: String,
+    /// Its value.
     pub value: Value,
 }
 

@@ -9,23 +9,62 @@ use rust_decimal::Decimal;
 
 use crate::language::types::{Record, Type};
 
+/// A value of the policy language: an effect, a derived value, a value
+/// in the trace. Its `Display` is the text form a decision shows
+/// (`59.99`, `2025-03-01`, `13d 23h 30m`); in JSON it is written as
+/// `docs/decision-format.md` says.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// for (name, value) in &decision.effects {
+///     match value {
+///         ruling::Value::Decimal(amount) => println!("{name}: {amount} (a decimal)"),
+///         other => println!("{name}: {other}"),
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// Not given by the request and without a default: unknown.
     Absent,
+    /// `true` or `false`.
     Bool(bool),
+    /// A whole number.
     Integer(i64),
+    /// An exact decimal, such as an amount of money.
     Decimal(Decimal),
+    /// Text.
     String(Arc<str>),
+    /// A calendar date.
     Date(NaiveDate),
+    /// An instant with its offset from UTC.
     DateTime(DateTime<FixedOffset>),
+    /// A length of time.
     Duration(TimeDelta),
+    /// A list of values.
     List(Arc<[Value]>),
     /// An item of a list of objects, one value per member slot.
     Record(Arc<Item>),
 }
 
-/// The values of one item of a list of objects.
+/// The values of one item of a list of objects: a [`Value::Record`],
+/// shown in text and JSON as an object of its members.
+///
+/// ```
+/// let policy = ruling::read_policy("policies/best-buy-returns/2019-11-05.toml".as_ref())?;
+/// let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+///     "policies/best-buy-returns/cases/cell-phone-day-14-unopened-approve.json")?)?;
+/// let decision = ruling::decide_json(&policy, case["request"].to_string().as_bytes())?;
+/// let items = decision.trace.iter().filter_map(|rule| rule.condition.as_ref())
+///     .filter_map(|node| match &node.value { Some(ruling::Value::Record(item)) => Some(item), _ => None });
+/// println!("{} items in the trace", items.count());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, PartialEq)]
 pub struct Item {
     pub(crate) record: Arc<Record>,

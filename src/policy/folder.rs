@@ -16,42 +16,94 @@ use crate::policy::Policy;
 use crate::policy::load::{LoadError, load, too_large};
 
 /// Why a policy file or folder could not be used.
+///
+/// ```
+/// match ruling::read_policy("policies/no-such-policy.toml".as_ref()) {
+///     Err(ruling::PolicyError::Io { path, source }) => println!("{}: {source}", path.display()),
+///     Err(ruling::PolicyError::Invalid(error)) => {
+///         print!("{}", ruling::render_diagnostics(&error.diagnostics, &error.file, false, 80));
+///     }
+///     Err(other) => println!("{other}"),
+///     Ok(policy) => println!("{}", policy.id()),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
+    /// A file or folder could not be read.
     #[error("cannot read `{path}`: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// A folder holds no policy file.
     #[error("`{0}` holds no policy files (`*.toml`)")]
     Empty(PathBuf),
+    /// A symbolic link leads outside the folder given, or in a loop.
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// A policy file has problems.
     #[error(transparent)]
     Invalid(#[from] LoadError),
 }
 
 /// A symbolic link that is not followed. The messages name the link and
 /// where it leads, never what the file there holds.
+///
+/// ```
+/// let folder = std::env::temp_dir().join(format!("ruling-doc-link-{}", std::process::id()));
+/// std::fs::create_dir_all(&folder)?;
+/// let link = folder.join("outside.toml");
+/// let _ = std::fs::remove_file(&link);
+/// #[cfg(unix)]
+/// std::os::unix::fs::symlink(std::fs::canonicalize("policies/steam/2024-04-23.toml")?, &link)?;
+/// #[cfg(unix)]
+/// if let Err(errors) = ruling::load_set(&folder) {
+///     if let Some(ruling::PolicyError::Link(error)) = errors.first() {
+///         assert_eq!(error.code(), "link-outside-folder");
+///         assert_eq!(error.path(), link.as_path());
+///     }
+/// }
+/// std::fs::remove_dir_all(&folder)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
+    /// A link leads outside the folder given.
     #[error(
         "`{path}` leads to `{target}` through a symbolic link, outside `{within}`, so it was not read"
     )]
     Outside {
+        /// The link.
         path: PathBuf,
+        /// Where it leads.
         target: PathBuf,
+        /// The folder given.
         within: PathBuf,
     },
+    /// A link leads to a folder that holds it.
     #[error(
         "`{path}` is a symbolic link to `{target}`, a folder that holds it: a loop, which a search would never leave"
     )]
-    Loop { path: PathBuf, target: PathBuf },
+    Loop {
+        /// The link.
+        path: PathBuf,
+        /// Where it leads.
+        target: PathBuf,
+    },
 }
 
 impl LinkError {
     /// The link, or the file reached through one.
+    ///
+    /// ```
+    /// let error = ruling::LinkError::Loop { path: "a/b".into(), target: "a".into() };
+    /// assert_eq!(error.path(), std::path::Path::new("a/b"));
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn path(&self) -> &Path {
         match self {
             LinkError::Outside { path, .. } | LinkError::Loop { path, .. } => path,
@@ -59,6 +111,12 @@ impl LinkError {
     }
 
     /// A stable, kebab-case name of the problem, for JSON output.
+    ///
+    /// ```
+    /// let error = ruling::LinkError::Loop { path: "a/b".into(), target: "a".into() };
+    /// assert_eq!(error.code(), "link-loop");
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             LinkError::Outside { .. } => "link-outside-folder",
@@ -69,8 +127,16 @@ impl LinkError {
 
 /// One policy file or the versions of one policy in a folder, newest
 /// effective date last.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let versions: Vec<&str> = set.versions.iter().map(|policy| policy.version()).collect();
+/// assert_eq!(versions, ["2025-01-22", "2025-06-01"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct PolicySet {
+    /// The versions, oldest effective date first.
     pub versions: Vec<Policy>,
     /// Whether the set came from a folder, so that the choice of version
     /// is worth reporting.
@@ -166,7 +232,13 @@ pub(crate) fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdEr
     Ok(folder)
 }
 
-/// Reads a policy file.
+/// Reads a policy file and checks it.
+///
+/// ```
+/// let policy = ruling::read_policy("policies/steam/2024-04-23.toml".as_ref())?;
+/// assert_eq!(policy.id(), "steam");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
     let io = |source| PolicyError::Io {
         path: path.to_owned(),
@@ -246,6 +318,18 @@ fn canonical(path: &Path) -> Result<PathBuf, PolicyError> {
 
 /// Loads a policy file, or every version in a policy folder. All problems
 /// are returned, one entry per file, plus folder-level problems.
+///
+/// ```
+/// let set = match ruling::load_set("policies/iptv-smarters-pro".as_ref()) {
+///     Ok(set) => set,
+///     Err(errors) => {
+///         errors.iter().for_each(|error| eprintln!("{error}"));
+///         return Err("the policy does not load".into());
+///     }
+/// };
+/// assert_eq!(set.versions.len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_set(path: &Path) -> Result<PolicySet, Vec<PolicyError>> {
     if !path.is_dir() {
         return read_policy(path)
@@ -462,12 +546,32 @@ impl BeforeFirstVersion {
 }
 
 /// The version chosen for a request, and why, in words.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let selected = set.select(br#"{"purchase": {"date": "2025-07-01"}}"#, &ruling::Choice::ByRequest)?;
+/// assert_eq!(selected.policy.version(), "2025-06-01");
+/// println!("{}", selected.why);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Selected<'a> {
+    /// The version.
     pub policy: &'a Policy,
+    /// Why it was chosen, for the decision's `policy.selected`; empty for
+    /// a single file.
     pub why: String,
 }
 
 /// How to choose the version that decides.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let on_date = ruling::Choice::At(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).ok_or("no date")?);
+/// assert_eq!(set.select(b"{}", &on_date)?.policy.version(), "2025-01-22");
+/// let named = ruling::Choice::Version("2025-06-01".into());
+/// assert_eq!(set.select(b"{}", &named)?.policy.version(), "2025-06-01");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub enum Choice {
     /// The version in effect on the date the request gives in the policy's
@@ -481,22 +585,38 @@ pub enum Choice {
 }
 
 /// Why no version could be chosen.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let unknown = ruling::Choice::Version("1999-01-01".into());
+/// assert!(matches!(set.select(b"{}", &unknown), Err(ruling::SelectError::UnknownVersion { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
+    /// The request's date is before the earliest version.
     #[error(
         "no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}; to decide it anyway, choose a version (`--version`) or a date (`--at`), or let the earliest version decide such requests with `before_first_version = \"earliest\"` in `[policy]`"
     )]
     NotInEffect {
+        /// The policy's id.
         id: String,
+        /// The request's date.
         date: NaiveDate,
+        /// The earliest version's effective date.
         earliest: NaiveDate,
     },
+    /// No version has the name asked for.
     #[error("`{id}` has no version `{version}`; its versions are {known}")]
     UnknownVersion {
+        /// The policy's id.
         id: String,
+        /// The version asked for.
         version: String,
+        /// The versions there are, in words.
         known: String,
     },
+    /// The set holds no version.
     #[error("the policy set holds no version")]
     Empty,
 }
@@ -512,6 +632,13 @@ impl PolicySet {
     /// `request` is the request's JSON text; only the date is read from it,
     /// without building the document. Text that is not JSON is decided by
     /// the newest version, whose decoding then reports the problem.
+    ///
+    /// ```
+    /// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+    /// let before = br#"{"purchase": {"date": "2025-03-05"}}"#;
+    /// assert_eq!(set.select(before, &ruling::Choice::ByRequest)?.policy.version(), "2025-01-22");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn select(&self, request: &[u8], choice: &Choice) -> Result<Selected<'_>, SelectError> {
         let newest = self.versions.last().ok_or(SelectError::Empty)?;
         match choice {

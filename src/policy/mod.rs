@@ -20,7 +20,18 @@ use crate::language::schema::Schema;
 use crate::language::zone::Zone;
 use crate::policy::calendar::Calendar;
 
-/// A policy that loaded and type-checked without errors.
+/// A policy that loaded and type-checked without errors: only [`load`],
+/// [`read_policy`] and [`load_set`] make one, so every policy decides.
+///
+/// [`load`]: crate::load
+/// [`read_policy`]: crate::read_policy
+/// [`load_set`]: crate::load_set
+///
+/// ```
+/// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// println!("{} {}: {}", policy.id(), policy.version(), policy.title());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Policy {
     pub(crate) meta: Metadata,
@@ -106,16 +117,43 @@ pub(crate) enum TemplatePart {
     Value(Checked),
 }
 
+/// What a decision decides. Programs branch on it; a new outcome would be
+/// a new [`DECISION_FORMAT`](crate::DECISION_FORMAT).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// match decision.outcome {
+///     ruling::Outcome::Approve => println!("refund: {}", decision.reason),
+///     ruling::Outcome::Deny => println!("no refund: {}", decision.reason),
+///     ruling::Outcome::Review => println!("a person decides"),
+///     ruling::Outcome::NeedsInfo => println!("ask for {:?}", decision.missing),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// The refund is granted.
     Approve,
+    /// The refund is refused.
     Deny,
+    /// A person decides.
     Review,
+    /// The request lacks something needed to decide.
     NeedsInfo,
 }
 
 impl Outcome {
+    /// Every outcome, in this order.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Outcome::ALL.len(), 4);
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const ALL: [Outcome; 4] = [
         Outcome::Approve,
         Outcome::Deny,
@@ -123,6 +161,12 @@ impl Outcome {
         Outcome::NeedsInfo,
     ];
 
+    /// The outcome as the policy file and JSON write it: `needs_info`.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Outcome::NeedsInfo.keyword(), "needs_info");
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const fn keyword(self) -> &'static str {
         match self {
             Outcome::Approve => "approve",
@@ -132,6 +176,13 @@ impl Outcome {
         }
     }
 
+    /// The outcome of a keyword; `None` when it names none.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Outcome::from_keyword("deny"), Some(ruling::Outcome::Deny));
+    /// assert_eq!(ruling::Outcome::from_keyword("Deny"), None);
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn from_keyword(text: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -145,16 +196,37 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// The section of the written policy a rule comes from.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.rule.section, Some(ruling::Section::Eligibility));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
+    /// Who and what can be refunded.
     Eligibility,
+    /// What a request must give or do.
     Requirement,
+    /// Cases refunded although the rules above would not.
     Exception,
+    /// Cases never refunded.
     Exclusion,
 }
 
 impl Section {
+    /// Every section, in this order.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Section::ALL[0], ruling::Section::Eligibility);
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const ALL: [Section; 4] = [
         Section::Eligibility,
         Section::Requirement,
@@ -162,6 +234,12 @@ impl Section {
         Section::Exclusion,
     ];
 
+    /// The section as the policy file and JSON write it.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Section::Exclusion.keyword(), "exclusion");
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const fn keyword(self) -> &'static str {
         match self {
             Section::Eligibility => "eligibility",
@@ -171,6 +249,12 @@ impl Section {
         }
     }
 
+    /// The section of a keyword; `None` when it names none.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Section::from_keyword("exception"), Some(ruling::Section::Exception));
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn from_keyword(text: &str) -> Option<Self> {
         Self::ALL
             .into_iter()

@@ -41,7 +41,18 @@ const DATE_HELP: &str = "write dates as YYYY-MM-DD, for example `\"2025-03-01\"`
 const DATETIME_HELP: &str =
     "write a date and time with an offset, for example `\"2025-03-01T18:00:00Z\"` for UTC";
 
-/// A decoded request: one value per field slot of the schema.
+/// A decoded request: one value per field slot of the schema. Made by
+/// [`Request::decode`], decided by [`decide`](crate::decide).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decoded = ruling::Request::decode(&policy, request.as_bytes())?;
+/// assert_eq!(ruling::decide(&policy, &decoded)?.outcome, ruling::Outcome::Approve);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     /// Indexed like `Schema::fields`; a field that is not given holds its
@@ -54,18 +65,43 @@ pub struct Request {
 
 /// Something in a request that did not stop its decision but may not be
 /// what the sender meant.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, br#"{"purchase": {"amount": "9.99", "emial": "a@b.c"}}"#)?;
+/// assert_eq!(decision.warnings[0].path, "purchase.emial");
+/// assert_eq!(decision.warnings[0].code, "undeclared-member");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RequestWarning {
     /// The dotted JSON path of the member: `retrun`, `order.items[1].prise`.
     pub path: String,
     /// A stable code: `undeclared-member`.
     pub code: &'static str,
+    /// What may be wrong, with a "did you mean".
     pub message: String,
 }
 
 /// Why a request was rejected: every problem found, in document order.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let error = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true, "date": "1/3/2025"}}"#)
+///     .unwrap_err();
+/// assert_eq!(error.problems.len(), 2);
+/// println!("{error}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestError {
+    /// The problems, at least one.
     pub problems: Vec<Problem>,
 }
 
@@ -97,6 +133,18 @@ impl RequestError {
 }
 
 /// One problem of a request, at a JSON path.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let error = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true}}"#).unwrap_err();
+/// let problem = &error.problems[0];
+/// assert_eq!(problem.path, "purchase.amount");
+/// println!("{} {}", problem.code(), problem.message());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The dotted JSON path, such as `purchase.amount` or `order.tags[2]`;
@@ -319,6 +367,16 @@ impl Problem {
 
     /// The message, led by the path: "`purchase.amount`: expected a decimal
     /// amount, found `true`".
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true}}"#).unwrap_err();
+    /// assert!(error.problems[0].message().starts_with("`purchase.amount`"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn message(&self) -> String {
         match &self.kind {
             _ if self.path.is_empty() => self.kind.to_string(),
@@ -330,6 +388,16 @@ impl Problem {
     }
 
     /// How to fix it, when there is something to say.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, b"").unwrap_err();
+    /// assert!(error.problems[0].help().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn help(&self) -> Option<String> {
         match &self.kind {
             ProblemKind::Empty => Some(
@@ -420,6 +488,16 @@ impl Problem {
     }
 
     /// A stable, kebab-case name of the kind of problem.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, b"").unwrap_err();
+    /// assert_eq!(error.problems[0].code(), "empty-request");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn code(&self) -> &'static str {
         match &self.kind {
             ProblemKind::Empty => "empty-request",
@@ -449,6 +527,16 @@ impl Problem {
     }
 
     /// The line and column (1-based) of a problem that stopped decoding.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, b"{\n  \"purchase\": }").unwrap_err();
+    /// assert_eq!(error.problems[0].location().map(|(line, _)| line), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn location(&self) -> Option<(usize, usize)> {
         match self.kind {
             ProblemKind::InvalidUtf8 { line, column, .. }

@@ -30,10 +30,23 @@ use crate::request::Request;
 const MAX_ALTERNATIVES: usize = 8;
 
 /// One change to a request's JSON, at a dotted path.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// for change in explanation.why_not.iter().flat_map(|why_not| &why_not.counterfactuals).flat_map(|c| &c.changes) {
+///     println!("{} {:?} {:?}: {}", change.path, change.op, change.value, change.text);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Change {
     /// The field's dotted JSON path, as the policy declares it.
     pub path: String,
+    /// What the change does.
     pub op: ChangeOp,
     /// The new JSON value; an example of the field's type for `provide`,
     /// absent for `remove`.
@@ -43,6 +56,19 @@ pub struct Change {
     pub text: String,
 }
 
+/// What a [`Change`] does to its field.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let removals = explanation.why_not.iter().flat_map(|why_not| &why_not.counterfactuals)
+///     .flat_map(|c| &c.changes).filter(|change| change.op == ruling::ChangeOp::Remove);
+/// println!("{} removals", removals.count());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOp {

@@ -1,4 +1,7 @@
-//! Argument parsing and the exit codes; one file per subcommand.
+//! The `ruling` command line, as the `ruling` binary runs it: argument
+//! parsing, the exit codes, one file per subcommand. A program that wants
+//! the command line inside it (another binary name, a wrapper) calls
+//! [`run`]; everything else here is internal.
 
 mod batch;
 mod check;
@@ -112,7 +115,15 @@ fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
     })
 }
 
-/// Runs the command line and returns the process's exit code.
+/// Runs the command line with the process's arguments and returns its
+/// exit code: `ruling`'s whole `main`.
+///
+/// ```
+/// // The `ruling` binary's main. Here, without a subcommand among the
+/// // arguments, it prints the usage to stderr and returns exit code 2.
+/// let code: std::process::ExitCode = ruling::cli::run();
+/// # let _ = code;
+/// ```
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
