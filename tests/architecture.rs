@@ -48,6 +48,30 @@ fn every_stage_uses_only_earlier_stages() {
     );
 }
 
+/// The command line is the last stage: it lives in `interface/cli/`, and
+/// no other part of the library uses it (only `lib.rs` re-exports it).
+#[test]
+fn nothing_but_the_binary_uses_the_command_line() {
+    let mut wrong = Vec::new();
+    for stage in STAGES {
+        for file in rust_files(stage) {
+            if file.starts_with("src/interface/cli") {
+                continue;
+            }
+            let text = fs::read_to_string(&file).unwrap();
+            if production_part(&text).contains("interface::cli") {
+                wrong.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(Path::new("src/interface/cli/mod.rs").is_file());
+    assert!(
+        wrong.is_empty(),
+        "the command line used by:\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn every_folder_of_src_is_a_known_stage() {
     let binary_only = ["main.rs", "lib.rs"];
