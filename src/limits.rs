@@ -54,7 +54,19 @@ pub const MAX_LIST_ITEMS: usize = 10_000;
 /// with an error instead of taking seconds.
 pub const MAX_ITEMS_VISITED: usize = 1_000_000;
 
-/// The limits on one request, and how strictly it is read.
+/// The limits on one request, and how strictly it is read; give them to
+/// [`decide_json_with`](crate::decide_json_with) or in
+/// [`BatchOptions`](crate::BatchOptions).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let small = ruling::limits::RequestLimits { max_bytes: 16, ..Default::default() };
+/// assert!(ruling::decide_json_with(&policy, request.as_bytes(), small).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestLimits {
     /// The largest request, in bytes; for NDJSON, the largest line.

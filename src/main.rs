@@ -1,7 +1,6 @@
-//! The `ruling` command line: parses arguments and hands over to `cli`.
-
-mod cli;
+//! The `ruling` command line: everything is in the library's `cli`
+//! module, so the binary only hands over to it.
 
 fn main() -> std::process::ExitCode {
-    cli::run()
+    ruling::cli::run()
 }

@@ -1,6 +1,8 @@
 //! The source tree is the architecture: each folder of `src/` is one stage,
 //! and a stage may use only the stages before it. This test reads the
-//! sources and fails on an import that flows the wrong way.
+//! sources and fails on an import that flows the wrong way. Unit tests may
+//! use anything: the part of a file after `#[cfg(test)]`, and the files of
+//! unit tests alone (`*_tests.rs`, declared under `#[cfg(test)]`).
 
 use std::fs;
 use std::path::Path;
@@ -46,9 +48,33 @@ fn every_stage_uses_only_earlier_stages() {
     );
 }
 
+/// The command line is the last stage: it lives in `interface/cli/`, and
+/// no other part of the library uses it (only `lib.rs` re-exports it).
+#[test]
+fn nothing_but_the_binary_uses_the_command_line() {
+    let mut wrong = Vec::new();
+    for stage in STAGES {
+        for file in rust_files(stage) {
+            if file.starts_with("src/interface/cli") {
+                continue;
+            }
+            let text = fs::read_to_string(&file).unwrap();
+            if production_part(&text).contains("interface::cli") {
+                wrong.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(Path::new("src/interface/cli/mod.rs").is_file());
+    assert!(
+        wrong.is_empty(),
+        "the command line used by:\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn every_folder_of_src_is_a_known_stage() {
-    let binary_only = ["main.rs", "lib.rs", "cli"];
+    let binary_only = ["main.rs", "lib.rs"];
     for entry in fs::read_dir("src").unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let stage = name.trim_end_matches(".rs");
@@ -71,7 +97,9 @@ fn rust_files(stage: &str) -> Vec<std::path::PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 folders.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
+            } else if path.extension().is_some_and(|ext| ext == "rs")
+                && !path.to_string_lossy().ends_with("_tests.rs")
+            {
                 found.push(path);
             }
         }

@@ -1,7 +1,7 @@
 //! Every broken policy under `tests/fixtures/policies/` must be rejected;
 //! its rendered diagnostics (no colour, 80 columns) are snapshotted.
 
-use ruling::policy::folder::read_policy;
+use ruling::read_policy;
 
 use crate::support::render_problems;
 

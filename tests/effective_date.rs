@@ -1,7 +1,7 @@
 //! `effective_date` may be left out of a policy that is the only version of
 //! its policy; a folder of several versions needs it on each.
 
-use ruling::diagnostic::SourceFile;
+use ruling::SourceFile;
 use ruling::{decide_json, load};
 
 use crate::cli::{ruling, ruling_in};
@@ -30,7 +30,7 @@ reason = "A person looks at every request."
 fn a_policy_without_an_effective_date_loads_and_decides() {
     let policy = load(SourceFile::new("undated.toml", UNDATED))
         .unwrap_or_else(|error| panic!("{:?}", error.diagnostics));
-    assert_eq!(policy.meta.stated_effective_date(), None);
+    assert_eq!(policy.effective_date(), None);
     let decision = decide_json(&policy, br#"{"purchase": {"date": "1901-02-03"}}"#).unwrap();
     assert_eq!(decision.rule.id, "otherwise");
 }

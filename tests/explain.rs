@@ -4,30 +4,28 @@
 
 use std::path::Path;
 
-use ruling::decision::explain::{Explanation, apply, explain};
-use ruling::policy::folder::{Choice, load_set};
-use ruling::render::{explanation_json, explanation_text};
-use ruling::tools::suite::read_case;
+use ruling::{Choice, load_set};
+use ruling::{Explanation, apply, explain};
+use ruling::{explanation_json, explanation_text};
 
 use crate::cli::ruling;
 use crate::support::{relative, render_problems, root};
 
+/// The parts of a case file (see `ruling test`) an explanation needs.
+#[derive(serde::Deserialize)]
+struct Case {
+    request: Box<serde_json::value::RawValue>,
+    version: Option<String>,
+}
+
 /// Explains a case with the version that decides it, as `ruling test` does.
-fn explain_case(
-    path: &Path,
-) -> (
-    Explanation,
-    serde_json::Value,
-    ruling::policy::folder::PolicySet,
-) {
-    let case = read_case(path).unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
+fn explain_case(path: &Path) -> (Explanation, serde_json::Value, ruling::PolicySet) {
+    let case: Case = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
     let folder = path.parent().and_then(Path::parent).unwrap();
     let set = load_set(folder).unwrap_or_else(|errors| panic!("{}", render_problems(&errors)));
     let request: serde_json::Value = serde_json::from_str(case.request.get()).unwrap();
-    let choice = case
-        .version
-        .clone()
-        .map_or(Choice::ByRequest, Choice::Version);
+    let choice = case.version.map_or(Choice::ByRequest, Choice::Version);
     let policy = set
         .select(case.request.get().as_bytes(), &choice)
         .unwrap()
@@ -45,7 +43,7 @@ fn every_counterfactual_flips_the_decision_to_its_rule() {
         let policy = set
             .versions
             .iter()
-            .find(|policy| policy.meta.version == explanation.policy.version)
+            .find(|policy| policy.version() == explanation.policy.version)
             .unwrap();
         for why_not in &explanation.why_not {
             assert_ne!(why_not.outcome, explanation.outcome, "{}", relative(path));
@@ -89,7 +87,7 @@ fn the_deciding_rule_shows_what_held() {
         for condition in &explanation.why {
             assert_eq!(
                 condition.value,
-                ruling::language::value::Value::Bool(condition.needed),
+                ruling::Value::Bool(condition.needed),
                 "{}: `{}`",
                 relative(path),
                 condition.expr

@@ -1,7 +1,7 @@
 //! What a request's values mean, as docs/policy-language.md states it: an
 //! empty array is given, and a decimal default keeps its digits.
 
-use ruling::diagnostic::SourceFile;
+use ruling::SourceFile;
 use ruling::{decide_json, load};
 use serde_json::{Value, json};
 

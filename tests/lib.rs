@@ -10,8 +10,6 @@
 
 mod architecture;
 mod batch;
-mod calendars;
-mod cases;
 mod cli;
 mod cli_tools;
 mod deadline;
@@ -27,12 +25,10 @@ mod limits;
 mod many_problems;
 mod mcp;
 mod numbers;
-mod policy_id;
 #[cfg(feature = "postgres")]
 mod postgres_records;
 #[cfg(feature = "postgres")]
 mod postgres_support;
-mod properties;
 mod recording;
 mod records;
 mod requests;

@@ -1,7 +1,7 @@
 //! Numbers in decisions: one JSON type per effect whatever the request, the
 //! documented scale of decimal results, `%`, `floor` and `ceil`.
 
-use ruling::diagnostic::SourceFile;
+use ruling::SourceFile;
 use ruling::{decide_json, load};
 use serde_json::{Value, json};
 

@@ -8,11 +8,10 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ruling::interface::record::Store;
 use serde_json::{Value, json};
 
 use crate::cli::{Run, ruling_in};
-use crate::records::{POLICY, REQUEST, ndjson, request};
+use crate::records::{POLICY, REQUEST, Recorded, ndjson, request};
 use crate::serve::Server;
 use crate::support::root;
 
@@ -59,7 +58,7 @@ fn record_one(db: &Path) -> String {
 }
 
 fn count(db: &Path) -> u64 {
-    Store::open_read_only(db).unwrap().count().unwrap()
+    Recorded::open(db).count()
 }
 
 #[test]
@@ -106,8 +105,8 @@ fn six_batch_writers_all_finish_while_another_holds_the_write_lock() {
         assert_eq!(run.stdout.lines().count(), LINES);
     }
     assert_eq!(count(&db), 1 + 6 * LINES as u64);
-    let store = Store::open_read_only(&db).unwrap();
-    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let store = Recorded::open(&db);
+    assert_eq!(store.integrity_check(), "ok");
 }
 
 #[test]

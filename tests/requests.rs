@@ -7,8 +7,8 @@ use std::path::Path;
 
 use ruling::Policy;
 use ruling::limits::MAX_LIST_ITEMS;
-use ruling::policy::folder::read_policy;
-use ruling::render::{request_error_json, request_error_text};
+use ruling::read_policy;
+use ruling::{request_error_json, request_error_text};
 
 use crate::support::root;
 

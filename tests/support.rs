@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ruling::diagnostic::{SourceFile, render};
-use ruling::policy::folder::PolicyError;
+use ruling::PolicyError;
+use ruling::{SourceFile, render_diagnostics as render};
 
 /// The crate's root folder, where `policies/` and `tests/` are.
 pub fn root() -> PathBuf {

@@ -2,8 +2,8 @@
 //! New York dates and clocks across daylight saving changes, and a folder
 //! of versions picks the version by the New York date.
 
-use ruling::diagnostic::SourceFile;
-use ruling::policy::folder::{Choice, load_set};
+use ruling::SourceFile;
+use ruling::{Choice, load_set};
 
 /// A policy in New York time: requests sent before 17:00 on the day of
 /// the purchase are refunded.
@@ -125,9 +125,8 @@ fn a_folder_picks_the_version_in_effect_on_the_new_york_date() {
         set.select(json.as_bytes(), &Choice::ByRequest)
             .unwrap()
             .policy
-            .meta
-            .version
-            .clone()
+            .version()
+            .to_owned()
     };
     assert_eq!(
         version("2025-07-05T03:59:59Z"),

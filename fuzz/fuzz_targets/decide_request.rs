@@ -9,11 +9,10 @@ use std::io::Cursor;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use ruling::Policy;
-use ruling::interface::batch::{BatchOptions, Versions, run_batch};
-use ruling::diagnostic::SourceFile;
-use ruling::policy::folder::{Choice, PolicySet};
-use ruling::render::{decision_json, decision_text, request_error_json, write_traced_line};
+use ruling::{
+    BatchOptions, Choice, Policy, PolicySet, SourceFile, Versions, decision_json, decision_text,
+    request_error_json, run_batch,
+};
 
 const SHIPPED: [(&str, &str); 3] = [
     ("iptv-2025-01-22.toml", include_str!("../../policies/iptv-smarters-pro/2025-01-22.toml")),
@@ -21,7 +20,7 @@ const SHIPPED: [(&str, &str); 3] = [
     ("steam-2024-04-23.toml", include_str!("../../policies/steam/2024-04-23.toml")),
 ];
 
-fn load(shipped: &[(&'static str, &'static str)]) -> Vec<Policy> {
+fn load(shipped: &[(&str, &'static str)]) -> Vec<Policy> {
     shipped
         .iter()
         .filter_map(|(name, text)| ruling::load(SourceFile::new(*name, *text)).ok())
@@ -30,9 +29,8 @@ fn load(shipped: &[(&'static str, &'static str)]) -> Vec<Policy> {
 
 static POLICIES: LazyLock<Vec<Policy>> = LazyLock::new(|| load(&SHIPPED));
 
-static IPTV_FOLDER: LazyLock<PolicySet> = LazyLock::new(|| PolicySet {
-    versions: load(SHIPPED.get(..2).unwrap_or_default()),
-    from_folder: true,
+static IPTV_FOLDER: LazyLock<Option<PolicySet>> = LazyLock::new(|| {
+    ruling::load_set(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/iptv-smarters-pro").as_ref()).ok()
 });
 
 fuzz_target!(|data: &[u8]| {
@@ -46,8 +44,6 @@ fuzz_target!(|data: &[u8]| {
                 if let Ok(again) = ruling::decide_json(policy, data) {
                     assert_eq!(json, decision_json(&again), "decision is not deterministic");
                 }
-                let mut line = Vec::new();
-                write_traced_line(&mut line, 1, &decision);
                 let mut expected = serde_json::json!({"line": 1});
                 if let (Some(fields), Ok(serde_json::Value::Object(decided))) =
                     (expected.as_object_mut(), serde_json::to_value(&decision))
@@ -55,7 +51,16 @@ fuzz_target!(|data: &[u8]| {
                     fields.extend(decided);
                 }
                 let expected = format!("{}\n", serde_json::to_string(&expected).unwrap_or_default());
-                assert_eq!(String::from_utf8_lossy(&line), expected, "hand-written line differs");
+                // The same request as a one-line batch: the hand-written
+                // traced line is the decision's own JSON.
+                if !data.contains(&b'\n') {
+                    let options = BatchOptions { trace: true, ..BatchOptions::default() };
+                    let mut line = Vec::new();
+                    if run_batch(&Versions::Fixed(policy), Cursor::new(data), &mut line, options, |_| {}).is_err() {
+                        panic!("a batch into memory failed");
+                    }
+                    assert_eq!(String::from_utf8_lossy(&line), expected, "hand-written line differs");
+                }
             }
             Err(failure) => {
                 let _ = request_error_json(&failure, policy);
@@ -66,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn batch_lines_are_json(data: &[u8]) {
-    let Ok(versions) = Versions::new(&IPTV_FOLDER, &Choice::ByRequest) else {
+    let Some(folder) = IPTV_FOLDER.as_ref() else {
+        panic!("the IPTV folder does not load");
+    };
+    let Ok(versions) = Versions::new(folder, &Choice::ByRequest) else {
         panic!("the IPTV folder has no version");
     };
     for trace in [false, true] {

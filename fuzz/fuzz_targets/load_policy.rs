@@ -1,9 +1,9 @@
 //! Arbitrary text as a policy file: loading must return a policy or
-//! diagnostics, never panic; a policy that loads must also format.
+//! diagnostics, never panic; a policy that loads must also decide.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ruling::diagnostic::SourceFile;
+use ruling::SourceFile;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -12,14 +12,14 @@ fuzz_target!(|data: &[u8]| {
     let file = SourceFile::new("fuzz.toml", text);
     match ruling::load(file.clone()) {
         Ok(policy) => {
-            // A loaded policy must format, and decide an empty request
-            // (rejected or decided, never a panic).
-            let _ = ruling::tools::format::format_policy(&file);
+            // A loaded policy must decide an empty request (rejected or
+            // decided, never a panic). `ruling fmt` is not a library entry
+            // point: the property tests format generated policies.
             let _ = ruling::decide_json(&policy, b"{}");
         }
         Err(error) => {
             // Rendering points into the file: spans must stay inside it.
-            let _ = ruling::diagnostic::render(&error.diagnostics, &error.file, false, 80);
+            let _ = ruling::render_diagnostics(&error.diagnostics, &error.file, false, 80);
         }
     }
 });

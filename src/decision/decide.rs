@@ -10,17 +10,51 @@ use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
 use crate::request::{Request, RequestWarning};
 
 /// Why a decoded request could not be decided.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let request = ruling::Request::decode(&policy, br#"{"purchase": {"amount": "-1"}}"#)?;
+/// match ruling::decide(&policy, &request) {
+///     Err(ruling::DecideError::Constraints(broken)) => println!("{}", broken[0].message),
+///     Err(ruling::DecideError::Evaluation(error)) => println!("{error}"),
+///     Ok(decision) => println!("{}", decision.outcome),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum DecideError {
+    /// The request breaks constraints of the policy (`[[constraint]]`).
     #[error("the request breaks {} of the policy's constraints", .0.len())]
     Constraints(Vec<BrokenConstraint>),
+    /// A value cannot be computed for this request: an overflow, a
+    /// division by zero.
     #[error(transparent)]
     Evaluation(#[from] EvalError),
 }
 
+/// A constraint of the policy that the request breaks.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let request = ruling::Request::decode(&policy, br#"{"purchase": {"amount": "-1"}}"#)?;
+/// let Err(ruling::DecideError::Constraints(broken)) = ruling::decide(&policy, &request) else {
+///     panic!("a negative amount breaks a constraint");
+/// };
+/// assert_eq!(broken[0].id, "amount-positive");
+/// assert_eq!(broken[0].condition.expr, "purchase.amount > 0");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct BrokenConstraint {
+    /// The constraint's `id`.
     pub id: String,
+    /// Its `message`, for the sender of the request.
     pub message: String,
     /// How the constraint's condition came out, with the request's values.
     pub condition: TraceNode,
@@ -31,23 +65,23 @@ pub struct BrokenConstraint {
 /// full [`Decision`] (reason, trace) comes from [`decide`], which always
 /// agrees with it.
 #[derive(Debug)]
-pub struct Ruling<'p> {
-    pub rule: &'p Rule,
-    pub effects: Vec<(&'p str, Value)>,
+pub(crate) struct Ruling<'p> {
+    pub(crate) rule: &'p Rule,
+    pub(crate) effects: Vec<(&'p str, Value)>,
     /// The required values the request does not give.
-    pub missing: Vec<Missing>,
+    pub(crate) missing: Vec<Missing>,
     /// What the request gave that may not be what its sender meant.
-    pub warnings: Vec<RequestWarning>,
+    pub(crate) warnings: Vec<RequestWarning>,
 }
 
 /// Decides `request` against `policy` without recording a trace.
-pub fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
+pub(crate) fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
     rule_with(policy, &mut Evaluator::new(policy, request))
 }
 
 /// A ruling and its reason, placeholders filled in, from one evaluation:
 /// derived values the rules computed are not computed again for the reason.
-pub fn ruling_with_reason<'p>(
+pub(crate) fn ruling_with_reason<'p>(
     policy: &'p Policy,
     request: &Request,
 ) -> Result<(Ruling<'p>, String), DecideError> {
@@ -81,7 +115,7 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
 
 /// Which derived values a decision lists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Listed {
+pub(crate) enum Listed {
     /// Those of `[derived]`: what the policy's owner chose to show.
     #[default]
     Derived,
@@ -89,13 +123,26 @@ pub enum Listed {
     WithHelpers,
 }
 
-/// Decides `request` against `policy`. A pure function of the two.
+/// Decides `request` against `policy`. A pure function of the two: the
+/// same request and policy file always give the same decision and id.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decoded = ruling::Request::decode(&policy, request.as_bytes())?;
+/// let decision = ruling::decide(&policy, &decoded)?;
+/// assert_eq!(decision.outcome, ruling::Outcome::Approve);
+/// assert_eq!(decision, ruling::decide(&policy, &decoded)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decide(policy: &Policy, request: &Request) -> Result<Decision, DecideError> {
     decide_listing(policy, request, Listed::Derived)
 }
 
 /// Decides `request` against `policy`, listing the derived values `listed`.
-pub fn decide_listing(
+pub(crate) fn decide_listing(
     policy: &Policy,
     request: &Request,
     listed: Listed,
@@ -233,7 +280,23 @@ fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<Str
     Ok(text)
 }
 
-/// Why a JSON request could not be decided.
+/// Why a JSON request could not be decided: it does not fit the policy,
+/// or it fits and still cannot be decided.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// match ruling::decide_json(&policy, br#"{"purchase": {"amount": true}}"#) {
+///     Err(failure @ ruling::RequestFailure::Invalid(_)) => {
+///         println!("{}", ruling::request_error_text(&failure, &policy, "request.json", b"{}"));
+///     }
+///     Err(ruling::RequestFailure::Undecidable(error)) => println!("{error}"),
+///     Ok(decision) => println!("{}", decision.outcome),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum RequestFailure {
     /// The request does not fit the policy's fields.
@@ -244,13 +307,56 @@ pub enum RequestFailure {
     Undecidable(#[from] DecideError),
 }
 
+impl Request {
+    /// Decodes a JSON request against the fields `policy` declares, within
+    /// the default [`crate::limits::RequestLimits`]; [`decide`] then decides
+    /// it. Every problem is reported, not only the first.
+    ///
+    /// ```
+    /// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// let request = ruling::Request::decode(&policy, br#"{"purchase": {"amount": "9.99"}}"#)?;
+    /// let decision = ruling::decide(&policy, &request)?;
+    /// assert!(!decision.missing.is_empty());
+    ///
+    /// let wrong = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true}}"#);
+    /// assert_eq!(wrong.unwrap_err().problems[0].path, "purchase.amount");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode(policy: &Policy, json: &[u8]) -> Result<Request, crate::request::RequestError> {
+        crate::request::decode(&policy.schema, policy.meta.timezone, json)
+    }
+}
+
 /// Decodes a JSON request and decides it, within the default
-/// [`crate::limits::RequestLimits`].
+/// [`crate::limits::RequestLimits`]: [`Request::decode`], then [`decide`].
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.outcome, ruling::Outcome::Approve);
+/// assert_eq!(decision.rule.id, "within-window-support-contacted");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decide_json(policy: &Policy, json: &[u8]) -> Result<Decision, RequestFailure> {
     decide_json_with(policy, json, crate::limits::RequestLimits::default())
 }
 
 /// Decodes a JSON request within `limits` and decides it.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let strict = ruling::limits::RequestLimits { strict: true, ..Default::default() };
+/// let misspelled = br#"{"purchase": {"amount": "9.99"}, "retrun": {}}"#;
+/// assert!(ruling::decide_json(&policy, misspelled).is_ok());
+/// assert!(ruling::decide_json_with(&policy, misspelled, strict).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decide_json_with(
     policy: &Policy,
     json: &[u8],
@@ -261,7 +367,7 @@ pub fn decide_json_with(
 
 /// Decodes a JSON request within `limits` and decides it, listing the
 /// derived values `listed`.
-pub fn decide_json_listing(
+pub(crate) fn decide_json_listing(
     policy: &Policy,
     json: &[u8],
     limits: crate::limits::RequestLimits,

@@ -20,10 +20,10 @@ use crate::request::Request;
 
 /// The shortest id prefix `ruling why` accepts: long enough that a
 /// prefix rarely names more than one decision.
-pub const MIN_PREFIX: usize = 8;
+pub(crate) const MIN_PREFIX: usize = 8;
 
 /// The id of the decision of `request` by `policy`.
-pub fn decision_id(policy: &Policy, request: &Request) -> String {
+pub(crate) fn decision_id(policy: &Policy, request: &Request) -> String {
     let mut hasher = Sha256::new();
     hasher.update(policy.sha256.as_bytes());
     hasher.update(b"\n");
@@ -44,7 +44,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The canonical JSON text of a decoded request: `[["path",value],…]`
 /// in the schema's field order, compact.
-pub fn canonical_request(schema: &Schema, request: &Request) -> Vec<u8> {
+pub(crate) fn canonical_request(schema: &Schema, request: &Request) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * schema.fields.len());
     out.push(b'[');
     for (slot, field) in schema.fields.iter().enumerate() {
@@ -64,7 +64,7 @@ pub fn canonical_request(schema: &Schema, request: &Request) -> Vec<u8> {
 /// Whether `text` can be (a prefix of) an id: lowercase hex, at least
 /// [`MIN_PREFIX`] and at most 64 characters. Uppercase is accepted and
 /// folded, since people copy ids by hand.
-pub fn parse_prefix(text: &str) -> Result<String, PrefixError> {
+pub(crate) fn parse_prefix(text: &str) -> Result<String, PrefixError> {
     let folded = text.trim().to_ascii_lowercase();
     if !folded.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return Err(PrefixError::NotHex(text.to_owned()));
@@ -80,7 +80,7 @@ pub fn parse_prefix(text: &str) -> Result<String, PrefixError> {
 
 /// Why a text is not a decision id or a prefix of one.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PrefixError {
+pub(crate) enum PrefixError {
     #[error("`{0}` is not a decision id: ids are hexadecimal (0-9, a-f)")]
     NotHex(String),
     #[error("`{0}` is too short: give at least {MIN_PREFIX} characters of the decision id")]

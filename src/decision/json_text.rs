@@ -9,7 +9,7 @@ use crate::language::value::{Value, plain_date};
 /// Appends `text` as a JSON string, escaped as `serde_json` escapes it:
 /// `"` and `\`, control characters as `\n`-style or `\u00XX`, and nothing
 /// else.
-pub fn push_str(out: &mut Vec<u8>, text: &str) {
+pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -44,7 +44,7 @@ fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Appends `value` as [`Value`]'s `Serialize` implementation writes it: an
 /// absent value as `null`, booleans and integers bare, lists as arrays,
 /// everything else as the string it displays as.
-pub fn push_value(out: &mut Vec<u8>, value: &Value) {
+pub(crate) fn push_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Absent => out.extend_from_slice(b"null"),
         Value::Bool(value) => push_bool(out, *value),
@@ -84,12 +84,12 @@ fn push_displayed(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-pub fn push_bool(out: &mut Vec<u8>, value: bool) {
+pub(crate) fn push_bool(out: &mut Vec<u8>, value: bool) {
     out.extend_from_slice(if value { b"true" } else { b"false" });
 }
 
 /// Appends `items` as a JSON array, each written by `push`.
-pub fn push_list<T>(out: &mut Vec<u8>, items: &[T], mut push: impl FnMut(&mut Vec<u8>, &T)) {
+pub(crate) fn push_list<T>(out: &mut Vec<u8>, items: &[T], mut push: impl FnMut(&mut Vec<u8>, &T)) {
     out.push(b'[');
     for (index, item) in items.iter().enumerate() {
         if index > 0 {
@@ -101,7 +101,7 @@ pub fn push_list<T>(out: &mut Vec<u8>, items: &[T], mut push: impl FnMut(&mut Ve
 }
 
 /// Appends `pairs` as a JSON object of names and values, in their order.
-pub fn push_object<N: AsRef<str>, V: std::borrow::Borrow<Value>>(
+pub(crate) fn push_object<N: AsRef<str>, V: std::borrow::Borrow<Value>>(
     out: &mut Vec<u8>,
     pairs: &[(N, V)],
 ) {
@@ -117,7 +117,7 @@ pub fn push_object<N: AsRef<str>, V: std::borrow::Borrow<Value>>(
 }
 
 /// Appends `"key":`.
-pub fn push_key(out: &mut Vec<u8>, key: &str) {
+pub(crate) fn push_key(out: &mut Vec<u8>, key: &str) {
     push_str(out, key);
     out.push(b':');
 }

@@ -1,10 +1,10 @@
 //! A decision and its trace: what was decided, by which rule, with which
 //! effects, and how every rule came out.
 
-pub mod decide;
-pub mod explain;
-pub mod id;
-pub mod json_text;
+pub(crate) mod decide;
+pub(crate) mod explain;
+pub(crate) mod id;
+pub(crate) mod json_text;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -16,18 +16,54 @@ use crate::request::RequestWarning;
 
 /// The version of the JSON shape of a decision; it changes only when a
 /// field is removed or changes meaning.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.format, ruling::DECISION_FORMAT);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DECISION_FORMAT: u32 = 1;
 
+/// What was decided, by which rule, with which effects, and how every rule
+/// came out (the trace). Its JSON ([`decision_json`](crate::decision_json))
+/// is the documented decision format (`docs/decision-format.md`).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.outcome, ruling::Outcome::Approve);
+/// assert_eq!(decision.rule.id, "within-window-support-contacted");
+/// assert_eq!(decision.policy.version, "2025-01-22");
+/// assert!(decision.missing.is_empty() && decision.warnings.is_empty());
+/// let refund = decision.effects.iter().find(|(name, _)| name == "refund_amount");
+/// assert_eq!(refund.map(|(_, value)| value.to_string()).as_deref(), Some("59.99"));
+/// for rule in &decision.trace {
+///     println!("{} {}", rule.rule, rule.status.keyword());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Decision {
+    /// [`DECISION_FORMAT`].
     pub format: u32,
     /// The decision id: the same request against the same policy file
-    /// always has the same one (see [`crate::decision::id`]).
+    /// always has the same one: 64 hexadecimal digits.
     pub id: String,
+    /// The outcome.
     pub outcome: Outcome,
+    /// The deciding rule's reason, placeholders filled in.
     pub reason: String,
     /// The rule that decided: the first whose condition held, or the default.
     pub rule: RuleRef,
+    /// The effects of the outcome and of the deciding rule, by name, in
+    /// the policy's order.
     #[serde(serialize_with = "serialize_named")]
     pub effects: Vec<(String, Value)>,
     /// Required fields the request does not give, as dotted paths in
@@ -40,35 +76,85 @@ pub struct Decision {
     /// The derived values that were computed to reach the decision.
     #[serde(serialize_with = "serialize_named")]
     pub derived: Vec<(String, Value)>,
+    /// The policy version that decided.
     pub policy: PolicyRef,
+    /// Every rule in the order tried, the default last, and how it came out.
     pub trace: Vec<RuleTrace>,
 }
 
+/// A rule of the policy, as a decision names it.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.rule.id, "within-window-support-contacted");
+/// assert!(!decision.rule.default);
+/// println!("{} ({:?})", decision.rule.clause, decision.rule.section);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleRef {
+    /// The rule's `id`.
     pub id: String,
+    /// The clause of the written policy it comes from.
     pub clause: String,
+    /// Its section; `None` for the default.
     pub section: Option<Section>,
     /// Whether this is the policy's default, which applies when no rule does.
     pub default: bool,
 }
 
+/// The policy version that decided, as a decision names it.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.policy.id, "iptv-smarters-pro");
+/// assert_eq!(decision.policy.sha256, policy.sha256());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyRef {
+    /// The policy's `id`.
     pub id: String,
+    /// Its `version`.
     pub version: String,
+    /// Its `title`.
     pub title: String,
+    /// The SHA-256 of the policy file, in hexadecimal.
     pub sha256: String,
     /// Why this version decided, when it was picked from a folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selected: Option<String>,
 }
 
+/// How one rule came out in a decision.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// let deciding = decision.trace.iter().find(|rule| rule.status == ruling::Status::Held);
+/// assert_eq!(deciding.map(|rule| rule.rule.as_str()), Some("within-window-support-contacted"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleTrace {
+    /// The rule's `id`.
     pub rule: String,
+    /// Its clause.
     pub clause: String,
+    /// Its outcome.
     pub outcome: Outcome,
+    /// How it came out.
     pub status: Status,
     /// How the condition was evaluated; absent for the default and for
     /// rules below the deciding one.
@@ -76,6 +162,17 @@ pub struct RuleTrace {
     pub condition: Option<TraceNode>,
 }
 
+/// How a rule came out in a decision.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.trace.last().map(|rule| rule.status), Some(ruling::Status::NotReached));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -92,6 +189,12 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status in words, as the text of a decision shows it.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Status::NotHeld.keyword(), "not held");
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const fn keyword(self) -> &'static str {
         match self {
             Status::Held => "held",

@@ -5,8 +5,8 @@
 //! the fix goes in `help`, never a Rust type name.
 
 mod lines;
-pub mod span;
-pub mod suggest;
+pub(crate) mod span;
+pub(crate) mod suggest;
 mod text;
 
 use std::borrow::Cow;
@@ -17,22 +17,38 @@ use miette::{LabeledSpan, MietteError, Severity, SourceCode, SourceSpan, SpanCon
 
 use crate::diagnostic::lines::LineIndex;
 use crate::diagnostic::span::Span;
-pub use text::{render, render_warnings};
+pub use text::render;
+pub(crate) use text::render_warnings;
 
-/// One problem found in a source file.
+/// One problem found in a source file: what, where ([`Diagnostic::range`]),
+/// and how to fix it.
+///
+/// ```
+/// let text = std::fs::read_to_string("tests/fixtures/policies/enum-typo-in-equals.toml")?;
+/// let error = ruling::load(ruling::SourceFile::new("p.toml", text.as_str())).unwrap_err();
+/// let diagnostic = &error.diagnostics[0];
+/// println!("{}: {}", diagnostic.code, diagnostic.message);
+/// if let Some(help) = &diagnostic.help {
+///     println!("help: {help}");
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// A stable, kebab-case name of the kind of problem (for JSON output).
     pub code: &'static str,
+    /// What is wrong, in one line.
     pub message: String,
-    pub span: Span,
+    pub(crate) span: Span,
+    /// What the marked text is, shown under it; may be empty.
     pub label: String,
+    /// How to fix it, when there is something to say.
     pub help: Option<String>,
-    pub secondary: Vec<(Span, String)>,
+    pub(crate) secondary: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
         Self {
             code,
             message: message.into(),
@@ -43,17 +59,30 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+    /// The bytes of the source file the problem points at.
+    ///
+    /// ```
+    /// let text = std::fs::read_to_string("tests/fixtures/policies/enum-typo-in-equals.toml")?;
+    /// let error = ruling::load(ruling::SourceFile::new("p.toml", text.as_str())).unwrap_err();
+    /// let diagnostic = &error.diagnostics[0];
+    /// assert!(!text[diagnostic.range()].is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.span.range()
+    }
+
+    pub(crate) fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
         self.secondary.push((span, label.into()));
         self
     }
@@ -72,9 +101,17 @@ impl std::error::Error for Diagnostic {}
 /// Lines and columns come from an index of the text built the first time
 /// one is asked for and shared by the clones, so that reporting many
 /// problems stays linear in their number.
+///
+/// ```
+/// let file = ruling::SourceFile::new("shop.toml", "format = 1\n[policy]\n");
+/// assert_eq!(file.line_column(11), (2, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct SourceFile {
+    /// The file's name, as diagnostics show it.
     pub name: String,
+    /// The file's text.
     pub text: Arc<str>,
     lines: Arc<OnceLock<Indexed>>,
 }
@@ -86,6 +123,14 @@ struct Indexed {
 }
 
 impl SourceFile {
+    /// A file of this name and text; nothing is read from disk.
+    ///
+    /// ```
+    /// let text = std::fs::read_to_string("policies/iptv-smarters-pro/2025-01-22.toml")?;
+    /// let policy = ruling::load(ruling::SourceFile::new("iptv.toml", text))?;
+    /// assert_eq!(policy.file().name, "iptv.toml");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         Self {
             name: name.into(),
@@ -95,6 +140,13 @@ impl SourceFile {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
+    ///
+    /// ```
+    /// let file = ruling::SourceFile::new("p.toml", "a = 1\nb = \"é\"\n");
+    /// assert_eq!(file.line_column(0), (1, 1));
+    /// assert_eq!(file.line_column(11), (2, 6));
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         self.lines().line_column(&self.text, offset)
     }
@@ -152,15 +204,15 @@ impl SourceCode for IndexedSource<'_> {
 
 /// A diagnostic together with the file it is about, ready for miette.
 #[derive(Debug)]
-pub struct Report<'a> {
-    pub diagnostic: &'a Diagnostic,
+pub(crate) struct Report<'a> {
+    pub(crate) diagnostic: &'a Diagnostic,
     source: IndexedSource<'a>,
     severity: Severity,
 }
 
 impl<'a> Report<'a> {
     /// The diagnostic reported as an error.
-    pub fn new(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
+    pub(crate) fn new(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
         Self {
             diagnostic,
             source: IndexedSource(file),
@@ -169,7 +221,7 @@ impl<'a> Report<'a> {
     }
 
     /// The diagnostic reported as a warning: the policy is still valid.
-    pub fn warning(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
+    pub(crate) fn warning(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
         Self {
             severity: Severity::Warning,
             ..Self::new(diagnostic, file)

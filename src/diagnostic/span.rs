@@ -8,9 +8,9 @@ use std::ops::Range;
 /// Spans are ignored by equality, so trees that differ only in where they
 /// were written compare equal (print-then-parse round trips rely on this).
 #[derive(Clone, Copy, Debug, Default, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
+pub(crate) struct Span {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 impl PartialEq for Span {
@@ -20,29 +20,29 @@ impl PartialEq for Span {
 }
 
 impl Span {
-    pub const fn new(start: usize, end: usize) -> Self {
+    pub(crate) const fn new(start: usize, end: usize) -> Self {
         Self { start, end }
     }
 
     /// The empty span at `offset`, for errors about something absent.
-    pub const fn empty(offset: usize) -> Self {
+    pub(crate) const fn empty(offset: usize) -> Self {
         Self::new(offset, offset)
     }
 
     /// The smallest span that covers both.
-    pub fn to(self, other: Span) -> Span {
+    pub(crate) fn to(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
 
-    pub const fn len(self) -> usize {
+    pub(crate) const fn len(self) -> usize {
         self.end.saturating_sub(self.start)
     }
 
-    pub const fn is_empty(self) -> bool {
+    pub(crate) const fn is_empty(self) -> bool {
         self.len() == 0
     }
 
-    pub fn range(self) -> Range<usize> {
+    pub(crate) fn range(self) -> Range<usize> {
         self.start..self.end
     }
 }
@@ -62,7 +62,7 @@ impl From<Span> for miette::SourceSpan {
 /// Maps byte offsets in an embedded text (an expression inside a TOML string)
 /// to byte offsets in the file, so that errors point into the file.
 #[derive(Clone, Debug, Default)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// The text is the file itself.
     #[default]
     Identity,
@@ -76,7 +76,7 @@ pub enum Origin {
 }
 
 impl Origin {
-    pub fn offset(&self, local: usize) -> usize {
+    pub(crate) fn offset(&self, local: usize) -> usize {
         match self {
             Origin::Identity => local,
             Origin::Shifted(base) => base.saturating_add(local),
@@ -90,7 +90,7 @@ impl Origin {
     }
 
     /// The origin of the part of the text that starts at byte `start`.
-    pub fn slice(&self, start: usize) -> Origin {
+    pub(crate) fn slice(&self, start: usize) -> Origin {
         match self {
             Origin::Identity => Origin::Shifted(start),
             Origin::Shifted(base) => Origin::Shifted(base.saturating_add(start)),
@@ -101,7 +101,7 @@ impl Origin {
         }
     }
 
-    pub fn span(&self, local: Span) -> Span {
+    pub(crate) fn span(&self, local: Span) -> Span {
         match self {
             Origin::Whole(span) => *span,
             _ => Span::new(self.offset(local.start), self.offset(local.end)),

@@ -2,7 +2,10 @@
 
 /// The candidate closest to `typo`, when it is close enough to be a likely
 /// misspelling (case differences always are).
-pub fn closest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    typo: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lowered = typo.to_lowercase();
     candidates
         .into_iter()
@@ -24,7 +27,7 @@ fn max_distance(length: usize) -> usize {
 }
 
 /// `did you mean `x`?`, or nothing.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     typo: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -32,7 +35,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// Lists names in backticks, at most `limit` of them.
-pub fn list_names<'a>(names: impl IntoIterator<Item = &'a str>, limit: usize) -> String {
+pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>, limit: usize) -> String {
     let names: Vec<&str> = names.into_iter().collect();
     let mut shown: Vec<String> = names
         .iter()

@@ -7,15 +7,25 @@ use miette::Severity;
 
 use super::{Diagnostic, SourceFile};
 
-/// Renders diagnostics as errors, without colour unless `colour` is set,
-/// wrapped at `width` columns.
+/// Renders diagnostics as text, each with the lines of `file` it points
+/// at: miette's graphical report, without colour unless `colour` is set,
+/// wrapped at `width` columns. Without the `graphical` feature, a plain
+/// report: the message, `file:line:column`, the labels and the help.
+///
+/// ```
+/// let text = std::fs::read_to_string("tests/fixtures/policies/enum-typo-in-equals.toml")?;
+/// let error = ruling::load(ruling::SourceFile::new("p.toml", text.as_str())).unwrap_err();
+/// let text = ruling::render_diagnostics(&error.diagnostics, &error.file, false, 80);
+/// assert!(text.contains(error.diagnostics[0].message.as_str()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn render(diagnostics: &[Diagnostic], file: &SourceFile, colour: bool, width: usize) -> String {
     render_as(Severity::Error, diagnostics, file, colour, width)
 }
 
 /// Renders the warnings of a valid policy as `render` renders errors,
 /// marked `⚠` instead of `×`.
-pub fn render_warnings(
+pub(crate) fn render_warnings(
     warnings: &[Diagnostic],
     file: &SourceFile,
     colour: bool,

@@ -9,7 +9,7 @@ use crate::language::value::{Item, Value};
 
 /// A required value the request does not give.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Missing {
+pub(crate) enum Missing {
     /// A field, by its slot.
     Field(usize),
     /// A member of a list item, by its full path: `order.items[2].price`.
@@ -18,12 +18,12 @@ pub enum Missing {
 
 impl Missing {
     /// The path the decision lists.
-    pub fn path(&self, schema: &Schema) -> String {
+    pub(crate) fn path(&self, schema: &Schema) -> String {
         self.path_in(schema).to_owned()
     }
 
     /// The path the decision lists, borrowed.
-    pub fn path_in<'s>(&'s self, schema: &'s Schema) -> &'s str {
+    pub(crate) fn path_in<'s>(&'s self, schema: &'s Schema) -> &'s str {
         match self {
             Missing::Field(slot) => schema.field(*slot).map_or("", |field| field.path.as_str()),
             Missing::Member(path) => path,

@@ -23,14 +23,48 @@ use crate::request::Request;
 /// a division by zero. It points at the expression in the policy file.
 /// Boxed, so that the `Result` every evaluation step returns stays the size
 /// of a value; its fields read through `Deref`.
+///
+/// ```
+/// let text = "format = 1\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\n\n\
+///     [[field]]\npath = \"n\"\ntype = \"integer\"\ndescription = \"N\"\n\n\
+///     [[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = \"10 / n > 1\"\n\
+///     outcome = \"approve\"\nreason = \"Yes.\"\n\n\
+///     [default]\nid = \"d\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"No.\"\n";
+/// let policy = ruling::load(ruling::SourceFile::new("p.toml", text))?;
+/// let Err(ruling::RequestFailure::Undecidable(ruling::DecideError::Evaluation(error))) =
+///     ruling::decide_json(&policy, br#"{"n": 0}"#)
+/// else {
+///     panic!("dividing by zero is an error");
+/// };
+/// assert!(error.message.contains("zero"));
+/// let diagnostic = error.to_diagnostic();
+/// assert_eq!(&text[diagnostic.range()], "10 / n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{}", .0.message)]
 pub struct EvalError(Box<EvalFailure>);
 
+/// What an [`EvalError`] holds: its message, and where in the policy file
+/// ([`EvalError::to_diagnostic`]).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let request = ruling::Request::decode(&policy, request.as_bytes())?;
+/// if let Err(ruling::DecideError::Evaluation(error)) = ruling::decide(&policy, &request) {
+///     let failure: &ruling::EvalFailure = &error;
+///     println!("{}", failure.message);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct EvalFailure {
+    /// What could not be computed: `the result overflows`, `division by zero`.
     pub message: String,
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl std::ops::Deref for EvalError {
@@ -49,6 +83,25 @@ impl EvalError {
         }))
     }
 
+    /// The error as a [`Diagnostic`] pointing at the expression in the
+    /// policy file, to render with [`render_diagnostics`](crate::render_diagnostics)
+    /// against [`Policy::file`](crate::Policy::file).
+    ///
+    /// ```
+    /// let text = "format = 1\n[policy]\nid = \"p\"\nversion = \"1\"\ntitle = \"P\"\n\n\
+    ///     [[field]]\npath = \"n\"\ntype = \"integer\"\ndescription = \"N\"\n\n\
+    ///     [[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = \"n * n > 1\"\n\
+    ///     outcome = \"approve\"\nreason = \"Yes.\"\n\n\
+    ///     [default]\nid = \"d\"\nclause = \"§2\"\noutcome = \"deny\"\nreason = \"No.\"\n";
+    /// let policy = ruling::load(ruling::SourceFile::new("p.toml", text))?;
+    /// if let Err(ruling::RequestFailure::Undecidable(ruling::DecideError::Evaluation(error))) =
+    ///     ruling::decide_json(&policy, br#"{"n": 5000000000}"#)
+    /// {
+    ///     let shown = ruling::render_diagnostics(&[error.to_diagnostic()], policy.file(), false, 80);
+    ///     assert!(shown.contains("n * n"));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_diagnostic(&self) -> Diagnostic {
         Diagnostic::new("evaluation", self.message.clone(), self.span)
             .with_label("while computing this")
@@ -59,7 +112,7 @@ impl EvalError {
 mod aggregate;
 mod missing;
 
-pub use missing::Missing;
+pub(crate) use missing::Missing;
 
 type Result<T> = std::result::Result<T, EvalError>;
 
@@ -67,6 +120,20 @@ type Result<T> = std::result::Result<T, EvalError>;
 static ABSENT: Value = Value::Absent;
 
 /// One expression of a condition as evaluated, for the trace.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// let deciding = decision.trace.iter().find(|rule| rule.status == ruling::Status::Held);
+/// if let Some(node) = deciding.and_then(|rule| rule.condition.as_ref()) {
+///     assert_eq!(node.value, Some(ruling::Value::Bool(true)));
+///     println!("{} ({:?}): {} terms", node.expr, node.op, node.terms.len());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceNode {
     /// The expression, printed canonically.
@@ -82,15 +149,32 @@ pub struct TraceNode {
     pub terms: Vec<TraceNode>,
 }
 
+/// A value a trace node was computed from: the operands of a comparison
+/// or the arguments of a call.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// let nodes = decision.trace.iter().filter_map(|rule| rule.condition.as_ref());
+/// for operand in nodes.flat_map(|node| node.terms.iter().chain([node])).flat_map(|node| &node.operands) {
+///     println!("{} = {}", operand.expr, operand.value);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operand {
+    /// The expression, printed canonically.
     pub expr: String,
+    /// Its value.
     pub value: Value,
 }
 
 /// Evaluates expressions of one policy over one request, computing derived
 /// values at most once and only when used.
-pub struct Evaluator<'a> {
+pub(crate) struct Evaluator<'a> {
     policy: &'a Policy,
     request: &'a Request,
     derived: Vec<Option<Value>>,
@@ -103,7 +187,7 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(policy: &'a Policy, request: &'a Request) -> Self {
+    pub(crate) fn new(policy: &'a Policy, request: &'a Request) -> Self {
         Self {
             policy,
             request,
@@ -115,7 +199,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The required values the request does not give, in declared order.
-    pub fn missing(&mut self) -> Result<&[Missing]> {
+    pub(crate) fn missing(&mut self) -> Result<&[Missing]> {
         if self.missing.is_none() {
             self.missing = Some(self.find_missing()?);
         }
@@ -123,13 +207,13 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The request being evaluated.
-    pub fn request(&self) -> &'a Request {
+    pub(crate) fn request(&self) -> &'a Request {
         self.request
     }
 
     /// The derived values computed so far, in declared order; the
     /// `[helpers]` among them only when `helpers` is set.
-    pub fn computed(&self, helpers: bool) -> Vec<(String, Value)> {
+    pub(crate) fn computed(&self, helpers: bool) -> Vec<(String, Value)> {
         self.policy
             .derived
             .iter()
@@ -168,7 +252,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub fn eval(&mut self, expr: &Checked) -> Result<Value> {
+    pub(crate) fn eval(&mut self, expr: &Checked) -> Result<Value> {
         if let Some(value) = &expr.folded {
             return Ok(value.clone());
         }
@@ -361,7 +445,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates a condition, recording how each part came out.
-    pub fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
+    pub(crate) fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
         let mut node = unreached(expr);
         match &expr.node {
             Node::And(left, right) | Node::Or(left, right) => {

@@ -21,6 +21,21 @@ use crate::request::decode_with;
 use crate::tools::case::parse_case;
 
 /// How a batch runs.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let lines = format!("{request}\n{{\"purchase\": true}}\n");
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let versions = ruling::Versions::new(&set, &ruling::Choice::ByRequest)?;
+/// let mut out = Vec::new();
+/// let options = ruling::BatchOptions { jobs: 2, trace: true, ..Default::default() };
+/// ruling::run_batch(&versions, lines.as_bytes(), &mut out, options, |_| {})?;
+/// assert!(String::from_utf8(out)?.contains("\"trace\""));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct BatchOptions {
     /// Threads deciding lines; output order never depends on it.
@@ -42,6 +57,20 @@ impl Default for BatchOptions {
 }
 
 /// Counts of a batch run so far.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let lines = format!("{request}\n{{\"purchase\": true}}\n");
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let versions = ruling::Versions::new(&set, &ruling::Choice::ByRequest)?;
+/// let mut out = Vec::new();
+/// let summary = ruling::run_batch(&versions, lines.as_bytes(), &mut out, Default::default(), |_| {})?;
+/// assert_eq!((summary.lines, summary.decided(), summary.errors), (2, 1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct BatchSummary {
     /// Lines read, blank lines included.
@@ -50,15 +79,45 @@ pub struct BatchSummary {
     pub outcomes: [u64; 4],
     /// Lines that could not be decided.
     pub errors: u64,
+    /// Time since the run started.
     pub elapsed: Duration,
 }
 
 impl BatchSummary {
+    /// Lines decided, whatever the outcome.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let lines = format!("{request}\n{{\"purchase\": true}}\n");
+    /// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+    /// let versions = ruling::Versions::new(&set, &ruling::Choice::ByRequest)?;
+    /// let mut out = Vec::new();
+    /// let summary = ruling::run_batch(&versions, lines.as_bytes(), &mut out, Default::default(), |_| {})?;
+    /// assert_eq!(summary.decided(), summary.outcomes.iter().sum::<u64>());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decided(&self) -> u64 {
         self.outcomes.iter().sum()
     }
 
     /// Lines per second so far.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let lines = format!("{request}\n{{\"purchase\": true}}\n");
+    /// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+    /// let versions = ruling::Versions::new(&set, &ruling::Choice::ByRequest)?;
+    /// let mut out = Vec::new();
+    /// let summary = ruling::run_batch(&versions, lines.as_bytes(), &mut out, Default::default(), |_| {})?;
+    /// assert!(summary.rate() >= 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rate(&self) -> f64 {
         let seconds = self.elapsed.as_secs_f64();
         if seconds > 0.0 {
@@ -90,7 +149,25 @@ struct Tally {
 const CHUNK_LINES: usize = 1024;
 
 /// Decides every line of `input` and writes one JSON line per request to
-/// `output`. Blank lines are skipped. `progress` is called after each chunk.
+/// `output`, in input order, each with its line number: the decision
+/// (without its trace unless [`BatchOptions::trace`]) or the error. Blank
+/// lines are skipped. `progress` is called after each chunk.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let lines = format!("{request}\n{{\"purchase\": true}}\n");
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let versions = ruling::Versions::new(&set, &ruling::Choice::ByRequest)?;
+/// let mut out = Vec::new();
+/// ruling::run_batch(&versions, lines.as_bytes(), &mut out, Default::default(), |_| {})?;
+/// let out = String::from_utf8(out)?;
+/// let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap_or_default())?;
+/// assert_eq!((first["line"].as_u64(), first["outcome"].as_str()), (Some(1), Some("approve")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn run_batch(
     versions: &Versions,
     input: impl BufRead + Send,
@@ -110,7 +187,7 @@ pub fn run_batch(
 /// is full. A record that cannot be stored never stops the run or changes
 /// its output: [`Recorder::finish`] tells what became of the records.
 #[cfg(feature = "records")]
-pub fn run_batch_recorded(
+pub(crate) fn run_batch_recorded(
     versions: &Versions,
     input: impl BufRead + Send,
     output: impl Write,
@@ -127,13 +204,34 @@ pub fn run_batch_recorded(
 
 /// The versions a batch decides with: one fixed version, or each line's
 /// version in effect.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let versions = ruling::Versions::Fixed(&policy);
+/// let mut out = Vec::new();
+/// ruling::run_batch(&versions, request.as_bytes(), &mut out, Default::default(), |_| {})?;
+/// assert!(String::from_utf8(out)?.contains("\"approve\""));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub enum Versions<'s> {
+    /// This version decides every line.
     Fixed(&'s Policy),
+    /// The version in effect on each line's date decides it.
     ByRequest(&'s PolicySet),
 }
 
 impl<'s> Versions<'s> {
     /// Resolves `choice` once when it does not depend on the request.
+    ///
+    /// ```
+    /// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+    /// let choice = ruling::Choice::Version("2025-01-22".into());
+    /// assert!(matches!(ruling::Versions::new(&set, &choice)?, ruling::Versions::Fixed(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(set: &'s PolicySet, choice: &Choice) -> Result<Self, SelectError> {
         match (choice, set.versions.as_slice()) {
             (Choice::ByRequest, [only]) if !set.from_folder => Ok(Versions::Fixed(only)),

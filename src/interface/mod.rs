@@ -1,15 +1,18 @@
-//! The ways in from outside the process: `decide --ndjson` (`batch`),
-//! decision records (`record`), and `ruling serve` / `ruling mcp` (`server`).
+//! The ways in from outside the process: the command line (`cli`),
+//! `decide --ndjson` (`batch`), decision records (`record`), and
+//! `ruling serve` / `ruling mcp` (`server`).
 //!
 //! Only `batch` is always built; the others come with the crate's features
-//! (`records`, `http`, `mcp`), so that a program deciding in-process does
-//! not compile SQLite or an HTTP stack.
+//! (`cli`, `records`, `http`, `mcp`), so that a program deciding in-process
+//! does not compile a command-line parser, SQLite or an HTTP stack.
 
-pub mod batch;
+pub(crate) mod batch;
+#[cfg(feature = "cli")]
+pub mod cli;
 #[cfg(feature = "records")]
-pub mod record;
+pub(crate) mod record;
 #[cfg(not(feature = "records"))]
 #[path = "without_records.rs"]
-pub mod record;
+pub(crate) mod record;
 #[cfg(any(feature = "http", feature = "mcp"))]
-pub mod server;
+pub(crate) mod server;

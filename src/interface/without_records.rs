@@ -9,22 +9,22 @@ use crate::request::Request;
 
 /// Where records would go; it has no values without the `records` feature.
 #[derive(Debug)]
-pub enum Recorder {}
+pub(crate) enum Recorder {}
 
 impl Recorder {
     /// Never called: there is no `Recorder` to call it on.
-    pub fn submit_all(&self, _records: impl IntoIterator<Item = Record>) {
+    pub(crate) fn submit_all(&self, _records: impl IntoIterator<Item = Record>) {
         match *self {}
     }
 }
 
 /// The record of one decision, kept nowhere.
 #[derive(Debug)]
-pub struct Record;
+pub(crate) struct Record;
 
 impl Record {
     /// A record of nothing: without a `Recorder` none is ever asked for.
-    pub fn new(_policy: &Policy, _request: &Request, _decision: &Decision) -> Self {
+    pub(crate) fn new(_policy: &Policy, _request: &Request, _decision: &Decision) -> Self {
         Self
     }
 }

@@ -7,13 +7,13 @@ use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::list_names;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Expr {
-    pub kind: ExprKind,
-    pub span: Span,
+pub(crate) struct Expr {
+    pub(crate) kind: ExprKind,
+    pub(crate) span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum ExprKind {
+pub(crate) enum ExprKind {
     Literal(Literal),
     /// A field path (`purchase.date`) or a derived value (`days_since_purchase`).
     Path(Vec<Ident>),
@@ -44,13 +44,13 @@ pub enum ExprKind {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Ident {
-    pub name: String,
-    pub span: Span,
+pub(crate) struct Ident {
+    pub(crate) name: String,
+    pub(crate) span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Literal {
+pub(crate) enum Literal {
     Bool(bool),
     Integer(i64),
     Decimal(Decimal),
@@ -63,13 +63,13 @@ pub enum Literal {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnaryOp {
+pub(crate) enum UnaryOp {
     Not,
     Negate,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinaryOp {
+pub(crate) enum BinaryOp {
     Or,
     And,
     Eq,
@@ -87,7 +87,7 @@ pub enum BinaryOp {
 
 impl BinaryOp {
     /// Loosest first.
-    pub const ALL: [BinaryOp; 13] = [
+    pub(crate) const ALL: [BinaryOp; 13] = [
         BinaryOp::Or,
         BinaryOp::And,
         BinaryOp::Eq,
@@ -103,7 +103,7 @@ impl BinaryOp {
         BinaryOp::Rem,
     ];
 
-    pub const fn symbol(self) -> &'static str {
+    pub(crate) const fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",
             BinaryOp::And => "and",
@@ -121,7 +121,7 @@ impl BinaryOp {
         }
     }
 
-    pub const fn is_comparison(self) -> bool {
+    pub(crate) const fn is_comparison(self) -> bool {
         matches!(
             self,
             BinaryOp::Eq
@@ -135,14 +135,14 @@ impl BinaryOp {
 }
 
 /// Every operator of the language, in backticks, for help texts.
-pub fn operator_list() -> String {
+pub(crate) fn operator_list() -> String {
     let mut symbols: Vec<&str> = BinaryOp::ALL.iter().map(|op| op.symbol()).collect();
     symbols.extend(["not", "in", "not in"]);
     list_names(symbols.iter().copied(), symbols.len())
 }
 
 impl Expr {
-    pub fn new(kind: ExprKind, span: Span) -> Self {
+    pub(crate) fn new(kind: ExprKind, span: Span) -> Self {
         Self { kind, span }
     }
 }

@@ -17,26 +17,26 @@ use crate::language::weekday::weekday_type;
 use crate::language::zone::Zone;
 
 /// What names an expression can see.
-pub struct Scope<'a> {
-    pub schema: &'a Schema,
+pub(crate) struct Scope<'a> {
+    pub(crate) schema: &'a Schema,
     /// Derived values by index: name and, once checked, type.
-    pub derived: &'a [(String, Option<Type>)],
+    pub(crate) derived: &'a [(String, Option<Type>)],
     /// The names of the policy's calendars.
-    pub calendars: &'a [String],
+    pub(crate) calendars: &'a [String],
     /// Whether `any_missing()` and `missing_fields()` may be used here.
-    pub missing_allowed: bool,
+    pub(crate) missing_allowed: bool,
     /// Whether the expression is a `{placeholder}` of a reason.
-    pub placeholder: bool,
+    pub(crate) placeholder: bool,
 }
 
 /// Checks `expr`, pushing every problem to `errors`; `None` when it has any.
-pub fn check(expr: &Expr, scope: &Scope, errors: &mut Vec<Diagnostic>) -> Option<Checked> {
+pub(crate) fn check(expr: &Expr, scope: &Scope, errors: &mut Vec<Diagnostic>) -> Option<Checked> {
     check_with_locals(expr, scope, Vec::new(), errors)
 }
 
 /// Checks a member's `required_when`, with the list item it belongs to
 /// bound to the name `item`.
-pub fn check_for_item(
+pub(crate) fn check_for_item(
     expr: &Expr,
     item: Type,
     scope: &Scope,
@@ -65,7 +65,7 @@ pub fn check_for_item(
 }
 
 /// The name a member's `required_when` gives the item it belongs to.
-pub const ITEM: &str = "item";
+pub(crate) const ITEM: &str = "item";
 
 fn check_with_locals(
     expr: &Expr,
@@ -96,7 +96,7 @@ fn check_with_locals(
 }
 
 /// Checks `expr` and requires its type to be `expected`.
-pub fn check_typed(
+pub(crate) fn check_typed(
     expr: &Expr,
     expected: &Type,
     what: &str,

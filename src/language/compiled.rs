@@ -6,21 +6,21 @@ use crate::language::types::Type;
 use crate::language::value::Value;
 
 #[derive(Debug)]
-pub struct Checked {
-    pub node: Node,
-    pub ty: Type,
+pub(crate) struct Checked {
+    pub(crate) node: Node,
+    pub(crate) ty: Type,
     /// Where the expression is written in the policy file.
-    pub span: Span,
+    pub(crate) span: Span,
     /// The expression as written, for traces.
-    pub text: String,
+    pub(crate) text: String,
     /// The value of a list or a negation of constants, computed once at
     /// load so that evaluation does not rebuild it; the node stays as
     /// written, for traces and explanations.
-    pub folded: Option<Value>,
+    pub(crate) folded: Option<Value>,
 }
 
 #[derive(Debug)]
-pub enum Node {
+pub(crate) enum Node {
     Constant(Value),
     Field(usize),
     Derived(usize),
@@ -55,18 +55,18 @@ pub enum Node {
 /// An aggregate over the items of a list: each item is bound to `binder`,
 /// kept when `filter` holds, and contributes `value`.
 #[derive(Debug)]
-pub struct Aggregate {
-    pub kind: AggregateKind,
-    pub binder: String,
+pub(crate) struct Aggregate {
+    pub(crate) kind: AggregateKind,
+    pub(crate) binder: String,
     /// The depth of the binding: how many aggregates enclose this one.
-    pub binding: usize,
-    pub list: Checked,
-    pub value: Checked,
-    pub filter: Option<Checked>,
+    pub(crate) binding: usize,
+    pub(crate) list: Checked,
+    pub(crate) value: Checked,
+    pub(crate) filter: Option<Checked>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AggregateKind {
+pub(crate) enum AggregateKind {
     Any,
     All,
     Count,
@@ -78,7 +78,7 @@ pub enum AggregateKind {
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 7] = [
+    pub(crate) const ALL: [AggregateKind; 7] = [
         AggregateKind::Any,
         AggregateKind::All,
         AggregateKind::Count,
@@ -88,7 +88,7 @@ impl AggregateKind {
         AggregateKind::List,
     ];
 
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             AggregateKind::Any => "any",
             AggregateKind::All => "all",
@@ -100,13 +100,13 @@ impl AggregateKind {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
     /// Whether the value of each item is a condition (`any`, `all`,
     /// `count`) rather than a quantity.
-    pub const fn counts_conditions(self) -> bool {
+    pub(crate) const fn counts_conditions(self) -> bool {
         matches!(
             self,
             AggregateKind::Any | AggregateKind::All | AggregateKind::Count
@@ -115,7 +115,7 @@ impl AggregateKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Comparison {
+pub(crate) enum Comparison {
     Eq,
     NotEq,
     Less,
@@ -125,7 +125,7 @@ pub enum Comparison {
 }
 
 impl Comparison {
-    pub const fn symbol(self) -> &'static str {
+    pub(crate) const fn symbol(self) -> &'static str {
         match self {
             Comparison::Eq => "==",
             Comparison::NotEq => "!=",
@@ -138,7 +138,7 @@ impl Comparison {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arithmetic {
+pub(crate) enum Arithmetic {
     Add,
     Sub,
     Mul,
@@ -150,7 +150,7 @@ pub enum Arithmetic {
 /// The built-in functions. Their names and signatures are checked in
 /// `check.rs`; they are evaluated in `evaluate/mod.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Function {
+pub(crate) enum Function {
     DaysBetween,
     MonthsBetween,
     HoursBetween,
@@ -186,7 +186,7 @@ pub enum Function {
 /// What the last argument of some functions names: a text written in the
 /// policy, resolved and checked when it loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Setting {
+pub(crate) enum Setting {
     /// A time zone: `"Europe/Paris"`.
     Zone,
     /// A calendar of the policy: `"us"` for `[calendar.us]`.
@@ -194,7 +194,7 @@ pub enum Setting {
 }
 
 impl Function {
-    pub const ALL: [Function; 30] = [
+    pub(crate) const ALL: [Function; 30] = [
         Function::DaysBetween,
         Function::MonthsBetween,
         Function::HoursBetween,
@@ -227,7 +227,7 @@ impl Function {
         Function::BusinessDaysBetween,
     ];
 
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Function::DaysBetween => "days_between",
             Function::MonthsBetween => "months_between",
@@ -263,7 +263,7 @@ impl Function {
     }
 
     /// How it is called, for help texts.
-    pub const fn signature(self) -> &'static str {
+    pub(crate) const fn signature(self) -> &'static str {
         match self {
             Function::DaysBetween => "days_between(from, to)",
             Function::MonthsBetween => "months_between(from, to)",
@@ -299,7 +299,7 @@ impl Function {
     }
 
     /// What argument `index` must be, for error messages.
-    pub const fn expects(self, index: usize) -> &'static str {
+    pub(crate) const fn expects(self, index: usize) -> &'static str {
         match (self, index) {
             (
                 Function::DaysBetween
@@ -347,13 +347,13 @@ impl Function {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|function| function.name() == name)
     }
 
-    pub const fn arity(self) -> usize {
+    pub(crate) const fn arity(self) -> usize {
         match self {
             Function::AnyMissing | Function::MissingFields => 0,
             Function::DaysBetween
@@ -376,7 +376,7 @@ impl Function {
 
     /// What the last argument names, for the functions whose last argument
     /// is a setting of the policy rather than a value.
-    pub const fn setting(self) -> Option<Setting> {
+    pub(crate) const fn setting(self) -> Option<Setting> {
         match self {
             Function::LocalDate | Function::LocalTime => Some(Setting::Zone),
             Function::IsBusinessDay | Function::AddBusinessDays | Function::BusinessDaysBetween => {
@@ -389,7 +389,7 @@ impl Function {
 
 impl Checked {
     /// The value of the expression when it does not depend on the request.
-    pub fn constant(&self) -> Option<&Value> {
+    pub(crate) fn constant(&self) -> Option<&Value> {
         match &self.node {
             Node::Constant(value) => Some(value),
             _ => self.folded.as_ref(),
@@ -397,7 +397,7 @@ impl Checked {
     }
 
     /// Whether the expression calls `any_missing()` or `missing_fields()`.
-    pub fn uses_missing(&self) -> bool {
+    pub(crate) fn uses_missing(&self) -> bool {
         let mut found = false;
         self.visit(&mut |checked| {
             found |= matches!(
@@ -409,7 +409,7 @@ impl Checked {
     }
 
     /// Calls `visit` on this expression and every expression inside it.
-    pub fn visit(&self, visit: &mut impl FnMut(&Checked)) {
+    pub(crate) fn visit(&self, visit: &mut impl FnMut(&Checked)) {
         visit(self);
         match &self.node {
             Node::Constant(_) | Node::Field(_) | Node::Derived(_) | Node::Local { .. } => {}

@@ -12,14 +12,14 @@ use crate::diagnostic::span::{Origin, Span};
 use crate::language::ast::operator_list;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Token {
-    pub kind: TokenKind,
+pub(crate) struct Token {
+    pub(crate) kind: TokenKind,
     /// Byte offsets into the lexed text, not into the file.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     Ident(String),
     /// The magnitude of an integer. It may be one more than `i64::MAX`, so
     /// that `-9223372036854775808` can be written; the parser rejects that
@@ -63,7 +63,7 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
-    pub fn keyword(word: &str) -> Option<TokenKind> {
+    pub(crate) fn keyword(word: &str) -> Option<TokenKind> {
         Some(match word {
             "and" => TokenKind::And,
             "or" => TokenKind::Or,
@@ -79,7 +79,7 @@ impl TokenKind {
         })
     }
 
-    pub fn is_keyword(&self) -> bool {
+    pub(crate) fn is_keyword(&self) -> bool {
         matches!(
             self,
             TokenKind::And
@@ -99,16 +99,16 @@ impl TokenKind {
 /// One problem in the text, with spans local to the lexed text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct SyntaxError {
-    pub message: String,
-    pub span: Span,
-    pub label: String,
-    pub help: Option<String>,
-    pub secondary: Vec<(Span, String)>,
+pub(crate) struct SyntaxError {
+    pub(crate) message: String,
+    pub(crate) span: Span,
+    pub(crate) label: String,
+    pub(crate) help: Option<String>,
+    pub(crate) secondary: Vec<(Span, String)>,
 }
 
 impl SyntaxError {
-    pub fn new(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             span,
@@ -118,22 +118,22 @@ impl SyntaxError {
         }
     }
 
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+    pub(crate) fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
         self.secondary.push((span, label.into()));
         self
     }
 
-    pub fn into_diagnostic(self, origin: &Origin) -> Diagnostic {
+    pub(crate) fn into_diagnostic(self, origin: &Origin) -> Diagnostic {
         let mut diagnostic =
             Diagnostic::new("syntax", self.message, origin.span(self.span)).with_label(self.label);
         if let Some(help) = self.help {
@@ -182,7 +182,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// Lexes all of `text`, returning every token and every error.
-pub fn lex(text: &str) -> (Vec<Token>, Vec<SyntaxError>) {
+pub(crate) fn lex(text: &str) -> (Vec<Token>, Vec<SyntaxError>) {
     let mut lexer = Lexer {
         text,
         pos: 0,

@@ -3,13 +3,16 @@
 //! `schema`, `check`, `compiled`), over the runtime `value`s, with the time
 //! `zone`s that turn instants into dates.
 
-pub mod ast;
-pub mod check;
-pub mod compiled;
-pub mod lexer;
-pub mod parser;
-pub mod schema;
-pub mod types;
-pub mod value;
-pub mod weekday;
-pub mod zone;
+pub(crate) mod ast;
+pub(crate) mod check;
+pub(crate) mod compiled;
+pub(crate) mod lexer;
+pub(crate) mod parser;
+pub(crate) mod schema;
+pub(crate) mod types;
+pub(crate) mod value;
+pub(crate) mod weekday;
+pub(crate) mod zone;
+
+#[cfg(test)]
+mod limits_tests;

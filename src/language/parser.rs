@@ -15,14 +15,14 @@ use crate::language::lexer::{
     SyntaxError, Token, TokenKind, duration_too_large, integer_too_large, lex,
 };
 
-pub use crate::limits::{
+pub(crate) use crate::limits::{
     MAX_EXPRESSION_CHARS as MAX_CHARS, MAX_EXPRESSION_HEIGHT as MAX_HEIGHT,
     MAX_EXPRESSION_NESTING as MAX_NESTING,
 };
 
 /// Parses `text`, whose byte offsets `origin` maps to the file, into an
 /// expression with file spans, or returns every error found.
-pub fn parse_expression(text: &str, origin: &Origin) -> Result<Expr, Vec<Diagnostic>> {
+pub(crate) fn parse_expression(text: &str, origin: &Origin) -> Result<Expr, Vec<Diagnostic>> {
     // Counted lazily: only text longer in bytes can be longer in characters.
     if text.len() > MAX_CHARS && text.chars().count() > MAX_CHARS {
         return Err(vec![too_long(text).into_diagnostic(origin)]);
@@ -1056,27 +1056,27 @@ fn starts_value(kind: &TokenKind) -> bool {
 }
 
 /// The aggregate that `[value for item in list]` stands for.
-pub const LIST_AGGREGATE: &str = "list";
+pub(crate) const LIST_AGGREGATE: &str = "list";
 
 /// Binding strength of operators, loosest first. The parser climbs these
 /// levels; the printer puts a child in parentheses when it binds more
 /// loosely than its position allows.
 pub(crate) mod level {
-    pub const IF: u8 = 0;
-    pub const OR: u8 = 1;
-    pub const AND: u8 = 2;
-    pub const NOT: u8 = 3;
-    pub const COMPARISON: u8 = 4;
-    pub const ADDITIVE: u8 = 5;
-    pub const MULTIPLICATIVE: u8 = 6;
-    pub const NEGATE: u8 = 7;
-    pub const PRIMARY: u8 = 8;
+    pub(crate) const IF: u8 = 0;
+    pub(crate) const OR: u8 = 1;
+    pub(crate) const AND: u8 = 2;
+    pub(crate) const NOT: u8 = 3;
+    pub(crate) const COMPARISON: u8 = 4;
+    pub(crate) const ADDITIVE: u8 = 5;
+    pub(crate) const MULTIPLICATIVE: u8 = 6;
+    pub(crate) const NEGATE: u8 = 7;
+    pub(crate) const PRIMARY: u8 = 8;
 }
 
 // ---- printing ----
 
 /// Prints `expr` in canonical form; parsing the result gives back `expr`.
-pub fn print(expr: &Expr) -> String {
+pub(crate) fn print(expr: &Expr) -> String {
     let mut out = String::new();
     write_expr(&mut out, expr);
     out

@@ -7,31 +7,31 @@ use crate::language::types::Type;
 use crate::language::value::Value;
 
 #[derive(Debug, Default)]
-pub struct Schema {
+pub(crate) struct Schema {
     /// Fields in declared order; a field's index is its slot.
-    pub fields: Vec<Field>,
+    pub(crate) fields: Vec<Field>,
     /// The shape of the JSON object, for decoding.
-    pub root: Object,
+    pub(crate) root: Object,
     /// The `required_when` conditions of list items' members, each checked
     /// with the item bound to `item` (see `Requirement::WhenItem`).
-    pub item_conditions: Vec<Checked>,
+    pub(crate) item_conditions: Vec<Checked>,
 }
 
 #[derive(Debug)]
-pub struct Field {
+pub(crate) struct Field {
     /// The dotted JSON path, as written: `purchase.date`.
-    pub path: String,
-    pub ty: Type,
-    pub description: String,
-    pub requirement: Requirement,
+    pub(crate) path: String,
+    pub(crate) ty: Type,
+    pub(crate) description: String,
+    pub(crate) requirement: Requirement,
     /// The value used when the request does not give one.
-    pub default: Value,
+    pub(crate) default: Value,
     /// Where the `[[field]]` is declared.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 #[derive(Debug)]
-pub enum Requirement {
+pub(crate) enum Requirement {
     Optional,
     Always,
     When(Checked),
@@ -46,18 +46,18 @@ pub enum Requirement {
 
 /// A JSON object of the request: named members, each a field or an object.
 #[derive(Debug, Default)]
-pub struct Object {
-    pub members: Vec<(String, Member)>,
+pub(crate) struct Object {
+    pub(crate) members: Vec<(String, Member)>,
 }
 
 #[derive(Debug)]
-pub enum Member {
+pub(crate) enum Member {
     Field(usize),
     Object(Object),
 }
 
 impl Object {
-    pub fn member(&self, name: &str) -> Option<&Member> {
+    pub(crate) fn member(&self, name: &str) -> Option<&Member> {
         self.members
             .iter()
             .find_map(|(member, node)| (member == name).then_some(node))
@@ -67,7 +67,7 @@ impl Object {
 impl Schema {
     /// How many `[[field]]` tables declare this schema: its fields, and
     /// the members of the items of its lists of objects.
-    pub fn declared_count(&self) -> usize {
+    pub(crate) fn declared_count(&self) -> usize {
         self.fields
             .iter()
             .map(|field| {
@@ -79,16 +79,16 @@ impl Schema {
             .sum()
     }
 
-    pub fn slot(&self, path: &str) -> Option<usize> {
+    pub(crate) fn slot(&self, path: &str) -> Option<usize> {
         self.fields.iter().position(|field| field.path == path)
     }
 
-    pub fn field(&self, slot: usize) -> Option<&Field> {
+    pub(crate) fn field(&self, slot: usize) -> Option<&Field> {
         self.fields.get(slot)
     }
 
     /// Finds the object at `parts`, the empty path being the root.
-    pub fn object(&self, parts: &[&str]) -> Option<&Object> {
+    pub(crate) fn object(&self, parts: &[&str]) -> Option<&Object> {
         parts
             .iter()
             .try_fold(&self.root, |object, part| match object.member(part)? {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::language::schema::Schema;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Type {
+pub(crate) enum Type {
     Bool,
     Integer,
     Decimal,
@@ -25,12 +25,12 @@ pub enum Type {
 }
 
 impl Type {
-    pub const fn is_numeric(&self) -> bool {
+    pub(crate) const fn is_numeric(&self) -> bool {
         matches!(self, Type::Integer | Type::Decimal)
     }
 
     /// The name a policy owner writes in `type = "…"`.
-    pub const fn keyword(&self) -> &'static str {
+    pub(crate) const fn keyword(&self) -> &'static str {
         match self {
             Type::Bool => "bool",
             Type::Integer => "integer",
@@ -47,12 +47,12 @@ impl Type {
     }
 
     /// The field types a policy can declare, for help texts.
-    pub const FIELD_KEYWORDS: [&'static str; 8] = [
+    pub(crate) const FIELD_KEYWORDS: [&'static str; 8] = [
         "string", "bool", "integer", "decimal", "date", "datetime", "enum", "list",
     ];
 
     /// Whether a value of type `other` can stand where `self` is expected.
-    pub fn accepts(&self, other: &Type) -> bool {
+    pub(crate) fn accepts(&self, other: &Type) -> bool {
         match (self, other) {
             (_, Type::Nothing) | (Type::Nothing, _) => true,
             (Type::Decimal, Type::Integer) => true,
@@ -68,11 +68,11 @@ impl Type {
 /// paths run through `path[]`: `order.items[].price`. Record types are
 /// nominal: two are the same when they belong to the same list.
 #[derive(Debug)]
-pub struct Record {
+pub(crate) struct Record {
     /// The list's path as declared: `order.items`.
-    pub path: String,
+    pub(crate) path: String,
     /// The members, each a slot of the item, with paths relative to it.
-    pub schema: Schema,
+    pub(crate) schema: Schema,
 }
 
 impl PartialEq for Record {
@@ -85,7 +85,7 @@ impl Eq for Record {}
 
 impl Type {
     /// The record of a list of objects.
-    pub fn items_record(&self) -> Option<&Arc<Record>> {
+    pub(crate) fn items_record(&self) -> Option<&Arc<Record>> {
         match self {
             Type::List(item) => match item.as_ref() {
                 Type::Record(record) => Some(record),
@@ -97,7 +97,7 @@ impl Type {
 
     /// Whether a value of this type is, or holds, an item of a list of
     /// objects, which has no JSON form of its own in a decision.
-    pub fn holds_records(&self) -> bool {
+    pub(crate) fn holds_records(&self) -> bool {
         match self {
             Type::Record(_) => true,
             Type::List(item) => item.holds_records(),
@@ -106,7 +106,7 @@ impl Type {
     }
 
     /// The type with its article, as messages say it: "a date", "an enum".
-    pub fn with_article(&self) -> String {
+    pub(crate) fn with_article(&self) -> String {
         match self {
             Type::Integer | Type::Enum(_) | Type::Record(_) => format!("an {self}"),
             Type::List(_) | Type::Nothing => self.to_string(),

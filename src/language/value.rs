@@ -9,46 +9,85 @@ use rust_decimal::Decimal;
 
 use crate::language::types::{Record, Type};
 
+/// A value of the policy language: an effect, a derived value, a value
+/// in the trace. Its `Display` is the text form a decision shows
+/// (`59.99`, `2025-03-01`, `13d 23h 30m`); in JSON it is written as
+/// `docs/decision-format.md` says.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// for (name, value) in &decision.effects {
+///     match value {
+///         ruling::Value::Decimal(amount) => println!("{name}: {amount} (a decimal)"),
+///         other => println!("{name}: {other}"),
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// Not given by the request and without a default: unknown.
     Absent,
+    /// `true` or `false`.
     Bool(bool),
+    /// A whole number.
     Integer(i64),
+    /// An exact decimal, such as an amount of money.
     Decimal(Decimal),
+    /// Text.
     String(Arc<str>),
+    /// A calendar date.
     Date(NaiveDate),
+    /// An instant with its offset from UTC.
     DateTime(DateTime<FixedOffset>),
+    /// A length of time.
     Duration(TimeDelta),
+    /// A list of values.
     List(Arc<[Value]>),
     /// An item of a list of objects, one value per member slot.
     Record(Arc<Item>),
 }
 
-/// The values of one item of a list of objects.
+/// The values of one item of a list of objects: a [`Value::Record`],
+/// shown in text and JSON as an object of its members.
+///
+/// ```
+/// let policy = ruling::read_policy("policies/best-buy-returns/2019-11-05.toml".as_ref())?;
+/// let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+///     "policies/best-buy-returns/cases/cell-phone-day-14-unopened-approve.json")?)?;
+/// let decision = ruling::decide_json(&policy, case["request"].to_string().as_bytes())?;
+/// let items = decision.trace.iter().filter_map(|rule| rule.condition.as_ref())
+///     .filter_map(|node| match &node.value { Some(ruling::Value::Record(item)) => Some(item), _ => None });
+/// println!("{} items in the trace", items.count());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, PartialEq)]
 pub struct Item {
-    pub record: Arc<Record>,
+    pub(crate) record: Arc<Record>,
     /// Indexed like the record's `schema.fields`.
-    pub values: Vec<Value>,
+    pub(crate) values: Vec<Value>,
 }
 
 impl Item {
     /// The value of member `slot`; absent when there is no such member.
-    pub fn member(&self, slot: usize) -> &Value {
+    pub(crate) fn member(&self, slot: usize) -> &Value {
         const ABSENT: Value = Value::Absent;
         self.values.get(slot).unwrap_or(&ABSENT)
     }
 }
 
 impl Value {
-    pub fn string(text: &str) -> Self {
+    pub(crate) fn string(text: &str) -> Self {
         Value::String(Arc::from(text))
     }
 
     /// The value with its sign flipped: absent for a value with no sign,
     /// `None` when the result would overflow.
-    pub fn negated(self) -> Option<Value> {
+    pub(crate) fn negated(self) -> Option<Value> {
         Some(match self {
             Value::Integer(n) => Value::Integer(n.checked_neg()?),
             Value::Decimal(d) => Value::Decimal(unsigned_zero(-d)),
@@ -58,7 +97,7 @@ impl Value {
     }
 
     /// The value as it reads in a trace: texts quoted, the rest as written.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self {
             Value::String(text) => format!("{text:?}"),
             Value::List(items) => {
@@ -72,7 +111,7 @@ impl Value {
     /// The value in the form of type `ty`: an integer where a decimal is
     /// expected (a branch of an `if`, an item of a list with decimals)
     /// becomes a decimal, so that its JSON form is the type's.
-    pub fn fitted_to(self, ty: &Type) -> Value {
+    pub(crate) fn fitted_to(self, ty: &Type) -> Value {
         match (self, ty) {
             (Value::Integer(n), Type::Decimal) => Value::Decimal(Decimal::from(n)),
             (Value::List(items), Type::List(item))
@@ -89,11 +128,11 @@ impl Value {
         }
     }
 
-    pub const fn is_absent(&self) -> bool {
+    pub(crate) const fn is_absent(&self) -> bool {
         matches!(self, Value::Absent)
     }
 
-    pub fn as_decimal(&self) -> Option<Decimal> {
+    pub(crate) fn as_decimal(&self) -> Option<Decimal> {
         match self {
             Value::Integer(n) => Some(Decimal::from(*n)),
             Value::Decimal(d) => Some(*d),
@@ -102,7 +141,7 @@ impl Value {
     }
 
     /// Orders two values of comparable types; `None` when they do not compare.
-    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+    pub(crate) fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {
             (Value::Integer(a), Value::Integer(b)) => Some(a.cmp(b)),
             (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
@@ -117,7 +156,7 @@ impl Value {
 
     /// The value as JSON, the way decisions show it: exact decimals as
     /// strings, dates as `YYYY-MM-DD`, durations as text such as `48h`.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Absent => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
@@ -132,7 +171,7 @@ impl Value {
 impl Item {
     /// The item as a JSON object, its members' dotted paths made nested
     /// objects again; members not given are left out.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let mut object = serde_json::Map::new();
         for (field, value) in self.record.schema.fields.iter().zip(&self.values) {
             if !value.is_absent() {
@@ -164,7 +203,7 @@ fn insert_at_path(
 }
 
 /// Digits after the decimal point: 0 for an integer.
-pub fn scale_of(value: &Value) -> u32 {
+pub(crate) fn scale_of(value: &Value) -> u32 {
     match value {
         Value::Decimal(d) => d.scale(),
         _ => 0,
@@ -173,7 +212,7 @@ pub fn scale_of(value: &Value) -> u32 {
 
 /// `value` written with at least `scale` digits after the point, as many as
 /// a decimal holds (`5` with scale 2 is `5.00`), and zero without a sign.
-pub fn with_scale(mut value: Decimal, scale: u32) -> Decimal {
+pub(crate) fn with_scale(mut value: Decimal, scale: u32) -> Decimal {
     if value.scale() < scale {
         value.rescale(scale);
     }
@@ -181,7 +220,7 @@ pub fn with_scale(mut value: Decimal, scale: u32) -> Decimal {
 }
 
 /// Zero without a minus sign: `-0.00` is `0.00`.
-pub fn unsigned_zero(value: Decimal) -> Decimal {
+pub(crate) fn unsigned_zero(value: Decimal) -> Decimal {
     if value.is_zero() { value.abs() } else { value }
 }
 
@@ -226,7 +265,7 @@ fn write_date(f: &mut fmt::Formatter<'_>, date: NaiveDate) -> fmt::Result {
 
 /// `date` as `YYYY-MM-DD` when its year is in 0–9999; other years are
 /// written with a sign, which chrono's formatting handles.
-pub fn plain_date(date: NaiveDate) -> Option<[u8; 10]> {
+pub(crate) fn plain_date(date: NaiveDate) -> Option<[u8; 10]> {
     let year = u32::try_from(date.year())
         .ok()
         .filter(|year| *year <= 9999)?;
@@ -248,7 +287,7 @@ pub fn plain_date(date: NaiveDate) -> Option<[u8; 10]> {
 
 /// Writes a duration in the largest units that keep it exact: `7d`,
 /// `13d 23h 30m`, `-2h`.
-pub fn write_duration(f: &mut impl fmt::Write, duration: TimeDelta) -> fmt::Result {
+pub(crate) fn write_duration(f: &mut impl fmt::Write, duration: TimeDelta) -> fmt::Result {
     if duration.is_zero() {
         return f.write_str("0s");
     }

@@ -9,7 +9,7 @@ use crate::language::types::Type;
 
 /// The weekdays, Monday first, as `Weekday::num_days_from_monday` numbers
 /// them, with their names.
-pub const WEEKDAYS: [(Weekday, &str); 7] = [
+pub(crate) const WEEKDAYS: [(Weekday, &str); 7] = [
     (Weekday::Mon, "monday"),
     (Weekday::Tue, "tuesday"),
     (Weekday::Wed, "wednesday"),
@@ -20,7 +20,7 @@ pub const WEEKDAYS: [(Weekday, &str); 7] = [
 ];
 
 /// The name of `weekday`: `"monday"`.
-pub fn weekday_name(weekday: Weekday) -> &'static str {
+pub(crate) fn weekday_name(weekday: Weekday) -> &'static str {
     WEEKDAYS
         .get(weekday.num_days_from_monday() as usize)
         .map_or("", |(_, name)| name)
@@ -28,6 +28,6 @@ pub fn weekday_name(weekday: Weekday) -> &'static str {
 
 /// The type of `weekday(date)`: an enum of the names, so that a misspelled
 /// one in a comparison is an error when the policy loads.
-pub fn weekday_type() -> Type {
+pub(crate) fn weekday_type() -> Type {
     Type::Enum(Arc::from(WEEKDAYS.map(|(_, name)| name.to_owned())))
 }

@@ -16,18 +16,18 @@ use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::closest;
 
 /// The release of the IANA time zone database that decides named zones.
-pub const TZDB_VERSION: &str = chrono_tz::IANA_TZDB_VERSION;
+pub(crate) const TZDB_VERSION: &str = chrono_tz::IANA_TZDB_VERSION;
 
 /// A time zone a policy can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Zone {
+pub(crate) enum Zone {
     Fixed(FixedOffset),
     Named(Tz),
 }
 
 /// Why a text is not a time zone, for the help of the diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ZoneError {
+pub(crate) enum ZoneError {
     /// Not a zone at all; perhaps a misspelling of one.
     Unknown { closest: Option<&'static str> },
     /// An IANA name kept only for compatibility: an abbreviation such as
@@ -40,7 +40,7 @@ pub enum ZoneError {
 
 impl ZoneError {
     /// The diagnostic for `text`, written at `span`.
-    pub fn diagnostic(&self, text: &str, span: Span) -> Diagnostic {
+    pub(crate) fn diagnostic(&self, text: &str, span: Span) -> Diagnostic {
         Diagnostic::new(
             "invalid-timezone",
             format!("`{text}` is not a time zone ruling understands"),
@@ -71,7 +71,7 @@ impl ZoneError {
 
 /// The offset of a [`Zone`] at one instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ZoneOffset {
+pub(crate) struct ZoneOffset {
     zone: Zone,
     fixed: FixedOffset,
 }
@@ -83,13 +83,13 @@ impl Offset for ZoneOffset {
 }
 
 impl Zone {
-    pub const UTC: Zone = match FixedOffset::east_opt(0) {
+    pub(crate) const UTC: Zone = match FixedOffset::east_opt(0) {
         Some(utc) => Zone::Fixed(utc),
         None => Zone::Named(Tz::UTC),
     };
 
     /// Reads `UTC`, a fixed offset `±HH:MM`, or an IANA name `Area/City`.
-    pub fn parse(text: &str) -> Result<Zone, ZoneError> {
+    pub(crate) fn parse(text: &str) -> Result<Zone, ZoneError> {
         if matches!(text, "UTC" | "Z" | "utc" | "Etc/UTC") {
             return Ok(Zone::UTC);
         }
@@ -109,19 +109,19 @@ impl Zone {
     }
 
     /// The calendar date of `time` in this zone.
-    pub fn date_of(self, time: &DateTime<FixedOffset>) -> NaiveDate {
+    pub(crate) fn date_of(self, time: &DateTime<FixedOffset>) -> NaiveDate {
         time.with_timezone(&self).date_naive()
     }
 
     /// The time of day that a clock in this zone shows at `time`.
-    pub fn time_of(self, time: &DateTime<FixedOffset>) -> NaiveTime {
+    pub(crate) fn time_of(self, time: &DateTime<FixedOffset>) -> NaiveTime {
         time.with_timezone(&self).time()
     }
 
     /// The instant at which clocks in this zone show `local`. A time shown
     /// twice (when clocks go back) is its first showing; a time never shown
     /// (when clocks go forward) is the moment the clocks changed.
-    pub fn instant(self, local: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
+    pub(crate) fn instant(self, local: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
         match self.from_local_datetime(&local) {
             MappedLocalTime::Single(time) | MappedLocalTime::Ambiguous(time, _) => {
                 Some(time.fixed_offset())
@@ -131,7 +131,7 @@ impl Zone {
     }
 
     /// The first instant of `date` in this zone.
-    pub fn start_of_day(self, date: NaiveDate) -> Option<DateTime<FixedOffset>> {
+    pub(crate) fn start_of_day(self, date: NaiveDate) -> Option<DateTime<FixedOffset>> {
         self.instant(date.and_time(NaiveTime::MIN))
     }
 
@@ -207,7 +207,7 @@ impl TimeZone for Zone {
 }
 
 /// The IANA names a policy may use, for "did you mean".
-pub fn names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     std::iter::once("UTC").chain(
         chrono_tz::TZ_VARIANTS
             .iter()

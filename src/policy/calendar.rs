@@ -30,15 +30,15 @@ const MAX_SUBSTITUTE_DAYS: i64 = 14;
 
 /// One holiday of a calendar.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Holiday {
-    pub name: String,
-    pub date: HolidayDate,
-    pub observed: Observance,
+pub(crate) struct Holiday {
+    pub(crate) name: String,
+    pub(crate) date: HolidayDate,
+    pub(crate) observed: Observance,
 }
 
 /// When a holiday falls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HolidayDate {
+pub(crate) enum HolidayDate {
     /// The same month and day every year: `"12-25"`. February 29 falls in
     /// leap years only.
     Yearly { month: u32, day: u32 },
@@ -54,7 +54,7 @@ pub enum HolidayDate {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Nth {
+pub(crate) enum Nth {
     /// First to fifth: 1 to 5.
     Number(u8),
     Last,
@@ -62,7 +62,7 @@ pub enum Nth {
 
 /// Where a holiday that falls on a weekend day is observed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Observance {
+pub(crate) enum Observance {
     /// On its date: on a weekend day, no business day is lost.
     #[default]
     None,
@@ -75,7 +75,7 @@ pub enum Observance {
 }
 
 impl Observance {
-    pub const ALL: [(Observance, &'static str); 3] = [
+    pub(crate) const ALL: [(Observance, &'static str); 3] = [
         (Observance::None, "none"),
         (Observance::NearestWeekday, "nearest_weekday"),
         (Observance::NextWeekday, "next_weekday"),
@@ -84,8 +84,8 @@ impl Observance {
 
 /// A checked calendar, ready to count business days.
 #[derive(Debug)]
-pub struct Calendar {
-    pub name: String,
+pub(crate) struct Calendar {
+    pub(crate) name: String,
     /// Indexed by `Weekday::num_days_from_monday`.
     weekend: [bool; 7],
     /// How many of the first `n` weekdays, Monday first, are working days.
@@ -102,7 +102,7 @@ pub struct Calendar {
 impl Calendar {
     /// `weekend` is indexed by `Weekday::num_days_from_monday`; the loader
     /// makes sure that at least one day is a working day.
-    pub fn new(name: String, weekend: [bool; 7], holidays: &[Holiday]) -> Self {
+    pub(crate) fn new(name: String, weekend: [bool; 7], holidays: &[Holiday]) -> Self {
         let mut working_before = [0; 8];
         for (index, off) in weekend.iter().enumerate() {
             let before = working_before.get(index).copied().unwrap_or_default();
@@ -134,7 +134,7 @@ impl Calendar {
     }
 
     /// Whether `date` is a business day: a working day without a holiday.
-    pub fn is_business_day(&self, date: NaiveDate) -> bool {
+    pub(crate) fn is_business_day(&self, date: NaiveDate) -> bool {
         let day = day_number(date);
         self.is_working(day) && !self.is_holiday(day)
     }
@@ -142,7 +142,7 @@ impl Calendar {
     /// Business days after `from` up to and including `to`; when `to` is
     /// earlier, minus the business days before `from` down to and
     /// including `to`.
-    pub fn business_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+    pub(crate) fn business_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
         let (from, to) = (day_number(from), day_number(to));
         if to >= from {
             self.business_upto(to) - self.business_upto(from)
@@ -153,7 +153,7 @@ impl Calendar {
 
     /// The `count`th business day after `date` (before it when `count` is
     /// negative); `date` itself for 0. `None` past the end of the calendar.
-    pub fn add_business_days(&self, date: NaiveDate, count: i64) -> Option<NaiveDate> {
+    pub(crate) fn add_business_days(&self, date: NaiveDate, count: i64) -> Option<NaiveDate> {
         let start = day_number(date);
         let (first, last) = (day_number(NaiveDate::MIN), day_number(NaiveDate::MAX));
         let found = match count {
@@ -181,7 +181,7 @@ impl Calendar {
 
     /// Whether every 400 years have business days: a calendar whose
     /// holidays cover every working day would never reach one.
-    pub fn has_business_days(&self) -> bool {
+    pub(crate) fn has_business_days(&self) -> bool {
         self.working_before[7] * (CYCLE_DAYS / 7) > self.cycle.len() as i64
     }
 
@@ -368,7 +368,7 @@ impl Calendar {
 }
 
 /// The date `recurring` falls on in `year`, if it falls that year.
-pub fn date_in_year(recurring: HolidayDate, year: i32) -> Option<NaiveDate> {
+pub(crate) fn date_in_year(recurring: HolidayDate, year: i32) -> Option<NaiveDate> {
     match recurring {
         HolidayDate::Yearly { month, day } => NaiveDate::from_ymd_opt(year, month, day),
         HolidayDate::Nth {

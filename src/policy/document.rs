@@ -12,12 +12,12 @@ use crate::diagnostic::span::{Origin, Span};
 use crate::diagnostic::suggest::{closest, list_names};
 use crate::policy::keys::{self, Key};
 
-pub type Node<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Node<'i> = Spanned<DeValue<'i>>;
 
 /// Parses the document. On a syntax error, only the first is returned:
 /// after a broken line the parser's recovery produces errors that only
 /// repeat the first one.
-pub fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
+pub(crate) fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
     let (table, errors) = DeTable::parse_recoverable(text);
     match errors.into_iter().next() {
         None => Ok(table),
@@ -200,11 +200,11 @@ fn key_text(key: &Spanned<toml::de::DeString<'_>>) -> Text {
 
 /// A table being read: each getter marks its key as known, and `finish`
 /// reports the keys that no getter asked for.
-pub struct Table<'t, 'i> {
+pub(crate) struct Table<'t, 'i> {
     table: &'t DeTable<'i>,
     file: &'t str,
     /// Where the table is, for errors about keys it lacks.
-    pub span: Span,
+    pub(crate) span: Span,
     /// How the table is named in messages: "`[[rule]]`".
     name: String,
     allowed: &'static [Key],
@@ -212,14 +212,14 @@ pub struct Table<'t, 'i> {
 
 /// A string value with the place it was written.
 #[derive(Clone, Debug)]
-pub struct Text {
-    pub value: String,
-    pub span: Span,
-    pub origin: Origin,
+pub(crate) struct Text {
+    pub(crate) value: String,
+    pub(crate) span: Span,
+    pub(crate) origin: Origin,
 }
 
 impl<'t, 'i> Table<'t, 'i> {
-    pub fn new(
+    pub(crate) fn new(
         table: &'t DeTable<'i>,
         file: &'t str,
         span: Span,
@@ -235,12 +235,12 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// Reports keys outside `allowed`, with a "did you mean" when one is close.
-    pub fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
+    pub(crate) fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
         for (key, _) in self.table.iter() {
             let key = key_text(key);
             if keys::contains(self.allowed, &key.value) {
@@ -282,25 +282,25 @@ impl<'t, 'i> Table<'t, 'i> {
 
     /// Whether an unknown key of this table was probably meant to be `key`,
     /// so that reporting `key` as missing would only repeat that error.
-    pub fn misspelled(&self, key: &str) -> bool {
+    pub(crate) fn misspelled(&self, key: &str) -> bool {
         self.table.iter().any(|(other, _)| {
             let other = other.get_ref().as_ref();
             !keys::contains(self.allowed, other) && self.intended(other) == Some(key)
         })
     }
 
-    pub fn get(&self, key: &str) -> Option<&'t Node<'i>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'t Node<'i>> {
         self.table.get(key)
     }
 
     /// The span of the key itself, for errors about its value.
-    pub fn key_span(&self, key: &str) -> Option<Span> {
+    pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
         self.table
             .get_key_value(key)
             .map(|(key, _)| Span::from(key.span()))
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = (&'t str, Span, &'t Node<'i>)> {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = (&'t str, Span, &'t Node<'i>)> {
         self.table
             .iter()
             .map(|(key, value)| (key.get_ref().as_ref(), Span::from(key.span()), value))
@@ -321,7 +321,7 @@ impl<'t, 'i> Table<'t, 'i> {
         );
     }
 
-    pub fn required<T>(
+    pub(crate) fn required<T>(
         &self,
         key: &str,
         example: &str,
@@ -337,7 +337,7 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    pub fn optional<T>(
+    pub(crate) fn optional<T>(
         &self,
         key: &str,
         read: impl Fn(&Node<'i>, &mut Vec<Diagnostic>) -> Option<T>,
@@ -347,7 +347,7 @@ impl<'t, 'i> Table<'t, 'i> {
             .and_then(|node| read_keyed(key, node, &read, errors))
     }
 
-    pub fn required_text(
+    pub(crate) fn required_text(
         &self,
         key: &str,
         example: &str,
@@ -361,12 +361,8 @@ impl<'t, 'i> Table<'t, 'i> {
         )
     }
 
-    pub fn optional_text(&self, key: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+    pub(crate) fn optional_text(&self, key: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
         self.optional(key, |node, errors| text(node, self.file, errors), errors)
-    }
-
-    pub fn file(&self) -> &'t str {
-        self.file
     }
 }
 
@@ -394,7 +390,7 @@ fn read_keyed<'i, T>(
 }
 
 /// Reads a string, reporting any other kind of value.
-pub fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+pub(crate) fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
     match node.get_ref() {
         DeValue::String(value) => Some(Text {
             value: value.to_string(),
@@ -408,7 +404,7 @@ pub fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) -> Option
     }
 }
 
-pub fn boolean(node: &Node<'_>, errors: &mut Vec<Diagnostic>) -> Option<bool> {
+pub(crate) fn boolean(node: &Node<'_>, errors: &mut Vec<Diagnostic>) -> Option<bool> {
     match node.get_ref() {
         DeValue::Boolean(value) => Some(*value),
         other => {
@@ -418,7 +414,10 @@ pub fn boolean(node: &Node<'_>, errors: &mut Vec<Diagnostic>) -> Option<bool> {
     }
 }
 
-pub fn table<'t, 'i>(node: &'t Node<'i>, errors: &mut Vec<Diagnostic>) -> Option<&'t DeTable<'i>> {
+pub(crate) fn table<'t, 'i>(
+    node: &'t Node<'i>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<&'t DeTable<'i>> {
     match node.get_ref() {
         DeValue::Table(table) => Some(table),
         other => {
@@ -429,7 +428,7 @@ pub fn table<'t, 'i>(node: &'t Node<'i>, errors: &mut Vec<Diagnostic>) -> Option
 }
 
 /// The tables of an array of tables such as `[[rule]]`.
-pub fn tables<'t, 'i>(
+pub(crate) fn tables<'t, 'i>(
     node: &'t Node<'i>,
     name: &str,
     errors: &mut Vec<Diagnostic>,
@@ -460,7 +459,7 @@ pub fn tables<'t, 'i>(
         .collect()
 }
 
-pub fn wrong_kind(
+pub(crate) fn wrong_kind(
     node: &Node<'_>,
     found: &DeValue<'_>,
     expected: &str,
@@ -475,7 +474,7 @@ pub fn wrong_kind(
     .with_help(format!("write it like `{example}`"))
 }
 
-pub fn kind_name(value: &DeValue<'_>) -> &'static str {
+pub(crate) fn kind_name(value: &DeValue<'_>) -> &'static str {
     match value {
         DeValue::String(_) => "a string",
         DeValue::Integer(_) => "an integer",
@@ -490,7 +489,7 @@ pub fn kind_name(value: &DeValue<'_>) -> &'static str {
 
 /// How the characters of a string value map to bytes of the file, so that
 /// an expression written inside it reports errors at the right column.
-pub fn string_origin(file: &str, span: Span, decoded: &str) -> Origin {
+pub(crate) fn string_origin(file: &str, span: Span, decoded: &str) -> Origin {
     let Some(raw) = file.get(span.range()) else {
         return Origin::Whole(span);
     };

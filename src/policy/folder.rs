@@ -16,42 +16,94 @@ use crate::policy::Policy;
 use crate::policy::load::{LoadError, load, too_large};
 
 /// Why a policy file or folder could not be used.
+///
+/// ```
+/// match ruling::read_policy("policies/no-such-policy.toml".as_ref()) {
+///     Err(ruling::PolicyError::Io { path, source }) => println!("{}: {source}", path.display()),
+///     Err(ruling::PolicyError::Invalid(error)) => {
+///         print!("{}", ruling::render_diagnostics(&error.diagnostics, &error.file, false, 80));
+///     }
+///     Err(other) => println!("{other}"),
+///     Ok(policy) => println!("{}", policy.id()),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
+    /// A file or folder could not be read.
     #[error("cannot read `{path}`: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// A folder holds no policy file.
     #[error("`{0}` holds no policy files (`*.toml`)")]
     Empty(PathBuf),
+    /// A symbolic link leads outside the folder given, or in a loop.
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// A policy file has problems.
     #[error(transparent)]
     Invalid(#[from] LoadError),
 }
 
 /// A symbolic link that is not followed. The messages name the link and
 /// where it leads, never what the file there holds.
+///
+/// ```
+/// let folder = std::env::temp_dir().join(format!("ruling-doc-link-{}", std::process::id()));
+/// std::fs::create_dir_all(&folder)?;
+/// let link = folder.join("outside.toml");
+/// let _ = std::fs::remove_file(&link);
+/// #[cfg(unix)]
+/// std::os::unix::fs::symlink(std::fs::canonicalize("policies/steam/2024-04-23.toml")?, &link)?;
+/// #[cfg(unix)]
+/// if let Err(errors) = ruling::load_set(&folder) {
+///     if let Some(ruling::PolicyError::Link(error)) = errors.first() {
+///         assert_eq!(error.code(), "link-outside-folder");
+///         assert_eq!(error.path(), link.as_path());
+///     }
+/// }
+/// std::fs::remove_dir_all(&folder)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
+    /// A link leads outside the folder given.
     #[error(
         "`{path}` leads to `{target}` through a symbolic link, outside `{within}`, so it was not read"
     )]
     Outside {
+        /// The link.
         path: PathBuf,
+        /// Where it leads.
         target: PathBuf,
+        /// The folder given.
         within: PathBuf,
     },
+    /// A link leads to a folder that holds it.
     #[error(
         "`{path}` is a symbolic link to `{target}`, a folder that holds it: a loop, which a search would never leave"
     )]
-    Loop { path: PathBuf, target: PathBuf },
+    Loop {
+        /// The link.
+        path: PathBuf,
+        /// Where it leads.
+        target: PathBuf,
+    },
 }
 
 impl LinkError {
     /// The link, or the file reached through one.
+    ///
+    /// ```
+    /// let error = ruling::LinkError::Loop { path: "a/b".into(), target: "a".into() };
+    /// assert_eq!(error.path(), std::path::Path::new("a/b"));
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn path(&self) -> &Path {
         match self {
             LinkError::Outside { path, .. } | LinkError::Loop { path, .. } => path,
@@ -59,6 +111,12 @@ impl LinkError {
     }
 
     /// A stable, kebab-case name of the problem, for JSON output.
+    ///
+    /// ```
+    /// let error = ruling::LinkError::Loop { path: "a/b".into(), target: "a".into() };
+    /// assert_eq!(error.code(), "link-loop");
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             LinkError::Outside { .. } => "link-outside-folder",
@@ -69,18 +127,30 @@ impl LinkError {
 
 /// One policy file or the versions of one policy in a folder, newest
 /// effective date last.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let versions: Vec<&str> = set.versions.iter().map(|policy| policy.version()).collect();
+/// assert_eq!(versions, ["2025-01-22", "2025-06-01"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct PolicySet {
+    /// The versions, oldest effective date first.
     pub versions: Vec<Policy>,
     /// Whether the set came from a folder, so that the choice of version
     /// is worth reporting.
-    pub from_folder: bool,
+    pub(crate) from_folder: bool,
 }
 
 /// Why a policy id from outside (a server's or tool's caller) does not name
 /// a policy folder under the root.
 #[derive(Debug, thiserror::Error)]
-pub enum PolicyIdError {
+#[allow(
+    dead_code,
+    reason = "kept for callers that take policy ids from outside; tested in policy_id_tests"
+)]
+pub(crate) enum PolicyIdError {
     #[error("`{0}` is not a valid policy id: use lowercase letters, digits and `-`")]
     InvalidId(String),
     #[error("no policy `{id}` under `{root}`")]
@@ -104,7 +174,11 @@ pub enum PolicyIdError {
 /// not starting with `-`), so it cannot hold `..`, a separator or an
 /// absolute path; the folder and its `*.toml` files, symlinks followed,
 /// must stay under the canonical `root`. Returns the canonical folder.
-pub fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdError> {
+#[allow(
+    dead_code,
+    reason = "kept for callers that take policy ids from outside; tested in policy_id_tests"
+)]
+pub(crate) fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdError> {
     let valid = id.len() <= 128
         && !id.starts_with('-')
         && id
@@ -158,7 +232,13 @@ pub fn policy_folder(root: &Path, id: &str) -> Result<PathBuf, PolicyIdError> {
     Ok(folder)
 }
 
-/// Reads a policy file.
+/// Reads a policy file and checks it.
+///
+/// ```
+/// let policy = ruling::read_policy("policies/steam/2024-04-23.toml".as_ref())?;
+/// assert_eq!(policy.id(), "steam");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
     let io = |source| PolicyError::Io {
         path: path.to_owned(),
@@ -176,14 +256,14 @@ pub fn read_policy(path: &Path) -> Result<Policy, PolicyError> {
 
 /// The `*.toml` files directly in `folder`, sorted by name. A file that
 /// leads outside `folder` through a symbolic link is refused.
-pub fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+pub(crate) fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     files_within(folder, "toml", folder)
 }
 
 /// The files directly in `folder` whose names end in `.{extension}`,
 /// sorted. Each must be, symbolic links followed, inside `within`: a link
 /// that leads elsewhere is refused, a broken link is passed over.
-pub fn files_within(
+pub(crate) fn files_within(
     folder: &Path,
     extension: &str,
     within: &Path,
@@ -238,6 +318,18 @@ fn canonical(path: &Path) -> Result<PathBuf, PolicyError> {
 
 /// Loads a policy file, or every version in a policy folder. All problems
 /// are returned, one entry per file, plus folder-level problems.
+///
+/// ```
+/// let set = match ruling::load_set("policies/iptv-smarters-pro".as_ref()) {
+///     Ok(set) => set,
+///     Err(errors) => {
+///         errors.iter().for_each(|error| eprintln!("{error}"));
+///         return Err("the policy does not load".into());
+///     }
+/// };
+/// assert_eq!(set.versions.len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_set(path: &Path) -> Result<PolicySet, Vec<PolicyError>> {
     if !path.is_dir() {
         return read_policy(path)
@@ -424,7 +516,7 @@ fn key_span(file: &SourceFile, key: &str) -> Span {
 /// version: `before_first_version` under `[policy]`, the same in every
 /// version of the folder.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BeforeFirstVersion {
+pub(crate) enum BeforeFirstVersion {
     /// The request is rejected: no version is in effect on its date.
     #[default]
     Reject,
@@ -433,20 +525,20 @@ pub enum BeforeFirstVersion {
 }
 
 impl BeforeFirstVersion {
-    pub const ALL: [BeforeFirstVersion; 2] =
+    pub(crate) const ALL: [BeforeFirstVersion; 2] =
         [BeforeFirstVersion::Reject, BeforeFirstVersion::Earliest];
 
     /// The keywords of the policy file, in the order of [`Self::ALL`].
-    pub const KEYWORDS: [&'static str; 2] = ["reject", "earliest"];
+    pub(crate) const KEYWORDS: [&'static str; 2] = ["reject", "earliest"];
 
-    pub fn keyword(self) -> &'static str {
+    pub(crate) fn keyword(self) -> &'static str {
         match self {
             BeforeFirstVersion::Reject => "reject",
             BeforeFirstVersion::Earliest => "earliest",
         }
     }
 
-    pub fn from_keyword(keyword: &str) -> Option<Self> {
+    pub(crate) fn from_keyword(keyword: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|choice| choice.keyword() == keyword)
@@ -454,12 +546,32 @@ impl BeforeFirstVersion {
 }
 
 /// The version chosen for a request, and why, in words.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let selected = set.select(br#"{"purchase": {"date": "2025-07-01"}}"#, &ruling::Choice::ByRequest)?;
+/// assert_eq!(selected.policy.version(), "2025-06-01");
+/// println!("{}", selected.why);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Selected<'a> {
+    /// The version.
     pub policy: &'a Policy,
+    /// Why it was chosen, for the decision's `policy.selected`; empty for
+    /// a single file.
     pub why: String,
 }
 
 /// How to choose the version that decides.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let on_date = ruling::Choice::At(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).ok_or("no date")?);
+/// assert_eq!(set.select(b"{}", &on_date)?.policy.version(), "2025-01-22");
+/// let named = ruling::Choice::Version("2025-06-01".into());
+/// assert_eq!(set.select(b"{}", &named)?.policy.version(), "2025-06-01");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub enum Choice {
     /// The version in effect on the date the request gives in the policy's
@@ -473,22 +585,38 @@ pub enum Choice {
 }
 
 /// Why no version could be chosen.
+///
+/// ```
+/// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+/// let unknown = ruling::Choice::Version("1999-01-01".into());
+/// assert!(matches!(set.select(b"{}", &unknown), Err(ruling::SelectError::UnknownVersion { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
+    /// The request's date is before the earliest version.
     #[error(
         "no version of `{id}` is in effect on {date}: the earliest takes effect on {earliest}; to decide it anyway, choose a version (`--version`) or a date (`--at`), or let the earliest version decide such requests with `before_first_version = \"earliest\"` in `[policy]`"
     )]
     NotInEffect {
+        /// The policy's id.
         id: String,
+        /// The request's date.
         date: NaiveDate,
+        /// The earliest version's effective date.
         earliest: NaiveDate,
     },
+    /// No version has the name asked for.
     #[error("`{id}` has no version `{version}`; its versions are {known}")]
     UnknownVersion {
+        /// The policy's id.
         id: String,
+        /// The version asked for.
         version: String,
+        /// The versions there are, in words.
         known: String,
     },
+    /// The set holds no version.
     #[error("the policy set holds no version")]
     Empty,
 }
@@ -504,6 +632,13 @@ impl PolicySet {
     /// `request` is the request's JSON text; only the date is read from it,
     /// without building the document. Text that is not JSON is decided by
     /// the newest version, whose decoding then reports the problem.
+    ///
+    /// ```
+    /// let set = ruling::load_set("policies/iptv-smarters-pro".as_ref()).map_err(|_| "not loaded")?;
+    /// let before = br#"{"purchase": {"date": "2025-03-05"}}"#;
+    /// assert_eq!(set.select(before, &ruling::Choice::ByRequest)?.policy.version(), "2025-01-22");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn select(&self, request: &[u8], choice: &Choice) -> Result<Selected<'_>, SelectError> {
         let newest = self.versions.last().ok_or(SelectError::Empty)?;
         match choice {
@@ -714,16 +849,16 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
 /// The result of checking files and folders: the policies that loaded and
 /// every problem found.
 #[derive(Debug, Default)]
-pub struct CheckReport {
-    pub valid: Vec<Policy>,
-    pub problems: Vec<PolicyError>,
+pub(crate) struct CheckReport {
+    pub(crate) valid: Vec<Policy>,
+    pub(crate) problems: Vec<PolicyError>,
     /// How many policy files were found.
-    pub files: usize,
+    pub(crate) files: usize,
 }
 
 impl PolicyError {
     /// The file or folder the problem is about.
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         match self {
             PolicyError::Io { path, .. } | PolicyError::Empty(path) => path.display().to_string(),
             PolicyError::Link(link) => link.path().display().to_string(),
@@ -735,7 +870,7 @@ impl PolicyError {
 /// Checks policy files and folders. A folder is searched for policy
 /// folders (any folder holding `*.toml` files; `cases` folders are skipped),
 /// and the versions in each are checked together.
-pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
+pub(crate) fn check_paths(paths: &[PathBuf]) -> CheckReport {
     let mut report = CheckReport::default();
     for path in paths {
         if path.is_dir() {
@@ -764,7 +899,7 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
 /// The policy files that `paths` name: files as given, and the `*.toml`
 /// files of the policy folders found the way [`check_paths`] finds them. A
 /// folder without any, or one that cannot be read, is a problem.
-pub fn find_policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PolicyError>) {
+pub(crate) fn find_policy_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PolicyError>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -796,7 +931,7 @@ fn absorb(report: &mut CheckReport, result: Result<PolicySet, Vec<PolicyError>>)
 
 /// `root` and the folders below it that hold `*.toml` files, sorted.
 /// `cases` folders and hidden folders are skipped.
-pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+pub(crate) fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     let mut found = Vec::new();
     for folder in folders_below(root)? {
         if !policy_files(&folder)?.is_empty() {
@@ -813,7 +948,7 @@ pub fn policy_folders(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
 /// inside `root` (symbolic links in `root` itself resolved) that does not
 /// hold the link; a link that leads outside, or to a folder holding it (a
 /// loop), is refused. A folder reached twice is searched once.
-pub fn folders_below(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+pub(crate) fn folders_below(root: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     let within = canonical(root)?;
     let mut searched: HashSet<PathBuf> = HashSet::new();
     let mut found = Vec::new();

@@ -11,22 +11,22 @@ use crate::policy::folder::BeforeFirstVersion;
 
 /// One key of a table.
 #[derive(Debug)]
-pub struct Key {
-    pub name: &'static str,
+pub(crate) struct Key {
+    pub(crate) name: &'static str,
     /// What the key holds, for the JSON Schema.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// A table without this key is an error.
-    pub required: bool,
+    pub(crate) required: bool,
     /// One sentence for editors' hover texts, in the words of
     /// docs/policy-language.md.
-    pub description: &'static str,
+    pub(crate) description: &'static str,
     /// A typical value, for editors' completion (text values only).
-    pub example: Option<&'static str>,
+    pub(crate) example: Option<&'static str>,
 }
 
 /// What a key's value is, in the policy file's own terms.
 #[derive(Debug)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// `format = 1`.
     FormatVersion,
     /// Any text.
@@ -107,7 +107,7 @@ impl Key {
 }
 
 /// The keys at the top of a policy file.
-pub const TOP: &[Key] = &[
+pub(crate) const TOP: &[Key] = &[
     key(
         "format",
         Kind::FormatVersion,
@@ -171,7 +171,7 @@ pub const TOP: &[Key] = &[
 ];
 
 /// The keys of `[policy]`.
-pub const POLICY: &[Key] = &[
+pub(crate) const POLICY: &[Key] = &[
     key(
         "id",
         Kind::Identifier,
@@ -223,7 +223,7 @@ pub const POLICY: &[Key] = &[
 ];
 
 /// The keys of a `[calendar.NAME]` table.
-pub const CALENDAR: &[Key] = &[
+pub(crate) const CALENDAR: &[Key] = &[
     key(
         "weekend",
         Kind::Weekdays,
@@ -239,7 +239,7 @@ pub const CALENDAR: &[Key] = &[
 ];
 
 /// The keys of one holiday of a calendar.
-pub const HOLIDAY: &[Key] = &[
+pub(crate) const HOLIDAY: &[Key] = &[
     key(
         "name",
         Kind::Text,
@@ -270,7 +270,7 @@ pub const HOLIDAY: &[Key] = &[
 ];
 
 /// The keys of `[[field]]`.
-pub const FIELD: &[Key] = &[
+pub(crate) const FIELD: &[Key] = &[
     key(
         "path",
         Kind::FieldPath,
@@ -315,7 +315,7 @@ pub const FIELD: &[Key] = &[
 ];
 
 /// The keys of `[[constraint]]`.
-pub const CONSTRAINT: &[Key] = &[
+pub(crate) const CONSTRAINT: &[Key] = &[
     key(
         "id",
         Kind::Identifier,
@@ -376,7 +376,7 @@ const SECTION_DESCRIPTION: &str =
     "The kind of rule: `eligibility`, `requirement`, `exception` or `exclusion`.";
 
 /// The keys of `[[rule]]`.
-pub const RULE: &[Key] = &[
+pub(crate) const RULE: &[Key] = &[
     RULE_ID,
     CLAUSE,
     key("section", Kind::Section, true, SECTION_DESCRIPTION),
@@ -393,7 +393,7 @@ pub const RULE: &[Key] = &[
 ];
 
 /// The keys of `[default]`: a rule's, without `when`, `section` optional.
-pub const DEFAULT: &[Key] = &[
+pub(crate) const DEFAULT: &[Key] = &[
     RULE_ID,
     CLAUSE,
     key("section", Kind::Section, false, SECTION_DESCRIPTION),
@@ -403,11 +403,11 @@ pub const DEFAULT: &[Key] = &[
 ];
 
 /// The names of `keys`, in order.
-pub fn names(keys: &[Key]) -> impl Iterator<Item = &'static str> + '_ {
+pub(crate) fn names(keys: &[Key]) -> impl Iterator<Item = &'static str> + '_ {
     keys.iter().map(|key| key.name)
 }
 
 /// Whether `name` is one of `keys`.
-pub fn contains(keys: &[Key], name: &str) -> bool {
+pub(crate) fn contains(keys: &[Key], name: &str) -> bool {
     keys.iter().any(|key| key.name == name)
 }

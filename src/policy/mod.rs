@@ -1,12 +1,12 @@
 //! A checked, compiled policy: the only form that can decide requests.
 
-pub mod calendar;
-pub mod document;
-pub mod effective_date;
-pub mod folder;
-pub mod keys;
-pub mod load;
-pub mod warnings;
+pub(crate) mod calendar;
+pub(crate) mod document;
+pub(crate) mod effective_date;
+pub(crate) mod folder;
+pub(crate) mod keys;
+pub(crate) mod load;
+pub(crate) mod warnings;
 
 use std::fmt;
 
@@ -20,102 +20,140 @@ use crate::language::schema::Schema;
 use crate::language::zone::Zone;
 use crate::policy::calendar::Calendar;
 
-/// A policy that loaded and type-checked without errors.
+/// A policy that loaded and type-checked without errors: only [`load`],
+/// [`read_policy`] and [`load_set`] make one, so every policy decides.
+///
+/// [`load`]: crate::load
+/// [`read_policy`]: crate::read_policy
+/// [`load_set`]: crate::load_set
+///
+/// ```
+/// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// println!("{} {}: {}", policy.id(), policy.version(), policy.title());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Policy {
-    pub meta: Metadata,
-    pub file: SourceFile,
+    pub(crate) meta: Metadata,
+    pub(crate) file: SourceFile,
     /// SHA-256 of the policy file's bytes, in lowercase hex.
-    pub sha256: String,
-    pub schema: Schema,
-    pub derived: Vec<Derived>,
-    pub constraints: Vec<Constraint>,
-    pub rules: Vec<Rule>,
-    pub default: Rule,
-    pub outcome_effects: Vec<(Outcome, Vec<Effect>)>,
+    pub(crate) sha256: String,
+    pub(crate) schema: Schema,
+    pub(crate) derived: Vec<Derived>,
+    pub(crate) constraints: Vec<Constraint>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) default: Rule,
+    pub(crate) outcome_effects: Vec<(Outcome, Vec<Effect>)>,
     /// What the policy says that is probably not what its owner means
     /// ([`warnings`]); shown by `ruling check`, never an error.
-    pub warnings: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
     /// The `[calendar.NAME]` tables, in the order written.
-    pub calendars: Vec<Calendar>,
+    pub(crate) calendars: Vec<Calendar>,
 }
 
 #[derive(Debug)]
-pub struct Metadata {
-    pub id: String,
-    pub version: String,
-    pub title: String,
+pub(crate) struct Metadata {
+    pub(crate) id: String,
+    pub(crate) version: String,
+    pub(crate) title: String,
     /// The first date this version governs;
     /// [`Metadata::ALWAYS_IN_EFFECT`] when the file states none.
-    pub effective_date: NaiveDate,
+    pub(crate) effective_date: NaiveDate,
     /// The slot of the request field whose date selects the version in effect.
-    pub effective_date_field: Option<usize>,
+    pub(crate) effective_date_field: Option<usize>,
     /// What the folder does with a request dated before its earliest version.
-    pub before_first_version: folder::BeforeFirstVersion,
+    pub(crate) before_first_version: folder::BeforeFirstVersion,
     /// The zone in which datetimes count as dates.
-    pub timezone: Zone,
-    pub timezone_name: String,
-    pub source: String,
+    pub(crate) timezone: Zone,
+    pub(crate) timezone_name: String,
+    pub(crate) source: String,
 }
 
 #[derive(Debug)]
-pub struct Derived {
-    pub name: String,
-    pub value: Checked,
+pub(crate) struct Derived {
+    pub(crate) name: String,
+    pub(crate) value: Checked,
     /// Written under `[helpers]`: it exists to compute other values, and
     /// decisions do not list it unless asked to.
-    pub helper: bool,
+    pub(crate) helper: bool,
 }
 
 #[derive(Debug)]
-pub struct Constraint {
-    pub id: String,
-    pub must: Checked,
-    pub message: String,
+pub(crate) struct Constraint {
+    pub(crate) id: String,
+    pub(crate) must: Checked,
+    pub(crate) message: String,
 }
 
 #[derive(Debug)]
-pub struct Rule {
-    pub id: String,
-    pub clause: String,
-    pub section: Option<Section>,
+pub(crate) struct Rule {
+    pub(crate) id: String,
+    pub(crate) clause: String,
+    pub(crate) section: Option<Section>,
     /// `None` for the default, which applies when no rule does.
-    pub when: Option<Checked>,
-    pub outcome: Outcome,
-    pub reason: Template,
-    pub effects: Vec<Effect>,
+    pub(crate) when: Option<Checked>,
+    pub(crate) outcome: Outcome,
+    pub(crate) reason: Template,
+    pub(crate) effects: Vec<Effect>,
     /// Where the rule's table starts in the policy file.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 #[derive(Debug)]
-pub struct Effect {
-    pub name: String,
-    pub value: Checked,
+pub(crate) struct Effect {
+    pub(crate) name: String,
+    pub(crate) value: Checked,
 }
 
 /// A text with `{expression}` placeholders.
 #[derive(Debug, Default)]
-pub struct Template {
-    pub parts: Vec<TemplatePart>,
+pub(crate) struct Template {
+    pub(crate) parts: Vec<TemplatePart>,
 }
 
 #[derive(Debug)]
-pub enum TemplatePart {
+pub(crate) enum TemplatePart {
     Text(String),
     Value(Checked),
 }
 
+/// What a decision decides. Programs branch on it; a new outcome would be
+/// a new [`DECISION_FORMAT`](crate::DECISION_FORMAT).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// match decision.outcome {
+///     ruling::Outcome::Approve => println!("refund: {}", decision.reason),
+///     ruling::Outcome::Deny => println!("no refund: {}", decision.reason),
+///     ruling::Outcome::Review => println!("a person decides"),
+///     ruling::Outcome::NeedsInfo => println!("ask for {:?}", decision.missing),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// The refund is granted.
     Approve,
+    /// The refund is refused.
     Deny,
+    /// A person decides.
     Review,
+    /// The request lacks something needed to decide.
     NeedsInfo,
 }
 
 impl Outcome {
+    /// Every outcome, in this order.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Outcome::ALL.len(), 4);
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const ALL: [Outcome; 4] = [
         Outcome::Approve,
         Outcome::Deny,
@@ -123,6 +161,12 @@ impl Outcome {
         Outcome::NeedsInfo,
     ];
 
+    /// The outcome as the policy file and JSON write it: `needs_info`.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Outcome::NeedsInfo.keyword(), "needs_info");
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const fn keyword(self) -> &'static str {
         match self {
             Outcome::Approve => "approve",
@@ -132,6 +176,13 @@ impl Outcome {
         }
     }
 
+    /// The outcome of a keyword; `None` when it names none.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Outcome::from_keyword("deny"), Some(ruling::Outcome::Deny));
+    /// assert_eq!(ruling::Outcome::from_keyword("Deny"), None);
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn from_keyword(text: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -145,16 +196,37 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// The section of the written policy a rule comes from.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// assert_eq!(decision.rule.section, Some(ruling::Section::Eligibility));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
+    /// Who and what can be refunded.
     Eligibility,
+    /// What a request must give or do.
     Requirement,
+    /// Cases refunded although the rules above would not.
     Exception,
+    /// Cases never refunded.
     Exclusion,
 }
 
 impl Section {
+    /// Every section, in this order.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Section::ALL[0], ruling::Section::Eligibility);
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const ALL: [Section; 4] = [
         Section::Eligibility,
         Section::Requirement,
@@ -162,6 +234,12 @@ impl Section {
         Section::Exclusion,
     ];
 
+    /// The section as the policy file and JSON write it.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Section::Exclusion.keyword(), "exclusion");
+    /// # Ok::<(), ()>(())
+    /// ```
     pub const fn keyword(self) -> &'static str {
         match self {
             Section::Eligibility => "eligibility",
@@ -171,6 +249,12 @@ impl Section {
         }
     }
 
+    /// The section of a keyword; `None` when it names none.
+    ///
+    /// ```
+    /// assert_eq!(ruling::Section::from_keyword("exception"), Some(ruling::Section::Exception));
+    /// # Ok::<(), ()>(())
+    /// ```
     pub fn from_keyword(text: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -181,16 +265,16 @@ impl Section {
 impl Metadata {
     /// The effective date of a version that states none: it is in effect
     /// on every date. No TOML date is this early.
-    pub const ALWAYS_IN_EFFECT: NaiveDate = NaiveDate::MIN;
+    pub(crate) const ALWAYS_IN_EFFECT: NaiveDate = NaiveDate::MIN;
 
     /// The effective date the file states, if it states one.
-    pub fn stated_effective_date(&self) -> Option<NaiveDate> {
+    pub(crate) fn stated_effective_date(&self) -> Option<NaiveDate> {
         (self.effective_date != Self::ALWAYS_IN_EFFECT).then_some(self.effective_date)
     }
 
     /// From when the version is in effect, in words: its date, or "the
     /// beginning" for a version that states none.
-    pub fn in_effect_from(&self) -> String {
+    pub(crate) fn in_effect_from(&self) -> String {
         self.stated_effective_date()
             .map_or_else(|| "the beginning".to_owned(), |date| date.to_string())
     }
@@ -198,15 +282,85 @@ impl Metadata {
 
 impl Policy {
     /// The rules in the order they are tried, the default last.
-    pub fn rules_in_order(&self) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn rules_in_order(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().chain(std::iter::once(&self.default))
     }
 
-    pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules_in_order().find(|rule| rule.id == id)
-    }
-
-    pub fn calendar(&self, name: &str) -> Option<&Calendar> {
+    pub(crate) fn calendar(&self, name: &str) -> Option<&Calendar> {
         self.calendars.iter().find(|calendar| calendar.name == name)
     }
+
+    /// The policy's `id`, from `[policy]`.
+    ///
+    /// ```
+    /// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// assert_eq!(policy.id(), "iptv-smarters-pro");
+    /// # Ok::<(), ruling::PolicyError>(())
+    /// ```
+    pub fn id(&self) -> &str {
+        &self.meta.id
+    }
+
+    /// The policy's `version`, from `[policy]`.
+    ///
+    /// ```
+    /// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// assert_eq!(policy.version(), "2025-01-22");
+    /// # Ok::<(), ruling::PolicyError>(())
+    /// ```
+    pub fn version(&self) -> &str {
+        &self.meta.version
+    }
+
+    /// The policy's `title`, from `[policy]`.
+    ///
+    /// ```
+    /// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// assert!(!policy.title().is_empty());
+    /// # Ok::<(), ruling::PolicyError>(())
+    /// ```
+    pub fn title(&self) -> &str {
+        &self.meta.title
+    }
+
+    /// The date this version takes effect, from `[policy]`; `None` when the
+    /// policy does not say, so that it is always in effect.
+    ///
+    /// ```
+    /// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// assert_eq!(policy.effective_date().map(|date| date.to_string()).as_deref(), Some("2025-01-22"));
+    /// # Ok::<(), ruling::PolicyError>(())
+    /// ```
+    pub fn effective_date(&self) -> Option<NaiveDate> {
+        self.meta.stated_effective_date()
+    }
+
+    /// The SHA-256 of the policy file's bytes, in hexadecimal: decisions
+    /// name it, so that a decision can be traced to the exact text.
+    ///
+    /// ```
+    /// let policy = ruling::load(ruling::SourceFile::new("p.toml", std::fs::read_to_string(
+    ///     "policies/iptv-smarters-pro/2025-01-22.toml")?))?;
+    /// assert_eq!(policy.sha256().len(), 64);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The policy file: its name and text.
+    ///
+    /// ```
+    /// let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// assert!(policy.file().name.ends_with("2025-01-22.toml"));
+    /// # Ok::<(), ruling::PolicyError>(())
+    /// ```
+    pub fn file(&self) -> &SourceFile {
+        &self.file
+    }
 }
+
+#[cfg(test)]
+pub(crate) mod calendar_tests;
+#[cfg(test)]
+mod policy_id_tests;

@@ -20,7 +20,11 @@ use crate::language::types::Type;
 use crate::policy::{Derived, Rule};
 
 /// The warnings of a policy's rules.
-pub fn rule_warnings(rules: &[Rule], derived: &[Derived], schema: &Schema) -> Vec<Diagnostic> {
+pub(crate) fn rule_warnings(
+    rules: &[Rule],
+    derived: &[Derived],
+    schema: &Schema,
+) -> Vec<Diagnostic> {
     let mut unknowns = Unknowns {
         derived,
         schema,

@@ -13,26 +13,26 @@ use crate::policy::{Outcome, Policy, Section};
 use crate::request::RequestWarning;
 
 /// The fields of one compact line, borrowed from a ruling or a decision.
-pub struct CompactLine<'a> {
-    pub line: u64,
-    pub format: u32,
-    pub id: &'a str,
-    pub outcome: Outcome,
-    pub reason: &'a str,
-    pub rule_id: &'a str,
-    pub clause: &'a str,
-    pub section: Option<Section>,
-    pub default: bool,
-    pub effects: Vec<(&'a str, &'a Value)>,
-    pub missing: Vec<&'a str>,
-    pub warnings: &'a [RequestWarning],
-    pub policy_id: &'a str,
-    pub policy_version: &'a str,
+pub(crate) struct CompactLine<'a> {
+    pub(crate) line: u64,
+    pub(crate) format: u32,
+    pub(crate) id: &'a str,
+    pub(crate) outcome: Outcome,
+    pub(crate) reason: &'a str,
+    pub(crate) rule_id: &'a str,
+    pub(crate) clause: &'a str,
+    pub(crate) section: Option<Section>,
+    pub(crate) default: bool,
+    pub(crate) effects: Vec<(&'a str, &'a Value)>,
+    pub(crate) missing: Vec<&'a str>,
+    pub(crate) warnings: &'a [RequestWarning],
+    pub(crate) policy_id: &'a str,
+    pub(crate) policy_version: &'a str,
 }
 
 impl<'a> CompactLine<'a> {
     /// The line of a ruling by `policy`, with its `id` and `reason`.
-    pub fn of_ruling(
+    pub(crate) fn of_ruling(
         line: u64,
         policy: &'a Policy,
         ruled: &'a Ruling<'a>,
@@ -67,7 +67,7 @@ impl<'a> CompactLine<'a> {
     }
 
     /// The line of a full decision.
-    pub fn of_decision(line: u64, decision: &'a Decision) -> Self {
+    pub(crate) fn of_decision(line: u64, decision: &'a Decision) -> Self {
         Self {
             line,
             format: decision.format,
@@ -91,7 +91,7 @@ impl<'a> CompactLine<'a> {
     }
 
     /// Appends the line, newline included.
-    pub fn write_to(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
         self.write_head(out);
         out.extend_from_slice(b",\"policy\":{\"id\":");
         push_str(out, self.policy_id);

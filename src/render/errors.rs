@@ -8,7 +8,20 @@ use crate::decision::decide::RequestFailure;
 use crate::policy::Policy;
 
 /// A rejected request for people: what was wrong, where, and how to fix it.
-/// `source` is the request as sent, to show where a JSON syntax error is.
+/// `source` is the request as sent, named `source_name`, to show where a
+/// JSON syntax error is.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let sent = br#"{"purchase": {"amount": true}}"#;
+/// let failure = ruling::decide_json(&policy, sent).unwrap_err();
+/// let text = ruling::request_error_text(&failure, &policy, "request.json", sent);
+/// assert!(text.contains("purchase.amount"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn request_error_text(
     failure: &RequestFailure,
     policy: &Policy,
@@ -99,7 +112,18 @@ fn write_source_line(out: &mut String, name: &str, source: &[u8], line: usize, c
 }
 
 /// A rejected request for programs, one JSON object ending in a newline:
-/// `{"error": {…}}`, with the error as [`request_error_value`] gives it.
+/// `{"error": {…}}`, as documented in `docs/decision-format.md`.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let failure = ruling::decide_json(&policy, br#"{"purchase": {"amount": true}}"#).unwrap_err();
+/// let json: serde_json::Value = serde_json::from_str(&ruling::request_error_json(&failure, &policy))?;
+/// assert!(json["error"].is_object());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
     let body = serde_json::json!({ "error": request_error_value(failure, policy) });
     let mut text = serde_json::to_string_pretty(&body).unwrap_or_default();
@@ -110,7 +134,7 @@ pub fn request_error_json(failure: &RequestFailure, policy: &Policy) -> String {
 /// A rejected request as a JSON value: `{"format", "kind", "message",
 /// "policy", "problems": [{"code", "path", "message", "help", "line",
 /// "column"}]}`.
-pub fn request_error_value(failure: &RequestFailure, policy: &Policy) -> serde_json::Value {
+pub(crate) fn request_error_value(failure: &RequestFailure, policy: &Policy) -> serde_json::Value {
     let (kind, problems): (&str, Vec<serde_json::Value>) = match failure {
         RequestFailure::Invalid(error) => (
             "invalid_request",

@@ -8,6 +8,17 @@ use crate::language::value::Value;
 
 /// The explanation as pretty-printed JSON, ending in a newline. The shape is
 /// documented in docs/explain-format.md and versioned by its `format`.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let json: serde_json::Value = serde_json::from_str(&ruling::explanation_json(&explanation))?;
+/// assert_eq!(json["outcome"], "approve");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn explanation_json(explanation: &Explanation) -> String {
     let mut text = serde_json::to_string_pretty(explanation).unwrap_or_default();
     text.push('\n');
@@ -16,7 +27,19 @@ pub fn explanation_json(explanation: &Explanation) -> String {
 
 /// The explanation for people: the decision and its reason, the conditions
 /// that made the deciding rule apply, then each rule with another outcome,
-/// why it did not apply and what would make it apply.
+/// why it did not apply and what would make it apply; with ANSI colours
+/// when `colour` is set.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let text = ruling::explanation_text(&explanation, false);
+/// assert!(text.contains("within-window-support-contacted"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn explanation_text(explanation: &Explanation, colour: bool) -> String {
     let palette = Palette { colour };
     let mut out = String::new();

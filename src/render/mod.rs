@@ -8,10 +8,11 @@ mod explain;
 mod palette;
 mod traced;
 
-pub use compact::CompactLine;
-pub use errors::{request_error_json, request_error_text, request_error_value};
+pub(crate) use compact::CompactLine;
+pub(crate) use errors::request_error_value;
+pub use errors::{request_error_json, request_error_text};
 pub use explain::{explanation_json, explanation_text};
-pub use traced::write_traced_line;
+pub(crate) use traced::write_traced_line;
 
 pub(crate) use palette::Palette;
 
@@ -20,6 +21,18 @@ use crate::evaluate::{Operand, TraceNode};
 
 /// The decision as pretty-printed JSON, ending in a newline. The shape is
 /// documented in docs/decision-format.md and versioned by its `format`.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// let json: serde_json::Value = serde_json::from_str(&ruling::decision_json(&decision))?;
+/// assert_eq!(json["outcome"], "approve");
+/// assert_eq!(json["id"], decision.id.as_str());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decision_json(decision: &Decision) -> String {
     let mut text = serde_json::to_string_pretty(decision).unwrap_or_default();
     text.push('\n');
@@ -27,7 +40,19 @@ pub fn decision_json(decision: &Decision) -> String {
 }
 
 /// The decision for people: outcome and reason first, then effects,
-/// missing fields, the policy, and the trace of every rule.
+/// missing fields, the policy, and the trace of every rule; with ANSI
+/// colours when `colour` is set.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
+/// let text = ruling::decision_text(&decision, false);
+/// assert!(text.starts_with("approve"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decision_text(decision: &Decision, colour: bool) -> String {
     let palette = Palette { colour };
     let mut out = String::new();

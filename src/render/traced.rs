@@ -9,7 +9,7 @@ use crate::decision::{Decision, RuleTrace, Status};
 use crate::evaluate::TraceNode;
 
 /// Appends the traced line of `decision`, newline included.
-pub fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {
+pub(crate) fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {
     CompactLine::of_decision(line, decision).write_head(out);
     out.extend_from_slice(b",\"derived\":");
     push_object(out, &decision.derived);

@@ -41,31 +41,67 @@ const DATE_HELP: &str = "write dates as YYYY-MM-DD, for example `\"2025-03-01\"`
 const DATETIME_HELP: &str =
     "write a date and time with an offset, for example `\"2025-03-01T18:00:00Z\"` for UTC";
 
-/// A decoded request: one value per field slot of the schema.
+/// A decoded request: one value per field slot of the schema. Made by
+/// [`Request::decode`], decided by [`decide`](crate::decide).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decoded = ruling::Request::decode(&policy, request.as_bytes())?;
+/// assert_eq!(ruling::decide(&policy, &decoded)?.outcome, ruling::Outcome::Approve);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     /// Indexed like `Schema::fields`; a field that is not given holds its
     /// default, which is [`Value::Absent`] when it has none.
-    pub values: Vec<Value>,
+    pub(crate) values: Vec<Value>,
     /// Members the policy does not declare that look like a misspelling of
     /// one it does: ignored, but reported with the decision.
-    pub warnings: Vec<RequestWarning>,
+    pub(crate) warnings: Vec<RequestWarning>,
 }
 
 /// Something in a request that did not stop its decision but may not be
 /// what the sender meant.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let decision = ruling::decide_json(&policy, br#"{"purchase": {"amount": "9.99", "emial": "a@b.c"}}"#)?;
+/// assert_eq!(decision.warnings[0].path, "purchase.emial");
+/// assert_eq!(decision.warnings[0].code, "undeclared-member");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RequestWarning {
     /// The dotted JSON path of the member: `retrun`, `order.items[1].prise`.
     pub path: String,
     /// A stable code: `undeclared-member`.
     pub code: &'static str,
+    /// What may be wrong, with a "did you mean".
     pub message: String,
 }
 
 /// Why a request was rejected: every problem found, in document order.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let error = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true, "date": "1/3/2025"}}"#)
+///     .unwrap_err();
+/// assert_eq!(error.problems.len(), 2);
+/// println!("{error}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestError {
+    /// The problems, at least one.
     pub problems: Vec<Problem>,
 }
 
@@ -89,7 +125,7 @@ impl std::error::Error for RequestError {}
 impl RequestError {
     /// A request larger than `limit` bytes, refused unread; for readers
     /// that stop reading at the limit.
-    pub fn too_large(limit: usize) -> Self {
+    pub(crate) fn too_large(limit: usize) -> Self {
         Self {
             problems: vec![Problem::new("", ProblemKind::RequestTooLarge { limit })],
         }
@@ -97,17 +133,29 @@ impl RequestError {
 }
 
 /// One problem of a request, at a JSON path.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let error = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true}}"#).unwrap_err();
+/// let problem = &error.problems[0];
+/// assert_eq!(problem.path, "purchase.amount");
+/// println!("{} {}", problem.code(), problem.message());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The dotted JSON path, such as `purchase.amount` or `order.tags[2]`;
     /// empty for the request as a whole.
     pub path: String,
-    pub kind: ProblemKind,
+    pub(crate) kind: ProblemKind,
 }
 
 /// The kinds of problems, each with its message (without the path).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ProblemKind {
+pub(crate) enum ProblemKind {
     #[error("the request is empty")]
     Empty,
     #[error("the request is not valid UTF-8, at byte {offset} (line {line}, column {column})")]
@@ -186,7 +234,7 @@ pub enum ProblemKind {
 
 /// What a field or object expects, as the messages name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Expected {
+pub(crate) enum Expected {
     /// A declared object, with the names of its members.
     Object {
         members: Vec<String>,
@@ -251,7 +299,7 @@ impl fmt::Display for Expected {
 
 /// The JSON value a request gave, shortened for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Found {
+pub(crate) enum Found {
     Null,
     Bool(bool),
     /// A number as written.
@@ -319,6 +367,16 @@ impl Problem {
 
     /// The message, led by the path: "`purchase.amount`: expected a decimal
     /// amount, found `true`".
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, br#"{"purchase": {"amount": true}}"#).unwrap_err();
+    /// assert!(error.problems[0].message().starts_with("`purchase.amount`"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn message(&self) -> String {
         match &self.kind {
             _ if self.path.is_empty() => self.kind.to_string(),
@@ -330,6 +388,16 @@ impl Problem {
     }
 
     /// How to fix it, when there is something to say.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, b"").unwrap_err();
+    /// assert!(error.problems[0].help().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn help(&self) -> Option<String> {
         match &self.kind {
             ProblemKind::Empty => Some(
@@ -420,6 +488,16 @@ impl Problem {
     }
 
     /// A stable, kebab-case name of the kind of problem.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, b"").unwrap_err();
+    /// assert_eq!(error.problems[0].code(), "empty-request");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn code(&self) -> &'static str {
         match &self.kind {
             ProblemKind::Empty => "empty-request",
@@ -449,6 +527,16 @@ impl Problem {
     }
 
     /// The line and column (1-based) of a problem that stopped decoding.
+    ///
+    /// ```
+    /// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+    /// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+    /// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+    /// # let request = case["request"].to_string();
+    /// let error = ruling::Request::decode(&policy, b"{\n  \"purchase\": }").unwrap_err();
+    /// assert_eq!(error.problems[0].location().map(|(line, _)| line), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn location(&self) -> Option<(usize, usize)> {
         match self.kind {
             ProblemKind::InvalidUtf8 { line, column, .. }
@@ -603,12 +691,16 @@ fn is_impossible(error: chrono::ParseError) -> bool {
 
 /// Decodes a JSON request against `schema` within the default
 /// [`RequestLimits`]. Dates given as datetimes are taken in `timezone`.
-pub fn decode(schema: &Schema, timezone: Zone, json: &[u8]) -> Result<Request, RequestError> {
+pub(crate) fn decode(
+    schema: &Schema,
+    timezone: Zone,
+    json: &[u8],
+) -> Result<Request, RequestError> {
     decode_with(schema, timezone, json, RequestLimits::default())
 }
 
 /// Decodes a JSON request against `schema` within `limits`.
-pub fn decode_with(
+pub(crate) fn decode_with(
     schema: &Schema,
     timezone: Zone,
     json: &[u8],

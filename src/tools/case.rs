@@ -16,26 +16,26 @@ use crate::policy::Outcome;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Case {
+pub(crate) struct Case {
     #[serde(default, alias = "name")]
-    pub description: String,
-    pub request: Box<RawValue>,
-    pub expect: Expectation,
+    pub(crate) description: String,
+    pub(crate) request: Box<RawValue>,
+    pub(crate) expect: Expectation,
     /// The version of the policy folder that must decide it; by default the
     /// version in effect on the request's date.
     #[serde(default)]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
 }
 
 /// What a case expects; every part but the outcome is optional.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Expectation {
-    pub outcome: Outcome,
-    pub rule: Option<String>,
-    pub missing: Option<Vec<String>>,
+pub(crate) struct Expectation {
+    pub(crate) outcome: Outcome,
+    pub(crate) rule: Option<String>,
+    pub(crate) missing: Option<Vec<String>>,
     /// Expected values of some effects, as JSON (decimals as strings).
-    pub effects: Option<serde_json::Map<String, serde_json::Value>>,
+    pub(crate) effects: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl<'de> Deserialize<'de> for Outcome {
@@ -50,7 +50,7 @@ impl<'de> Deserialize<'de> for Outcome {
 }
 
 /// Reads a case file; `None` when the JSON is not a case (a plain request).
-pub fn parse_case(json: &[u8]) -> Option<Result<Case, serde_json::Error>> {
+pub(crate) fn parse_case(json: &[u8]) -> Option<Result<Case, serde_json::Error>> {
     // A request that does not even hold the text `expect` is no case: say
     // so without building its JSON tree, which matters when millions of
     // lines are read (`ruling diff`). A `\u` escape could spell the name,
@@ -74,7 +74,7 @@ const EXPECT_KEYS: [&str; 4] = ["outcome", "rule", "missing", "effects"];
 /// each key of the file, or of its `expect`, that is not a case's, with
 /// the key meant. Empty when the JSON is not an object with a `request`
 /// object beside such a key, as a plain request is not.
-pub fn misspelled_keys(json: &[u8]) -> Vec<String> {
+pub(crate) fn misspelled_keys(json: &[u8]) -> Vec<String> {
     let Ok(serde_json::Value::Object(top)) = serde_json::from_slice(json) else {
         return Vec::new();
     };
@@ -120,15 +120,15 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// One way a decision differs from the expectation.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Mismatch {
-    pub what: String,
-    pub expected: String,
-    pub actual: String,
+pub(crate) struct Mismatch {
+    pub(crate) what: String,
+    pub(crate) expected: String,
+    pub(crate) actual: String,
 }
 
 impl Expectation {
     /// Every difference between the expectation and `decision`.
-    pub fn mismatches(&self, decision: &Decision) -> Vec<Mismatch> {
+    pub(crate) fn mismatches(&self, decision: &Decision) -> Vec<Mismatch> {
         let mut found = Vec::new();
         let mut differ = |what: String, expected: String, actual: String| {
             if expected != actual {

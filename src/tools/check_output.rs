@@ -11,62 +11,62 @@ use crate::policy::folder::{CheckReport, PolicyError};
 
 /// The version of the JSON shape; raised on any change that could break a
 /// reader (a field removed, renamed or retyped).
-pub const CHECK_FORMAT: u32 = 1;
+pub(crate) const CHECK_FORMAT: u32 = 1;
 
 /// The JSON document of `ruling check --format json`.
 #[derive(Debug, Serialize)]
-pub struct CheckJson {
-    pub format: u32,
+pub(crate) struct CheckJson {
+    pub(crate) format: u32,
     /// One entry per policy file (or path that could not be read), sorted
     /// by name.
-    pub files: Vec<FileJson>,
+    pub(crate) files: Vec<FileJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FileJson {
-    pub file: String,
-    pub valid: bool,
+pub(crate) struct FileJson {
+    pub(crate) file: String,
+    pub(crate) valid: bool,
     /// The policy's id and version, when the file is valid.
-    pub policy: Option<PolicyJson>,
-    pub diagnostics: Vec<DiagnosticJson>,
+    pub(crate) policy: Option<PolicyJson>,
+    pub(crate) diagnostics: Vec<DiagnosticJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct PolicyJson {
-    pub id: String,
-    pub version: String,
+pub(crate) struct PolicyJson {
+    pub(crate) id: String,
+    pub(crate) version: String,
 }
 
 /// One problem. Lines and columns count from 1, columns in characters; the
 /// end is just past the last character. All four are `null` for a problem
 /// that has no place in a file (a file that cannot be read).
 #[derive(Debug, Serialize)]
-pub struct DiagnosticJson {
-    pub code: &'static str,
-    pub message: String,
-    pub severity: &'static str,
+pub(crate) struct DiagnosticJson {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) severity: &'static str,
     #[serde(flatten)]
-    pub place: Place,
-    pub label: Option<String>,
-    pub help: Option<String>,
+    pub(crate) place: Place,
+    pub(crate) label: Option<String>,
+    pub(crate) help: Option<String>,
     /// Other places the problem involves, such as the first of two
     /// duplicates.
-    pub related: Vec<RelatedJson>,
+    pub(crate) related: Vec<RelatedJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RelatedJson {
+pub(crate) struct RelatedJson {
     #[serde(flatten)]
-    pub place: Place,
-    pub label: Option<String>,
+    pub(crate) place: Place,
+    pub(crate) label: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct Place {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub end_line: Option<usize>,
-    pub end_column: Option<usize>,
+pub(crate) struct Place {
+    pub(crate) line: Option<usize>,
+    pub(crate) column: Option<usize>,
+    pub(crate) end_line: Option<usize>,
+    pub(crate) end_column: Option<usize>,
 }
 
 impl Place {
@@ -83,7 +83,7 @@ impl Place {
 }
 
 /// Every file of a check, sorted by name, with its problems.
-pub fn check_json(report: &CheckReport) -> CheckJson {
+pub(crate) fn check_json(report: &CheckReport) -> CheckJson {
     let mut files: BTreeMap<String, FileJson> = BTreeMap::new();
     for policy in &report.valid {
         let entry = file_entry(&mut files, &policy.file.name);
@@ -185,7 +185,7 @@ fn non_empty(text: &str) -> Option<String> {
 }
 
 /// The JSON text of a check, pretty-printed, ending with a newline.
-pub fn check_json_text(report: &CheckReport) -> String {
+pub(crate) fn check_json_text(report: &CheckReport) -> String {
     // Serializing plain structs with string keys cannot fail.
     let mut text = serde_json::to_string_pretty(&check_json(report)).unwrap_or_default();
     text.push('\n');
@@ -194,7 +194,7 @@ pub fn check_json_text(report: &CheckReport) -> String {
 
 /// One GitHub Actions `::error` (or `::warning`) workflow command per
 /// problem, so that each shows on the line of the pull request it is about.
-pub fn github_annotations(report: &CheckReport) -> String {
+pub(crate) fn github_annotations(report: &CheckReport) -> String {
     let mut out = String::new();
     for file in check_json(report).files {
         for diagnostic in &file.diagnostics {
@@ -240,7 +240,7 @@ fn github_annotation(file: &str, diagnostic: &DiagnosticJson) -> String {
 }
 
 /// Escapes a workflow command's message, as GitHub's toolkit does.
-pub fn escape_data(text: &str) -> String {
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
@@ -248,7 +248,7 @@ pub fn escape_data(text: &str) -> String {
 
 /// Escapes a workflow command's property value: the message's escapes, and
 /// `:` and `,`, which end a property.
-pub fn escape_property(text: &str) -> String {
+pub(crate) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

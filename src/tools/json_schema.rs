@@ -26,66 +26,66 @@ use crate::policy::{Outcome, Policy, Section};
 
 /// The dialect of both schemas: draft-07 is the one Taplo (Even Better
 /// TOML) and most editors read best.
-pub const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
+pub(crate) const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
 
 /// A JSON Schema, with the keywords `ruling` uses, serialized in a fixed
 /// order so that the committed copy reads well and diffs stay small.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct JsonSchema {
+pub(crate) struct JsonSchema {
     #[serde(rename = "$schema", skip_serializing_if = "Option::is_none")]
-    pub dialect: Option<&'static str>,
+    pub(crate) dialect: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Types::is_empty")]
-    pub types: Types,
+    pub(crate) types: Types,
     #[serde(rename = "const", skip_serializing_if = "Option::is_none")]
-    pub constant: Option<Json>,
+    pub(crate) constant: Option<Json>,
     #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
-    pub choices: Option<Vec<Json>>,
+    pub(crate) choices: Option<Vec<Json>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<&'static str>,
+    pub(crate) pattern: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<&'static str>,
+    pub(crate) format: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub items: Option<Box<JsonSchema>>,
+    pub(crate) items: Option<Box<JsonSchema>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_items: Option<usize>,
+    pub(crate) min_items: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_items: Option<usize>,
+    pub(crate) max_items: Option<usize>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub unique_items: bool,
+    pub(crate) unique_items: bool,
     #[serde(skip_serializing_if = "Properties::is_empty")]
-    pub properties: Properties,
+    pub(crate) properties: Properties,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub required: Vec<String>,
+    pub(crate) required: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub property_names: Option<Box<JsonSchema>>,
+    pub(crate) property_names: Option<Box<JsonSchema>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional_properties: Option<Additional>,
+    pub(crate) additional_properties: Option<Additional>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub all_of: Vec<JsonSchema>,
+    pub(crate) all_of: Vec<JsonSchema>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub any_of: Vec<JsonSchema>,
+    pub(crate) any_of: Vec<JsonSchema>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
-    pub condition: Option<Box<JsonSchema>>,
+    pub(crate) condition: Option<Box<JsonSchema>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub then: Option<Box<JsonSchema>>,
+    pub(crate) then: Option<Box<JsonSchema>>,
     #[serde(rename = "else", skip_serializing_if = "Option::is_none")]
-    pub otherwise: Option<Box<JsonSchema>>,
+    pub(crate) otherwise: Option<Box<JsonSchema>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub not: Option<Box<JsonSchema>>,
+    pub(crate) not: Option<Box<JsonSchema>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<Json>,
+    pub(crate) default: Option<Json>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub examples: Vec<Json>,
+    pub(crate) examples: Vec<Json>,
 }
 
 /// The JSON types of `type`: one is written as a string, several as an array.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Types(pub Vec<&'static str>);
+pub(crate) struct Types(pub Vec<&'static str>);
 
 impl Types {
     fn is_empty(&self) -> bool {
@@ -104,7 +104,7 @@ impl Serialize for Types {
 
 /// `properties`, in the order the keys or fields are declared.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Properties(pub Vec<(String, JsonSchema)>);
+pub(crate) struct Properties(pub Vec<(String, JsonSchema)>);
 
 impl Properties {
     fn is_empty(&self) -> bool {
@@ -121,7 +121,7 @@ impl Serialize for Properties {
 /// `additionalProperties`: `false`, or the schema of every other member.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum Additional {
+pub(crate) enum Additional {
     Allowed(bool),
     Each(Box<JsonSchema>),
 }
@@ -221,7 +221,7 @@ impl JsonSchema {
     }
 
     /// The schema as JSON text, pretty-printed, ending with a newline.
-    pub fn to_json_text(&self) -> String {
+    pub(crate) fn to_json_text(&self) -> String {
         // Serializing plain structs with string keys cannot fail.
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
@@ -250,7 +250,7 @@ const DATE_OR_DATETIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{
 const DECIMAL: &str = "^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$";
 
 /// The JSON Schema of the policy file format.
-pub fn policy_schema() -> JsonSchema {
+pub(crate) fn policy_schema() -> JsonSchema {
     JsonSchema {
         dialect: Some(DRAFT_07),
         title: Some("ruling policy file".to_owned()),
@@ -480,7 +480,7 @@ fn toml_constant(keyword: &str) -> JsonSchema {
 /// in their description, since a schema cannot evaluate the condition.
 /// Members the policy does not declare are allowed, as `ruling` ignores
 /// them; optional fields may be `null`, which counts as not given.
-pub fn request_schema(policy: &Policy) -> JsonSchema {
+pub(crate) fn request_schema(policy: &Policy) -> JsonSchema {
     let meta = &policy.meta;
     JsonSchema {
         dialect: Some(DRAFT_07),

@@ -2,10 +2,13 @@
 //! `ruling diff`, `ruling fmt` (`format`), `ruling new` (`scaffold`),
 //! `ruling schema` (`json_schema`) and `ruling check`'s machine formats.
 
-pub mod case;
-pub mod check_output;
-pub mod diff;
-pub mod format;
-pub mod json_schema;
-pub mod scaffold;
-pub mod suite;
+pub(crate) mod case;
+pub(crate) mod check_output;
+pub(crate) mod diff;
+pub(crate) mod format;
+pub(crate) mod json_schema;
+pub(crate) mod scaffold;
+pub(crate) mod suite;
+
+#[cfg(test)]
+mod json_schema_tests;

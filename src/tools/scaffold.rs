@@ -9,7 +9,7 @@ use chrono::{Days, NaiveDate};
 
 /// Why a policy folder could not be created.
 #[derive(Debug, thiserror::Error)]
-pub enum ScaffoldError {
+pub(crate) enum ScaffoldError {
     #[error("`{0}` is not a valid policy id")]
     InvalidId(String),
     #[error("`{}` already exists", .0.display())]
@@ -24,7 +24,7 @@ pub enum ScaffoldError {
 
 impl ScaffoldError {
     /// How to fix the problem.
-    pub fn help(&self) -> Option<String> {
+    pub(crate) fn help(&self) -> Option<String> {
         match self {
             ScaffoldError::InvalidId(id) => Some(id_help(id)),
             ScaffoldError::Exists(_) => Some(
@@ -38,14 +38,14 @@ impl ScaffoldError {
 
 /// The files of a new policy folder.
 #[derive(Debug)]
-pub struct Scaffold {
-    pub folder: PathBuf,
-    pub policy: PathBuf,
-    pub case: PathBuf,
+pub(crate) struct Scaffold {
+    pub(crate) folder: PathBuf,
+    pub(crate) policy: PathBuf,
+    pub(crate) case: PathBuf,
 }
 
 /// Checks a policy id as the loader does: lowercase letters, digits and `-`.
-pub fn check_id(id: &str) -> Result<(), ScaffoldError> {
+pub(crate) fn check_id(id: &str) -> Result<(), ScaffoldError> {
     let valid = !id.is_empty()
         && id
             .chars()
@@ -74,7 +74,7 @@ fn id_help(id: &str) -> String {
 /// Creates `parent/id/` with the policy `DATE.toml` (version and effective
 /// date `date`) and `cases/example.json`. Nothing is overwritten: an
 /// existing folder is an error.
-pub fn create(parent: &Path, id: &str, date: NaiveDate) -> Result<Scaffold, ScaffoldError> {
+pub(crate) fn create(parent: &Path, id: &str, date: NaiveDate) -> Result<Scaffold, ScaffoldError> {
     check_id(id)?;
     let folder = parent.join(id);
     if folder.exists() {
@@ -115,7 +115,7 @@ fn write_new(path: &Path, text: &str) -> Result<(), ScaffoldError> {
 
 /// The policy file of a new policy in `folder`, in the layout `ruling fmt`
 /// writes, so that a new policy passes `ruling fmt --check` as created.
-pub fn policy_text(folder: &str, id: &str, date: NaiveDate) -> String {
+pub(crate) fn policy_text(folder: &str, id: &str, date: NaiveDate) -> String {
     let text = POLICY
         .replace("@FOLDER@", folder)
         .replace("@ID@", id)
@@ -125,7 +125,7 @@ pub fn policy_text(folder: &str, id: &str, date: NaiveDate) -> String {
 }
 
 /// The example case: a purchase on `date` and a request three days later.
-pub fn case_text(date: NaiveDate) -> String {
+pub(crate) fn case_text(date: NaiveDate) -> String {
     let request_date = date.checked_add_days(Days::new(3)).unwrap_or(date);
     let days = (request_date - date).num_days();
     CASE.replace("@PURCHASE_DATE@", &date.to_string())

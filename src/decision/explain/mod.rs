@@ -16,7 +16,8 @@ use std::collections::VecDeque;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-pub use solve::{Change, ChangeOp, Changes, Solver, Unsolvable};
+pub use solve::{Change, ChangeOp};
+pub(crate) use solve::{Changes, Solver, Unsolvable};
 
 use crate::decision::decide::RequestFailure;
 use crate::decision::decide::{Listed, decide_listing, ruling};
@@ -29,6 +30,16 @@ use crate::request::{Request, decode};
 
 /// The version of the JSON shape of an explanation; it changes only when a
 /// field is removed or changes meaning.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// assert_eq!(explanation.format, ruling::EXPLANATION_FORMAT);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const EXPLANATION_FORMAT: u32 = 1;
 
 /// At most this many changed requests are decided per rule: enough to
@@ -37,21 +48,45 @@ const MAX_TRIES: usize = 32;
 /// At most this many verified counterfactuals are reported per rule.
 const MAX_COUNTERFACTUALS: usize = 3;
 
+/// Why a request was decided as it was, why each rule of another outcome
+/// did not decide, and what change to the request would make it decide:
+/// the JSON of `ruling explain` ([`explanation_json`](crate::explanation_json)).
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// assert_eq!(explanation.outcome, ruling::Outcome::Approve);
+/// assert!(explanation.why.iter().all(|condition| condition.value == ruling::Value::Bool(condition.needed)));
+/// for why_not in &explanation.why_not {
+///     println!("{} ({}): {} counterfactual(s)", why_not.rule.id, why_not.outcome, why_not.counterfactuals.len());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
+    /// [`EXPLANATION_FORMAT`].
     pub format: u32,
+    /// The outcome of the decision.
     pub outcome: Outcome,
     /// The outcome asked about (`--outcome`); only rules with it are
     /// explained under `why_not`.
     pub target: Option<Outcome>,
+    /// The rule that decided.
     pub rule: RuleRef,
+    /// The decision's reason, placeholders filled in.
     pub reason: String,
     /// The conditions of the deciding rule that held, with their values;
     /// empty when the default decided.
     pub why: Vec<Condition>,
+    /// The derived values computed to reach the decision, by name.
     #[serde(serialize_with = "serialize_named")]
     pub derived: Vec<(String, Value)>,
+    /// Required fields the request does not give, as dotted paths.
     pub missing: Vec<String>,
+    /// The policy version that decided.
     pub policy: PolicyRef,
     /// Every rule with another outcome (or with the target outcome), in
     /// policy order.
@@ -59,8 +94,21 @@ pub struct Explanation {
 }
 
 /// One comparison or value of a condition, as it came out.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// for condition in &explanation.why {
+///     println!("{} is {} (needed: {})", condition.expr, condition.value, condition.needed);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Condition {
+    /// The expression, printed canonically.
     pub expr: String,
     /// Its value: `true`, `false`, or `null` when it needs a value the
     /// request does not give.
@@ -75,10 +123,29 @@ pub struct Condition {
     pub operands: Vec<Operand>,
 }
 
+/// Why a rule did not decide, and what would make it decide.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), Some(ruling::Outcome::Deny))?;
+/// for why_not in &explanation.why_not {
+///     assert_eq!(why_not.outcome, ruling::Outcome::Deny);
+///     if let Some(counterfactual) = why_not.counterfactuals.first() {
+///         println!("{}: {}", why_not.rule.id, counterfactual.changes[0].text);
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WhyNot {
+    /// The rule.
     pub rule: RuleRef,
+    /// Its outcome.
     pub outcome: Outcome,
+    /// Whether it is tried before or after the deciding rule.
     pub position: Position,
     /// How its condition comes out on the request.
     pub condition: ConditionStatus,
@@ -91,6 +158,18 @@ pub struct WhyNot {
     pub no_counterfactual: Option<String>,
 }
 
+/// Where a rule that did not decide sits, against the deciding rule.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let below = explanation.why_not.iter().filter(|why_not| why_not.position == ruling::Position::Below);
+/// println!("{} rules below the deciding one", below.count());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
@@ -101,11 +180,24 @@ pub enum Position {
     Below,
 }
 
+/// How the condition of a rule that did not decide comes out.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let unknown = explanation.why_not.iter().filter(|why_not| why_not.condition == ruling::ConditionStatus::Unknown);
+/// println!("{} rules need more of the request", unknown.count());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionStatus {
     /// It holds, but a rule above decided first.
     Held,
+    /// It does not hold.
     NotHeld,
     /// It needs a value the request does not give.
     Unknown,
@@ -114,16 +206,44 @@ pub enum ConditionStatus {
 }
 
 /// Changes to the request after which `rule` decides.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let original: serde_json::Value = serde_json::from_str(&request)?;
+/// for counterfactual in explanation.why_not.iter().flat_map(|why_not| &why_not.counterfactuals) {
+///     let changed = ruling::apply(&original, &counterfactual.changes);
+///     let decision = ruling::decide_json(&policy, changed.to_string().as_bytes())?;
+///     assert_eq!(decision.rule.id, counterfactual.rule);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Counterfactual {
+    /// The changes, all needed.
     pub changes: Changes,
     /// The decision of the changed request (re-decided): always this rule.
     pub rule: String,
+    /// The outcome of the changed request.
     pub outcome: Outcome,
 }
 
 /// Explains the decision of a JSON request. With `target`, only the rules
 /// giving that outcome are explained under `why_not`.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// assert_eq!(explanation.rule.id, "within-window-support-contacted");
+/// println!("{}", ruling::explanation_text(&explanation, false));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn explain(
     policy: &Policy,
     json: &[u8],
@@ -134,7 +254,7 @@ pub fn explain(
 
 /// Explains the decision of a JSON request, listing the derived values
 /// `listed`.
-pub fn explain_listing(
+pub(crate) fn explain_listing(
     policy: &Policy,
     json: &[u8],
     target: Option<Outcome>,
@@ -285,7 +405,7 @@ fn conditions(
 /// make its condition hold are applied and re-decided; when a rule above
 /// decides instead, changes that make that rule not hold are added, and so
 /// on, up to [`MAX_TRIES`] decisions.
-pub fn search(
+pub(crate) fn search(
     policy: &Policy,
     document: &serde_json::Value,
     rules: &[&Rule],
@@ -368,6 +488,20 @@ fn decode_value(policy: &Policy, document: &serde_json::Value) -> Result<Request
 
 /// The request's JSON with `changes` applied: objects on the way are made
 /// when missing, and `remove` drops the member.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let original: serde_json::Value = serde_json::from_str(&request)?;
+/// if let Some(counterfactual) = explanation.why_not.iter().flat_map(|why_not| &why_not.counterfactuals).next() {
+///     let changed = ruling::apply(&original, &counterfactual.changes);
+///     assert_ne!(changed, original);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn apply(document: &serde_json::Value, changes: &[Change]) -> serde_json::Value {
     let mut out = document.clone();
     for change in changes {

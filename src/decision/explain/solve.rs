@@ -30,10 +30,23 @@ use crate::request::Request;
 const MAX_ALTERNATIVES: usize = 8;
 
 /// One change to a request's JSON, at a dotted path.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// for change in explanation.why_not.iter().flat_map(|why_not| &why_not.counterfactuals).flat_map(|c| &c.changes) {
+///     println!("{} {:?} {:?}: {}", change.path, change.op, change.value, change.text);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Change {
     /// The field's dotted JSON path, as the policy declares it.
     pub path: String,
+    /// What the change does.
     pub op: ChangeOp,
     /// The new JSON value; an example of the field's type for `provide`,
     /// absent for `remove`.
@@ -43,6 +56,19 @@ pub struct Change {
     pub text: String,
 }
 
+/// What a [`Change`] does to its field.
+///
+/// ```
+/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
+/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
+/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
+/// # let request = case["request"].to_string();
+/// let explanation = ruling::explain(&policy, request.as_bytes(), None)?;
+/// let removals = explanation.why_not.iter().flat_map(|why_not| &why_not.counterfactuals)
+///     .flat_map(|c| &c.changes).filter(|change| change.op == ruling::ChangeOp::Remove);
+/// println!("{} removals", removals.count());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOp {
@@ -56,23 +82,23 @@ pub enum ChangeOp {
 }
 
 /// Changes that together make an expression come out as wanted.
-pub type Changes = Vec<Change>;
+pub(crate) type Changes = Vec<Change>;
 
 /// Why no change could be computed, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsolvable(pub String);
+pub(crate) struct Unsolvable(pub String);
 
 type Solved = Result<Vec<Changes>, Unsolvable>;
 
 /// Solves expressions of one policy over one request.
-pub struct Solver<'a> {
+pub(crate) struct Solver<'a> {
     policy: &'a Policy,
     request: &'a Request,
     evaluator: Evaluator<'a>,
 }
 
 impl<'a> Solver<'a> {
-    pub fn new(policy: &'a Policy, request: &'a Request) -> Self {
+    pub(crate) fn new(policy: &'a Policy, request: &'a Request) -> Self {
         Self {
             policy,
             request,
@@ -88,7 +114,7 @@ impl<'a> Solver<'a> {
 
     /// Alternatives of changes that make `expr` come out as `want`. An
     /// expression that already does needs no change.
-    pub fn solve(&mut self, expr: &Checked, want: bool) -> Solved {
+    pub(crate) fn solve(&mut self, expr: &Checked, want: bool) -> Solved {
         if self.value(expr) == Value::Bool(want) {
             return Ok(vec![Vec::new()]);
         }

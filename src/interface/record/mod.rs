@@ -28,9 +28,9 @@
 //! decision itself stays a pure function of policy and request.
 
 #[cfg(feature = "postgres")]
-pub mod postgresql;
-pub mod recorder;
-pub mod sqlite;
+pub(crate) mod postgresql;
+pub(crate) mod recorder;
+pub(crate) mod sqlite;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -45,17 +45,17 @@ use crate::policy::{Outcome, Policy};
 use crate::render::{decision_json, decision_text};
 use crate::request::Request;
 
-pub use recorder::{RecordEvent, RecordSummary, Recorder, Submitted};
-pub use sqlite::Store;
+pub(crate) use recorder::{RecordEvent, RecordSummary, Recorder, Submitted};
+pub(crate) use sqlite::Store;
 
 /// The environment variable naming the records database (a path or a
 /// PostgreSQL URL) when `--record` gives none.
-pub const RECORDS_ENV: &str = "RULING_RECORDS";
+pub(crate) const RECORDS_ENV: &str = "RULING_RECORDS";
 /// The records database when neither `--record PATH` nor
 /// [`RECORDS_ENV`] names one: a file in the current folder.
-pub const DEFAULT_RECORDS: &str = "ruling.db";
+pub(crate) const DEFAULT_RECORDS: &str = "ruling.db";
 /// The version of the JSON shapes of `ruling why` and `ruling log`.
-pub const RECORD_FORMAT: u32 = 1;
+pub(crate) const RECORD_FORMAT: u32 = 1;
 
 /// How long a lookup through [`Records`] waits for the records queued
 /// before it to be written, so that a decision just answered is found.
@@ -63,7 +63,7 @@ const LOOKUP_WAIT: Duration = Duration::from_secs(2);
 
 /// Where decision records are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RecordsAt {
+pub(crate) enum RecordsAt {
     /// A SQLite database file.
     File(PathBuf),
     /// A PostgreSQL database, by its URL (`postgres://` or
@@ -75,7 +75,7 @@ pub enum RecordsAt {
 impl RecordsAt {
     /// A PostgreSQL URL when `given` starts with `postgres://` or
     /// `postgresql://`, else a file path.
-    pub fn parse(given: PathBuf) -> Self {
+    pub(crate) fn parse(given: PathBuf) -> Self {
         match given.to_str() {
             Some(text) if is_postgres_url(text) => RecordsAt::Postgres(text.to_owned()),
             _ => RecordsAt::File(given),
@@ -101,7 +101,7 @@ fn is_postgres_url(text: &str) -> bool {
 
 /// `url` with its password, in the user part or as a `password=`
 /// parameter, replaced by `***`, so that messages and logs can show it.
-pub fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
@@ -133,7 +133,7 @@ pub fn redact_url(url: &str) -> String {
 /// Where records are kept as `--record` names them: its value, else
 /// `$RULING_RECORDS`, else `ruling.db` in the current folder. A value
 /// starting with `postgres://` or `postgresql://` is a PostgreSQL database.
-pub fn records_at(given: Option<&Path>) -> RecordsAt {
+pub(crate) fn records_at(given: Option<&Path>) -> RecordsAt {
     let given = match given {
         Some(path) if !path.as_os_str().is_empty() => path.to_owned(),
         _ => std::env::var_os(RECORDS_ENV)
@@ -145,7 +145,7 @@ pub fn records_at(given: Option<&Path>) -> RecordsAt {
 
 /// Opens the store at `at` to record into, creating its tables (or, in
 /// PostgreSQL, running its migrations) on first use.
-pub fn open_sink(at: &RecordsAt) -> Result<Box<dyn RecordSink>, RecordError> {
+pub(crate) fn open_sink(at: &RecordsAt) -> Result<Box<dyn RecordSink>, RecordError> {
     match at {
         RecordsAt::File(path) => Ok(Box::new(Store::open(path)?)),
         #[cfg(feature = "postgres")]
@@ -156,7 +156,7 @@ pub fn open_sink(at: &RecordsAt) -> Result<Box<dyn RecordSink>, RecordError> {
 }
 
 /// Opens the store at `at` to read, creating nothing.
-pub fn open_source(at: &RecordsAt) -> Result<Box<dyn RecordSource>, RecordError> {
+pub(crate) fn open_source(at: &RecordsAt) -> Result<Box<dyn RecordSource>, RecordError> {
     match at {
         RecordsAt::File(path) => Ok(Box::new(Store::open_read_only(path)?)),
         #[cfg(feature = "postgres")]
@@ -168,7 +168,7 @@ pub fn open_source(at: &RecordsAt) -> Result<Box<dyn RecordSource>, RecordError>
 
 /// What went wrong with the records database.
 #[derive(Debug, thiserror::Error)]
-pub enum RecordError {
+pub(crate) enum RecordError {
     #[error("no decision records at `{}`", .0.display())]
     Missing(PathBuf),
     #[error("cannot open the decision records `{}`: {source}", .path.display())]
@@ -183,6 +183,7 @@ pub enum RecordError {
     #[error(
         "`{0}` is a PostgreSQL database, but this ruling was built without PostgreSQL support (the `postgres` feature)"
     )]
+    #[cfg(not(feature = "postgres"))]
     PostgresNotBuilt(String),
     #[cfg(feature = "postgres")]
     #[error("`{url}` is not a PostgreSQL URL that ruling can use: {source}")]
@@ -209,7 +210,7 @@ pub enum RecordError {
 impl RecordError {
     /// Whether the error is about the records written rather than the
     /// store: written one at a time, the others would be stored.
-    pub fn is_about_the_records(&self) -> bool {
+    pub(crate) fn is_about_the_records(&self) -> bool {
         match self {
             RecordError::Sql(error) => matches!(
                 error.sqlite_error_code(),
@@ -224,7 +225,7 @@ impl RecordError {
 
 /// Where records are written: the SQLite [`Store`] or, with the `postgres`
 /// feature, a PostgreSQL database; the [`Recorder`] works with any.
-pub trait RecordSink: Send {
+pub(crate) trait RecordSink: Send {
     /// Stores `records` in one transaction: all of them or, on an error,
     /// none. A record whose id is already stored is skipped, since the same
     /// id is the same decision. Returns how many were new.
@@ -232,7 +233,7 @@ pub trait RecordSink: Send {
 }
 
 /// Where records are read from.
-pub trait RecordSource {
+pub(crate) trait RecordSource {
     /// The decision whose id starts with `prefix` (lowercase hex).
     fn find(&mut self, prefix: &str) -> Result<Lookup, RecordError>;
     /// The records `filter` selects, newest first.
@@ -241,30 +242,30 @@ pub trait RecordSource {
 
 /// One recorded decision, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
+pub(crate) struct Record {
     /// The full decision id, 64 hex characters.
-    pub id: String,
+    pub(crate) id: String,
     /// When it was recorded, RFC 3339 in UTC with milliseconds.
-    pub recorded_at: String,
-    pub policy_id: String,
-    pub policy_version: String,
-    pub policy_sha256: String,
+    pub(crate) recorded_at: String,
+    pub(crate) policy_id: String,
+    pub(crate) policy_version: String,
+    pub(crate) policy_sha256: String,
     /// The outcome's keyword: `approve`, `deny`, `review`, `needs_info`.
-    pub outcome: String,
-    pub rule_id: String,
+    pub(crate) outcome: String,
+    pub(crate) rule_id: String,
     /// The request as it was decided: [`request_json`].
-    pub request_json: String,
+    pub(crate) request_json: String,
     /// The decision, trace included, in the documented JSON format.
-    pub decision_json: String,
+    pub(crate) decision_json: String,
     /// The decision for people, as `ruling decide` printed it (no colour):
     /// kept because the JSON alone does not tell a decimal from a text.
-    pub decision_text: String,
+    pub(crate) decision_text: String,
 }
 
 impl Record {
     /// The record of `decision`, made by `policy` on the decoded `request`,
     /// stamped with the current time.
-    pub fn new(policy: &Policy, request: &Request, decision: &Decision) -> Self {
+    pub(crate) fn new(policy: &Policy, request: &Request, decision: &Decision) -> Self {
         Self {
             id: decision.id.clone(),
             recorded_at: now(),
@@ -281,7 +282,7 @@ impl Record {
 
     /// The record as `ruling why --format json` and the HTTP API give it:
     /// `{format, id, recorded_at, request, decision}`.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let parse = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
         serde_json::json!({
             "format": RECORD_FORMAT,
@@ -307,7 +308,7 @@ fn now() -> String {
 ///
 /// The object tree is walked with a stack of its own, so that a policy
 /// declaring a deep path cannot exhaust the thread's stack.
-pub fn request_json(root: &Object, request: &Request) -> String {
+pub(crate) fn request_json(root: &Object, request: &Request) -> String {
     struct Open<'s> {
         members: std::slice::Iter<'s, (String, Member)>,
         /// Where the member holding this object starts in the output.
@@ -363,20 +364,20 @@ pub fn request_json(root: &Object, request: &Request) -> String {
 
 /// What `ruling log` lists: newest first, every filter optional.
 #[derive(Clone, Debug, Default)]
-pub struct LogFilter {
-    pub outcome: Option<Outcome>,
-    pub policy: Option<String>,
+pub(crate) struct LogFilter {
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) policy: Option<String>,
     /// Recorded on or after this day (UTC).
-    pub since: Option<NaiveDate>,
+    pub(crate) since: Option<NaiveDate>,
     /// Recorded on or before this day (UTC).
-    pub until: Option<NaiveDate>,
+    pub(crate) until: Option<NaiveDate>,
     /// At most this many; `None` for all.
-    pub limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 /// What an id prefix names.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     Found(Box<Record>),
     NotFound,
     /// More than one decision starts with the prefix: some of their ids.
@@ -388,7 +389,7 @@ pub enum Lookup {
 /// [`Recorder`]. Cloning shares the recorder and, for PostgreSQL, the pool
 /// of reading connections.
 #[derive(Clone, Debug)]
-pub struct Records {
+pub(crate) struct Records {
     readers: Readers,
     recorder: Option<Recorder>,
 }
@@ -430,7 +431,7 @@ impl Records {
     /// Records only read, for example by `ruling mcp`'s `why`. Fails only
     /// when `at` cannot name a store (a malformed URL); the store itself is
     /// reached at the first lookup.
-    pub fn reading(at: &RecordsAt) -> Result<Self, RecordError> {
+    pub(crate) fn reading(at: &RecordsAt) -> Result<Self, RecordError> {
         Ok(Self {
             readers: Readers::new(at)?,
             recorder: None,
@@ -439,7 +440,7 @@ impl Records {
 
     /// Records written into the store at `at` by a writer thread started
     /// now; `report` hears when writing stops and starts again.
-    pub fn recording(
+    pub(crate) fn recording(
         at: &RecordsAt,
         report: impl Fn(&RecordEvent) + Send + 'static,
     ) -> Result<Self, RecordError> {
@@ -452,7 +453,7 @@ impl Records {
 
     /// Queues `record` without waiting; dropped and counted when the
     /// queue is full or nothing records.
-    pub fn offer(&self, record: Record) -> Submitted {
+    pub(crate) fn offer(&self, record: Record) -> Submitted {
         match &self.recorder {
             Some(recorder) => recorder.try_submit(record),
             None => Submitted::Dropped,
@@ -460,7 +461,7 @@ impl Records {
     }
 
     /// Counts a decision that could not be made into a record as lost.
-    pub fn lose(&self) -> Submitted {
+    pub(crate) fn lose(&self) -> Submitted {
         if let Some(recorder) = &self.recorder {
             recorder.count_dropped();
         }
@@ -471,7 +472,7 @@ impl Records {
     /// [`LOOKUP_WAIT`] for the records queued so far to be written, then
     /// reads: from a read-only SQLite connection of its own, or from a
     /// pooled PostgreSQL connection.
-    pub fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+    pub(crate) fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
         if let Some(recorder) = &self.recorder {
             recorder.wait_until_settled(LOOKUP_WAIT);
         }
@@ -480,7 +481,7 @@ impl Records {
 
     /// Stops recording once every queued record is written or counted
     /// lost: what was recorded, or `None` when these records only read.
-    pub fn finish(&self) -> Option<RecordSummary> {
+    pub(crate) fn finish(&self) -> Option<RecordSummary> {
         self.recorder.as_ref().map(Recorder::finish)
     }
 }
@@ -586,3 +587,6 @@ reason = "r"
         );
     }
 }
+
+#[cfg(test)]
+mod store_tests;

@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 use super::{Record, RecordError, RecordSink, RecordsAt, open_sink};
 
 /// Records waiting to be written, at most; each is a few kilobytes.
-pub const QUEUE_CAPACITY: usize = 4096;
+pub(crate) const QUEUE_CAPACITY: usize = 4096;
 
 /// Records written in one transaction, at most.
-pub const MAX_TRANSACTION: usize = 1024;
+pub(crate) const MAX_TRANSACTION: usize = 1024;
 
 /// How long the writer pauses after each transaction, so that a writer of
 /// another process waiting for the lock (it tries every
@@ -41,14 +41,14 @@ pub const MAX_TRANSACTION: usize = 1024;
 const PAUSE: Duration = Duration::from_millis(2);
 
 /// Opens the store the writer writes to; called again after a failure.
-pub type Opener = Box<dyn FnMut() -> Result<Box<dyn RecordSink>, RecordError> + Send>;
+pub(crate) type Opener = Box<dyn FnMut() -> Result<Box<dyn RecordSink>, RecordError> + Send>;
 
 /// Hears about records starting and stopping being stored.
-pub type Reporter = Box<dyn Fn(&RecordEvent) + Send>;
+pub(crate) type Reporter = Box<dyn Fn(&RecordEvent) + Send>;
 
 /// What became of a record handed to the recorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Submitted {
+pub(crate) enum Submitted {
     /// In the queue: it will be written, or counted as lost.
     Queued,
     /// Not queued (the queue was full, or the recorder finished): lost,
@@ -58,7 +58,7 @@ pub enum Submitted {
 
 impl Submitted {
     /// `queued` or `dropped`.
-    pub const fn keyword(self) -> &'static str {
+    pub(crate) const fn keyword(self) -> &'static str {
         match self {
             Submitted::Queued => "queued",
             Submitted::Dropped => "dropped",
@@ -68,7 +68,7 @@ impl Submitted {
 
 /// A change in whether records are being stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RecordEvent {
+pub(crate) enum RecordEvent {
     /// Records are being lost: the first loss after records were stored
     /// (or since the start), and why.
     Losing { cause: String },
@@ -93,22 +93,22 @@ impl std::fmt::Display for RecordEvent {
 
 /// What became of the records submitted so far.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RecordSummary {
+pub(crate) struct RecordSummary {
     /// Records handed to the recorder.
-    pub submitted: u64,
+    pub(crate) submitted: u64,
     /// Stored now.
-    pub written: u64,
+    pub(crate) written: u64,
     /// Already stored (the same decision, by id): not stored again.
-    pub already: u64,
+    pub(crate) already: u64,
     /// Neither: dropped from a full queue, or their transaction failed.
-    pub lost: u64,
+    pub(crate) lost: u64,
     /// Why the first record was lost.
-    pub first_error: Option<String>,
+    pub(crate) first_error: Option<String>,
 }
 
 impl RecordSummary {
     /// Records neither stored nor lost yet: waiting or being written.
-    pub fn pending(&self) -> u64 {
+    pub(crate) fn pending(&self) -> u64 {
         self.submitted
             .saturating_sub(self.written + self.already + self.lost)
     }
@@ -118,7 +118,7 @@ impl RecordSummary {
 /// the queue and the writer; the writer stops when [`Recorder::finish`] is
 /// called or the last clone is dropped, after writing what is queued.
 #[derive(Clone)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     shared: Arc<Shared>,
 }
 
@@ -168,7 +168,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Recorder {
     /// Starts a writer thread storing into the store `open` opens, telling
     /// `report` when records start and stop being lost.
-    pub fn start(open: Opener, report: Reporter) -> Self {
+    pub(crate) fn start(open: Opener, report: Reporter) -> Self {
         let (sender, receiver) = sync_channel(QUEUE_CAPACITY);
         let tally = Arc::new(Tally::default());
         let writer = Writer {
@@ -199,7 +199,7 @@ impl Recorder {
 
     /// [`Recorder::start`] on the store at `at` (created, or migrated, on
     /// first use).
-    pub fn open(at: RecordsAt, report: impl Fn(&RecordEvent) + Send + 'static) -> Self {
+    pub(crate) fn open(at: RecordsAt, report: impl Fn(&RecordEvent) + Send + 'static) -> Self {
         let open: Opener = Box::new(move || open_sink(&at));
         Self::start(open, Box::new(report))
     }
@@ -209,13 +209,13 @@ impl Recorder {
     }
 
     /// Queues `record`, waiting for room when the queue is full.
-    pub fn submit(&self, record: Record) -> Submitted {
+    pub(crate) fn submit(&self, record: Record) -> Submitted {
         self.submit_all(std::iter::once(record))
     }
 
     /// Queues every record, waiting for room when the queue is full;
     /// `Dropped` when any was dropped because the recorder has finished.
-    pub fn submit_all(&self, records: impl IntoIterator<Item = Record>) -> Submitted {
+    pub(crate) fn submit_all(&self, records: impl IntoIterator<Item = Record>) -> Submitted {
         let sender = self.sender();
         let mut submitted = Submitted::Queued;
         for record in records {
@@ -231,7 +231,7 @@ impl Recorder {
 
     /// Queues `record` if there is room, without waiting; otherwise drops
     /// it and counts it as lost.
-    pub fn try_submit(&self, record: Record) -> Submitted {
+    pub(crate) fn try_submit(&self, record: Record) -> Submitted {
         let sent = self
             .sender()
             .is_some_and(|sender| match sender.try_send(record) {
@@ -246,7 +246,7 @@ impl Recorder {
     }
 
     /// Counts a decision that could not be submitted as a lost record.
-    pub fn count_dropped(&self) {
+    pub(crate) fn count_dropped(&self) {
         self.count(false);
     }
 
@@ -264,13 +264,13 @@ impl Recorder {
     }
 
     /// What became of the records so far.
-    pub fn summary(&self) -> RecordSummary {
+    pub(crate) fn summary(&self) -> RecordSummary {
         self.shared.tally.summary()
     }
 
     /// Waits, at most `limit`, until every record queued before the call
     /// is written or lost.
-    pub fn wait_until_settled(&self, limit: Duration) {
+    pub(crate) fn wait_until_settled(&self, limit: Duration) {
         let tally = &self.shared.tally;
         let deadline = Instant::now() + limit;
         let submitted = tally.submitted.load(Ordering::SeqCst);
@@ -290,7 +290,7 @@ impl Recorder {
     /// Stops taking records, waits until the writer has written (or lost)
     /// every queued one, and returns what became of them all. Later
     /// submissions are dropped and counted.
-    pub fn finish(&self) -> RecordSummary {
+    pub(crate) fn finish(&self) -> RecordSummary {
         self.shared.close();
         self.summary()
     }

@@ -20,12 +20,12 @@ use crate::policy::Outcome;
 /// How long a writer waits for the write lock that another connection
 /// holds before its transaction fails: long, since writing happens off the
 /// deciding path, and a failed transaction loses records.
-pub const WRITE_PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const WRITE_PATIENCE: Duration = Duration::from_secs(60);
 
 /// How often a waiting writer tries the lock again. Short, so that a
 /// writer that just committed and pauses ([`super::recorder`]) hands the
 /// lock to a waiting one rather than taking it straight back.
-pub const LOCK_POLL: Duration = Duration::from_millis(1);
+pub(crate) const LOCK_POLL: Duration = Duration::from_millis(1);
 
 /// How long a reader waits in the rare cases where WAL makes it wait (a
 /// writer recovering the log after a crash).
@@ -74,7 +74,7 @@ CREATE INDEX IF NOT EXISTS decisions_by_time ON decisions (recorded_at);
 ";
 
 /// An open records database.
-pub struct Store {
+pub(crate) struct Store {
     connection: Connection,
     /// Whether the `decisions` table exists; only a reader finds it absent.
     has_table: bool,
@@ -91,7 +91,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the database at `path` to record into, creating it (and its
     /// table) on first use.
-    pub fn open(path: &Path) -> Result<Self, RecordError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, RecordError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -155,7 +155,7 @@ impl Store {
     /// write lock, so it does not wait for writers, and it creates nothing.
     /// A missing file is an error rather than a new empty database, since
     /// it is most likely a wrong path.
-    pub fn open_read_only(path: &Path) -> Result<Self, RecordError> {
+    pub(crate) fn open_read_only(path: &Path) -> Result<Self, RecordError> {
         if !path.exists() {
             return Err(RecordError::Missing(path.to_owned()));
         }
@@ -192,7 +192,7 @@ impl Store {
     /// Stores `records` in one transaction: all of them or, on any error,
     /// none. A record whose id is already stored is skipped, since the same
     /// id is the same decision. Returns how many were new.
-    pub fn insert(&mut self, records: &[Record]) -> Result<usize, RecordError> {
+    pub(crate) fn insert(&mut self, records: &[Record]) -> Result<usize, RecordError> {
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -225,7 +225,7 @@ impl Store {
     }
 
     /// The decision whose id starts with `prefix` (lowercase hex).
-    pub fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
+    pub(crate) fn find(&self, prefix: &str) -> Result<Lookup, RecordError> {
         if !self.has_table {
             return Ok(Lookup::NotFound);
         }
@@ -246,7 +246,7 @@ impl Store {
     }
 
     /// The records `filter` selects, newest first.
-    pub fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
+    pub(crate) fn list(&self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
         if !self.has_table {
             return Ok(Vec::new());
         }
@@ -281,8 +281,10 @@ impl Store {
         Ok(records)
     }
 
-    /// How many decisions are stored.
-    pub fn count(&self) -> Result<u64, RecordError> {
+    /// How many decisions are stored (for the store's tests; programs
+    /// count with SQL).
+    #[cfg(test)]
+    pub(crate) fn count(&self) -> Result<u64, RecordError> {
         if !self.has_table {
             return Ok(0);
         }
@@ -292,8 +294,10 @@ impl Store {
         Ok(u64::try_from(count).unwrap_or_default())
     }
 
-    /// SQLite's own check of the file: `ok` when it is sound.
-    pub fn integrity_check(&self) -> Result<String, RecordError> {
+    /// SQLite's own check of the file: `ok` when it is sound (for the
+    /// store's tests).
+    #[cfg(test)]
+    pub(crate) fn integrity_check(&self) -> Result<String, RecordError> {
         Ok(self
             .connection
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)

@@ -26,7 +26,7 @@ use crate::tools::json_schema::request_schema;
 /// Why an operation gave no answer. Each kind maps to one HTTP status and
 /// to a tool error in MCP.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     #[error("no policy `{id}` is loaded; the policies are {known}")]
     UnknownPolicy { id: String, known: String },
     #[error(transparent)]
@@ -65,7 +65,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// The HTTP status: 4xx for anything the caller can fix.
-    pub fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         match self {
             ApiError::UnknownPolicy { .. }
             | ApiError::Select(SelectError::UnknownVersion { .. })
@@ -86,7 +86,7 @@ impl ApiError {
     }
 
     /// A stable, machine-readable name for the kind of error.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             ApiError::UnknownPolicy { .. } => "unknown_policy",
             ApiError::Select(SelectError::UnknownVersion { .. }) => "unknown_version",
@@ -111,7 +111,7 @@ impl ApiError {
     /// The error as JSON: `{"error": {…}}`. A rejected request has exactly
     /// the object `ruling decide --format json` prints; every other error
     /// has `format`, `kind`, `message` and no problems.
-    pub fn to_json(&self) -> Json {
+    pub(crate) fn to_json(&self) -> Json {
         match self {
             ApiError::Rejected { error, .. } => json!({ "error": error }),
             other => error_json(other.kind(), &other.to_string()),
@@ -119,7 +119,7 @@ impl ApiError {
     }
 
     /// The error for people, one line per problem, as the CLI words them.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let ApiError::Rejected { message, error } = self else {
             return self.to_string();
         };
@@ -142,7 +142,7 @@ impl ApiError {
 /// The JSON of an error that is not about a request's fields:
 /// `{"error": {"format", "kind", "message", "problems": []}}`. The HTTP
 /// layer's own errors (`overloaded`, `bad_request`, …) have this shape too.
-pub fn error_json(kind: &str, message: &str) -> Json {
+pub(crate) fn error_json(kind: &str, message: &str) -> Json {
     json!({
         "error": {
             "format": DECISION_FORMAT,
@@ -157,20 +157,20 @@ pub fn error_json(kind: &str, message: &str) -> Json {
 /// version decides.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DecideBody {
-    pub policy: String,
+pub(crate) struct DecideBody {
+    pub(crate) policy: String,
     /// The request exactly as sent, so that decimals keep every digit.
-    pub request: Box<serde_json::value::RawValue>,
+    pub(crate) request: Box<serde_json::value::RawValue>,
     #[serde(default)]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     #[serde(default)]
-    pub at: Option<String>,
+    pub(crate) at: Option<String>,
 }
 
 /// Parses a JSON body into `T`. A body that is not JSON at all is told
 /// apart from JSON of the wrong shape, and places are given as line and
 /// column in words, not in serde's terms.
-pub fn parse_body<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_body<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|error| {
         ApiError::Malformed(format!(
             "the body is not valid: {}. Send {BODY_EXAMPLE}",
@@ -247,7 +247,7 @@ const BODY_EXAMPLE: &str =
     r#"{"policy": "<id>", "request": {…}} in UTF-8, optionally with "version" or "at""#;
 
 /// The policy `id`, or the error that lists the loaded ones.
-pub fn policy_set<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c PolicySet, ApiError> {
+pub(crate) fn policy_set<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c PolicySet, ApiError> {
     catalog.get(id).ok_or_else(|| ApiError::UnknownPolicy {
         id: shorten(id),
         known: list_names(catalog.ids(), 20),
@@ -265,7 +265,7 @@ fn shorten(id: &str) -> String {
 }
 
 /// How to choose the version, from the optional `version` and `at`.
-pub fn choice(version: Option<&str>, at: Option<&str>) -> Result<Choice, ApiError> {
+pub(crate) fn choice(version: Option<&str>, at: Option<&str>) -> Result<Choice, ApiError> {
     match (version, at) {
         (Some(_), Some(_)) => Err(ApiError::VersionAndDate),
         (Some(version), None) => Ok(Choice::Version(version.to_owned())),
@@ -278,7 +278,7 @@ pub fn choice(version: Option<&str>, at: Option<&str>) -> Result<Choice, ApiErro
 
 /// Chooses the version that decides `request`, the way `ruling decide`
 /// does: by the request's date unless a version or date is asked for.
-pub fn select<'c>(
+pub(crate) fn select<'c>(
     catalog: &'c Catalog,
     policy: &str,
     request: &[u8],
@@ -290,7 +290,7 @@ pub fn select<'c>(
 
 /// Decides `request` against the chosen version of `policy`: the decision
 /// of `ruling decide --format json`, or the error it prints.
-pub fn decide(
+pub(crate) fn decide(
     catalog: &Catalog,
     policy: &str,
     request: &[u8],
@@ -314,7 +314,7 @@ fn rejected(failure: &RequestFailure, selected: &Selected<'_>) -> ApiError {
 }
 
 /// `decide` for a [`DecideBody`], the shape HTTP and MCP take.
-pub fn decide_body(catalog: &Catalog, body: &DecideBody) -> Result<Decision, ApiError> {
+pub(crate) fn decide_body(catalog: &Catalog, body: &DecideBody) -> Result<Decision, ApiError> {
     let choice = choice(body.version.as_deref(), body.at.as_deref())?;
     decide(
         catalog,
@@ -328,20 +328,20 @@ pub fn decide_body(catalog: &Catalog, body: &DecideBody) -> Result<Decision, Api
 /// to explain how to reach.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExplainBody {
-    pub policy: String,
-    pub request: Box<serde_json::value::RawValue>,
+pub(crate) struct ExplainBody {
+    pub(crate) policy: String,
+    pub(crate) request: Box<serde_json::value::RawValue>,
     #[serde(default)]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     #[serde(default)]
-    pub at: Option<String>,
+    pub(crate) at: Option<String>,
     #[serde(default)]
-    pub outcome: Option<String>,
+    pub(crate) outcome: Option<String>,
 }
 
 /// Explains the decision of `request`: why, why not, and the changes that
 /// would give each other outcome (the JSON of `ruling explain --format json`).
-pub fn explain(
+pub(crate) fn explain(
     catalog: &Catalog,
     policy: &str,
     request: &[u8],
@@ -362,7 +362,7 @@ pub fn explain(
 }
 
 /// `explain` for an [`ExplainBody`].
-pub fn explain_body(catalog: &Catalog, body: &ExplainBody) -> Result<Explanation, ApiError> {
+pub(crate) fn explain_body(catalog: &Catalog, body: &ExplainBody) -> Result<Explanation, ApiError> {
     let choice = choice(body.version.as_deref(), body.at.as_deref())?;
     explain(
         catalog,
@@ -374,7 +374,7 @@ pub fn explain_body(catalog: &Catalog, body: &ExplainBody) -> Result<Explanation
 }
 
 /// One line about an explanation, for people and agents.
-pub fn explanation_summary(explanation: &Explanation) -> String {
+pub(crate) fn explanation_summary(explanation: &Explanation) -> String {
     let value = serde_json::to_value(explanation).unwrap_or_default();
     let why_not = value
         .get("why_not")
@@ -394,7 +394,7 @@ pub fn explanation_summary(explanation: &Explanation) -> String {
 }
 
 /// A recorded decision by id (any unique prefix of 8 or more characters).
-pub fn why(records: &Records, id: &str) -> Result<Json, ApiError> {
+pub(crate) fn why(records: &Records, id: &str) -> Result<Json, ApiError> {
     let prefix = parse_prefix(id).map_err(|error| ApiError::BadId(error.to_string()))?;
     match records.find(&prefix) {
         Ok(Lookup::Found(record)) => Ok(record.to_json()),
@@ -410,7 +410,7 @@ pub fn why(records: &Records, id: &str) -> Result<Json, ApiError> {
 /// Queues the record of `decision`, which `decide_body(catalog, body)`
 /// made, without waiting for the store: `Dropped`, and counted as lost,
 /// when the queue is full.
-pub fn record(
+pub(crate) fn record(
     records: &Records,
     catalog: &Catalog,
     body: &DecideBody,
@@ -436,7 +436,7 @@ pub fn record(
 }
 
 /// One line about a decision, for people and agents.
-pub fn decision_summary(decision: &Decision) -> String {
+pub(crate) fn decision_summary(decision: &Decision) -> String {
     let rule = &decision.rule;
     let by = if rule.default { "default" } else { "rule" };
     format!(
@@ -451,7 +451,7 @@ pub fn decision_summary(decision: &Decision) -> String {
 }
 
 /// Every loaded policy: id, title and versions, newest last.
-pub fn list_policies(catalog: &Catalog) -> Json {
+pub(crate) fn list_policies(catalog: &Catalog) -> Json {
     let policies: Vec<Json> = catalog
         .iter()
         .map(|(id, set)| {
@@ -477,7 +477,7 @@ fn version_ref(policy: &Policy) -> Json {
 
 /// One policy in full: each version with its rules in the order they are
 /// tried (the default last), its fields, and the JSON Schema of requests.
-pub fn get_policy(catalog: &Catalog, id: &str) -> Result<Json, ApiError> {
+pub(crate) fn get_policy(catalog: &Catalog, id: &str) -> Result<Json, ApiError> {
     let set = policy_set(catalog, id)?;
     let versions: Vec<Json> = set.versions.iter().map(policy_detail).collect();
     let newest = set.versions.last();

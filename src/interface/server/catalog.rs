@@ -12,13 +12,12 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use crate::diagnostic::{SourceFile, render};
-use crate::policy::Policy;
 use crate::policy::folder::{PolicyError, PolicySet, load_set, policy_folders};
 use crate::policy::load::load;
 
 /// Why a catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
+pub(crate) enum CatalogError {
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error("`{0}` holds no policy folders (folders with `*.toml` files)")]
@@ -34,7 +33,7 @@ pub enum CatalogError {
 impl CatalogError {
     /// The problem for a log: diagnostics with their source lines, without
     /// colour, since a server's stderr usually goes to a file.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         match self {
             CatalogError::Policy(PolicyError::Invalid(error)) => {
                 render(&error.diagnostics, &error.file, false, 100)
@@ -46,7 +45,7 @@ impl CatalogError {
 
 /// Every policy under a root folder, each with all its versions.
 #[derive(Debug)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     root: PathBuf,
     policies: BTreeMap<String, Entry>,
 }
@@ -61,7 +60,7 @@ impl Catalog {
     /// Loads every policy folder under `root`, the way `ruling check`
     /// finds them. Every problem is returned, and any problem means no
     /// catalog: a server never answers from a half-loaded set.
-    pub fn load(root: &Path) -> Result<Catalog, Vec<CatalogError>> {
+    pub(crate) fn load(root: &Path) -> Result<Catalog, Vec<CatalogError>> {
         let folders = policy_folders(root).map_err(|error| vec![error.into()])?;
         if folders.is_empty() {
             return Err(vec![CatalogError::Empty(root.to_owned())]);
@@ -101,47 +100,36 @@ impl Catalog {
     }
 
     /// The folder the catalog was loaded from.
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// The versions of the policy `id`, if it is loaded.
-    pub fn get(&self, id: &str) -> Option<&PolicySet> {
+    pub(crate) fn get(&self, id: &str) -> Option<&PolicySet> {
         self.policies.get(id).map(|entry| &entry.set)
     }
 
     /// Every policy, by id in alphabetical order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &PolicySet)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &PolicySet)> {
         self.policies
             .iter()
             .map(|(id, entry)| (id.as_str(), &entry.set))
     }
 
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn ids(&self) -> impl Iterator<Item = &str> {
         self.policies.keys().map(String::as_str)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.policies.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.policies.is_empty()
-    }
-
     /// How many policy versions are loaded in all.
-    pub fn versions(&self) -> usize {
+    pub(crate) fn versions(&self) -> usize {
         self.policies
             .values()
             .map(|entry| entry.set.versions.len())
             .sum()
-    }
-
-    /// The newest version of each policy, for listings.
-    pub fn newest(&self) -> impl Iterator<Item = &Policy> {
-        self.policies
-            .values()
-            .filter_map(|entry| entry.set.versions.last())
     }
 }
 
@@ -149,10 +137,10 @@ impl Catalog {
 /// before: an editor that deletes a file and writes it anew must not
 /// take a policy away from a reload that lands in between.
 #[derive(Debug)]
-pub struct Missing {
-    pub id: String,
-    pub version: String,
-    pub file: PathBuf,
+pub(crate) struct Missing {
+    pub(crate) id: String,
+    pub(crate) version: String,
+    pub(crate) file: PathBuf,
 }
 
 impl Catalog {
@@ -210,13 +198,13 @@ impl Catalog {
 /// (an `Arc`) and keep it for their whole life, so a reload never changes
 /// the policies under a request in flight, and never blocks one.
 #[derive(Clone, Debug)]
-pub struct SharedCatalog {
+pub(crate) struct SharedCatalog {
     current: Arc<ArcSwap<Catalog>>,
 }
 
 /// What a reload did.
 #[derive(Debug)]
-pub enum Reload {
+pub(crate) enum Reload {
     /// The new catalog replaced the old one; `missing` are the versions
     /// whose files were missing, still served as loaded before.
     Replaced {
@@ -229,14 +217,14 @@ pub enum Reload {
 }
 
 impl SharedCatalog {
-    pub fn new(catalog: Catalog) -> Self {
+    pub(crate) fn new(catalog: Catalog) -> Self {
         SharedCatalog {
             current: Arc::new(ArcSwap::from_pointee(catalog)),
         }
     }
 
     /// The catalog in effect now.
-    pub fn snapshot(&self) -> Arc<Catalog> {
+    pub(crate) fn snapshot(&self) -> Arc<Catalog> {
         self.current.load_full()
     }
 
@@ -245,7 +233,7 @@ impl SharedCatalog {
     /// one, and a version whose file is missing keeps being served as it
     /// was loaded. Blocking (it reads files); async callers run it on a
     /// blocking thread.
-    pub fn reload(&self) -> Reload {
+    pub(crate) fn reload(&self) -> Reload {
         let before = self.snapshot();
         match Catalog::load(&before.root) {
             Ok(mut catalog) => {

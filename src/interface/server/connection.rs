@@ -39,27 +39,27 @@ use super::socket::Socket;
 
 /// How long a client may take to send a request head, and how long an idle
 /// keep-alive connection is kept.
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a request may take, once its head is in, to send its body and
 /// get its answer; and how long an answer may wait for the client to
 /// take it, from the first write that had to wait.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default cap on connections served at once, when the file limit
 /// allows as many.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// The largest request head (request line and headers) read: beyond it
 /// the client gets 431. It bounds the memory a slow client can pin down,
 /// and is below hyper's limit on the request target (65,534 bytes), so a
 /// target too long is a head too large.
-pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// Connections open beyond the cap, each for one answer: `/healthz` keeps
 /// answering when every slot is taken, and other clients learn why they
 /// are refused.
-pub const SPARE_CONNECTIONS: usize = 16;
+pub(crate) const SPARE_CONNECTIONS: usize = 16;
 
 /// How long a spare connection may take to send its request head.
 const SPARE_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
@@ -79,17 +79,17 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The limits of one server.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub max_body: usize,
-    pub max_connections: usize,
-    pub header_timeout: Duration,
-    pub request_timeout: Duration,
+pub(crate) struct Limits {
+    pub(crate) max_body: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) request_timeout: Duration,
 }
 
 /// How many connections fit under the process's limit on open files
 /// (`ulimit -n`), after the reserved files and the spare connections;
 /// `None` when there is no limit.
-pub fn connections_within_file_limit() -> Option<usize> {
+pub(crate) fn connections_within_file_limit() -> Option<usize> {
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current?;
     let room = limit.saturating_sub(RESERVED_FILES + SPARE_CONNECTIONS as u64);
     Some(usize::try_from(room).unwrap_or(usize::MAX))
@@ -97,7 +97,7 @@ pub fn connections_within_file_limit() -> Option<usize> {
 
 /// The default `--max-connections`: [`DEFAULT_MAX_CONNECTIONS`], or fewer
 /// when the file limit is lower, and at least one.
-pub fn default_max_connections() -> usize {
+pub(crate) fn default_max_connections() -> usize {
     connections_within_file_limit()
         .map_or(DEFAULT_MAX_CONNECTIONS, |room| {
             room.min(DEFAULT_MAX_CONNECTIONS)
@@ -106,17 +106,17 @@ pub fn default_max_connections() -> usize {
 }
 
 /// The routers the connections are served by.
-pub struct Services {
+pub(crate) struct Services {
     /// Every endpoint, for connections within the cap.
-    pub full: Router,
+    pub(crate) full: Router,
     /// `/healthz`, and 503 for everything else, for spare connections.
-    pub spare: Router,
+    pub(crate) spare: Router,
 }
 
 /// Accepts connections on `listener` and serves them within `limits` until
 /// `stop` completes; then lets open connections finish their requests for
 /// up to [`SHUTDOWN_GRACE`].
-pub async fn serve_connections(
+pub(crate) async fn serve_connections(
     listener: TcpListener,
     services: Services,
     limits: Limits,

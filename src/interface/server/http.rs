@@ -43,12 +43,12 @@ use crate::interface::record::Records;
 
 /// The default limit on a request body: far above any refund request,
 /// small enough that a stray upload cannot tie up memory.
-pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 
 /// The errors of the HTTP layer itself, outside any route: the same JSON
 /// shape as [`ApiError`]'s, with these kinds.
 #[derive(Debug, thiserror::Error)]
-pub enum HttpError {
+pub(crate) enum HttpError {
     #[error("the request is not valid HTTP/1.1: its request line or a header is malformed")]
     BadRequest,
     #[error(
@@ -63,7 +63,7 @@ impl HttpError {
     /// The error hyper answered with `status` by itself: 431 for a head
     /// over the limit, 400 for anything it cannot parse (414 cannot happen:
     /// a target over hyper's limit makes a head over ours).
-    pub fn from_status(status: u16) -> HttpError {
+    pub(crate) fn from_status(status: u16) -> HttpError {
         if status == 431 {
             HttpError::HeadTooLarge
         } else {
@@ -71,7 +71,7 @@ impl HttpError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             HttpError::BadRequest => StatusCode::BAD_REQUEST,
             HttpError::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -79,7 +79,7 @@ impl HttpError {
         }
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             HttpError::BadRequest => "bad_request",
             HttpError::HeadTooLarge => "head_too_large",
@@ -87,7 +87,7 @@ impl HttpError {
         }
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         api::error_json(self.kind(), &self.to_string())
     }
 }
@@ -109,7 +109,7 @@ struct AppState {
 
 /// The routes, over `catalog`, with bodies limited to `limits.max_body`
 /// bytes and requests to `limits.request_timeout`.
-pub fn router(catalog: SharedCatalog, limits: &Limits, records: Option<Records>) -> Router {
+pub(crate) fn router(catalog: SharedCatalog, limits: &Limits, records: Option<Records>) -> Router {
     let max_body = limits.max_body;
     let request = RequestLimits {
         max_body,
@@ -160,7 +160,7 @@ fn overloaded(connections: usize) -> Response {
 /// the catalog on SIGHUP. `ready` is called with the bound address once
 /// the signal handlers are installed, so a SIGHUP sent after it never
 /// kills the process (the default action of SIGHUP).
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     catalog: SharedCatalog,
     limits: Limits,

@@ -13,21 +13,21 @@
 //! The `http` feature builds the HTTP server, the `mcp` feature the MCP
 //! server; either builds the catalog and the operations they share.
 
-pub mod api;
-pub mod catalog;
+pub(crate) mod api;
+pub(crate) mod catalog;
 #[cfg(feature = "http")]
-pub mod connection;
+pub(crate) mod connection;
 #[cfg(feature = "http")]
-pub mod http;
+pub(crate) mod http;
 #[cfg(feature = "mcp")]
-pub mod mcp;
+pub(crate) mod mcp;
 #[cfg(feature = "http")]
 mod socket;
 
 use std::io::Write;
 
 /// "1 policy, 1 version" or "2 policies, 3 versions".
-pub fn counted(policies: usize, versions: usize) -> String {
+pub(crate) fn counted(policies: usize, versions: usize) -> String {
     let policy = if policies == 1 { "policy" } else { "policies" };
     let version = if versions == 1 { "version" } else { "versions" };
     format!("{policies} {policy}, {versions} {version}")
@@ -35,6 +35,6 @@ pub fn counted(policies: usize, versions: usize) -> String {
 
 /// One line to stderr, the server's log. A closed stderr is not a reason
 /// to stop serving, so write errors are ignored.
-pub fn log(line: &str) {
+pub(crate) fn log(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "ruling: {line}");
 }

@@ -24,7 +24,7 @@ use tokio::time::Sleep;
 
 use super::http::HttpError;
 
-pub struct Socket<S> {
+pub(crate) struct Socket<S> {
     stream: S,
     send_timeout: Duration,
     /// Running from the first write that had to wait until the next flush.
@@ -34,7 +34,7 @@ pub struct Socket<S> {
 }
 
 impl<S> Socket<S> {
-    pub fn new(stream: S, send_timeout: Duration) -> Self {
+    pub(crate) fn new(stream: S, send_timeout: Duration) -> Self {
         Socket {
             stream,
             send_timeout,

@@ -32,18 +32,36 @@ mod rules;
 mod template;
 
 /// The policy file format this version of `ruling` reads.
-pub const FORMAT: i64 = 1;
+pub(crate) const FORMAT: i64 = 1;
 
 /// A policy file with problems: every diagnostic found, and the file they
 /// point into.
 #[derive(Debug, thiserror::Error)]
+///
+/// ```
+/// let text = std::fs::read_to_string("tests/fixtures/policies/enum-typo-in-equals.toml")?;
+/// let error = ruling::load(ruling::SourceFile::new("p.toml", text)).unwrap_err();
+/// assert!(!error.diagnostics.is_empty());
+/// eprint!("{}", ruling::render_diagnostics(&error.diagnostics, &error.file, false, 80));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[error("`{}` has {} problem(s)", file.name, diagnostics.len())]
 pub struct LoadError {
+    /// The policy file.
     pub file: SourceFile,
+    /// Every problem found, in file order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Loads and checks a policy from its source text.
+/// Loads and checks a policy from its source text: every problem is
+/// reported, not only the first.
+///
+/// ```
+/// let text = std::fs::read_to_string("policies/iptv-smarters-pro/2025-01-22.toml")?;
+/// let policy = ruling::load(ruling::SourceFile::new("iptv.toml", text))?;
+/// assert_eq!(policy.version(), "2025-01-22");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
     if file.text.len() > MAX_POLICY_BYTES {
         let size = file.text.len();
@@ -70,7 +88,7 @@ pub fn load(file: SourceFile) -> Result<Policy, LoadError> {
 
 /// The error for a policy file of `size` bytes, past [`MAX_POLICY_BYTES`];
 /// `file` may hold none of its text, when it was not read.
-pub fn too_large(file: SourceFile, size: usize) -> LoadError {
+pub(crate) fn too_large(file: SourceFile, size: usize) -> LoadError {
     let diagnostic = Diagnostic::new(
         "policy-too-large",
         format!("the policy file is {size} bytes, more than the limit of {MAX_POLICY_BYTES} bytes"),

@@ -13,7 +13,7 @@ use crate::policy::folder::{Choice, PolicySet, SelectError};
 
 /// Why one side could not decide a line.
 #[derive(Debug, thiserror::Error)]
-pub enum LineError {
+pub(crate) enum LineError {
     #[error("the line is longer than {0} bytes")]
     TooLong(usize),
     #[error("the line looks like a case (`request` and `expect`) but is not valid: {0}")]
@@ -27,7 +27,7 @@ pub enum LineError {
 impl LineError {
     /// The error in one line: the first problem of a rejected request,
     /// the ids of the constraints it breaks.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         match self {
             LineError::Request(RequestFailure::Invalid(error)) => {
                 let first = error
@@ -51,14 +51,14 @@ impl LineError {
 
 /// How one side decided a line, for counting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Decided(Outcome),
     /// The request was rejected: invalid, or breaking a constraint.
     Rejected,
 }
 
 impl Verdict {
-    pub const fn keyword(self) -> &'static str {
+    pub(crate) const fn keyword(self) -> &'static str {
         match self {
             Verdict::Decided(outcome) => outcome.keyword(),
             Verdict::Rejected => "rejected",
@@ -85,28 +85,28 @@ impl Serialize for Verdict {
 
 /// How many requests went from one verdict to another.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Transition {
-    pub old: Verdict,
-    pub new: Verdict,
-    pub requests: u64,
+pub(crate) struct Transition {
+    pub(crate) old: Verdict,
+    pub(crate) new: Verdict,
+    pub(crate) requests: u64,
 }
 
 /// What one side made of a request that is listed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Side {
+pub(crate) enum Side {
     Decided { outcome: Outcome, rule: String },
     Rejected { error: String },
 }
 
 /// A request listed because its decision changed or a policy rejected it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Difference {
-    pub line: u64,
-    pub old: Side,
-    pub new: Side,
+pub(crate) struct Difference {
+    pub(crate) line: u64,
+    pub(crate) old: Side,
+    pub(crate) new: Side,
     /// When both decided: the outcome, rule and effects that differ.
-    pub differs: Vec<PartChange>,
+    pub(crate) differs: Vec<PartChange>,
 }
 
 /// The decisions of two policies over a stream of requests.
@@ -115,31 +115,31 @@ pub struct Difference {
 /// outcome, deciding rule or effects) or an error (rejected by at least one
 /// side), so the three add up to `requests`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DecisionDiff {
-    pub requests: u64,
-    pub unchanged: u64,
-    pub changed: u64,
-    pub errors: u64,
+pub(crate) struct DecisionDiff {
+    pub(crate) requests: u64,
+    pub(crate) unchanged: u64,
+    pub(crate) changed: u64,
+    pub(crate) errors: u64,
     /// Requests the old policy rejected.
-    pub errors_old: u64,
+    pub(crate) errors_old: u64,
     /// Requests the new policy rejected.
-    pub errors_new: u64,
+    pub(crate) errors_new: u64,
     /// Requests by (old verdict, new verdict), every request counted once,
     /// in the order approve, deny, review, needs_info, rejected.
-    pub transitions: Vec<Transition>,
+    pub(crate) transitions: Vec<Transition>,
     /// The first `limit` requests that changed or that one side rejected.
-    pub lines: Vec<Difference>,
+    pub(crate) lines: Vec<Difference>,
     /// Such requests beyond the first `limit`, counted only.
-    pub lines_omitted: u64,
+    pub(crate) lines_omitted: u64,
     /// The first `limit` requests that both sides rejected.
-    pub rejected: Vec<Difference>,
-    pub rejected_omitted: u64,
-    pub limit: usize,
+    pub(crate) rejected: Vec<Difference>,
+    pub(crate) rejected_omitted: u64,
+    pub(crate) limit: usize,
 }
 
 impl DecisionDiff {
     /// An empty diff that keeps at most `limit` requests in each list.
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Self {
             requests: 0,
             unchanged: 0,
@@ -159,7 +159,7 @@ impl DecisionDiff {
     /// Decides one NDJSON line, a request or a case, by both sides and
     /// counts the result. A line either side cannot decide is an error of
     /// that side, never a reason to stop.
-    pub fn add_line(&mut self, line: u64, bytes: &[u8], old: &PolicySet, new: &PolicySet) {
+    pub(crate) fn add_line(&mut self, line: u64, bytes: &[u8], old: &PolicySet, new: &PolicySet) {
         let case = match crate::tools::case::parse_case(bytes) {
             Some(Ok(case)) => Some(case),
             Some(Err(error)) => return self.reject_both(line, &LineError::Case(error)),
@@ -172,12 +172,12 @@ impl DecisionDiff {
     }
 
     /// Counts a line that was too long to read as an error of both sides.
-    pub fn add_too_long(&mut self, line: u64, max: usize) {
+    pub(crate) fn add_too_long(&mut self, line: u64, max: usize) {
         self.reject_both(line, &LineError::TooLong(max));
     }
 
     /// Counts one request from what each side made of it.
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         line: u64,
         old: Result<Decision, LineError>,

@@ -7,21 +7,21 @@ use std::io::{self, BufRead, Read};
 /// The longest line that is decided. A refund request is a few hundred
 /// bytes; a megabyte leaves room for long lists without letting one bad
 /// line take the memory of the whole run.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
+pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// One line that is not blank, without its line ending.
 #[derive(Debug)]
-pub struct Line<'a> {
+pub(crate) struct Line<'a> {
     /// Counting from 1, blank lines included, as an editor shows them.
-    pub number: u64,
+    pub(crate) number: u64,
     /// Empty when the line is too long.
-    pub bytes: &'a [u8],
+    pub(crate) bytes: &'a [u8],
     /// Whether the line was longer than [`MAX_LINE_BYTES`] and skipped.
-    pub too_long: bool,
+    pub(crate) too_long: bool,
 }
 
 /// Reads NDJSON lines from a [`BufRead`].
-pub struct NdjsonReader<R> {
+pub(crate) struct NdjsonReader<R> {
     reader: R,
     buffer: Vec<u8>,
     number: u64,
@@ -30,12 +30,12 @@ pub struct NdjsonReader<R> {
 }
 
 impl<R: BufRead> NdjsonReader<R> {
-    pub fn new(reader: R) -> Self {
+    pub(crate) fn new(reader: R) -> Self {
         Self::with_max_line(reader, MAX_LINE_BYTES)
     }
 
     /// A reader that skips lines longer than `max` bytes.
-    pub fn with_max_line(reader: R, max: usize) -> Self {
+    pub(crate) fn with_max_line(reader: R, max: usize) -> Self {
         Self {
             reader,
             buffer: Vec::new(),
@@ -46,12 +46,12 @@ impl<R: BufRead> NdjsonReader<R> {
     }
 
     /// The bytes read so far, line endings and skipped lines included.
-    pub fn bytes_read(&self) -> u64 {
+    pub(crate) fn bytes_read(&self) -> u64 {
         self.bytes_read
     }
 
     /// The next line that is not blank; `None` at the end of the input.
-    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+    pub(crate) fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         loop {
             self.buffer.clear();
             let limit = u64::try_from(self.max)

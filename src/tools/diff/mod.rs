@@ -3,7 +3,7 @@
 //! requests ([`DecisionDiff`], fed one NDJSON line at a time so that any
 //! number of requests fits in constant memory).
 //!
-//! ```no_run
+//! ```ignore
 //! use ruling::tools::diff::{DecisionDiff, structural_diff};
 //! use ruling::policy::folder::load_set;
 //!
@@ -25,43 +25,41 @@ mod structure;
 
 use serde::Serialize;
 
-pub use decisions::{DecisionDiff, Difference, LineError, Side, Transition, Verdict};
-pub use lines::{Line, MAX_LINE_BYTES, NdjsonReader};
-pub use render::{diff_json, diff_text};
-pub use structure::{
-    ChangeKind, ItemChange, PartChange, RuleChange, StructuralDiff, structural_diff,
-};
+pub(crate) use decisions::DecisionDiff;
+pub(crate) use lines::{MAX_LINE_BYTES, NdjsonReader};
+pub(crate) use render::{diff_json, diff_text};
+pub(crate) use structure::{StructuralDiff, structural_diff};
 
 use crate::policy::folder::PolicySet;
 
 /// The version of the JSON shape of a diff (docs/diff-format.md); it
 /// changes only when a field is removed or changes meaning.
-pub const DIFF_FORMAT: u32 = 1;
+pub(crate) const DIFF_FORMAT: u32 = 1;
 
 /// Everything `ruling diff` reports, ready to render.
 #[derive(Debug, Serialize)]
-pub struct DiffReport<'a> {
-    pub format: u32,
-    pub old: PolicySide,
-    pub new: PolicySide,
+pub(crate) struct DiffReport<'a> {
+    pub(crate) format: u32,
+    pub(crate) old: PolicySide,
+    pub(crate) new: PolicySide,
     /// How the newest version of each side differs.
-    pub structure: &'a StructuralDiff,
+    pub(crate) structure: &'a StructuralDiff,
     /// `None` when no requests were given.
-    pub decisions: Option<&'a DecisionDiff>,
+    pub(crate) decisions: Option<&'a DecisionDiff>,
 }
 
 /// One side of the diff: what was given and which versions it holds.
 #[derive(Debug, Serialize)]
-pub struct PolicySide {
+pub(crate) struct PolicySide {
     /// The file or folder, as given.
-    pub path: String,
-    pub id: String,
+    pub(crate) path: String,
+    pub(crate) id: String,
     /// The versions, oldest effective date first; one for a file.
-    pub versions: Vec<String>,
+    pub(crate) versions: Vec<String>,
 }
 
 impl PolicySide {
-    pub fn new(path: impl Into<String>, set: &PolicySet) -> Self {
+    pub(crate) fn new(path: impl Into<String>, set: &PolicySet) -> Self {
         Self {
             path: path.into(),
             id: set
@@ -77,3 +75,6 @@ impl PolicySide {
         }
     }
 }
+
+#[cfg(test)]
+mod fixture_tests;

@@ -11,7 +11,7 @@ use super::{DiffReport, PolicySide};
 const INLINE_CHARS: usize = 40;
 
 /// The report as pretty-printed JSON, ending in a newline.
-pub fn diff_json(report: &DiffReport) -> String {
+pub(crate) fn diff_json(report: &DiffReport) -> String {
     let mut text = serde_json::to_string_pretty(report).unwrap_or_default();
     text.push('\n');
     text
@@ -19,7 +19,7 @@ pub fn diff_json(report: &DiffReport) -> String {
 
 /// The report for people: the two sides, how their files differ, then how
 /// their decisions differ.
-pub fn diff_text(report: &DiffReport) -> String {
+pub(crate) fn diff_text(report: &DiffReport) -> String {
     let mut out = String::new();
     write_side(&mut out, "old", &report.old);
     write_side(&mut out, "new", &report.new);

@@ -15,24 +15,24 @@ use crate::policy::{Effect, Policy, Rule, Template, TemplatePart};
 /// How two versions of a policy differ. Every list is empty when the
 /// files mean the same (comments and formatting are not compared).
 #[derive(Debug, Default, PartialEq, Eq, Serialize)]
-pub struct StructuralDiff {
+pub(crate) struct StructuralDiff {
     /// The `[policy]` table: id, version, title, dates, time zone, source.
-    pub policy: Vec<PartChange>,
-    pub fields: Vec<ItemChange>,
-    pub derived: Vec<ItemChange>,
-    pub constraints: Vec<ItemChange>,
+    pub(crate) policy: Vec<PartChange>,
+    pub(crate) fields: Vec<ItemChange>,
+    pub(crate) derived: Vec<ItemChange>,
+    pub(crate) constraints: Vec<ItemChange>,
     /// `[effects.<outcome>]`, one item per outcome.
-    pub shared_effects: Vec<ItemChange>,
+    pub(crate) shared_effects: Vec<ItemChange>,
     /// Rules added, removed, moved or changed: in the new order, then the
     /// removed ones in the old order.
-    pub rules: Vec<RuleChange>,
+    pub(crate) rules: Vec<RuleChange>,
     /// The `[default]`, whose id may change too.
-    pub default: Vec<PartChange>,
+    pub(crate) default: Vec<PartChange>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     Added,
     Removed,
     Changed,
@@ -41,38 +41,38 @@ pub enum ChangeKind {
 /// One part of an item, such as a rule's `when` or a field's `type`, as
 /// text; `None` on the side that does not have it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PartChange {
-    pub part: String,
-    pub old: Option<String>,
-    pub new: Option<String>,
+pub(crate) struct PartChange {
+    pub(crate) part: String,
+    pub(crate) old: Option<String>,
+    pub(crate) new: Option<String>,
 }
 
 /// A field, derived value, constraint or set of shared effects that was
 /// added, removed or changed. An added or removed item lists all its parts.
 #[derive(Debug, PartialEq, Eq, Serialize)]
-pub struct ItemChange {
-    pub id: String,
-    pub change: ChangeKind,
-    pub parts: Vec<PartChange>,
+pub(crate) struct ItemChange {
+    pub(crate) id: String,
+    pub(crate) change: ChangeKind,
+    pub(crate) parts: Vec<PartChange>,
 }
 
 /// A rule that was added, removed, moved or changed. Positions count from
 /// 1 among the `[[rule]]`s of each file.
 #[derive(Debug, PartialEq, Eq, Serialize)]
-pub struct RuleChange {
-    pub id: String,
-    pub change: ChangeKind,
-    pub old_position: Option<usize>,
-    pub new_position: Option<usize>,
+pub(crate) struct RuleChange {
+    pub(crate) id: String,
+    pub(crate) change: ChangeKind,
+    pub(crate) old_position: Option<usize>,
+    pub(crate) new_position: Option<usize>,
     /// Whether the rule changed places relative to the rules both files
     /// have: the fewest rules that, taken out and put back, turn the old
     /// order into the new.
-    pub moved: bool,
-    pub parts: Vec<PartChange>,
+    pub(crate) moved: bool,
+    pub(crate) parts: Vec<PartChange>,
 }
 
 impl StructuralDiff {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self == &Self::default()
     }
 }
@@ -84,7 +84,7 @@ struct Entry {
 }
 
 /// Compares two policies item by item.
-pub fn structural_diff(old: &Policy, new: &Policy) -> StructuralDiff {
+pub(crate) fn structural_diff(old: &Policy, new: &Policy) -> StructuralDiff {
     StructuralDiff {
         policy: parts_diff(&metadata(old), &metadata(new)),
         fields: items_diff(&fields(old), &fields(new)),

@@ -30,11 +30,9 @@ use crate::diagnostic::SourceFile;
 use crate::limits::MAX_POLICY_BYTES;
 use crate::policy::load::{LoadError, load};
 
-pub use verify::comments;
-
 /// Why a policy file was not formatted.
 #[derive(Debug, thiserror::Error)]
-pub enum FormatError {
+pub(crate) enum FormatError {
     /// The policy has problems; `ruling check` shows them.
     #[error(transparent)]
     Invalid(#[from] LoadError),
@@ -58,7 +56,7 @@ pub enum FormatError {
 /// The text of a policy file in canonical layout. Formatting a formatted
 /// file gives it back unchanged. The text is handed back only when it holds
 /// the same data and comments as the file and loads as a policy.
-pub fn format_policy(file: &SourceFile) -> Result<String, FormatError> {
+pub(crate) fn format_policy(file: &SourceFile) -> Result<String, FormatError> {
     load(file.clone())?;
     let unsafe_because = |loss: &str| FormatError::Unsafe {
         file: file.name.clone(),
@@ -210,3 +208,8 @@ mod tests {
         assert!(format(text).ends_with("\"No.\"\n"));
     }
 }
+
+#[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
+mod properties_tests;

@@ -23,7 +23,7 @@ pub(super) fn loss(original: &str, formatted: &str) -> Option<&'static str> {
 
 /// The comments of a TOML text, sorted: tables and keys move, comments
 /// move with them.
-pub fn comments(text: &str) -> Vec<&str> {
+pub(crate) fn comments(text: &str) -> Vec<&str> {
     let mut found: Vec<&str> = Source::new(text)
         .lex()
         .filter(|token| token.kind() == TokenKind::Comment)

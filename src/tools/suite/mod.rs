@@ -2,7 +2,7 @@
 //! it targets and compared with its expectation, optionally with a stored
 //! snapshot of its whole decision, and the coverage of every rule.
 
-pub mod render;
+pub(crate) mod render;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,26 +17,26 @@ use crate::tools::case::{Case, Mismatch};
 
 /// What `run` does besides checking expectations.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// Compare each decision with the snapshot stored next to its case.
-    pub snapshot: bool,
+    pub(crate) snapshot: bool,
     /// Write snapshots that are missing or differ instead of failing.
-    pub update: bool,
+    pub(crate) update: bool,
 }
 
 /// The result of one case.
 #[derive(Debug)]
-pub struct CaseResult {
-    pub file: PathBuf,
-    pub description: String,
+pub(crate) struct CaseResult {
+    pub(crate) file: PathBuf,
+    pub(crate) description: String,
     /// The version that decided, when a decision was made.
-    pub version: Option<String>,
-    pub verdict: Verdict,
-    pub decision: Option<Decision>,
+    pub(crate) version: Option<String>,
+    pub(crate) verdict: Verdict,
+    pub(crate) decision: Option<Decision>,
 }
 
 #[derive(Debug)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Passed,
     /// The decision differs from the expectation, or from the snapshot.
     Failed {
@@ -49,57 +49,57 @@ pub enum Verdict {
 
 /// A decision that differs from its stored snapshot (or has none).
 #[derive(Debug)]
-pub struct SnapshotDiff {
-    pub file: PathBuf,
+pub(crate) struct SnapshotDiff {
+    pub(crate) file: PathBuf,
     /// `None` when there is no snapshot yet.
-    pub stored: Option<String>,
-    pub actual: String,
+    pub(crate) stored: Option<String>,
+    pub(crate) actual: String,
 }
 
 /// How often each rule of one policy version was reached and decided.
 #[derive(Debug)]
-pub struct Coverage {
-    pub policy: String,
-    pub version: String,
-    pub file: String,
-    pub rules: Vec<RuleCoverage>,
+pub(crate) struct Coverage {
+    pub(crate) policy: String,
+    pub(crate) version: String,
+    pub(crate) file: String,
+    pub(crate) rules: Vec<RuleCoverage>,
 }
 
 #[derive(Debug)]
-pub struct RuleCoverage {
-    pub id: String,
-    pub clause: String,
+pub(crate) struct RuleCoverage {
+    pub(crate) id: String,
+    pub(crate) clause: String,
     /// 1-based line of the rule in the policy file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Cases whose trace evaluated this rule's condition (or applied the default).
-    pub reached: usize,
+    pub(crate) reached: usize,
     /// Cases this rule decided.
-    pub decided: usize,
+    pub(crate) decided: usize,
 }
 
 #[derive(Debug, Default)]
-pub struct Report {
-    pub results: Vec<CaseResult>,
-    pub coverage: Vec<Coverage>,
+pub(crate) struct Report {
+    pub(crate) results: Vec<CaseResult>,
+    pub(crate) coverage: Vec<Coverage>,
     /// Snapshot files written because of `Options::update`.
-    pub updated: Vec<PathBuf>,
+    pub(crate) updated: Vec<PathBuf>,
 }
 
 impl Report {
-    pub fn passed(&self) -> usize {
+    pub(crate) fn passed(&self) -> usize {
         self.results
             .iter()
             .filter(|result| matches!(result.verdict, Verdict::Passed))
             .count()
     }
 
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.results.len() - self.passed()
     }
 
     /// The share of rules (defaults included) that decided at least one
     /// case, in percent; 100 when there are no rules.
-    pub fn coverage_percent(&self) -> f64 {
+    pub(crate) fn coverage_percent(&self) -> f64 {
         let rules = self.coverage.iter().flat_map(|coverage| &coverage.rules);
         let (total, decided) = rules.fold((0usize, 0usize), |(total, decided), rule| {
             (total + 1, decided + usize::from(rule.decided > 0))
@@ -114,7 +114,7 @@ impl Report {
 
 /// Finds and runs the cases under `paths`: policy folders (with a `cases`
 /// folder), folders holding policy folders, or single case files.
-pub fn run(paths: &[PathBuf], options: Options) -> Result<Report, Vec<PolicyError>> {
+pub(crate) fn run(paths: &[PathBuf], options: Options) -> Result<Report, Vec<PolicyError>> {
     let mut report = Report::default();
     let mut problems = Vec::new();
     for (folder, cases) in discover(paths).map_err(|error| vec![error])? {
@@ -293,7 +293,7 @@ fn name_unknown_rule(set: &PolicySet, mismatches: &mut [Mismatch]) {
 
 /// Decides a case's request with the version it targets: its `version`, or
 /// the version in effect on its request's date.
-pub fn decide_case(set: &PolicySet, case: &Case) -> Result<Decision, String> {
+pub(crate) fn decide_case(set: &PolicySet, case: &Case) -> Result<Decision, String> {
     let choice = case
         .version
         .clone()
@@ -311,7 +311,7 @@ pub fn decide_case(set: &PolicySet, case: &Case) -> Result<Decision, String> {
 }
 
 /// Reads a case file.
-pub fn read_case(file: &Path) -> Result<Case, String> {
+pub(crate) fn read_case(file: &Path) -> Result<Case, String> {
     let bytes = fs::read(file).map_err(|error| format!("cannot read the case: {error}"))?;
     serde_json::from_slice(&bytes).map_err(|error| {
         let misspelled = crate::tools::case::misspelled_keys(&bytes);
@@ -337,14 +337,14 @@ fn case_error(error: &serde_json::Error) -> String {
 
 /// Where the snapshot of a case's decision is kept: next to the case,
 /// `NAME.snap` for `NAME.json`.
-pub fn snapshot_path(case: &Path) -> PathBuf {
+pub(crate) fn snapshot_path(case: &Path) -> PathBuf {
     case.with_extension("snap")
 }
 
 /// The snapshot of a decision: its JSON without the policy file's hash
 /// (nor the decision id, which hashes it), so that a change of layout or
 /// comments does not touch every snapshot.
-pub fn snapshot_text(decision: &Decision) -> String {
+pub(crate) fn snapshot_text(decision: &Decision) -> String {
     let mut value = serde_json::to_value(decision).unwrap_or_default();
     if let Some(decision) = value.as_object_mut() {
         // `shift_remove` keeps the order of the other fields.
@@ -393,3 +393,6 @@ fn check_snapshot(
         actual,
     })
 }
+
+#[cfg(test)]
+mod case_tests;

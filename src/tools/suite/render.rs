@@ -11,7 +11,7 @@ use super::{CaseResult, Coverage, Report, SnapshotDiff, Verdict};
 use crate::render::Palette;
 
 /// The version of the JSON shape of a test report.
-pub const REPORT_FORMAT: u32 = 1;
+pub(crate) const REPORT_FORMAT: u32 = 1;
 
 fn display(path: &Path) -> String {
     path.display().to_string()
@@ -19,7 +19,7 @@ fn display(path: &Path) -> String {
 
 /// For people: one line per case, the differences of each failure, the
 /// coverage of every rule, and a closing `N passed, N failed` line.
-pub fn suite_text(report: &Report, colour: bool) -> String {
+pub(crate) fn suite_text(report: &Report, colour: bool) -> String {
     let palette = Palette { colour };
     let mut out = String::new();
     for result in &report.results {
@@ -188,7 +188,7 @@ fn write_coverage(out: &mut String, report: &Report, palette: Palette) {
 
 /// For programs: the whole report as one JSON document (shape documented in
 /// docs/test-format.md).
-pub fn suite_json(report: &Report) -> String {
+pub(crate) fn suite_json(report: &Report) -> String {
     let cases: Vec<serde_json::Value> = report.results.iter().map(case_json).collect();
     let coverage: Vec<serde_json::Value> = report.coverage.iter().map(coverage_json).collect();
     let body = serde_json::json!({
@@ -256,7 +256,7 @@ fn coverage_json(coverage: &Coverage) -> serde_json::Value {
 }
 
 /// JUnit XML, one test suite per policy folder, one test case per case.
-pub fn suite_junit(report: &Report) -> String {
+pub(crate) fn suite_junit(report: &Report) -> String {
     let mut suites: Vec<(String, Vec<&CaseResult>)> = Vec::new();
     for result in &report.results {
         let name = policy_folder_name(&result.file);
@@ -402,7 +402,7 @@ fn xml(text: &str) -> String {
 
 /// GitHub Actions workflow commands: an error on each failing case file,
 /// and one on the line of the rule that decided it in the policy file.
-pub fn suite_github(report: &Report) -> String {
+pub(crate) fn suite_github(report: &Report) -> String {
     let mut out = String::new();
     for result in &report.results {
         let file = display(&result.file);

@@ -21,8 +21,8 @@
 //! - **Transport.** Plain TCP or a Unix socket: no TLS is built in, so a
 //!   URL with `sslmode=require` is refused when connecting.
 
-pub mod pool;
-pub mod schema;
+pub(crate) mod pool;
+pub(crate) mod schema;
 
 use std::time::Duration;
 
@@ -35,17 +35,17 @@ use crate::policy::Outcome;
 /// How long connecting may take when the URL does not say
 /// (`connect_timeout`): a host that does not answer costs each transaction
 /// that long before its records are counted lost.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long data sent may go unacknowledged before the connection is
 /// given up (`tcp_user_timeout`, Linux), when the URL does not say: a
 /// server gone without closing the connection fails the statement then,
 /// rather than hanging the writer.
-pub const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a writer waits for a lock another session holds: as long as
 /// a SQLite writer waits for the write lock.
-pub const LOCK_PATIENCE: Duration = WRITE_PATIENCE;
+pub(crate) const LOCK_PATIENCE: Duration = WRITE_PATIENCE;
 
 /// How many times a statement is sent again after a lost connection, a
 /// deadlock or a serialization failure.
@@ -55,7 +55,7 @@ const RETRIES: usize = 2;
 /// (the `postgres` crate's own message leaves it out).
 #[derive(Debug, thiserror::Error)]
 #[error("{}", describe(.0))]
-pub struct DatabaseError(#[from] postgres::Error);
+pub(crate) struct DatabaseError(#[from] postgres::Error);
 
 fn describe(error: &postgres::Error) -> String {
     match (error.as_db_error(), std::error::Error::source(error)) {
@@ -77,7 +77,7 @@ impl DatabaseError {
 
     /// Whether the data was refused (a broken constraint, a value that is
     /// not valid JSON): SQLSTATE classes 22 and 23.
-    pub fn is_about_the_data(&self) -> bool {
+    pub(crate) fn is_about_the_data(&self) -> bool {
         self.sqlstate()
             .is_some_and(|code| code.starts_with("22") || code.starts_with("23"))
     }
@@ -85,7 +85,7 @@ impl DatabaseError {
     /// Whether the connection is gone: an error that did not come from the
     /// server, a connection exception (08), or the server shutting down
     /// (57P).
-    pub fn is_connection_lost(&self) -> bool {
+    pub(crate) fn is_connection_lost(&self) -> bool {
         match self.sqlstate() {
             None => true,
             Some(code) => code.starts_with("08") || code.starts_with("57P"),
@@ -104,7 +104,7 @@ impl DatabaseError {
 }
 
 /// Whether `error` means the connection it happened on is gone.
-pub fn is_connection_lost(error: &RecordError) -> bool {
+pub(crate) fn is_connection_lost(error: &RecordError) -> bool {
     match error {
         RecordError::Database(error) => error.is_connection_lost(),
         RecordError::Connect { .. } => true,
@@ -115,7 +115,7 @@ pub fn is_connection_lost(error: &RecordError) -> bool {
 /// The connection settings of `url`, with ruling's defaults for what it
 /// does not set: [`CONNECT_TIMEOUT`], [`TCP_USER_TIMEOUT`], and the
 /// application name `ruling`.
-pub fn config(url: &str) -> Result<Config, RecordError> {
+pub(crate) fn config(url: &str) -> Result<Config, RecordError> {
     let mut config: Config = url.parse().map_err(|source| RecordError::BadUrl {
         url: redact_url(url),
         source: DatabaseError(source),
@@ -133,7 +133,7 @@ pub fn config(url: &str) -> Result<Config, RecordError> {
 }
 
 /// A connection to the records database.
-pub struct PostgresStore {
+pub(crate) struct PostgresStore {
     client: Client,
     config: Config,
     /// The URL without its password, for messages.
@@ -151,7 +151,7 @@ impl std::fmt::Debug for PostgresStore {
 impl PostgresStore {
     /// Connects to the database at `url` to record into, and brings its
     /// schema up to date ([`schema::migrate`]).
-    pub fn open(url: &str) -> Result<Self, RecordError> {
+    pub(crate) fn open(url: &str) -> Result<Self, RecordError> {
         let mut store = Self::connect(config(url)?, redact_url(url), Session::Writer)?;
         schema::migrate(&mut store.client, &store.shown)?;
         Ok(store)
@@ -160,7 +160,7 @@ impl PostgresStore {
     /// Connects to the database at `url` to read: the session is read-only
     /// and creates nothing. A database no decision was recorded into yet
     /// holds no records rather than being an error.
-    pub fn open_read_only(url: &str) -> Result<Self, RecordError> {
+    pub(crate) fn open_read_only(url: &str) -> Result<Self, RecordError> {
         Self::connect(config(url)?, redact_url(url), Session::Reader)
     }
 
@@ -185,7 +185,7 @@ impl PostgresStore {
     }
 
     /// Whether the connection is known to be gone.
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
 
@@ -197,7 +197,7 @@ impl PostgresStore {
     /// deadlock and a serialization failure, up to twice:
     /// records a lost connection had committed are then found already
     /// there, so none is counted twice.
-    pub fn insert(&mut self, records: &[Record]) -> Result<usize, RecordError> {
+    pub(crate) fn insert(&mut self, records: &[Record]) -> Result<usize, RecordError> {
         let mut sorted: Vec<&Record> = records.iter().collect();
         sorted.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         let mut retries = 0;
@@ -216,7 +216,7 @@ impl PostgresStore {
     }
 
     /// The decision whose id starts with `prefix` (lowercase hex).
-    pub fn find(&mut self, prefix: &str) -> Result<Lookup, RecordError> {
+    pub(crate) fn find(&mut self, prefix: &str) -> Result<Lookup, RecordError> {
         let pattern = format!("{}%", escape_like(prefix));
         let query = format!("SELECT {COLUMNS} FROM decisions WHERE id LIKE $1 ORDER BY id LIMIT 6");
         let mut found = match self.client.query(&query, &[&pattern]) {
@@ -237,7 +237,7 @@ impl PostgresStore {
     }
 
     /// The records `filter` selects, newest first.
-    pub fn list(&mut self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
+    pub(crate) fn list(&mut self, filter: &LogFilter) -> Result<Vec<Record>, RecordError> {
         // As in SQLite, dates compare as text: `recorded_at` is RFC 3339 in
         // UTC in the "C" collation, which sorts by time, and a bare
         // `YYYY-MM-DD` sorts before that day's times. `until` is
@@ -269,8 +269,10 @@ impl PostgresStore {
         }
     }
 
-    /// How many decisions are stored.
-    pub fn count(&mut self) -> Result<u64, RecordError> {
+    /// How many decisions are stored (for the store's tests; programs
+    /// count with SQL).
+    #[cfg(test)]
+    pub(crate) fn count(&mut self) -> Result<u64, RecordError> {
         match self.client.query_one("SELECT count(*) FROM decisions", &[]) {
             Ok(row) => {
                 let count: i64 = row.try_get(0).map_err(DatabaseError::from)?;
@@ -431,3 +433,13 @@ mod tests {
         assert!(!message.contains("s3cret"), "{message}");
     }
 }
+
+#[cfg(test)]
+#[path = "../../../../tests/postgres_support.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with the integration tests, which use all of it"
+)]
+mod postgres_support;
+#[cfg(test)]
+mod store_tests;

@@ -17,13 +17,13 @@ use super::{PostgresStore, Session, config, is_connection_lost};
 use crate::interface::record::{RecordError, redact_url};
 
 /// Connections open at once, at most.
-pub const MAX_CONNECTIONS: usize = 4;
+pub(crate) const MAX_CONNECTIONS: usize = 4;
 
 /// How long a lookup waits for a busy connection.
-pub const BUSY_PATIENCE: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_PATIENCE: Duration = Duration::from_secs(5);
 
 /// A bounded set of read-only connections to one database.
-pub struct Pool {
+pub(crate) struct Pool {
     config: Config,
     shown: String,
     state: Mutex<State>,
@@ -45,7 +45,7 @@ impl std::fmt::Debug for Pool {
 
 impl Pool {
     /// A pool for the database at `url`; nothing is connected yet.
-    pub fn new(url: &str) -> Result<Self, RecordError> {
+    pub(crate) fn new(url: &str) -> Result<Self, RecordError> {
         Ok(Self {
             config: config(url)?,
             shown: redact_url(url),
@@ -55,7 +55,7 @@ impl Pool {
     }
 
     /// Runs `read` on a connection of the pool.
-    pub fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         mut read: impl FnMut(&mut PostgresStore) -> Result<T, RecordError>,
     ) -> Result<T, RecordError> {

@@ -19,13 +19,13 @@ use super::DatabaseError;
 use crate::interface::record::RecordError;
 
 /// A change of schema, applied once.
-pub struct Migration {
-    pub version: i32,
-    pub sql: &'static str,
+pub(crate) struct Migration {
+    pub(crate) version: i32,
+    pub(crate) sql: &'static str,
 }
 
 /// Every migration, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     // The columns of the SQLite store. Ids and times are in the "C"
     // collation, which compares bytes: the primary key then answers id
@@ -52,7 +52,7 @@ CREATE INDEX decisions_by_time ON decisions (recorded_at);
 }];
 
 /// The schema version this ruling writes: the last migration's.
-pub const SCHEMA_VERSION: i32 = 1;
+pub(crate) const SCHEMA_VERSION: i32 = 1;
 
 /// The advisory lock migrations hold: "ruling" in ASCII.
 const MIGRATION_LOCK: i64 = 0x7275_6c69_6e67;
@@ -65,7 +65,7 @@ CREATE TABLE ruling_schema_version (
 
 /// Applies the migrations the database at `shown` lacks, in one
 /// transaction: all of them, or none.
-pub fn migrate(client: &mut Client, shown: &str) -> Result<(), RecordError> {
+pub(crate) fn migrate(client: &mut Client, shown: &str) -> Result<(), RecordError> {
     let mut transaction = client.transaction().map_err(DatabaseError::from)?;
     transaction
         .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -98,7 +98,7 @@ pub fn migrate(client: &mut Client, shown: &str) -> Result<(), RecordError> {
 
 /// Refuses a database whose schema is newer than this ruling knows;
 /// changes nothing.
-pub fn check(client: &mut Client, shown: &str) -> Result<(), RecordError> {
+pub(crate) fn check(client: &mut Client, shown: &str) -> Result<(), RecordError> {
     if has_table(client, "ruling_schema_version")? {
         applied(client, shown)?;
     }

@@ -7,7 +7,7 @@ use std::io::{self, BufRead};
 
 /// One line of input, without its end (`\n`, or `\r\n`).
 #[derive(Debug, PartialEq, Eq)]
-pub enum Line {
+pub(crate) enum Line {
     /// A line within the limit.
     Whole(Vec<u8>),
     /// A line over the limit: its first `limit` bytes, and its length.
@@ -15,20 +15,20 @@ pub enum Line {
 }
 
 /// Splits a byte stream into [`Line`]s.
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     input: R,
     limit: usize,
 }
 
 impl<R: BufRead> LineReader<R> {
     /// Lines of at most `limit` bytes are kept whole.
-    pub fn new(input: R, limit: usize) -> Self {
+    pub(crate) fn new(input: R, limit: usize) -> Self {
         LineReader { input, limit }
     }
 
     /// The next line, or `None` at the end of the input. The last line
     /// counts even without a newline.
-    pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+    pub(crate) fn next_line(&mut self) -> io::Result<Option<Line>> {
         let mut kept = Vec::new();
         let mut length: u64 = 0;
         let mut started = false;

@@ -45,7 +45,7 @@ const INSTRUCTIONS: &str = "Decides refund requests against written refund polic
 
 /// The MCP server: the tools over one catalog.
 #[derive(Debug)]
-pub struct McpServer {
+pub(crate) struct McpServer {
     catalog: SharedCatalog,
     /// The decision records that `why` reads, when given (`--record`).
     records: Option<Records>,
@@ -67,13 +67,13 @@ struct CallParams<'a> {
 }
 
 impl McpServer {
-    pub fn new(catalog: SharedCatalog, records: Option<Records>) -> Self {
+    pub(crate) fn new(catalog: SharedCatalog, records: Option<Records>) -> Self {
         McpServer { catalog, records }
     }
 
     /// Answers the messages on `input` until it ends, writing each answer
     /// as one line on `output`. A closed `output` ends the session too.
-    pub fn serve(&self, input: impl BufRead, mut output: impl Write) -> io::Result<()> {
+    pub(crate) fn serve(&self, input: impl BufRead, mut output: impl Write) -> io::Result<()> {
         let mut lines = LineReader::new(input, MAX_LINE_BYTES);
         while let Some(line) = lines.next_line()? {
             let Some(answer) = self.answer(&line) else {

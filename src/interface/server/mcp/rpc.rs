@@ -16,33 +16,33 @@ use serde_json::value::RawValue;
 use super::line::Line;
 
 /// Invalid JSON, or not UTF-8.
-pub const PARSE_ERROR: i64 = -32700;
+pub(crate) const PARSE_ERROR: i64 = -32700;
 /// JSON, but not a JSON-RPC message this server takes.
-pub const INVALID_REQUEST: i64 = -32600;
-pub const METHOD_NOT_FOUND: i64 = -32601;
-pub const INVALID_PARAMS: i64 = -32602;
-pub const INTERNAL_ERROR: i64 = -32603;
+pub(crate) const INVALID_REQUEST: i64 = -32600;
+pub(crate) const METHOD_NOT_FOUND: i64 = -32601;
+pub(crate) const INVALID_PARAMS: i64 = -32602;
+pub(crate) const INTERNAL_ERROR: i64 = -32603;
 
 /// The longest message line, in bytes (8 MiB). A longer line is refused
 /// and skipped without being held in memory.
-pub const MAX_LINE_BYTES: usize = 8 << 20;
+pub(crate) const MAX_LINE_BYTES: usize = 8 << 20;
 
 /// How deeply arrays and objects may nest in one message (the message
 /// itself is level 1, so a tool call's `request` object is level 4).
-pub const MAX_NESTING: usize = 128;
+pub(crate) const MAX_NESTING: usize = 128;
 
 /// The most characters of the client's text quoted back in a message.
 const QUOTED_CHARS: usize = 200;
 
 /// A JSON-RPC error: its code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RpcError {
-    pub code: i64,
-    pub message: String,
+pub(crate) struct RpcError {
+    pub(crate) code: i64,
+    pub(crate) message: String,
 }
 
 impl RpcError {
-    pub fn new(code: i64, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: i64, message: impl Into<String>) -> Self {
         RpcError {
             code,
             message: message.into(),
@@ -53,14 +53,14 @@ impl RpcError {
 /// A line that gets an error: the error, and the id to answer with (the
 /// message's own when it could be read, else `null`).
 #[derive(Debug)]
-pub struct Refusal {
-    pub id: Option<Box<RawValue>>,
-    pub error: RpcError,
+pub(crate) struct Refusal {
+    pub(crate) id: Option<Box<RawValue>>,
+    pub(crate) error: RpcError,
 }
 
 /// What one line holds.
 #[derive(Debug)]
-pub enum Message<'a> {
+pub(crate) enum Message<'a> {
     /// A call that expects an answer with its `id`.
     Request {
         id: &'a RawValue,
@@ -100,7 +100,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<&'de Raw
 }
 
 /// Reads one line as a message, or says why it is refused.
-pub fn read(line: &Line) -> Result<Message<'_>, Refusal> {
+pub(crate) fn read(line: &Line) -> Result<Message<'_>, Refusal> {
     match line {
         Line::Whole(bytes) => read_whole(bytes),
         Line::TooLong { start, length } => Err(Refusal {
@@ -207,7 +207,7 @@ fn classify(envelope: Envelope<'_>) -> Result<Message<'_>, Invalid<'_>> {
 
 /// Whether `value` is an object. Serde would also read a struct from an
 /// array, member by member, which no caller means.
-pub fn is_object(value: &RawValue) -> bool {
+pub(crate) fn is_object(value: &RawValue) -> bool {
     value.get().starts_with('{')
 }
 
@@ -265,7 +265,7 @@ fn utf8_prefix(bytes: &[u8]) -> &str {
 }
 
 /// How deeply arrays and objects nest in `text`, which is valid JSON.
-pub fn nesting(text: &str) -> usize {
+pub(crate) fn nesting(text: &str) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);
     for byte in text.bytes() {
@@ -293,7 +293,7 @@ pub fn nesting(text: &str) -> usize {
 
 /// A serde error as a message shows it: cut short, so that a long name or
 /// value from the client is not echoed back whole.
-pub fn quoted(error: &impl fmt::Display) -> String {
+pub(crate) fn quoted(error: &impl fmt::Display) -> String {
     let text = error.to_string();
     match text.char_indices().nth(QUOTED_CHARS) {
         Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
@@ -318,7 +318,7 @@ struct ErrorObject<'a> {
 }
 
 /// The line that answers request `id` with `result`.
-pub fn result_line(id: &RawValue, result: &RawValue) -> String {
+pub(crate) fn result_line(id: &RawValue, result: &RawValue) -> String {
     let answer = Answer {
         jsonrpc: "2.0",
         id: Some(id),
@@ -329,7 +329,7 @@ pub fn result_line(id: &RawValue, result: &RawValue) -> String {
 }
 
 /// The line that answers with `error`; the id is `null` when unknown.
-pub fn error_line(id: Option<&RawValue>, error: &RpcError) -> String {
+pub(crate) fn error_line(id: Option<&RawValue>, error: &RpcError) -> String {
     let answer = Answer {
         jsonrpc: "2.0",
         id,

@@ -87,7 +87,7 @@ const NAMES: [&str; 5] = [LIST_POLICIES, GET_POLICY, DECIDE, EXPLAIN, WHY];
 
 /// The result of `tools/list`: every tool's name, description and input
 /// schema.
-pub fn list() -> Json {
+pub(crate) fn list() -> Json {
     let tools = [
         tool(
             LIST_POLICIES,
@@ -138,7 +138,7 @@ fn input_schema<T: JsonSchema>() -> Json {
 
 /// Calls tool `name` with `arguments` (a JSON object): the tool's result,
 /// or a JSON-RPC error when there is no such tool.
-pub fn call(
+pub(crate) fn call(
     catalog: &Catalog,
     records: Option<&Records>,
     name: &str,

@@ -4,15 +4,45 @@
 //! --snapshot` reads), and as text under tests/snapshots, so that a rule
 //! change shows up as a reviewed diff of decisions.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use ruling::policy::folder::load_set;
-use ruling::render::{decision_json, decision_text};
-use ruling::tools::suite::{decide_case, read_case, snapshot_text};
+use crate::load_set;
+use crate::tools::suite::{decide_case, read_case, snapshot_text};
+use crate::{decision_json, decision_text};
 
-use crate::support::{relative, render_problems};
+use crate::diagnostic::{SourceFile, render};
+use crate::policy::folder::PolicyError;
 
-fn decide(path: &Path) -> (ruling::Decision, ruling::tools::case::Case) {
+/// The crate's root folder, where `policies/` is.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path relative to the crate root, with `/` separators.
+fn relative(path: &Path) -> String {
+    let relative = path.strip_prefix(root()).unwrap_or(path);
+    relative.to_string_lossy().replace('\\', "/")
+}
+
+/// Renders policy problems the way `ruling check` does, without colour.
+fn render_problems(errors: &[PolicyError]) -> String {
+    let mut out = String::new();
+    for error in errors {
+        match error {
+            PolicyError::Invalid(error) => {
+                let file = SourceFile::new(
+                    relative(Path::new(&error.file.name)),
+                    error.file.text.clone(),
+                );
+                out.push_str(&render(&error.diagnostics, &file, false, 80));
+            }
+            other => out.push_str(&format!("{other}\n")),
+        }
+    }
+    out
+}
+
+fn decide(path: &Path) -> (crate::Decision, crate::tools::case::Case) {
     let case = read_case(path).unwrap_or_else(|error| panic!("{}: {error}", relative(path)));
     let folder = path.parent().and_then(Path::parent).unwrap();
     let set = load_set(folder).unwrap_or_else(|errors| panic!("{}", render_problems(&errors)));
@@ -23,7 +53,7 @@ fn decide(path: &Path) -> (ruling::Decision, ruling::tools::case::Case) {
 
 #[test]
 fn every_case_decides_as_expected() {
-    insta::glob!("../policies", "*/cases/*.json", |path| {
+    insta::glob!("../../../policies", "*/cases/*.json", |path| {
         let (decision, case) = decide(path);
         let mismatches = case.expect.mismatches(&decision);
         assert!(
@@ -47,7 +77,7 @@ fn every_case_decides_as_expected() {
 /// The fast path (no trace) decides every case as the full decision does.
 #[test]
 fn the_ruling_without_trace_agrees_with_the_decision() {
-    insta::glob!("../policies", "*/cases/*.json", |path| {
+    insta::glob!("../../../policies", "*/cases/*.json", |path| {
         let (decision, case) = decide(path);
         let folder = path.parent().and_then(Path::parent).unwrap();
         let set = load_set(folder).unwrap();
@@ -56,19 +86,19 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
             .iter()
             .find(|policy| policy.meta.version == decision.policy.version)
             .unwrap();
-        let request = ruling::request::decode(
+        let request = crate::request::decode(
             &policy.schema,
             policy.meta.timezone,
             case.request.get().as_bytes(),
         )
         .unwrap();
-        let ruled = ruling::decision::decide::ruling(policy, &request).unwrap();
+        let ruled = crate::decision::decide::ruling(policy, &request).unwrap();
         assert_eq!(ruled.rule.id, decision.rule.id);
         let (with_reason, reason) =
-            ruling::decision::decide::ruling_with_reason(policy, &request).unwrap();
+            crate::decision::decide::ruling_with_reason(policy, &request).unwrap();
         assert_eq!(with_reason.rule.id, decision.rule.id);
         assert_eq!(reason, decision.reason);
-        let effects: Vec<(String, ruling::language::value::Value)> = ruled
+        let effects: Vec<(String, crate::Value)> = ruled
             .effects
             .iter()
             .map(|(name, value)| ((*name).to_owned(), value.clone()))
@@ -87,10 +117,10 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
 /// line number first, byte for byte.
 #[test]
 fn the_traced_line_is_the_decision_json() {
-    insta::glob!("../policies", "*/cases/*.json", |path| {
+    insta::glob!("../../../policies", "*/cases/*.json", |path| {
         let (decision, _) = decide(path);
         let mut line = Vec::new();
-        ruling::render::write_traced_line(&mut line, 42, &decision);
+        crate::render::write_traced_line(&mut line, 42, &decision);
         let mut expected = serde_json::json!({"line": 42});
         if let serde_json::Value::Object(fields) = serde_json::to_value(&decision).unwrap() {
             expected.as_object_mut().unwrap().extend(fields);
@@ -105,19 +135,14 @@ fn the_traced_line_is_the_decision_json() {
 #[test]
 fn the_shipped_policies_have_enough_cases() {
     let count = |policy: &str| {
-        std::fs::read_dir(
-            crate::support::root()
-                .join("policies")
-                .join(policy)
-                .join("cases"),
-        )
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
-                .count()
-        })
-        .unwrap_or(0)
+        std::fs::read_dir(root().join("policies").join(policy).join("cases"))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
+                    .count()
+            })
+            .unwrap_or(0)
     };
     assert_eq!(count("steam"), 40, "the Steam example's 40 cases");
     assert!(
@@ -128,8 +153,7 @@ fn the_shipped_policies_have_enough_cases() {
 
 #[test]
 fn decisions_are_byte_identical_across_runs() {
-    let path =
-        crate::support::root().join("policies/iptv-smarters-pro/cases/approve-within-window.json");
+    let path = root().join("policies/iptv-smarters-pro/cases/approve-within-window.json");
     let (first, _) = decide(&path);
     let (second, _) = decide(&path);
     assert_eq!(decision_json(&first), decision_json(&second));

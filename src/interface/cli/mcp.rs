@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use ruling::interface::record::{Records, records_at};
-use ruling::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
-use ruling::interface::server::mcp::McpServer;
-use ruling::policy::folder::PolicyError;
+use crate::interface::record::{Records, records_at};
+use crate::interface::server::catalog::{Catalog, CatalogError, SharedCatalog};
+use crate::interface::server::mcp::McpServer;
+use crate::policy::folder::PolicyError;
 
 use super::exit;
 use super::output::{eprint, report};
@@ -25,7 +25,7 @@ use super::output::{eprint, report};
     ruling mcp\n  \
     ruling mcp /etc/ruling/policies"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder searched for policy folders
     #[arg(default_value = "policies")]
     dir: PathBuf,
@@ -34,7 +34,7 @@ pub struct Args {
     record: Option<PathBuf>,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let catalog = match Catalog::load(&args.dir) {
         Ok(catalog) => catalog,
         Err(errors) => return catalog_failure(&errors),
@@ -64,7 +64,7 @@ pub fn run(args: &Args) -> u8 {
 }
 
 /// Reports why the policies could not be loaded; the exit code of `check`.
-pub fn catalog_failure(errors: &[CatalogError]) -> u8 {
+pub(crate) fn catalog_failure(errors: &[CatalogError]) -> u8 {
     let mut code = exit::INVALID_POLICY;
     for error in errors {
         match error {

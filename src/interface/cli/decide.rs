@@ -3,15 +3,15 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::decision::decide::{Listed, decide_listing};
+use crate::interface::batch::BatchOptions;
+use crate::interface::record::{Record, RecordEvent, Recorder, records_at};
+use crate::limits::{MAX_REQUEST_BYTES, RequestLimits};
+use crate::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
+use crate::render::{decision_json, decision_text, request_error_json, request_error_text};
+use crate::request::{RequestError, decode_with};
+use crate::{Policy, RequestFailure};
 use clap::ValueEnum;
-use ruling::decision::decide::{Listed, decide_listing};
-use ruling::interface::batch::BatchOptions;
-use ruling::interface::record::{Record, RecordEvent, Recorder, records_at};
-use ruling::limits::{MAX_REQUEST_BYTES, RequestLimits};
-use ruling::policy::folder::{Choice, PolicyError, PolicySet, Selected, load_set};
-use ruling::render::{decision_json, decision_text, request_error_json, request_error_text};
-use ruling::request::{RequestError, decode_with};
-use ruling::{Policy, RequestFailure};
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
@@ -47,7 +47,7 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling decide policies/iptv-smarters-pro request.json --record=decisions.db\n  \
     ruling decide policies/iptv-smarters-pro --ndjson part-aa --record=postgres://ruling@db.internal/ruling"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy file, or folder of policy versions
     policy: PathBuf,
     /// Request JSON file, case file, or `-` for stdin
@@ -109,7 +109,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     if let Some(extra) = &args.extra {
         let help = if args.record.is_some() {
             format!(
@@ -302,7 +302,7 @@ fn reject(
     };
     let rendered = match (format, failure) {
         (Format::Json, _) => request_error_json(failure, policy),
-        (Format::Text, RequestFailure::Undecidable(ruling::DecideError::Evaluation(error))) => {
+        (Format::Text, RequestFailure::Undecidable(crate::DecideError::Evaluation(error))) => {
             eprint(&format!(
                 "error: policy `{}` version `{}` cannot decide this request: a value cannot be computed\n",
                 policy.meta.id, policy.meta.version
@@ -321,13 +321,13 @@ fn reject(
 /// The request of a case file (and the version the case names, unless the
 /// command line names one), or the bytes as they are; on an invalid case
 /// file, prints why and returns the exit code.
-pub fn case_request(
+pub(crate) fn case_request(
     path: &Path,
     bytes: Vec<u8>,
     choice: &Choice,
     json: bool,
 ) -> Result<(Vec<u8>, Choice), u8> {
-    match ruling::tools::case::parse_case(&bytes) {
+    match crate::tools::case::parse_case(&bytes) {
         Some(Ok(case)) => {
             let choice = match (choice, case.version) {
                 (Choice::ByRequest, Some(version)) => Choice::Version(version),
@@ -344,7 +344,7 @@ pub fn case_request(
             ),
         )),
         None => {
-            let misspelled = ruling::tools::case::misspelled_keys(&bytes);
+            let misspelled = crate::tools::case::misspelled_keys(&bytes);
             if misspelled
                 .iter()
                 .any(|message| message.ends_with("did you mean `expect`?"))
@@ -366,7 +366,7 @@ pub fn case_request(
 
 /// The version that decides `request`; when none can, prints why and
 /// returns the exit code.
-pub fn select<'s>(
+pub(crate) fn select<'s>(
     set: &'s PolicySet,
     request: &[u8],
     choice: &Choice,
@@ -381,7 +381,7 @@ pub fn select<'s>(
 fn refuse(json: bool, kind: &str, message: String) -> u8 {
     if json {
         let body = serde_json::json!({"error": {
-            "format": ruling::decision::DECISION_FORMAT,
+            "format": crate::decision::DECISION_FORMAT,
             "kind": kind,
             "message": message,
             "problems": [],
@@ -396,7 +396,7 @@ fn refuse(json: bool, kind: &str, message: String) -> u8 {
     exit::INVALID_REQUEST
 }
 
-pub fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
@@ -410,7 +410,7 @@ pub fn read_request(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
 }
 
 /// Reports policy problems and returns the exit code they call for.
-pub fn policy_failure(errors: &[PolicyError]) -> u8 {
+pub(crate) fn policy_failure(errors: &[PolicyError]) -> u8 {
     let mut code = exit::INVALID_POLICY;
     for error in errors {
         match error {
@@ -445,7 +445,7 @@ fn policy_folders_help(path: &Path) -> Option<String> {
                 .any(|entry| entry.path().extension().is_some_and(|ext| ext == "toml"))
         })
     };
-    let folders: Vec<PathBuf> = ruling::policy::folder::folders_below(path)
+    let folders: Vec<PathBuf> = crate::policy::folder::folders_below(path)
         .ok()?
         .into_iter()
         .filter(|folder| folder != path && holds_policies(folder))
@@ -474,7 +474,7 @@ fn nearest_sibling(path: &Path) -> Option<PathBuf> {
         .ok()?
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .collect();
-    let meant = ruling::diagnostic::suggest::closest(name, siblings.iter().map(String::as_str))?;
+    let meant = crate::diagnostic::suggest::closest(name, siblings.iter().map(String::as_str))?;
     Some(path.with_file_name(meant))
 }
 

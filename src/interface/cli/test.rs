@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::tools::suite::render::{suite_github, suite_json, suite_junit, suite_text};
+use crate::tools::suite::{Options, run};
 use clap::ValueEnum;
-use ruling::tools::suite::render::{suite_github, suite_json, suite_junit, suite_text};
-use ruling::tools::suite::{Options, run};
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
@@ -27,7 +27,7 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling test --format junit > report.xml\n  \
     ruling test --min-coverage 90 --format github"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy folders, policy files (standing for their folder), case files,
     /// or folders searched at any depth for policy folders with cases
     #[arg(default_value = "policies")]
@@ -58,7 +58,7 @@ enum Format {
     Github,
 }
 
-pub fn run_tests(args: &Args) -> u8 {
+pub(crate) fn run_tests(args: &Args) -> u8 {
     let options = Options {
         snapshot: args.snapshot,
         update: args.update,
@@ -68,7 +68,7 @@ pub fn run_tests(args: &Args) -> u8 {
         Err(errors) => {
             for error in &errors {
                 match error {
-                    ruling::policy::folder::PolicyError::Invalid(error) => {
+                    crate::policy::folder::PolicyError::Invalid(error) => {
                         report(&error.diagnostics, &error.file)
                     }
                     other => eprint(&format!("error: {other}\n")),
@@ -78,7 +78,7 @@ pub fn run_tests(args: &Args) -> u8 {
             // `ruling check`; anything else is a policy to mend.
             let unreadable = errors
                 .iter()
-                .all(|error| matches!(error, ruling::policy::folder::PolicyError::Io { .. }));
+                .all(|error| matches!(error, crate::policy::folder::PolicyError::Io { .. }));
             return if unreadable {
                 exit::IO
             } else {

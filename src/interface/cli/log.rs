@@ -3,9 +3,9 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use crate::interface::record::{LogFilter, RECORD_FORMAT, Record, open_source, records_at};
+use crate::policy::Outcome;
 use clap::ValueEnum;
-use ruling::interface::record::{LogFilter, RECORD_FORMAT, Record, open_source, records_at};
-use ruling::policy::Outcome;
 
 use super::exit;
 use super::output::{eprint, print};
@@ -21,7 +21,7 @@ use super::output::{eprint, print};
     ruling log --outcome deny --policy steam --since 2025-03-01 --until 2025-03-31\n  \
     ruling log --record=decisions.db --limit 0 --format json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The records database: a SQLite file or a PostgreSQL URL [default: $RULING_RECORDS, else ruling.db]
     #[arg(long, value_name = "PATH")]
     record: Option<PathBuf>,
@@ -66,7 +66,7 @@ fn parse_outcome(text: &str) -> Result<Outcome, String> {
     })
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let at = records_at(args.record.as_deref());
     let filter = LogFilter {
         outcome: args.outcome,

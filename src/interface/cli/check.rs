@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::policy::folder::{CheckReport, PolicyError, check_paths};
+use crate::diagnostic::render_warnings;
+use crate::tools::check_output::{check_json_text, github_annotations};
 use clap::ValueEnum;
-use ruling::diagnostic::render_warnings;
-use ruling::policy::folder::{CheckReport, PolicyError, check_paths};
-use ruling::tools::check_output::{check_json_text, github_annotations};
 
 use super::exit;
 use super::output::{eprint, print, report, stderr_colour};
@@ -19,7 +19,7 @@ use super::output::{eprint, print, report, stderr_colour};
 #[command(
     after_help = "Examples:\n  ruling check\n  ruling check policies/iptv-smarters-pro\n  ruling check policies/steam/2024-04-23.toml\n  ruling check --format github\n  ruling check --format json > check.json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy files, or folders searched for policy files
     #[arg(default_value = "policies")]
     paths: Vec<PathBuf>,
@@ -41,7 +41,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let checked = check_paths(&args.paths);
     let output = match args.format {
         Format::Text => text(&checked),

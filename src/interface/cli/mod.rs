@@ -1,4 +1,7 @@
-//! Argument parsing and the exit codes; one file per subcommand.
+//! The `ruling` command line, as the `ruling` binary runs it: argument
+//! parsing, the exit codes, one file per subcommand. A program that wants
+//! the command line inside it (another binary name, a wrapper) calls
+//! [`run`]; everything else here is internal.
 
 mod batch;
 mod check;
@@ -22,24 +25,24 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Exit codes, documented in the README and in `--help`.
-pub mod exit {
+pub(crate) mod exit {
     /// A decision was made (whatever its outcome), all policies are valid,
     /// or a diff ran (whatever changed).
-    pub const OK: u8 = 0;
+    pub(crate) const OK: u8 = 0;
     /// A policy file has problems, or `fmt --check` would change one.
-    pub const INVALID_POLICY: u8 = 1;
+    pub(crate) const INVALID_POLICY: u8 = 1;
     /// `ruling test`: a case failed, or coverage is below the minimum.
-    pub const TEST_FAILED: u8 = 1;
+    pub(crate) const TEST_FAILED: u8 = 1;
     /// The command line is wrong (clap's own code).
-    pub const USAGE: u8 = 2;
+    pub(crate) const USAGE: u8 = 2;
     /// The request was rejected: malformed, wrong types, or a broken constraint;
     /// for a diff, not one request could be decided by both versions.
-    pub const INVALID_REQUEST: u8 = 3;
+    pub(crate) const INVALID_REQUEST: u8 = 3;
     /// A file could not be read or written (the records database included).
-    pub const IO: u8 = 4;
+    pub(crate) const IO: u8 = 4;
     /// `ruling why`: no recorded decision has the id, or more than one
     /// starts with the prefix.
-    pub const NOT_FOUND: u8 = 5;
+    pub(crate) const NOT_FOUND: u8 = 5;
 }
 
 const EXIT_CODES: &str = "\
@@ -112,7 +115,15 @@ fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
     })
 }
 
-/// Runs the command line and returns the process's exit code.
+/// Runs the command line with the process's arguments and returns its
+/// exit code: `ruling`'s whole `main`.
+///
+/// ```
+/// // The `ruling` binary's main. Here, without a subcommand among the
+/// // arguments, it prints the usage to stderr and returns exit code 2.
+/// let code: std::process::ExitCode = ruling::cli::run();
+/// # let _ = code;
+/// ```
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -10,7 +10,7 @@ const INTERVAL: Duration = Duration::from_millis(100);
 /// The clock is read once every this many lines.
 const STRIDE: u64 = 256;
 
-pub struct Progress {
+pub(crate) struct Progress {
     enabled: bool,
     started: Instant,
     last: Instant,
@@ -20,7 +20,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(total_bytes: Option<u64>) -> Self {
+    pub(crate) fn new(total_bytes: Option<u64>) -> Self {
         let now = Instant::now();
         Self {
             enabled: io::stderr().is_terminal(),
@@ -33,7 +33,7 @@ impl Progress {
 
     /// Reports `lines` requests read, `bytes` of the input; called for every
     /// line, so it looks at the clock only every [`STRIDE`] lines.
-    pub fn tick(&mut self, lines: u64, bytes: u64) {
+    pub(crate) fn tick(&mut self, lines: u64, bytes: u64) {
         if !lines.is_multiple_of(STRIDE) {
             return;
         }
@@ -46,7 +46,7 @@ impl Progress {
 
     /// Reports `lines` lines read, with a `note` after the rate; for
     /// callers that report once per chunk of lines.
-    pub fn chunk(&mut self, lines: u64, note: &str) {
+    pub(crate) fn chunk(&mut self, lines: u64, note: &str) {
         self.draw(lines, "lines", note);
     }
 
@@ -73,7 +73,7 @@ impl Progress {
     }
 
     /// Clears the progress line, so that what follows starts clean.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if self.drawn {
             let _ = io::stderr().lock().write_all(b"\r\x1b[K");
             self.drawn = false;

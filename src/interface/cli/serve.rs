@@ -4,14 +4,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ruling::interface::record::{Records, open_sink, records_at};
-use ruling::interface::server::catalog::{Catalog, SharedCatalog};
-use ruling::interface::server::connection::{
+use crate::interface::record::{Records, open_sink, records_at};
+use crate::interface::server::catalog::{Catalog, SharedCatalog};
+use crate::interface::server::connection::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Limits, SPARE_CONNECTIONS,
     connections_within_file_limit, default_max_connections,
 };
-use ruling::interface::server::http::{DEFAULT_MAX_BODY, serve};
-use ruling::interface::server::log;
+use crate::interface::server::http::{DEFAULT_MAX_BODY, serve};
+use crate::interface::server::log;
 
 use super::exit;
 use super::output::eprint;
@@ -51,7 +51,7 @@ use super::output::eprint;
     curl -s localhost:8080/v1/decide -d '{\"policy\": \"steam\", \"request\": {}}'\n  \
     kill -HUP $(pidof ruling)   # reload the policies"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder searched for policy folders
     #[arg(default_value = "policies")]
     dir: PathBuf,
@@ -82,7 +82,7 @@ pub struct Args {
     record: Option<PathBuf>,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let catalog = match Catalog::load(&args.dir) {
         Ok(catalog) => catalog,
         Err(errors) => return super::mcp::catalog_failure(&errors),
@@ -119,7 +119,7 @@ pub fn run(args: &Args) -> u8 {
         let ready = |addr: SocketAddr| {
             eprint(&format!(
                 "ruling: listening on http://{addr} ({} from `{}`; at most {} connections)\n",
-                ruling::interface::server::counted(policies, versions),
+                crate::interface::server::counted(policies, versions),
                 args.dir.display(),
                 limits.max_connections,
             ));
@@ -176,7 +176,7 @@ fn limits(args: &Args) -> Limits {
 
 /// The runtime `ruling serve` runs on: a few threads are plenty, since a
 /// decision takes microseconds.
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

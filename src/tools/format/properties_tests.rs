@@ -5,19 +5,22 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use crate::Policy;
+use crate::SourceFile;
+use crate::Value;
+use crate::decision_json;
+use crate::diagnostic::span::Origin;
+use crate::language::parser::{parse_expression, print};
+use crate::policy::folder::{Choice, PolicySet, load_set, policy_files};
+use crate::tools::format::format_policy;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use ruling::Policy;
-use ruling::diagnostic::SourceFile;
-use ruling::diagnostic::span::Origin;
-use ruling::language::parser::{parse_expression, print};
-use ruling::language::value::Value;
-use ruling::policy::folder::{Choice, PolicySet, load_set, policy_files};
-use ruling::render::decision_json;
-use ruling::tools::format::format_policy;
 use rust_decimal::Decimal;
 
-use crate::support::root;
+/// The crate's root folder, where `policies/` is.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 fn config(cases: u32) -> Config {
     Config {
@@ -261,7 +264,7 @@ fn request() -> impl Strategy<Value = String> {
 /// What a decision says, without the policy's hash (formatting changes the
 /// file's bytes) and the trace (which names lines).
 fn verdict(policy: &Policy, json: &str) -> String {
-    match ruling::decide_json(policy, json.as_bytes()) {
+    match crate::decide_json(policy, json.as_bytes()) {
         Ok(d) => format!(
             "{} {} {:?} {} {:?}",
             d.outcome, d.rule.id, d.effects, d.reason, d.missing
@@ -271,8 +274,7 @@ fn verdict(policy: &Policy, json: &str) -> String {
 }
 
 fn load(text: &str) -> Policy {
-    ruling::load(SourceFile::new("p.toml", text))
-        .unwrap_or_else(|error| panic!("{error:?}\n{text}"))
+    crate::load(SourceFile::new("p.toml", text)).unwrap_or_else(|error| panic!("{error:?}\n{text}"))
 }
 
 proptest! {
@@ -356,7 +358,7 @@ proptest! {
     fn decimal_effects_equal_the_exact_sum(a in amount(), b in amount(), c in amount()) {
         let policy = load(SUMS);
         let json = format!(r#"{{"a": "{a}", "b": "{b}", "c": "{c}"}}"#);
-        let decision = ruling::decide_json(&policy, json.as_bytes()).unwrap();
+        let decision = crate::decide_json(&policy, json.as_bytes()).unwrap();
         let effect = |name: &str| {
             decision
                 .effects
@@ -426,7 +428,7 @@ fn decide(
         .map(|rule| rule.outcome.keyword())
         .collect();
     let bytes = serde_json::to_vec(request).unwrap();
-    let decided = ruling::decide_json(policy, &bytes).ok()?;
+    let decided = crate::decide_json(policy, &bytes).ok()?;
     Some((decision_json(&decided), decided.outcome.keyword(), outcomes))
 }
 
@@ -538,7 +540,7 @@ proptest! {
             .chain(std::iter::once(&policy.default))
             .map(|rule| rule.outcome.keyword())
             .collect();
-        match (ruling::decide_json(&policy, json.as_bytes()), ruling::decide_json(&policy, json.as_bytes())) {
+        match (crate::decide_json(&policy, json.as_bytes()), crate::decide_json(&policy, json.as_bytes())) {
             (Ok(first), Ok(second)) => {
                 prop_assert_eq!(decision_json(&first), decision_json(&second));
                 prop_assert!(outcomes.contains(first.outcome.keyword()));

@@ -3,9 +3,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ruling::diagnostic::SourceFile;
-use ruling::policy::folder::{PolicyError, find_policy_files};
-use ruling::tools::format::{FormatError, format_policy};
+use crate::diagnostic::SourceFile;
+use crate::policy::folder::{PolicyError, find_policy_files};
+use crate::tools::format::{FormatError, format_policy};
 use similar::TextDiff;
 
 use super::exit;
@@ -39,7 +39,7 @@ const SHOWN_HUNKS: usize = 3;
        --check: a file would change\n  \
     4  a file could not be read or written"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy files, or folders searched for policy files
     #[arg(default_value = "policies")]
     paths: Vec<PathBuf>,
@@ -57,7 +57,7 @@ struct Tally {
     failed: usize,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let (files, problems) = find_policy_files(&args.paths);
     let mut code = exit::OK;
     for problem in &problems {

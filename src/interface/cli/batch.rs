@@ -4,18 +4,18 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter};
 use std::path::Path;
 
-use ruling::interface::batch::{
+use crate::interface::batch::{
     BatchOptions, BatchSummary, Versions, run_batch, run_batch_recorded,
 };
-use ruling::interface::record::{RecordSummary, Recorder};
-use ruling::policy::Outcome;
-use ruling::policy::folder::{Choice, PolicySet};
+use crate::interface::record::{RecordSummary, Recorder};
+use crate::policy::Outcome;
+use crate::policy::folder::{Choice, PolicySet};
 
 use super::exit;
 use super::output::eprint;
 use super::progress::Progress;
 
-pub fn run(
+pub(crate) fn run(
     set: &PolicySet,
     choice: &Choice,
     input: &Path,

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use ruling::policy::folder::load_set;
-use ruling::tools::json_schema::{policy_schema, request_schema};
+use crate::policy::folder::load_set;
+use crate::tools::json_schema::{policy_schema, request_schema};
 
 use super::decide::policy_failure;
 use super::exit;
@@ -25,7 +25,7 @@ use super::output::print;
     ruling schema request policies/steam\n  \
     ruling schema request policies/iptv-smarters-pro/2025-01-22.toml > iptv-request.schema.json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
     which: Which,
 }
@@ -41,7 +41,7 @@ enum Which {
     },
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let schema = match &args.which {
         Which::Policy => policy_schema(),
         Which::Request { policy } => match load_set(policy) {

@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::Outcome;
+use crate::RequestFailure;
+use crate::decision::decide::Listed;
+use crate::decision::explain::explain_listing;
+use crate::policy::folder::{Choice, PolicySet, load_set};
+use crate::render::{explanation_json, explanation_text, request_error_json, request_error_text};
 use clap::ValueEnum;
-use ruling::Outcome;
-use ruling::RequestFailure;
-use ruling::decision::decide::Listed;
-use ruling::decision::explain::explain_listing;
-use ruling::policy::folder::{Choice, PolicySet, load_set};
-use ruling::render::{explanation_json, explanation_text, request_error_json, request_error_text};
 
 use super::decide::{case_request, policy_failure, read_request, select};
 use super::exit;
@@ -34,7 +34,7 @@ use super::output::{eprint, print, report, stdout_colour};
     ruling explain policies/iptv-smarters-pro request.json --outcome approve\n  \
     ruling explain policies/steam request.json --format json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Policy file, or folder of policy versions
     policy: PathBuf,
     /// Request JSON file, case file, or `-` for stdin
@@ -70,7 +70,7 @@ fn parse_outcome(text: &str) -> Result<Outcome, String> {
     })
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let set = match load_set(&args.policy) {
         Ok(set) => set,
         Err(errors) => return policy_failure(&errors),
@@ -103,7 +103,7 @@ fn explain_one(
     target: Option<Outcome>,
     listed: Listed,
 ) -> u8 {
-    let bytes = match read_request(path, ruling::limits::MAX_REQUEST_BYTES) {
+    let bytes = match read_request(path, crate::limits::MAX_REQUEST_BYTES) {
         Ok(bytes) => bytes,
         Err(error) => {
             eprint(&format!(
@@ -148,7 +148,7 @@ fn explain_one(
                 (Format::Json, _) => request_error_json(&failure, policy),
                 (
                     Format::Text,
-                    RequestFailure::Undecidable(ruling::DecideError::Evaluation(error)),
+                    RequestFailure::Undecidable(crate::DecideError::Evaluation(error)),
                 ) => {
                     report(&[error.to_diagnostic()], &policy.file);
                     String::new()

@@ -20,12 +20,12 @@ use super::output::print;
     ruling completions powershell >> $PROFILE\n  \
     ruling completions elvish >> ~/.config/elvish/rc.elv"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The shell
     shell: Shell,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let mut script = Vec::new();
     clap_complete::generate(
         args.shell,

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use ruling::policy::folder::{PolicyIdError, policy_folder};
+use crate::policy::folder::{PolicyIdError, policy_folder};
 
 /// A root with policy `steam`, and a folder `outside` beside the root.
 fn layout() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -107,6 +107,6 @@ fn the_shipped_policies_are_found() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     for id in ["steam", "iptv-smarters-pro"] {
         let folder = policy_folder(&root, id).unwrap();
-        assert!(ruling::policy::folder::load_set(&folder).is_ok(), "{id}");
+        assert!(crate::load_set(&folder).is_ok(), "{id}");
     }
 }

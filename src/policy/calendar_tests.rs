@@ -7,13 +7,13 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+use crate::Policy;
+use crate::SourceFile;
+use crate::policy::calendar::Calendar;
+use crate::tools::format::format_policy;
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use ruling::Policy;
-use ruling::diagnostic::SourceFile;
-use ruling::policy::calendar::Calendar;
-use ruling::tools::format::format_policy;
 
 /// The policy the tests read their calendars from: the holidays as a
 /// policy owner writes them.
@@ -99,7 +99,7 @@ reason = "The deadline was {deadline}."
 "#;
 
 static POLICY_LOADED: LazyLock<Policy> =
-    LazyLock::new(|| ruling::load(SourceFile::new("shop.toml", POLICY)).unwrap());
+    LazyLock::new(|| crate::load(SourceFile::new("shop.toml", POLICY)).unwrap());
 
 fn calendar(name: &str) -> &'static Calendar {
     POLICY_LOADED.calendar(name).unwrap()
@@ -336,10 +336,10 @@ fn moving_the_end_one_day_adds_the_day_that_enters_the_count() {
     assert_eq!(counts, [-5, -4, -4, -4, -3, -2, -1, 0, 0, 0, 1, 2, 3, 4, 5]);
 }
 
-fn decide(purchase: &str, request: &str) -> ruling::decision::Decision {
+fn decide(purchase: &str, request: &str) -> crate::Decision {
     let json =
         format!(r#"{{"purchase": {{"date": "{purchase}"}}, "request": {{"at": "{request}"}}}}"#);
-    ruling::decide_json(&POLICY_LOADED, json.as_bytes()).unwrap()
+    crate::decide_json(&POLICY_LOADED, json.as_bytes()).unwrap()
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn a_policy_decides_by_business_days_in_its_time_zone() {
 fn explain_turns_a_business_day_count_into_a_date() {
     let json =
         br#"{"purchase": {"date": "2025-12-22"}, "request": {"at": "2026-01-05T15:00:00Z"}}"#;
-    let explanation = ruling::decision::explain::explain(&POLICY_LOADED, json, None).unwrap();
+    let explanation = crate::explain(&POLICY_LOADED, json, None).unwrap();
     let text = format!("{explanation:?}");
     assert!(
         text.contains("`request.at` on or before 2026-01-02"),
@@ -374,7 +374,7 @@ fn explain_turns_a_business_day_count_into_a_date() {
     // the sixth after the purchase.
     let json =
         br#"{"purchase": {"date": "2025-12-15"}, "request": {"at": "2025-12-20T15:00:00Z"}}"#;
-    let explanation = ruling::decision::explain::explain(&POLICY_LOADED, json, None).unwrap();
+    let explanation = crate::explain(&POLICY_LOADED, json, None).unwrap();
     let text = format!("{explanation:?}");
     assert!(text.contains("`request.at` on 2025-12-22"), "{text}");
 }
@@ -384,7 +384,7 @@ fn formatting_a_policy_with_calendars_keeps_them_and_is_stable() {
     let formatted = format_policy(&SourceFile::new("shop.toml", POLICY)).unwrap();
     let again = format_policy(&SourceFile::new("shop.toml", formatted.as_str())).unwrap();
     assert_eq!(formatted, again);
-    let reloaded = ruling::load(SourceFile::new("shop.toml", formatted)).unwrap();
+    let reloaded = crate::load(SourceFile::new("shop.toml", formatted)).unwrap();
     assert_eq!(
         reloaded
             .calendar("uk")
@@ -398,8 +398,10 @@ fn formatting_a_policy_with_calendars_keeps_them_and_is_stable() {
 /// shown above it there.
 #[test]
 fn the_documented_examples_hold() {
-    let docs =
-        std::fs::read_to_string(crate::support::root().join("docs/policy-language.md")).unwrap();
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policy-language.md"),
+    )
+    .unwrap();
     let section = docs.split("## Calendars and business days").nth(1).unwrap();
     let section = section.split("\n## ").next().unwrap();
     let calendar = section
@@ -429,9 +431,9 @@ fn the_documented_examples_hold() {
     let text = format!(
         "format = 1\n[policy]\nid = \"docs\"\nversion = \"1\"\ntitle = \"Docs\"\neffective_date = 2025-01-01\n\n{calendar}\n[derived]\n{derived}\n[default]\nid = \"d\"\nclause = \"§0\"\noutcome = \"deny\"\nreason = \"r\"\n"
     );
-    let policy = ruling::load(SourceFile::new("docs.toml", text)).unwrap();
-    let request = ruling::request::decode(&policy.schema, policy.meta.timezone, b"{}").unwrap();
-    let mut evaluator = ruling::evaluate::Evaluator::new(&policy, &request);
+    let policy = crate::load(SourceFile::new("docs.toml", text)).unwrap();
+    let request = crate::request::decode(&policy.schema, policy.meta.timezone, b"{}").unwrap();
+    let mut evaluator = crate::evaluate::Evaluator::new(&policy, &request);
     for (derived, (expr, expected)) in policy.derived.iter().zip(&examples) {
         let value = evaluator.eval(&derived.value).unwrap();
         assert_eq!(value.to_string(), expected.trim_matches('"'), "{expr}");

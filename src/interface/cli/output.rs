@@ -3,7 +3,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use ruling::diagnostic::{Diagnostic, SourceFile, render};
+use crate::diagnostic::{Diagnostic, SourceFile, render};
 
 /// Whether a stream that is (or is not) a terminal should get colour,
 /// honouring `NO_COLOR` and `CLICOLOR_FORCE`.
@@ -15,18 +15,18 @@ fn colour_for(is_terminal: bool) -> bool {
     set("CLICOLOR_FORCE") || is_terminal
 }
 
-pub fn stdout_colour() -> bool {
+pub(crate) fn stdout_colour() -> bool {
     colour_for(io::stdout().is_terminal())
 }
 
-pub fn stderr_colour() -> bool {
+pub(crate) fn stderr_colour() -> bool {
     colour_for(io::stderr().is_terminal())
 }
 
 /// Writes all of `text` to stdout and flushes it. A reader that went away
 /// (`| head`) is not an error; any other failure (a full disk) is reported
 /// on stderr, so that the caller only has to exit with its code.
-pub fn print(text: &str) -> io::Result<()> {
+pub(crate) fn print(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     let written = stdout
         .write_all(text.as_bytes())
@@ -38,7 +38,7 @@ pub fn print(text: &str) -> io::Result<()> {
     result
 }
 
-pub fn eprint(text: &str) {
+pub(crate) fn eprint(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
@@ -50,6 +50,6 @@ fn ignore_broken_pipe(result: io::Result<()>) -> io::Result<()> {
 }
 
 /// Renders diagnostics about a file to stderr.
-pub fn report(diagnostics: &[Diagnostic], file: &SourceFile) {
+pub(crate) fn report(diagnostics: &[Diagnostic], file: &SourceFile) {
     eprint(&render(diagnostics, file, stderr_colour(), 100));
 }

@@ -5,12 +5,12 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use clap::ValueEnum;
-use ruling::policy::folder::{PolicySet, load_set};
-use ruling::tools::diff::{
+use crate::policy::folder::{PolicySet, load_set};
+use crate::tools::diff::{
     DecisionDiff, DiffReport, MAX_LINE_BYTES, NdjsonReader, PolicySide, diff_json, diff_text,
     structural_diff,
 };
+use clap::ValueEnum;
 
 use super::decide::policy_failure;
 use super::exit;
@@ -43,7 +43,7 @@ use super::progress::Progress;
     3  requests were given, but not one could be decided by both versions\n  \
     4  a file could not be read"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The old policy file, or folder of policy versions
     old: PathBuf,
     /// The new policy file, or folder of policy versions
@@ -67,7 +67,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let (old, new) = match (load_set(&args.old), load_set(&args.new)) {
         (Ok(old), Ok(new)) => (old, new),
         (old, new) => {
@@ -104,7 +104,7 @@ pub fn run(args: &Args) -> u8 {
         None => None,
     };
     let report = DiffReport {
-        format: ruling::tools::diff::DIFF_FORMAT,
+        format: crate::tools::diff::DIFF_FORMAT,
         old: PolicySide::new(args.old.display().to_string(), &old),
         new: PolicySide::new(args.new.display().to_string(), &new),
         structure: &structure,

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::tools::scaffold::{ScaffoldError, check_id, create};
 use chrono::NaiveDate;
-use ruling::tools::scaffold::{ScaffoldError, check_id, create};
 
 use super::exit;
 use super::output::{eprint, print};
@@ -22,7 +22,7 @@ use super::output::{eprint, print};
     ruling new store-credit --date 2025-06-01\n  \
     ruling new store-credit --dir /tmp/policies"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The policy's id: lowercase letters, digits and `-`
     #[arg(value_parser = parse_id)]
     id: String,
@@ -47,7 +47,7 @@ fn with_help(error: &ScaffoldError) -> String {
     }
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     // The only clock read in ruling: a scaffold is dated the day it is made,
     // unless `--date` says otherwise.
     let date = args

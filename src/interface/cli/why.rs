@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::decision::id::parse_prefix;
+use crate::interface::record::{Lookup, Record, open_source, records_at};
 use clap::ValueEnum;
-use ruling::decision::id::parse_prefix;
-use ruling::interface::record::{Lookup, Record, open_source, records_at};
 
 use super::exit;
 use super::output::{eprint, print};
@@ -22,7 +22,7 @@ use super::output::{eprint, print};
     ruling why 3f9c2a7d\n  \
     ruling why 3f9c2a7d --record=decisions.db --format json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Decision id, or a unique prefix of at least 8 characters
     #[arg(value_parser = |text: &str| parse_prefix(text).map_err(|error| error.to_string()))]
     id: String,
@@ -42,7 +42,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> u8 {
+pub(crate) fn run(args: &Args) -> u8 {
     let at = records_at(args.record.as_deref());
     let found = open_source(&at).and_then(|mut store| store.find(&args.id));
     let record = match found {
