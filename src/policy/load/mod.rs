@@ -166,7 +166,13 @@ impl<'f> Loader<'f, '_> {
                 .chain(outcome_effects.iter().flat_map(|(_, effects)| effects)),
         );
         self.require_missing_check(&names.schema, &rules, &top);
-        let warnings = crate::policy::warnings::rule_warnings(&rules, &derived, &names.schema);
+        let mut warnings = crate::policy::warnings::rule_warnings(&rules, &derived, &names.schema);
+        warnings.extend(crate::policy::warnings::effect_warnings(
+            rules.iter().chain(&default),
+            &outcome_effects,
+            &derived,
+            &names.schema,
+        ));
         Some(Policy {
             meta: meta?,
             file: file.clone(),
