@@ -58,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
         calendars: &[],
         missing_allowed: true,
         placeholder: false,
+        derived_texts: &[],
     };
     let mut errors = Vec::new();
     if let Some(checked) = check(&expr, &scope, &mut errors) {

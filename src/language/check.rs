@@ -27,6 +27,43 @@ pub struct Scope<'a> {
     pub missing_allowed: bool,
     /// Whether the expression is a `{placeholder}` of a reason.
     pub placeholder: bool,
+    /// The texts each derived value may be, as [`written_texts`] finds
+    /// them, so that comparing one with an enum checks them.
+    pub derived_texts: &'a [Vec<WrittenText>],
+}
+
+/// A text constant as written in the policy, and where.
+pub type WrittenText = (String, Span);
+
+/// The text constants that `expr`'s value may be, as written: a constant,
+/// the items of a list, the branches of an `if`, the values of `[… for
+/// item in …]`, and those of the derived values it names (`derived_texts`).
+pub fn written_texts(expr: &Checked, derived_texts: &[Vec<WrittenText>]) -> Vec<WrittenText> {
+    let mut found = Vec::new();
+    collect_texts(expr, derived_texts, &mut found);
+    found
+}
+
+fn collect_texts(expr: &Checked, derived_texts: &[Vec<WrittenText>], found: &mut Vec<WrittenText>) {
+    match &expr.node {
+        Node::Constant(Value::String(text)) => found.push((text.to_string(), expr.span)),
+        Node::List(items) => items
+            .iter()
+            .for_each(|item| collect_texts(item, derived_texts, found)),
+        Node::If {
+            then, otherwise, ..
+        } => {
+            collect_texts(then, derived_texts, found);
+            collect_texts(otherwise, derived_texts, found);
+        }
+        Node::Aggregate(aggregate) if aggregate.kind == AggregateKind::List => {
+            collect_texts(&aggregate.value, derived_texts, found);
+        }
+        Node::Derived(index) => {
+            found.extend(derived_texts.get(*index).into_iter().flatten().cloned())
+        }
+        _ => {}
+    }
 }
 
 /// Checks `expr`, pushing every problem to `errors`; `None` when it has any.
@@ -586,44 +623,58 @@ impl Checker<'_, '_> {
         ))
     }
 
-    /// When `value` is an enum and `other` a text constant, the text must be
-    /// one of the enum's values.
+    /// When `value` is an enum (or a list of an enum's values) and `other`
+    /// may be a text written in the policy (a constant, a list of them, or
+    /// a derived value or `[… for item in …]` that holds them), each such
+    /// text must be one of the enum's values.
     fn enum_literal(&mut self, value: &Checked, other: &Checked) -> Option<()> {
-        let Type::Enum(values) = &value.ty else {
-            return Some(());
+        let values = match &value.ty {
+            Type::Enum(values) => values,
+            Type::List(item) => match item.as_ref() {
+                Type::Enum(values) => values,
+                _ => return Some(()),
+            },
+            _ => return Some(()),
         };
-        let texts = match &other.node {
-            Node::Constant(Value::String(text)) => vec![(text.to_string(), other.span)],
-            Node::List(items) => items
-                .iter()
-                .filter_map(|item| match &item.node {
-                    Node::Constant(Value::String(text)) => Some((text.to_string(), item.span)),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let texts = written_texts(other, self.scope.derived_texts);
         let mut valid = true;
         for (text, span) in texts {
-            if !values.contains(&text) {
+            let reported = self
+                .errors
+                .iter()
+                .any(|error| error.code == "unknown-enum-value" && error.span == span);
+            if reported {
+                valid = false;
+            } else if !values.contains(&text) {
                 valid = false;
                 let mut help = did_you_mean(&text, values.iter().map(String::as_str))
                     .map(|hint| format!("{hint} "))
                     .unwrap_or_default();
+                let (message, what, holds) = match &value.ty {
+                    Type::Enum(_) => (
+                        format!("`{text}` is not a value of `{}`", value.text),
+                        "the values of",
+                        format!("this is {}", a(&value.ty)),
+                    ),
+                    _ => (
+                        format!(
+                            "`{text}` is not one of the enum values that `{}` holds",
+                            value.text
+                        ),
+                        "the values that can be in",
+                        "a list of enum values".to_owned(),
+                    ),
+                };
                 help.push_str(&format!(
-                    "the values of `{}` are {}",
+                    "{what} `{}` are {}",
                     value.text,
                     list_names(values.iter().map(String::as_str), 12)
                 ));
                 self.errors.push(
-                    Diagnostic::new(
-                        "unknown-enum-value",
-                        format!("`{text}` is not a value of `{}`", value.text),
-                        span,
-                    )
-                    .with_label("not one of the listed values")
-                    .with_secondary(value.span, format!("this is {}", a(&value.ty)))
-                    .with_help(help),
+                    Diagnostic::new("unknown-enum-value", message, span)
+                        .with_label("not one of the listed values")
+                        .with_secondary(value.span, holds)
+                        .with_help(help),
                 );
             }
         }
@@ -690,6 +741,7 @@ impl Checker<'_, '_> {
             );
         }
         self.enum_literal(&value, &list)?;
+        self.enum_literal(&list, &value)?;
         let node = Node::In {
             value: Box::new(value),
             list: Box::new(list),
@@ -1415,6 +1467,14 @@ reason = "no"
         assert_eq!(
             message(r#"p.reason in ["billing", "billing_error"]"#),
             "`billing` is not a value of `p.reason`"
+        );
+        assert_eq!(
+            message(r#""billing" in [p.reason, p.reason]"#),
+            "`billing` is not one of the enum values that `[p.reason, p.reason]` holds"
+        );
+        assert_eq!(
+            message(r#"p.reason == (if p.amount > 1 then "billing_error" else "other")"#),
+            "`other` is not a value of `p.reason`"
         );
     }
 

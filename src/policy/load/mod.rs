@@ -13,7 +13,7 @@ use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::language::ast::Expr;
-use crate::language::check::Scope;
+use crate::language::check::{Scope, WrittenText};
 use crate::language::parser::parse_expression;
 use crate::language::schema::Schema;
 use crate::language::types::Type;
@@ -93,6 +93,8 @@ struct Loader<'f, 'e> {
 struct Names {
     schema: Schema,
     derived: Vec<(String, Option<Type>)>,
+    /// The texts each derived value may be, once checked.
+    derived_texts: Vec<Vec<WrittenText>>,
     /// The names of the calendars declared, with problems or not.
     calendars: Vec<String>,
 }
@@ -105,6 +107,7 @@ impl Names {
             calendars: &self.calendars,
             missing_allowed,
             placeholder: false,
+            derived_texts: &self.derived_texts,
         }
     }
 
@@ -149,6 +152,7 @@ impl<'f> Loader<'f, '_> {
         let mut names = Names {
             schema,
             derived: Vec::new(),
+            derived_texts: Vec::new(),
             calendars: calendar_names,
         };
         let derived = self.derived(&top, &mut names);
