@@ -12,15 +12,14 @@ use std::time::{Duration, Instant};
 use ruling::interface::record::postgresql::PostgresStore;
 use ruling::interface::record::{LogFilter, Lookup, Record, RecordError, Store};
 use ruling::policy::Outcome;
-use ruling::policy::folder::read_policy;
 use serde_json::{Value, json};
 
 use crate::cli::{Run, ruling_in};
 use crate::postgres_support::{database, free_port, private, socket_url};
-use crate::recording::exchange;
-use crate::records::{POLICY, ndjson, record, request};
 use crate::serve::Server;
-use crate::support::root;
+use crate::support::{
+    decide_on, exchange, ndjson, policy_path, record, record_of, request, root, wait_until,
+};
 
 /// How long a test waits for something that should happen soon; generous,
 /// since CI machines are slow.
@@ -30,37 +29,8 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// lines at a time is in a known state between chunks.
 const CHUNK: usize = 1024;
 
-fn policy() -> String {
-    root().join(POLICY).display().to_string()
-}
-
 fn count(url: &str) -> u64 {
     PostgresStore::open_read_only(url).unwrap().count().unwrap()
-}
-
-/// Waits until `done` holds, failing the test with `what` after
-/// [`PATIENCE`].
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !done() {
-        assert!(Instant::now() < deadline, "still waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The body of `POST /v1/decide` for `request(n)`.
-fn decide_body(n: usize) -> String {
-    let request: Value = serde_json::from_str(&request(n)).unwrap();
-    json!({"policy": "iptv-smarters-pro", "request": request}).to_string()
-}
-
-/// Decides `request(n)` on `server`; the decision, after checking that
-/// it was answered and its record queued.
-fn decide_on(server: &Server, n: usize) -> Value {
-    let (status, head, decision) = exchange(server.addr(), "POST", "/v1/decide", &decide_body(n));
-    assert_eq!(status, 200, "{decision}");
-    assert!(head.contains("\r\nruling-record: queued"), "{head}");
-    decision
 }
 
 /// `GET /v1/decisions/{id}` on `server` until it answers 200 (a record
@@ -68,12 +38,16 @@ fn decide_on(server: &Server, n: usize) -> Value {
 fn lookup_until_found(server: &Server, id: &str) -> Value {
     let path = format!("/v1/decisions/{id}");
     let mut last = Value::Null;
-    wait_until(&format!("{id} to be found on {}", server.addr()), || {
-        let (status, _, record) = exchange(server.addr(), "GET", &path, "");
-        assert!(status == 200 || status == 404, "{status}: {record}");
-        last = record;
-        status == 200
-    });
+    wait_until(
+        &format!("{id} to be found on {}", server.addr()),
+        PATIENCE,
+        || {
+            let (status, _, record) = exchange(server.addr(), "GET", &path, "", PATIENCE);
+            assert!(status == 200 || status == 404, "{status}: {record}");
+            last = record;
+            status == 200
+        },
+    );
     last
 }
 
@@ -87,7 +61,7 @@ fn two_servers_on_one_database_find_each_others_decisions() {
     let first = Server::start(&policies, &[&flag]);
     let second = Server::start(&policies, &[&flag]);
 
-    let decision = decide_on(&first, 1);
+    let decision = decide_on(first.addr(), 1, PATIENCE);
     let id = decision["id"].as_str().unwrap();
     let found = lookup_until_found(&second, id);
     assert_eq!(found["id"], id);
@@ -98,14 +72,20 @@ fn two_servers_on_one_database_find_each_others_decisions() {
     );
 
     // the other way round, by a prefix
-    let other = decide_on(&second, 2);
+    let other = decide_on(second.addr(), 2, PATIENCE);
     let other_id = other["id"].as_str().unwrap();
     let found = lookup_until_found(&first, &other_id[..12]);
     assert_eq!(found["decision"], other);
 
     // The same decision made on the other server is the same record.
-    assert_eq!(decide_on(&second, 1)["id"], id);
-    let (status, _, again) = exchange(second.addr(), "GET", &format!("/v1/decisions/{id}"), "");
+    assert_eq!(decide_on(second.addr(), 1, PATIENCE)["id"], id);
+    let (status, _, again) = exchange(
+        second.addr(),
+        "GET",
+        &format!("/v1/decisions/{id}"),
+        "",
+        PATIENCE,
+    );
     assert_eq!(status, 200, "{again}");
     assert_eq!(again, lookup_until_found(&first, id));
     assert_eq!(count(&url), 2);
@@ -121,7 +101,15 @@ struct Batch {
 impl Batch {
     fn start(flag: &str) -> Batch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
-            .args(["decide", &policy(), "--ndjson", "-", "--jobs", "1", flag])
+            .args([
+                "decide",
+                &policy_path(),
+                "--ndjson",
+                "-",
+                "--jobs",
+                "1",
+                flag,
+            ])
             .env("NO_COLOR", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -187,7 +175,7 @@ fn a_database_killed_during_a_batch_loses_records_loudly_and_no_decision() {
     let url = cluster.create_database("records");
     let mut batch = Batch::start(&format!("--record={url}"));
     batch.send(0, CHUNK);
-    wait_until("the first chunk to be recorded", || {
+    wait_until("the first chunk to be recorded", PATIENCE, || {
         count(&url) == CHUNK as u64
     });
 
@@ -198,7 +186,7 @@ fn a_database_killed_during_a_batch_loses_records_loudly_and_no_decision() {
     lock.batch_execute("LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE")
         .unwrap();
     batch.send(CHUNK, CHUNK);
-    wait_until("the writer to wait for the lock", || {
+    wait_until("the writer to wait for the lock", PATIENCE, || {
         let waiting: i64 = lock
             .query_one("SELECT count(*) FROM pg_locks WHERE NOT granted", &[])
             .unwrap()
@@ -256,7 +244,7 @@ fn a_database_killed_during_a_batch_loses_records_loudly_and_no_decision() {
         dir.path(),
         &[
             "decide",
-            &policy(),
+            &policy_path(),
             "--ndjson",
             &input,
             &format!("--record={url}"),
@@ -287,7 +275,7 @@ fn a_database_that_is_down_loses_records_loudly_and_no_decision() {
             dir.path(),
             &[
                 "decide",
-                &policy(),
+                &policy_path(),
                 "--ndjson",
                 &input,
                 "--jobs",
@@ -317,7 +305,7 @@ fn a_database_that_is_down_loses_records_loudly_and_no_decision() {
     std::fs::write(&file, request(0)).unwrap();
     let one = ruling_in(
         dir.path(),
-        &["decide", &policy(), file.to_str().unwrap(), &flag],
+        &["decide", &policy_path(), file.to_str().unwrap(), &flag],
         None,
     );
     assert_eq!(one.code, 4, "{}", one.stderr);
@@ -383,7 +371,7 @@ fn a_server_records_across_a_restart_of_the_database() {
     };
     let url = cluster.create_database("records");
     let server = Server::start(&root().join("policies"), &[&format!("--record={url}")]);
-    let before = decide_on(&server, 1);
+    let before = decide_on(server.addr(), 1, PATIENCE);
     let before_id = before["id"].as_str().unwrap();
     assert_eq!(lookup_until_found(&server, before_id)["decision"], before);
 
@@ -391,7 +379,7 @@ fn a_server_records_across_a_restart_of_the_database() {
     // again, and nothing is lost.
     cluster.kill();
     cluster.restart();
-    let after_restart = decide_on(&server, 2);
+    let after_restart = decide_on(server.addr(), 2, PATIENCE);
     let id = after_restart["id"].as_str().unwrap();
     assert_eq!(lookup_until_found(&server, id)["decision"], after_restart);
     assert_eq!(lookup_until_found(&server, before_id)["decision"], before);
@@ -399,20 +387,21 @@ fn a_server_records_across_a_restart_of_the_database() {
     // Down: decisions are answered, their records lost and logged, and
     // lookups fail with the `records` error.
     cluster.kill();
-    let lost = decide_on(&server, 3);
+    let lost = decide_on(server.addr(), 3, PATIENCE);
     server.wait_for("ruling: decisions are not being recorded: ");
     let (status, _, error) = exchange(
         server.addr(),
         "GET",
         &format!("/v1/decisions/{before_id}"),
         "",
+        PATIENCE,
     );
     assert_eq!(status, 500, "{error}");
     assert_eq!(error["error"]["kind"], "records", "{error}");
 
     // Up again: the next record is written, and the loss is counted.
     cluster.restart();
-    let after = decide_on(&server, 4);
+    let after = decide_on(server.addr(), 4, PATIENCE);
     server.wait_for("ruling: decisions are recorded again; 1 were not recorded meanwhile");
     let after_id = after["id"].as_str().unwrap();
     assert_eq!(lookup_until_found(&server, after_id)["decision"], after);
@@ -421,6 +410,7 @@ fn a_server_records_across_a_restart_of_the_database() {
         "GET",
         &format!("/v1/decisions/{}", lost["id"].as_str().unwrap()),
         "",
+        PATIENCE,
     );
     assert_eq!(status, 404, "the record lost while the database was down");
     assert_eq!(count(&url), 3);
@@ -450,7 +440,7 @@ fn why_log_and_the_mcp_why_tool_read_from_postgres() {
     };
     let dir = tempfile::tempdir().unwrap();
     let record = format!("--record={url}");
-    let policy = policy();
+    let policy = policy_path();
     let case = |name: &str| {
         root()
             .join("policies/iptv-smarters-pro/cases")
@@ -628,7 +618,7 @@ fn the_same_decision_is_stored_once() {
     for summary in expected {
         let run = ruling_in(
             dir.path(),
-            &["decide", &policy(), "--ndjson", "-", &flag],
+            &["decide", &policy_path(), "--ndjson", "-", &flag],
             Some(input.as_bytes()),
         );
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -638,7 +628,7 @@ fn the_same_decision_is_stored_once() {
     std::fs::write(&file, request(10)).unwrap();
     let one = ruling_in(
         dir.path(),
-        &["decide", &policy(), file.to_str().unwrap(), &flag],
+        &["decide", &policy_path(), file.to_str().unwrap(), &flag],
         None,
     );
     assert_eq!(one.code, 0, "{}", one.stderr);
@@ -756,15 +746,6 @@ fn migrations_run_on_an_empty_database_and_once_only() {
         "{}",
         why.stderr
     );
-}
-
-/// The record of deciding `json` by the policy of [`POLICY`].
-fn record_of(json: &str) -> Record {
-    let policy = read_policy(&root().join(POLICY)).unwrap();
-    let decoded =
-        ruling::request::decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
-    let decision = ruling::decide(&policy, &decoded).unwrap();
-    Record::new(&policy, &decoded, &decision)
 }
 
 /// Thirty records on ten days, of two policies and two outcomes, and one
@@ -885,7 +866,7 @@ fn once_migrated_a_writer_needs_only_select_and_insert() {
         dir.path(),
         &[
             "decide",
-            &policy(),
+            &policy_path(),
             "--ndjson",
             &input,
             &format!("--record={writer}"),

@@ -3,18 +3,17 @@
 //! that decodes is recordable, and a store that cannot be written loses
 //! records loudly, never decisions.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ruling::interface::record::Store;
 use serde_json::{Value, json};
 
 use crate::cli::{Run, ruling_in};
-use crate::records::{POLICY, REQUEST, ndjson, request};
 use crate::serve::Server;
-use crate::support::root;
+use crate::support::{
+    REQUEST, decide_on, exchange, ndjson, policy_path, request, root, wait_until,
+};
 
 /// How long a test waits for something that should happen at once.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -22,10 +21,6 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// How long a test holds the write lock: longer than a writer used to wait
 /// for it (5 s) before giving up.
 const HELD: Duration = Duration::from_secs(6);
-
-fn policy() -> String {
-    root().join(POLICY).display().to_string()
-}
 
 /// Opens the database at `path` as another program would, and takes the
 /// write lock until the connection is dropped.
@@ -45,7 +40,7 @@ fn record_one(db: &Path) -> String {
         dir,
         &[
             "decide",
-            &policy(),
+            &policy_path(),
             request_file.to_str().unwrap(),
             "--format",
             "json",
@@ -68,7 +63,7 @@ fn six_batch_writers_all_finish_while_another_holds_the_write_lock() {
     let db = dir.path().join("shared.db");
     record_one(&db);
     let flag = format!("--record={}", db.display());
-    let policy = policy();
+    let policy = policy_path();
     const LINES: usize = 400;
     let inputs: Vec<String> = (0..6)
         .map(|index| ndjson(dir.path(), &format!("{index}.ndjson"), index * LINES, LINES))
@@ -152,7 +147,15 @@ fn every_line_that_decodes_is_recorded_bom_and_deep_members_included() {
     for jobs in ["1", "2"] {
         let run = ruling_in(
             dir.path(),
-            &["decide", &policy(), "--ndjson", "-", "--jobs", jobs, &flag],
+            &[
+                "decide",
+                &policy_path(),
+                "--ndjson",
+                "-",
+                "--jobs",
+                jobs,
+                &flag,
+            ],
             Some(input.as_bytes()),
         );
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -182,7 +185,7 @@ fn every_line_that_decodes_is_recorded_bom_and_deep_members_included() {
     std::fs::write(&file, format!("\u{feff}{}", request(4))).unwrap();
     let one = ruling_in(
         dir.path(),
-        &["decide", &policy(), file.to_str().unwrap(), &flag],
+        &["decide", &policy_path(), file.to_str().unwrap(), &flag],
         None,
     );
     assert_eq!(one.code, 0, "{}", one.stderr);
@@ -202,7 +205,7 @@ fn a_store_that_cannot_be_written_loses_records_loudly_and_no_decision() {
             dir.path(),
             &[
                 "decide",
-                &policy(),
+                &policy_path(),
                 "--ndjson",
                 &input,
                 "--jobs",
@@ -223,7 +226,7 @@ fn a_store_that_cannot_be_written_loses_records_loudly_and_no_decision() {
     std::fs::write(&file, REQUEST).unwrap();
     let one = ruling_in(
         dir.path(),
-        &["decide", &policy(), file.to_str().unwrap(), &flag],
+        &["decide", &policy_path(), file.to_str().unwrap(), &flag],
         None,
     );
     assert_eq!(one.code, 4, "{}", one.stderr);
@@ -233,27 +236,6 @@ fn a_store_that_cannot_be_written_loses_records_loudly_and_no_decision() {
         "{}",
         one.stderr
     );
-}
-
-/// Sends one request; the status, the response head and the JSON body.
-pub fn exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, Value) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (
-        status,
-        head.to_ascii_lowercase(),
-        serde_json::from_str(body).unwrap(),
-    )
 }
 
 #[test]
@@ -266,29 +248,23 @@ fn the_server_answers_while_another_process_holds_the_write_lock() {
     let holder = hold_write_lock(&db);
     let mut ids = Vec::new();
     for n in 0..4 {
-        let request: Value = serde_json::from_str(&request(n)).unwrap();
-        let body = json!({"policy": "iptv-smarters-pro", "request": request}).to_string();
-        let (status, head, decision) = exchange(&addr, "POST", "/v1/decide", &body);
-        assert_eq!(status, 200, "{decision}");
-        assert!(head.contains("\r\nruling-record: queued"), "{head}");
+        let decision = decide_on(&addr, n, PATIENCE);
         ids.push(decision["id"].as_str().unwrap().to_owned());
-        let (status, _, health) = exchange(&addr, "GET", "/healthz", "");
+        let (status, _, health) = exchange(&addr, "GET", "/healthz", "", PATIENCE);
         assert_eq!((status, &health["status"]), (200, &json!("ok")));
     }
     drop(holder);
     // Once the lock is free the queued records are written, and a lookup
     // waits for the records still queued.
-    let deadline = Instant::now() + PATIENCE;
     for id in &ids {
-        loop {
-            let (status, _, record) = exchange(&addr, "GET", &format!("/v1/decisions/{id}"), "");
-            if status == 200 {
-                assert_eq!(record["id"], id.as_str());
-                break;
-            }
-            assert!(Instant::now() < deadline, "{id} was not recorded: {record}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut record = Value::Null;
+        wait_until(&format!("{id} to be recorded"), PATIENCE, || {
+            let path = format!("/v1/decisions/{id}");
+            let (status, _, found) = exchange(&addr, "GET", &path, "", PATIENCE);
+            record = found;
+            status == 200
+        });
+        assert_eq!(record["id"], id.as_str());
     }
     assert_eq!(count(&db), 4);
 }

@@ -2,30 +2,12 @@
 //! keeps whole transactions only, several processes can record at once,
 //! and `ruling why` / `ruling log` find what was recorded.
 
-use std::path::Path;
-
 use ruling::interface::record::{LogFilter, Lookup, Record, Store};
 use ruling::policy::folder::{Choice, load_set, read_policy};
 use ruling::tools::case::parse_case;
 
 use crate::cli::ruling_in;
-use crate::support::root;
-
-pub const POLICY: &str = "policies/iptv-smarters-pro/2025-01-22.toml";
-
-pub const REQUEST: &str = r#"{"purchase": {"invoice_number": "INV-1001", "date": "2025-03-01",
-  "email": "ana@example.com", "amount": "59.99", "currency": "EUR"},
-  "request": {"date": "2025-03-05", "email": "ana@example.com", "invoice_number": "INV-1001",
-  "explanation": "Channels stopped loading.", "reason": "technical_failure"},
-  "support": {"contacted": true, "issue_resolved": false}, "customer": {"terms_violated": false}}"#;
-
-/// `REQUEST` with its explanation made unique by `n`: a distinct decision.
-pub fn request(n: usize) -> String {
-    REQUEST.replace(
-        "Channels stopped loading.",
-        &format!("Channels stopped loading ({n})."),
-    )
-}
+use crate::support::{POLICY, REQUEST, ndjson, record, request, root};
 
 fn id_of(json: &str) -> String {
     let policy = read_policy(&root().join(POLICY)).unwrap();
@@ -67,15 +49,6 @@ fn the_id_follows_the_policy_file() {
     let b = ruling::decide_json(&changed, REQUEST.as_bytes()).unwrap();
     assert_eq!(a.outcome, b.outcome);
     assert_ne!(a.id, b.id, "another policy file, another id");
-}
-
-pub fn record(n: usize) -> Record {
-    let policy = read_policy(&root().join(POLICY)).unwrap();
-    let json = request(n);
-    let decoded =
-        ruling::request::decode(&policy.schema, policy.meta.timezone, json.as_bytes()).unwrap();
-    let decision = ruling::decide(&policy, &decoded).unwrap();
-    Record::new(&policy, &decoded, &decision)
 }
 
 /// What is recorded is what was decided: the recorded request of every
@@ -171,20 +144,6 @@ fn a_missing_database_is_not_created_by_readers() {
     let path = dir.path().join("absent.db");
     assert!(Store::open_read_only(&path).is_err());
     assert!(!path.exists());
-}
-
-/// Writes `count` distinct requests, starting at `first`, as NDJSON.
-pub fn ndjson(dir: &Path, name: &str, first: usize, count: usize) -> String {
-    let lines: Vec<String> = (first..first + count)
-        .map(|n| {
-            serde_json::from_str::<serde_json::Value>(&request(n))
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    let path = dir.join(name);
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    path.display().to_string()
 }
 
 #[test]
