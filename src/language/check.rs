@@ -484,6 +484,8 @@ impl Checker<'_, '_> {
                 format!(
                     "`{{…}}` in a reason shows a field or derived value; to write the text `{{{dotted}}}` itself, double the braces: `{{{{{dotted}}}}}`"
                 )
+            } else if matches!(dotted, "null" | "none" | "nil" | "None" | "NULL") {
+                "there is no `null`: a value the request does not give is unknown; test it with `present(x)` or `blank(x)`, or give its field a `default`".to_owned()
             } else if !dotted.contains('.') {
                 format!("to use the text `{dotted}`, put it in quotes: `\"{dotted}\"`")
             } else if candidates.is_empty() {
@@ -1094,7 +1096,7 @@ fn mismatch_help(left: &Type, right: &Type) -> Option<&'static str> {
             )
         }
         (Type::Duration, b) | (b, Type::Duration) if b.is_numeric() => Some(
-            "write durations with a unit, for example `14d` or `48h`, or convert with `days(d)`",
+            "a number has no unit: compare a count such as `days_between(…)` with `30`, not `30d`; `days(d)` and `hours(d)` make a duration a number, and `14d` or `48h` write a duration",
         ),
         (Type::Bool, Type::String) | (Type::String, Type::Bool) => {
             Some("write `true` or `false` without quotes")
@@ -1451,6 +1453,17 @@ reason = "no"
             message("p.date + p.date"),
             "cannot apply `+` to a date and a date"
         );
+    }
+
+    #[test]
+    fn help_says_what_the_language_has_instead() {
+        let help = |expr: &str| problems(expr).remove(0).1.unwrap_or_default();
+        assert!(
+            help("days_between(p.date, p.date) <= 30d").contains("with `30`, not `30d`"),
+            "{}",
+            help("days_between(p.date, p.date) <= 30d")
+        );
+        assert!(help("if p.amount > 1 then p.amount else null").starts_with("there is no `null`"));
     }
 
     #[test]

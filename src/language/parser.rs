@@ -787,6 +787,19 @@ impl<'a> Parser<'a> {
         .with_secondary(open, opened)
     }
 
+    /// For `order.items[0]`, a `[` right after a name: lists are not
+    /// read by position.
+    fn indexing_help(&self, bracket: &Token) -> Option<String> {
+        let before = self.tokens.get(self.next.checked_sub(1)?)?;
+        let name = matches!(
+            before.kind,
+            TokenKind::Ident(_) | TokenKind::RParen | TokenKind::RBracket
+        );
+        (name && before.span.end == bracket.span.start).then(|| {
+            "a list is not read by position: an aggregate reads its items, as in `any(item.price > 10 for item in order.items)`, `sum(item.price for item in order.items)` or `min(…)`".to_owned()
+        })
+    }
+
     /// For `0,15` where a value ends: a decimal written with a comma.
     fn decimal_comma_help(&self) -> Option<String> {
         let comma = self.tokens.get(self.next)?;
@@ -824,6 +837,7 @@ impl<'a> Parser<'a> {
             });
         let help = match (&token.kind, after_number) {
             (TokenKind::Ident(word), Some(count)) => duration_word_help(word, count),
+            (TokenKind::LBracket, _) => self.indexing_help(token),
             _ => self.decimal_comma_help(),
         }
         .or_else(|| self.stray_word_help());
@@ -1807,6 +1821,26 @@ mod tests {
         ] {
             assert_eq!(error(text).help.as_deref(), Some(help), "{text}");
         }
+    }
+
+    #[test]
+    fn a_list_read_by_position_is_told_to_use_an_aggregate() {
+        let indexed = assert_error(
+            "order.items[0].price > 5",
+            "unexpected `[` after the end of the expression",
+            11..12,
+        );
+        assert!(
+            indexed
+                .help
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("a list is not read by position"),
+            "{:?}",
+            indexed.help
+        );
+        let apart = error("a [1]").help.unwrap_or_default();
+        assert!(!apart.contains("by position"), "{apart}");
     }
 
     #[test]
