@@ -17,8 +17,9 @@
 //! decisions of requests without it, and a number or a text in the others.
 //! It is reported unless the rule's condition proves the value given: a
 //! condition that is true only when it is given (`present(x)`, `x > 5`,
-//! `all(present(item.price) for item in order.items)`), joined with `and`.
-use std::collections::BTreeSet;
+//! `all(present(item.price) for item in order.items)`), joined with `and`;
+//! or an earlier rule takes every request without it (`blank(x)`).
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
@@ -59,11 +60,16 @@ pub fn effect_warnings<'p>(
     let mut warnings = Vec::new();
     // A shared effect is reported once, for the first rule it is unknown in.
     let mut reported: Vec<(Outcome, &str)> = Vec::new();
+    // What a request that reaches the next rule gives: an earlier rule
+    // that applies whenever a value is left out (`blank(x)`) was not
+    // reached in vain.
+    let mut given_before = Absences::new();
     for rule in rules {
-        let given = match &rule.when {
-            Some(when) => unknowns.proven(when, true),
-            None => Absences::new(),
-        };
+        let mut given = given_before.clone();
+        if let Some(when) = &rule.when {
+            given.extend(unknowns.proven(when, true));
+            given_before.extend(unknowns.forced(when, true));
+        }
         let shared = outcome_effects
             .iter()
             .filter(|(outcome, _)| *outcome == rule.outcome)
@@ -122,8 +128,18 @@ struct Unknowns<'p> {
     /// while it is, so that a cycle (only possible in a policy that failed
     /// to load) ends.
     derived_fields: Vec<Option<Vec<Absence>>>,
-    derived_strict: Vec<Option<Absences>>,
-    derived_proven: Vec<[Option<Absences>; 2]>,
+    derived_sets: HashMap<(Walk, usize), Absences>,
+}
+
+/// The sets of values [`Unknowns`] works out for an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Walk {
+    /// [`Unknowns::strict`].
+    Strict,
+    /// [`Unknowns::proven`] for this truth.
+    Proven(bool),
+    /// [`Unknowns::forced`] for this truth.
+    Forced(bool),
 }
 
 impl<'p> Unknowns<'p> {
@@ -133,8 +149,7 @@ impl<'p> Unknowns<'p> {
             schema,
             items: Vec::new(),
             derived_fields: vec![None; derived.len()],
-            derived_strict: vec![None; derived.len()],
-            derived_proven: vec![[None, None]; derived.len()],
+            derived_sets: HashMap::new(),
         }
     }
 
@@ -307,7 +322,7 @@ impl<'p> Unknowns<'p> {
         match &expr.node {
             Node::Field(slot) => self.field(*slot).into_iter().collect(),
             Node::Local { binding, member } => self.member(*binding, *member).into_iter().collect(),
-            Node::Derived(index) => self.derived_strict(*index),
+            Node::Derived(index) => self.derived_set(*index, Walk::Strict),
             Node::Compare(_, left, right) | Node::Arithmetic(_, left, right) => {
                 let mut strict = self.strict(left);
                 strict.extend(self.strict(right));
@@ -390,7 +405,7 @@ impl<'p> Unknowns<'p> {
             Node::Call(Function::Blank, args) if !truth => {
                 args.iter().flat_map(|arg| self.strict(arg)).collect()
             }
-            Node::Derived(index) => self.derived_proven(*index, truth),
+            Node::Derived(index) => self.derived_set(*index, Walk::Proven(truth)),
             Node::If {
                 condition,
                 then,
@@ -406,6 +421,53 @@ impl<'p> Unknowns<'p> {
             }
             Node::Aggregate(aggregate) => self.aggregate_proven(aggregate, truth),
             _ => self.strict(expr),
+        }
+    }
+
+    /// The values whose absence alone makes `expr` come out as `truth`:
+    /// `blank(x)` is true without `x`, whatever else the request holds.
+    fn forced(&mut self, expr: &Checked, truth: bool) -> Absences {
+        match &expr.node {
+            Node::Not(inner) => self.forced(inner, !truth),
+            Node::And(left, right) | Node::Or(left, right) => {
+                // `and` is false, `or` true, when either side is.
+                let either = truth != matches!(expr.node, Node::And(..));
+                let mut left = self.forced(left, truth);
+                let right = self.forced(right, truth);
+                if either {
+                    left.extend(right);
+                    left
+                } else {
+                    left.intersection(&right).cloned().collect()
+                }
+            }
+            Node::Call(Function::Blank, args) if truth => {
+                args.iter().flat_map(|arg| self.strict(arg)).collect()
+            }
+            Node::Call(Function::Present, args) if !truth => {
+                args.iter().flat_map(|arg| self.strict(arg)).collect()
+            }
+            Node::Derived(index) => self.derived_set(*index, Walk::Forced(truth)),
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let by_then = self.forced(condition, true);
+                let then = self.forced(then, truth);
+                let by_otherwise = self.forced(condition, false);
+                let otherwise = self.forced(otherwise, truth);
+                let mut forced: Absences = by_then.intersection(&then).cloned().collect();
+                forced.extend(by_otherwise.intersection(&otherwise).cloned());
+                // Either branch will do when the condition is never unknown.
+                let mut unknown_by = Vec::new();
+                self.fields(condition, &mut unknown_by);
+                if unknown_by.is_empty() {
+                    forced.extend(then.intersection(&otherwise).cloned());
+                }
+                forced
+            }
+            _ => Absences::new(),
         }
     }
 
@@ -448,48 +510,22 @@ impl<'p> Unknowns<'p> {
         found
     }
 
-    fn derived_strict(&mut self, index: usize) -> Absences {
-        if let Some(Some(known)) = self.derived_strict.get(index) {
+    /// What `walk` finds in derived value `index`, worked out once.
+    fn derived_set(&mut self, index: usize, walk: Walk) -> Absences {
+        if let Some(known) = self.derived_sets.get(&(walk, index)) {
             return known.clone();
         }
         let Some(value) = self.derived_value(index) else {
             return Absences::new();
         };
-        if let Some(slot) = self.derived_strict.get_mut(index) {
-            *slot = Some(Absences::new());
-        }
-        let strict = self.strict(value);
-        if let Some(slot) = self.derived_strict.get_mut(index) {
-            *slot = Some(strict.clone());
-        }
-        strict
-    }
-
-    fn derived_proven(&mut self, index: usize, truth: bool) -> Absences {
-        let side = usize::from(truth);
-        if let Some(Some(known)) = self
-            .derived_proven
-            .get(index)
-            .and_then(|both| both.get(side))
-        {
-            return known.clone();
-        }
-        let Some(value) = self.derived_value(index) else {
-            return Absences::new();
+        self.derived_sets.insert((walk, index), Absences::new());
+        let found = match walk {
+            Walk::Strict => self.strict(value),
+            Walk::Proven(truth) => self.proven(value, truth),
+            Walk::Forced(truth) => self.forced(value, truth),
         };
-        let remember = |unknowns: &mut Self, proven: &Absences| {
-            if let Some(slot) = unknowns
-                .derived_proven
-                .get_mut(index)
-                .and_then(|both| both.get_mut(side))
-            {
-                *slot = Some(proven.clone());
-            }
-        };
-        remember(self, &Absences::new());
-        let proven = self.proven(value, truth);
-        remember(self, &proven);
-        proven
+        self.derived_sets.insert((walk, index), found.clone());
+        found
     }
 
     /// A derived value's expression, walked outside any aggregate.
@@ -785,8 +821,13 @@ reason = "no"
     /// The messages of the warnings of an effect `effect` of a rule whose
     /// `when` is `when`.
     fn effect_warnings(when: &str, effect: &str) -> Vec<String> {
+        effect_warnings_after("false", when, effect)
+    }
+
+    /// The same, the rule coming after one whose `when` is `earlier`.
+    fn effect_warnings_after(earlier: &str, when: &str, effect: &str) -> Vec<String> {
         let rule = format!(
-            "[[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = '{when}'\noutcome = \"approve\"\nreason = \"yes\"\n\n[rule.effects]\ne = '{effect}'\n\n[default]"
+            "[[rule]]\nid = \"earlier\"\nclause = \"§1\"\nsection = \"exclusion\"\nwhen = '{earlier}'\noutcome = \"deny\"\nreason = \"no\"\n\n[[rule]]\nid = \"r\"\nclause = \"§1\"\nsection = \"eligibility\"\nwhen = '{when}'\noutcome = \"approve\"\nreason = \"yes\"\n\n[rule.effects]\ne = '{effect}'\n\n[default]"
         );
         let text = HEADER.replacen("[default]", &rule, 1);
         let policy = load(SourceFile::new("t.toml", text))
@@ -829,6 +870,37 @@ reason = "no"
                 effect_warnings(when, effect),
                 [expected],
                 "{when} / {effect}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_earlier_rule_that_takes_the_requests_without_a_value_proves_it_given() {
+        for earlier in [
+            "blank(x)",
+            "not present(x)",
+            "blank(z) or blank(x)",
+            "y or blank(x)",
+            "not (present(x) and y)",
+            "blank(doubled)",
+            "if y then blank(x) else blank(x)",
+        ] {
+            assert_eq!(
+                effect_warnings_after(earlier, "r > 1", "x"),
+                Vec::<String>::new(),
+                "{earlier}"
+            );
+        }
+        for earlier in [
+            "y and blank(x)",
+            "x > 5",
+            "present(x)",
+            "if y then blank(x) else false",
+        ] {
+            assert_eq!(
+                effect_warnings_after(earlier, "r > 1", "x").len(),
+                1,
+                "{earlier}"
             );
         }
     }
