@@ -609,28 +609,34 @@ impl<'p> Unknowns<'p> {
     ) -> Diagnostic {
         let path = self.path(absence);
         let name = &effect.name;
+        let by = match rule.when {
+            Some(_) => format!("rule `{}`", rule.id),
+            None => format!("the default `{}`", rule.id),
+        };
         let (message, not_given) = match absence {
             Absence::Field(_) => (
                 format!(
-                    "effect `{name}` is `null` in a decision by rule `{}` when `{path}` is not given",
-                    rule.id
+                    "effect `{name}` is `null` in a decision by {by} when `{path}` is not given"
                 ),
                 format!("`null` when `{path}` is not given"),
             ),
             Absence::Member(_) => (
                 format!(
-                    "effect `{name}` is `null` in a decision by rule `{}` when an item does not give `{path}`",
-                    rule.id
+                    "effect `{name}` is `null` in a decision by {by} when an item does not give `{path}`"
                 ),
                 format!("`null` when an item does not give `{path}`"),
             ),
         };
-        let help = match absence {
-            Absence::Field(_) => format!(
-                "an effect has one JSON type in every decision: give `{path}` a `default`, make the rule's `when` require it (`present({path}) and …`), or write `if present({path}) then … else …`"
+        let require = match rule.when {
+            Some(_) => format!(", make the rule's `when` require it (`present({path}) and …`)"),
+            None => String::new(),
+        };
+        let help = match (absence, path.rsplit_once("[].")) {
+            (Absence::Member(_), Some((list, member))) => format!(
+                "an effect has one JSON type in every decision: give `{path}` a `default`, or keep only the items that give it (`… for item in {list} if present(item.{member})`)"
             ),
-            Absence::Member(_) => format!(
-                "an effect has one JSON type in every decision: give `{path}` a `default`, or keep only the items that give it (`… for item in … if present(item.…)`)"
+            _ => format!(
+                "an effect has one JSON type in every decision: give `{path}` a `default`{require}, or write `if present({path}) then … else …`"
             ),
         };
         let diagnostic = Diagnostic::new("effect-can-be-unknown", message, effect.value.span)
