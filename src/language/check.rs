@@ -857,7 +857,7 @@ impl Checker<'_, '_> {
                     expr.span,
                 )
                 .with_label(format!("given {}", args.len()))
-                .with_help(format!("call it as `{}`", function.signature())),
+                .with_help(arity_help(function, args.len())),
             );
         }
         if matches!(function, Function::AnyMissing | Function::MissingFields)
@@ -1082,6 +1082,15 @@ fn mismatch(op: BinaryOp, left: &Checked, right: &Checked) -> Diagnostic {
     match help {
         Some(help) => diagnostic.with_help(help),
         None => diagnostic,
+    }
+}
+
+/// How to call `function`, given `given` arguments; for `date(t, zone)`,
+/// the function that takes a zone.
+fn arity_help(function: Function, given: usize) -> String {
+    match (function, given) {
+        (Function::Date, 2) => "`date(t)` is the date in the policy's `timezone`; for the date in another zone, call `local_date(t, \"Europe/Paris\")`".to_owned(),
+        _ => format!("call it as `{}`", function.signature()),
     }
 }
 
@@ -1464,6 +1473,9 @@ reason = "no"
             help("days_between(p.date, p.date) <= 30d")
         );
         assert!(help("if p.amount > 1 then p.amount else null").starts_with("there is no `null`"));
+        assert!(
+            help("date(p.at, \"Europe/London\")").contains("`local_date(t, \"Europe/Paris\")`")
+        );
     }
 
     #[test]

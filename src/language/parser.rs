@@ -919,6 +919,14 @@ fn operator_word(word: &str) -> Option<&'static str> {
 
 /// For `14 days`: durations are written without a space, `14d`.
 fn duration_word_help(word: &str, count: u64) -> Option<String> {
+    if matches!(
+        word.to_lowercase().as_str(),
+        "business" | "working" | "weekday" | "weekdays" | "workday" | "workdays"
+    ) {
+        return Some(format!(
+            "business days are counted in a calendar: `add_business_days(date, {count}, \"us\")` for the date {count} business days after `date`, the calendar declared as `[calendar.us]`"
+        ));
+    }
     let unit = match word.to_lowercase().trim_end_matches('s') {
         "day" | "d" => 'd',
         "hour" | "h" | "hr" => 'h',
@@ -1821,6 +1829,24 @@ mod tests {
         ] {
             assert_eq!(error(text).help.as_deref(), Some(help), "{text}");
         }
+    }
+
+    #[test]
+    fn business_days_written_as_a_unit_point_to_add_business_days() {
+        let error = assert_error(
+            "request.date + 3 business days",
+            "unexpected `business` after the end of the expression",
+            17..25,
+        );
+        assert!(
+            error
+                .help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("`add_business_days(date, 3, \"us\")`"),
+            "{:?}",
+            error.help
+        );
     }
 
     #[test]
