@@ -906,6 +906,13 @@ impl Checker<'_, '_> {
         if let Some(setting) = function.setting() {
             self.setting(function, setting, checked_args.last()?)?;
         }
+        // Looking for texts in a list of enum values, as `in` does.
+        if let (Function::Contains | Function::ContainsAny, [list, texts]) =
+            (function, checked_args.as_slice())
+            && matches!(list.ty, Type::List(_))
+        {
+            self.enum_literal(list, texts)?;
+        }
         Some(checked(expr, Node::Call(function, checked_args), ty))
     }
 
@@ -1493,6 +1500,15 @@ reason = "no"
             message(r#"p.reason in ["billing", "billing_error"]"#),
             "`billing` is not a value of `p.reason`"
         );
+        assert_eq!(
+            message(r#"contains([p.reason], "billing")"#),
+            "`billing` is not one of the enum values that `[p.reason]` holds"
+        );
+        assert_eq!(
+            message(r#"contains_any([p.reason], ["billing_error", "billng"])"#),
+            "`billng` is not one of the enum values that `[p.reason]` holds"
+        );
+        assert_eq!(problems(r#"contains(lower("a"), "billing")"#), []);
         assert_eq!(
             message(r#""billing" in [p.reason, p.reason]"#),
             "`billing` is not one of the enum values that `[p.reason, p.reason]` holds"
