@@ -223,6 +223,14 @@ mod tests {
             format(&text),
             format!("{HEADER}\n{calendars}{FIELD}{DEFAULT}")
         );
+        let tables = "[[calendar.us.holidays]]\nobserved = \"nearest_weekday\"\ndate = \"12-25\"\nname = \"Christmas Day\"\n";
+        let formatted = format(&format!(
+            "{HEADER}\n[calendar.us]\n\n{tables}{FIELD}{DEFAULT}"
+        ));
+        assert!(
+            formatted.contains("[[calendar.us.holidays]]\nname = \"Christmas Day\"\ndate = \"12-25\"\nobserved = \"nearest_weekday\"\n"),
+            "{formatted}"
+        );
     }
 
     #[test]
