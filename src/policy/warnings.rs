@@ -363,14 +363,13 @@ impl<'p> Unknowns<'p> {
         }
     }
 
-    /// An aggregate is unknown without its list; and, where one unknown
-    /// item makes the whole unknown, without a member that every item's
-    /// filter, or value when every item is kept, reads.
+    /// An aggregate is unknown without its list; and a sum, `min`, `max`
+    /// or `[…]`, which one unknown item makes unknown, without a member
+    /// that every item's filter, or value when every item is kept, reads.
+    /// (`any`, `all` and `count` can be settled by the other items.)
     fn aggregate_strict(&mut self, aggregate: &Aggregate) -> Absences {
         let mut strict = self.strict(&aggregate.list);
-        let quantity = !aggregate.kind.counts_conditions();
-        let every_item = aggregate.kind == AggregateKind::All && aggregate.filter.is_none();
-        if !quantity && !every_item {
+        if aggregate.kind.counts_conditions() {
             return strict;
         }
         self.bind(aggregate);
@@ -869,6 +868,12 @@ reason = "no"
             (
                 "present(items)",
                 "count(item.price > 1 for item in items)",
+                member,
+            ),
+            // `all` is false when one item's is, whatever another's price.
+            (
+                "not all(item.price > 1 for item in items)",
+                "sum(item.price for item in items)",
                 member,
             ),
         ] {
