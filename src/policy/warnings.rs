@@ -363,13 +363,19 @@ impl<'p> Unknowns<'p> {
         }
     }
 
-    /// An aggregate is unknown without its list; and a sum, `min`, `max`
-    /// or `[…]`, which one unknown item makes unknown, without a member
-    /// that every item's filter, or value when every item is kept, reads.
-    /// (`any`, `all` and `count` can be settled by the other items.)
+    /// An aggregate is unknown without its list; and one that an unknown
+    /// item makes unknown (`sum`, `min`, `max`, `[…]`, and `count` of every
+    /// item) without a member that every item's filter, or value when
+    /// every item is kept, reads. `any` and `all` can be settled by the
+    /// other items.
     fn aggregate_strict(&mut self, aggregate: &Aggregate) -> Absences {
         let mut strict = self.strict(&aggregate.list);
-        if aggregate.kind.counts_conditions() {
+        let settled_by_others = match aggregate.kind {
+            AggregateKind::Any | AggregateKind::All => true,
+            AggregateKind::Count => aggregate.filter.is_some(),
+            _ => false,
+        };
+        if settled_by_others {
             return strict;
         }
         self.bind(aggregate);
@@ -948,6 +954,10 @@ reason = "no"
             (
                 "all(item.price > 0 for item in items)",
                 "max(item.price for item in items)",
+            ),
+            (
+                "count(item.price > 10 for item in items) > 0",
+                "sum(item.price for item in items)",
             ),
             ("present(items)", "length(items)"),
         ] {
