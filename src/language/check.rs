@@ -479,7 +479,18 @@ impl Checker<'_, '_> {
             .map(|field| field.path.as_str());
         let derived = self.scope.derived.iter().map(|(name, _)| name.as_str());
         let candidates: Vec<&str> = fields.chain(derived).collect();
-        let help = did_you_mean(dotted, candidates.iter().copied()).unwrap_or_else(|| {
+        let as_method = dotted.rsplit_once('.').and_then(|(value, method)| {
+            let known = candidates.contains(&value);
+            let function = match method {
+                "length" | "len" | "size" | "count" => "length",
+                "lower" | "upper" | "trim" | "abs" | "floor" | "ceil" | "date" | "weekday" => {
+                    method
+                }
+                _ => return None,
+            };
+            known.then(|| format!("functions take the value as an argument: `{function}({value})`"))
+        });
+        let help = as_method.or_else(|| did_you_mean(dotted, candidates.iter().copied())).unwrap_or_else(|| {
             if self.scope.placeholder {
                 format!(
                     "`{{…}}` in a reason shows a field or derived value; to write the text `{{{dotted}}}` itself, double the braces: `{{{{{dotted}}}}}`"
@@ -1480,6 +1491,10 @@ reason = "no"
             help("days_between(p.date, p.date) <= 30d")
         );
         assert!(help("if p.amount > 1 then p.amount else null").starts_with("there is no `null`"));
+        assert_eq!(
+            help("p.reason.length > 3"),
+            "functions take the value as an argument: `length(p.reason)`"
+        );
         assert!(
             help("date(p.at, \"Europe/London\")").contains("`local_date(t, \"Europe/Paris\")`")
         );
