@@ -70,3 +70,33 @@ fn a_folder_with_an_undated_version_among_others_is_rejected() {
     assert_eq!(run.code, 1);
     insta::assert_snapshot!(run.transcript());
 }
+
+/// The docs' example: a datetime in `effective_date_field` counts as its
+/// date in the policy's time zone, whatever offset it is written with.
+#[test]
+fn a_datetime_selects_the_version_by_its_date_in_the_policy_zone() {
+    let root = tempfile::tempdir().unwrap();
+    let folder = root.path().join("edt");
+    std::fs::create_dir(&folder).unwrap();
+    for version in ["2025-01-01", "2025-07-05"] {
+        let text = format!(
+            "format = 1\n\n[policy]\nid = \"edt\"\nversion = \"{version}\"\ntitle = \"T\"\neffective_date = {version}\neffective_date_field = \"purchase.at\"\ntimezone = \"America/New_York\"\n\n[[field]]\npath = \"purchase.at\"\ntype = \"datetime\"\ndescription = \"When\"\n\n[default]\nid = \"d\"\nclause = \"§1\"\noutcome = \"review\"\nreason = \"R.\"\n"
+        );
+        std::fs::write(folder.join(format!("{version}.toml")), text).unwrap();
+    }
+    for (at, version) in [
+        ("2025-07-05T03:30:00Z", "2025-01-01"),
+        ("2025-07-04T23:30:00-04:00", "2025-01-01"),
+        ("2025-07-05T04:30:00Z", "2025-07-05"),
+    ] {
+        let request = format!(r#"{{"purchase": {{"at": "{at}"}}}}"#);
+        let run = ruling_in(
+            root.path(),
+            &["decide", "--format", "json", "edt", "-"],
+            Some(request.as_bytes()),
+        );
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        let decision: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(decision["policy"]["version"], version, "{at}");
+    }
+}

@@ -195,6 +195,20 @@ fn a_single_case_file_can_be_run() {
     assert!(run.stdout.contains("1 passed, 0 failed"));
 }
 
+/// A policy file or a case file named from inside its folder has the empty
+/// path as its parent: the folder is the current one.
+#[test]
+fn a_file_named_from_inside_its_folder_runs_its_cases() {
+    let folder = root().join("policies/steam");
+    let run = crate::cli::ruling_in(&folder, &["test", "2024-04-23.toml"], None);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains(" passed, 0 failed"), "{}", run.stdout);
+    let case = "cases/game-day-4-45-min-played-approve.json";
+    let run = crate::cli::ruling_in(&folder, &["test", case], None);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("1 passed, 0 failed"), "{}", run.stdout);
+}
+
 /// Like `ruling check`, `ruling test DIR` finds policy folders at any depth,
 /// so a failing case deep down is not silently skipped.
 #[test]

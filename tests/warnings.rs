@@ -1,6 +1,7 @@
 //! `ruling check` warns about a rule that reads an optional field under
-//! `not`, which does not apply when the field is not given; a warning does
-//! not fail the check unless `--deny-warnings` asks it to.
+//! `not`, which does not apply when the field is not given, and about an
+//! effect that is `null` when a value is not given; a warning does not fail
+//! the check unless `--deny-warnings` asks it to.
 
 use crate::cli::{Run, ruling_in};
 
@@ -101,4 +102,46 @@ fn a_warning_on_a_long_line_is_shown_without_the_line() {
         "{}",
         run.stderr
     );
+}
+
+/// Each policy under `tests/fixtures/warnings/` is checked by the binary:
+/// the transcript shows which warnings it gets (the file's first comment
+/// says whether it should).
+#[test]
+fn every_warnings_fixture_is_checked() {
+    insta::glob!("fixtures/warnings", "*.toml", |path| {
+        let folder = path.parent().unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let run = ruling_in(folder, &["check", name], None);
+        assert_eq!(run.code, 0, "a warning does not fail the check");
+        let warns = run.stderr.contains('⚠');
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(warns, text.starts_with("# Warns"), "{}", run.transcript());
+        insta::assert_snapshot!(run.transcript());
+    });
+}
+
+#[test]
+fn an_effect_that_can_be_unknown_fails_with_deny_warnings() {
+    let folder = crate::support::root().join("tests/fixtures/warnings");
+    let run = ruling_in(
+        &folder,
+        &[
+            "check",
+            "--deny-warnings",
+            "--format",
+            "json",
+            "effect-reads-an-optional-field.toml",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let codes: Vec<&str> = json["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|diagnostic| diagnostic["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["effect-can-be-unknown", "effect-can-be-unknown"]);
 }

@@ -27,6 +27,43 @@ pub(crate) struct Scope<'a> {
     pub(crate) missing_allowed: bool,
     /// Whether the expression is a `{placeholder}` of a reason.
     pub(crate) placeholder: bool,
+    /// The texts each derived value may be, as [`written_texts`] finds
+    /// them, so that comparing one with an enum checks them.
+    pub(crate) derived_texts: &'a [Vec<WrittenText>],
+}
+
+/// A text constant as written in the policy, and where.
+pub(crate) type WrittenText = (String, Span);
+
+/// The text constants that `expr`'s value may be, as written: a constant,
+/// the items of a list, the branches of an `if`, the values of `[… for
+/// item in …]`, and those of the derived values it names (`derived_texts`).
+pub(crate) fn written_texts(expr: &Checked, derived_texts: &[Vec<WrittenText>]) -> Vec<WrittenText> {
+    let mut found = Vec::new();
+    collect_texts(expr, derived_texts, &mut found);
+    found
+}
+
+fn collect_texts(expr: &Checked, derived_texts: &[Vec<WrittenText>], found: &mut Vec<WrittenText>) {
+    match &expr.node {
+        Node::Constant(Value::String(text)) => found.push((text.to_string(), expr.span)),
+        Node::List(items) => items
+            .iter()
+            .for_each(|item| collect_texts(item, derived_texts, found)),
+        Node::If {
+            then, otherwise, ..
+        } => {
+            collect_texts(then, derived_texts, found);
+            collect_texts(otherwise, derived_texts, found);
+        }
+        Node::Aggregate(aggregate) if aggregate.kind == AggregateKind::List => {
+            collect_texts(&aggregate.value, derived_texts, found);
+        }
+        Node::Derived(index) => {
+            found.extend(derived_texts.get(*index).into_iter().flatten().cloned())
+        }
+        _ => {}
+    }
 }
 
 /// Checks `expr`, pushing every problem to `errors`; `None` when it has any.
@@ -442,11 +479,24 @@ impl Checker<'_, '_> {
             .map(|field| field.path.as_str());
         let derived = self.scope.derived.iter().map(|(name, _)| name.as_str());
         let candidates: Vec<&str> = fields.chain(derived).collect();
-        let help = did_you_mean(dotted, candidates.iter().copied()).unwrap_or_else(|| {
+        let as_method = dotted.rsplit_once('.').and_then(|(value, method)| {
+            let known = candidates.contains(&value);
+            let function = match method {
+                "length" | "len" | "size" | "count" => "length",
+                "lower" | "upper" | "trim" | "abs" | "floor" | "ceil" | "date" | "weekday" => {
+                    method
+                }
+                _ => return None,
+            };
+            known.then(|| format!("functions take the value as an argument: `{function}({value})`"))
+        });
+        let help = as_method.or_else(|| did_you_mean(dotted, candidates.iter().copied())).unwrap_or_else(|| {
             if self.scope.placeholder {
                 format!(
                     "`{{…}}` in a reason shows a field or derived value; to write the text `{{{dotted}}}` itself, double the braces: `{{{{{dotted}}}}}`"
                 )
+            } else if matches!(dotted, "null" | "none" | "nil" | "None" | "NULL") {
+                "there is no `null`: a value the request does not give is unknown; test it with `present(x)` or `blank(x)`, or give its field a `default`".to_owned()
             } else if !dotted.contains('.') {
                 format!("to use the text `{dotted}`, put it in quotes: `\"{dotted}\"`")
             } else if candidates.is_empty() {
@@ -586,44 +636,58 @@ impl Checker<'_, '_> {
         ))
     }
 
-    /// When `value` is an enum and `other` a text constant, the text must be
-    /// one of the enum's values.
+    /// When `value` is an enum (or a list of an enum's values) and `other`
+    /// may be a text written in the policy (a constant, a list of them, or
+    /// a derived value or `[… for item in …]` that holds them), each such
+    /// text must be one of the enum's values.
     fn enum_literal(&mut self, value: &Checked, other: &Checked) -> Option<()> {
-        let Type::Enum(values) = &value.ty else {
-            return Some(());
+        let values = match &value.ty {
+            Type::Enum(values) => values,
+            Type::List(item) => match item.as_ref() {
+                Type::Enum(values) => values,
+                _ => return Some(()),
+            },
+            _ => return Some(()),
         };
-        let texts = match &other.node {
-            Node::Constant(Value::String(text)) => vec![(text.to_string(), other.span)],
-            Node::List(items) => items
-                .iter()
-                .filter_map(|item| match &item.node {
-                    Node::Constant(Value::String(text)) => Some((text.to_string(), item.span)),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let texts = written_texts(other, self.scope.derived_texts);
         let mut valid = true;
         for (text, span) in texts {
-            if !values.contains(&text) {
+            let reported = self
+                .errors
+                .iter()
+                .any(|error| error.code == "unknown-enum-value" && error.span == span);
+            if reported {
+                valid = false;
+            } else if !values.contains(&text) {
                 valid = false;
                 let mut help = did_you_mean(&text, values.iter().map(String::as_str))
                     .map(|hint| format!("{hint} "))
                     .unwrap_or_default();
+                let (message, what, holds) = match &value.ty {
+                    Type::Enum(_) => (
+                        format!("`{text}` is not a value of `{}`", value.text),
+                        "the values of",
+                        format!("this is {}", a(&value.ty)),
+                    ),
+                    _ => (
+                        format!(
+                            "`{text}` is not one of the enum values that `{}` holds",
+                            value.text
+                        ),
+                        "the values that can be in",
+                        "a list of enum values".to_owned(),
+                    ),
+                };
                 help.push_str(&format!(
-                    "the values of `{}` are {}",
+                    "{what} `{}` are {}",
                     value.text,
                     list_names(values.iter().map(String::as_str), 12)
                 ));
                 self.errors.push(
-                    Diagnostic::new(
-                        "unknown-enum-value",
-                        format!("`{text}` is not a value of `{}`", value.text),
-                        span,
-                    )
-                    .with_label("not one of the listed values")
-                    .with_secondary(value.span, format!("this is {}", a(&value.ty)))
-                    .with_help(help),
+                    Diagnostic::new("unknown-enum-value", message, span)
+                        .with_label("not one of the listed values")
+                        .with_secondary(value.span, holds)
+                        .with_help(help),
                 );
             }
         }
@@ -690,6 +754,7 @@ impl Checker<'_, '_> {
             );
         }
         self.enum_literal(&value, &list)?;
+        self.enum_literal(&list, &value)?;
         let node = Node::In {
             value: Box::new(value),
             list: Box::new(list),
@@ -803,7 +868,7 @@ impl Checker<'_, '_> {
                     expr.span,
                 )
                 .with_label(format!("given {}", args.len()))
-                .with_help(format!("call it as `{}`", function.signature())),
+                .with_help(arity_help(function, args.len())),
             );
         }
         if matches!(function, Function::AnyMissing | Function::MissingFields)
@@ -851,6 +916,13 @@ impl Checker<'_, '_> {
         };
         if let Some(setting) = function.setting() {
             self.setting(function, setting, checked_args.last()?)?;
+        }
+        // Looking for texts in a list of enum values, as `in` does.
+        if let (Function::Contains | Function::ContainsAny, [list, texts]) =
+            (function, checked_args.as_slice())
+            && matches!(list.ty, Type::List(_))
+        {
+            self.enum_literal(list, texts)?;
         }
         Some(checked(expr, Node::Call(function, checked_args), ty))
     }
@@ -1031,6 +1103,15 @@ fn mismatch(op: BinaryOp, left: &Checked, right: &Checked) -> Diagnostic {
     }
 }
 
+/// How to call `function`, given `given` arguments; for `date(t, zone)`,
+/// the function that takes a zone.
+fn arity_help(function: Function, given: usize) -> String {
+    match (function, given) {
+        (Function::Date, 2) => "`date(t)` is the date in the policy's `timezone`; for the date in another zone, call `local_date(t, \"Europe/Paris\")`".to_owned(),
+        _ => format!("call it as `{}`", function.signature()),
+    }
+}
+
 fn mismatch_help(left: &Type, right: &Type) -> Option<&'static str> {
     match (left, right) {
         (Type::Date, Type::DateTime) | (Type::DateTime, Type::Date) => {
@@ -1042,7 +1123,7 @@ fn mismatch_help(left: &Type, right: &Type) -> Option<&'static str> {
             )
         }
         (Type::Duration, b) | (b, Type::Duration) if b.is_numeric() => Some(
-            "write durations with a unit, for example `14d` or `48h`, or convert with `days(d)`",
+            "a number has no unit: compare a count such as `days_between(…)` with `30`, not `30d`; `days(d)` and `hours(d)` make a duration a number, and `14d` or `48h` write a duration",
         ),
         (Type::Bool, Type::String) | (Type::String, Type::Bool) => {
             Some("write `true` or `false` without quotes")
@@ -1402,6 +1483,24 @@ reason = "no"
     }
 
     #[test]
+    fn help_says_what_the_language_has_instead() {
+        let help = |expr: &str| problems(expr).remove(0).1.unwrap_or_default();
+        assert!(
+            help("days_between(p.date, p.date) <= 30d").contains("with `30`, not `30d`"),
+            "{}",
+            help("days_between(p.date, p.date) <= 30d")
+        );
+        assert!(help("if p.amount > 1 then p.amount else null").starts_with("there is no `null`"));
+        assert_eq!(
+            help("p.reason.length > 3"),
+            "functions take the value as an argument: `length(p.reason)`"
+        );
+        assert!(
+            help("date(p.at, \"Europe/London\")").contains("`local_date(t, \"Europe/Paris\")`")
+        );
+    }
+
+    #[test]
     fn enum_literals_must_exist() {
         let found = problems(r#"p.reason == "chnage_of_mind""#);
         assert_eq!(found[0].0, "`chnage_of_mind` is not a value of `p.reason`");
@@ -1415,6 +1514,23 @@ reason = "no"
         assert_eq!(
             message(r#"p.reason in ["billing", "billing_error"]"#),
             "`billing` is not a value of `p.reason`"
+        );
+        assert_eq!(
+            message(r#"contains([p.reason], "billing")"#),
+            "`billing` is not one of the enum values that `[p.reason]` holds"
+        );
+        assert_eq!(
+            message(r#"contains_any([p.reason], ["billing_error", "billng"])"#),
+            "`billng` is not one of the enum values that `[p.reason]` holds"
+        );
+        assert_eq!(problems(r#"contains(lower("a"), "billing")"#), []);
+        assert_eq!(
+            message(r#""billing" in [p.reason, p.reason]"#),
+            "`billing` is not one of the enum values that `[p.reason, p.reason]` holds"
+        );
+        assert_eq!(
+            message(r#"p.reason == (if p.amount > 1 then "billing_error" else "other")"#),
+            "`other` is not a value of `p.reason`"
         );
     }
 

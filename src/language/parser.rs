@@ -787,6 +787,19 @@ impl<'a> Parser<'a> {
         .with_secondary(open, opened)
     }
 
+    /// For `order.items[0]`, a `[` right after a name: lists are not
+    /// read by position.
+    fn indexing_help(&self, bracket: &Token) -> Option<String> {
+        let before = self.tokens.get(self.next.checked_sub(1)?)?;
+        let name = matches!(
+            before.kind,
+            TokenKind::Ident(_) | TokenKind::RParen | TokenKind::RBracket
+        );
+        (name && before.span.end == bracket.span.start).then(|| {
+            "a list is not read by position: an aggregate reads its items, as in `any(item.price > 10 for item in order.items)`, `sum(item.price for item in order.items)` or `min(…)`".to_owned()
+        })
+    }
+
     /// For `0,15` where a value ends: a decimal written with a comma.
     fn decimal_comma_help(&self) -> Option<String> {
         let comma = self.tokens.get(self.next)?;
@@ -824,6 +837,7 @@ impl<'a> Parser<'a> {
             });
         let help = match (&token.kind, after_number) {
             (TokenKind::Ident(word), Some(count)) => duration_word_help(word, count),
+            (TokenKind::LBracket, _) => self.indexing_help(token),
             _ => self.decimal_comma_help(),
         }
         .or_else(|| self.stray_word_help());
@@ -905,6 +919,14 @@ fn operator_word(word: &str) -> Option<&'static str> {
 
 /// For `14 days`: durations are written without a space, `14d`.
 fn duration_word_help(word: &str, count: u64) -> Option<String> {
+    if matches!(
+        word.to_lowercase().as_str(),
+        "business" | "working" | "weekday" | "weekdays" | "workday" | "workdays"
+    ) {
+        return Some(format!(
+            "business days are counted in a calendar: `add_business_days(date, {count}, \"us\")` for the date {count} business days after `date`, the calendar declared as `[calendar.us]`"
+        ));
+    }
     let unit = match word.to_lowercase().trim_end_matches('s') {
         "day" | "d" => 'd',
         "hour" | "h" | "hr" => 'h',
@@ -1807,6 +1829,44 @@ mod tests {
         ] {
             assert_eq!(error(text).help.as_deref(), Some(help), "{text}");
         }
+    }
+
+    #[test]
+    fn business_days_written_as_a_unit_point_to_add_business_days() {
+        let error = assert_error(
+            "request.date + 3 business days",
+            "unexpected `business` after the end of the expression",
+            17..25,
+        );
+        assert!(
+            error
+                .help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("`add_business_days(date, 3, \"us\")`"),
+            "{:?}",
+            error.help
+        );
+    }
+
+    #[test]
+    fn a_list_read_by_position_is_told_to_use_an_aggregate() {
+        let indexed = assert_error(
+            "order.items[0].price > 5",
+            "unexpected `[` after the end of the expression",
+            11..12,
+        );
+        assert!(
+            indexed
+                .help
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("a list is not read by position"),
+            "{:?}",
+            indexed.help
+        );
+        let apart = error("a [1]").help.unwrap_or_default();
+        assert!(!apart.contains("by position"), "{apart}");
     }
 
     #[test]

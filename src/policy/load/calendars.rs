@@ -309,7 +309,7 @@ impl Loader<'_, '_> {
                 )
                 .with_label("named again here")
                 .with_secondary(*first, "first named here")
-                .with_help("give each holiday of a calendar its own name, or remove the copy"),
+                .with_help("give each holiday of a calendar its own name, or remove the copy; a holiday that moves from year to year is written once a year, with the year in its name: `{ name = \"Good Friday 2026\", date = 2026-04-03 }`"),
             );
             return false;
         }

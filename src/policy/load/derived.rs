@@ -6,7 +6,7 @@ use super::{Loader, Names, is_identifier};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
 use crate::language::ast::{Expr, ExprKind};
-use crate::language::check::check;
+use crate::language::check::{check, written_texts};
 use crate::language::compiled::Checked;
 use crate::language::schema::Member;
 use crate::policy::Derived;
@@ -32,6 +32,7 @@ impl Loader<'_, '_> {
             .iter()
             .map(|named| (named.name.clone(), None))
             .collect();
+        names.derived_texts = vec![Vec::new(); parsed.len()];
         let order = self.dependency_order(&parsed);
         let mut checked: Vec<Option<Checked>> = parsed.iter().map(|_| None).collect();
         for index in order {
@@ -45,6 +46,10 @@ impl Loader<'_, '_> {
             if let Some(result) = result {
                 if let Some(entry) = names.derived.get_mut(index) {
                     entry.1 = Some(result.ty.clone());
+                }
+                let texts = written_texts(&result, &names.derived_texts);
+                if let Some(entry) = names.derived_texts.get_mut(index) {
+                    *entry = texts;
                 }
                 if let Some(slot) = checked.get_mut(index) {
                     *slot = Some(result);

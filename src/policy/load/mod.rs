@@ -13,7 +13,7 @@ use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::language::ast::Expr;
-use crate::language::check::Scope;
+use crate::language::check::{Scope, WrittenText};
 use crate::language::parser::parse_expression;
 use crate::language::schema::Schema;
 use crate::language::types::Type;
@@ -111,6 +111,8 @@ struct Loader<'f, 'e> {
 struct Names {
     schema: Schema,
     derived: Vec<(String, Option<Type>)>,
+    /// The texts each derived value may be, once checked.
+    derived_texts: Vec<Vec<WrittenText>>,
     /// The names of the calendars declared, with problems or not.
     calendars: Vec<String>,
 }
@@ -123,6 +125,7 @@ impl Names {
             calendars: &self.calendars,
             missing_allowed,
             placeholder: false,
+            derived_texts: &self.derived_texts,
         }
     }
 
@@ -167,6 +170,7 @@ impl<'f> Loader<'f, '_> {
         let mut names = Names {
             schema,
             derived: Vec::new(),
+            derived_texts: Vec::new(),
             calendars: calendar_names,
         };
         let derived = self.derived(&top, &mut names);
@@ -184,7 +188,13 @@ impl<'f> Loader<'f, '_> {
                 .chain(outcome_effects.iter().flat_map(|(_, effects)| effects)),
         );
         self.require_missing_check(&names.schema, &rules, &top);
-        let warnings = crate::policy::warnings::rule_warnings(&rules, &derived, &names.schema);
+        let mut warnings = crate::policy::warnings::rule_warnings(&rules, &derived, &names.schema);
+        warnings.extend(crate::policy::warnings::effect_warnings(
+            rules.iter().chain(&default),
+            &outcome_effects,
+            &derived,
+            &names.schema,
+        ));
         Some(Policy {
             meta: meta?,
             file: file.clone(),

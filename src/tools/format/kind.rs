@@ -18,6 +18,12 @@ pub(super) enum Kind {
     OutcomeEffects,
     /// `[rule.effects]`, `[default.effects]` or `[effects.approve]`: named values.
     Effects,
+    /// `[calendar]`, whose tables are named after calendars.
+    Calendars,
+    /// `[calendar.us]`.
+    Calendar,
+    /// One holiday of a calendar: an inline table of its `holidays` list.
+    Holiday,
     /// A plain value, or a key `ruling` does not know.
     Other,
 }
@@ -33,6 +39,9 @@ impl Kind {
             (Kind::Root, "rule") => Kind::Rule,
             (Kind::Root, "default") => Kind::Default,
             (Kind::Root, "effects") => Kind::OutcomeEffects,
+            (Kind::Root, "calendar") => Kind::Calendars,
+            (Kind::Calendars, _) => Kind::Calendar,
+            (Kind::Calendar, "holidays") => Kind::Holiday,
             (Kind::Rule | Kind::Default, "effects") | (Kind::OutcomeEffects, _) => Kind::Effects,
             _ => Kind::Other,
         }
@@ -62,9 +71,16 @@ impl Kind {
             Kind::Constraint => keys::CONSTRAINT,
             Kind::Rule => keys::RULE,
             Kind::Default => keys::DEFAULT,
+            Kind::Calendar => keys::CALENDAR,
+            Kind::Holiday => keys::HOLIDAY,
             // Derived values and effects may use one another in any order;
-            // the order they are written in is the author's.
-            Kind::Derived | Kind::OutcomeEffects | Kind::Effects | Kind::Other => &[],
+            // the order they are written in is the author's, and so is the
+            // order of the calendars.
+            Kind::Derived
+            | Kind::OutcomeEffects
+            | Kind::Effects
+            | Kind::Calendars
+            | Kind::Other => &[],
         }
     }
 
@@ -105,6 +121,21 @@ mod tests {
     #[test]
     fn outcome_effects_follow_the_outcomes() {
         assert!(Kind::OutcomeEffects.rank("approve") < Kind::OutcomeEffects.rank("needs_info"));
+    }
+
+    #[test]
+    fn calendar_and_holiday_keys_come_in_the_documented_order() {
+        let calendar = Kind::Root.child("calendar").child("us");
+        assert!(calendar.rank("weekend") < calendar.rank("holidays"));
+        let holiday = calendar.child("holidays");
+        let mut keys = ["observed", "rule", "name"];
+        keys.sort_by_key(|key| holiday.rank(key));
+        assert_eq!(keys, ["name", "rule", "observed"]);
+        assert_eq!(
+            Kind::Root.child("calendar").rank("us"),
+            Kind::Root.child("calendar").rank("eu"),
+            "calendars stay in the order written"
+        );
     }
 
     #[test]

@@ -75,6 +75,7 @@ fn scramble_table(table: &mut Table, expressions: bool) {
             Item::Value(value) => {
                 key.leaf_decor_mut().set_suffix("   ");
                 value.decor_mut().set_prefix("  ");
+                reverse_inline_tables(value);
                 if expressions || matches!(name.as_str(), "when" | "must" | "required_when") {
                     spread(value);
                 }
@@ -86,6 +87,19 @@ fn scramble_table(table: &mut Table, expressions: bool) {
                 }
             }
             Item::None => {}
+        }
+    }
+}
+
+/// Reverses the keys of the inline tables in a list (the holidays of a
+/// calendar).
+fn reverse_inline_tables(value: &mut Value) {
+    let Some(items) = value.as_array_mut() else {
+        return;
+    };
+    for item in items.iter_mut() {
+        if let Some(table) = item.as_inline_table_mut() {
+            table.sort_values_by(|a, _, b, _| b.get().cmp(a.get()));
         }
     }
 }

@@ -1,10 +1,11 @@
 //! `ruling fmt`: a policy file in one canonical layout, comments kept.
 //!
-//! The layout: `format`, `[policy]`, the `[[field]]`s, `[derived]`, the
-//! `[[constraint]]`s, the `[[rule]]`s (each followed by its
-//! `[rule.effects]`), `[default]`, then `[effects.*]`; the keys of each
-//! table in the order of the reference (`docs/policy-language.md`), keys
-//! `ruling` does not know after them; `key = value`; one blank line between
+//! The layout: `format`, `[policy]`, the `[calendar.*]`s, the `[[field]]`s,
+//! `[derived]`, `[helpers]`, the `[[constraint]]`s, the `[[rule]]`s (each
+//! followed by its `[rule.effects]`), `[default]`, then `[effects.*]`; the
+//! keys of each table (and of each holiday of a calendar) in the order of
+//! the reference (`docs/policy-language.md`), keys `ruling` does not know
+//! after them; `key = value`; one blank line between
 //! tables; no trailing white space; one newline at the end. Expressions are
 //! re-printed the way `ruling` prints them: on one line when `key = …` fits
 //! in 100 columns, else over several lines in a multi-line literal string
@@ -191,6 +192,43 @@ mod tests {
             "{HEADER}\n[[field]]\npath = \"a\"\ntype = \"enum\"\n{list}description = \"A\"\n{DEFAULT}"
         );
         assert!(format(&text).contains(list));
+    }
+
+    #[test]
+    fn calendar_keys_and_holiday_keys_come_in_canonical_order() {
+        let holidays = [
+            r#"{ observed = "nearest_weekday", date = "12-25", name = "Christmas Day" }"#,
+            r#"{ rule = "last monday of may", name = "Memorial Day" }"#,
+            r#"{ name = "New Year's Day", observed = "next_weekday", date = "01-01" }"#,
+        ];
+        let text = format!(
+            "{HEADER}\n[calendar.us]\nholidays = [\n  {}\n]\nweekend = [\"saturday\", \"sunday\"]\n\n[calendar.eu]\nholidays = []\nweekend = [\"sunday\"]\n{FIELD}{DEFAULT}",
+            holidays.join(",\n  ")
+        );
+        let calendars = concat!(
+            "[calendar.us]\n",
+            "weekend = [\"saturday\", \"sunday\"]\n",
+            "holidays = [\n",
+            "  { name = \"Christmas Day\", date = \"12-25\", observed = \"nearest_weekday\" },\n",
+            "  { name = \"Memorial Day\", rule = \"last monday of may\" },\n",
+            "  { name = \"New Year's Day\", date = \"01-01\", observed = \"next_weekday\" },\n",
+            "]\n\n",
+            "[calendar.eu]\n",
+            "weekend = [\"sunday\"]\n",
+            "holidays = []\n",
+        );
+        assert_eq!(
+            format(&text),
+            format!("{HEADER}\n{calendars}{FIELD}{DEFAULT}")
+        );
+        let tables = "[[calendar.us.holidays]]\nobserved = \"nearest_weekday\"\ndate = \"12-25\"\nname = \"Christmas Day\"\n";
+        let formatted = format(&format!(
+            "{HEADER}\n[calendar.us]\n\n{tables}{FIELD}{DEFAULT}"
+        ));
+        assert!(
+            formatted.contains("[[calendar.us.holidays]]\nname = \"Christmas Day\"\ndate = \"12-25\"\nobserved = \"nearest_weekday\"\n"),
+            "{formatted}"
+        );
     }
 
     #[test]

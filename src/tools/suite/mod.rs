@@ -137,16 +137,13 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, PolicyErr
         let policy_file = path.extension().is_some_and(|ext| ext == "toml");
         if path.is_file() && policy_file {
             // A policy file stands for its folder: every case of the policy.
-            let folder = path.parent().unwrap_or(Path::new("."));
+            let folder = folder_of(path);
             let cases = case_files(folder)?;
             add_cases(&mut found, folder, cases);
             continue;
         }
         if path.is_file() {
-            let folder = path
-                .parent()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("."));
+            let folder = folder_of(folder_of(path));
             add_cases(&mut found, folder, vec![path.clone()]);
             continue;
         }
@@ -156,6 +153,15 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, PolicyErr
         }
     }
     Ok(found)
+}
+
+/// The folder `path` is in: `.` for a bare name such as `policy.toml`,
+/// whose parent is the empty path.
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
 }
 
 fn add_cases(found: &mut Vec<(PathBuf, Vec<PathBuf>)>, folder: &Path, cases: Vec<PathBuf>) {
