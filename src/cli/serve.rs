@@ -12,6 +12,7 @@ use ruling::interface::server::connection::{
 };
 use ruling::interface::server::http::{DEFAULT_MAX_BODY, serve};
 use ruling::interface::server::log;
+use ruling::interface::server::studio::Saving;
 
 use super::exit;
 use super::output::eprint;
@@ -129,6 +130,7 @@ pub fn run(args: &Args) -> u8 {
             SharedCatalog::new(catalog),
             limits,
             records.clone(),
+            Saving::Never,
             ready,
         )
         .await

@@ -16,6 +16,7 @@ pub mod connection;
 pub mod http;
 pub mod mcp;
 mod socket;
+pub mod studio;
 
 use std::io::Write;
 
