@@ -120,6 +120,36 @@ class Scenario:
         assert csp and "default-src 'self'" in csp, csp
         assert "http" not in csp, csp
 
+    def every_control_is_labelled(self):
+        unlabelled = self.driver.execute_script("""
+            return [...document.querySelectorAll('input, select, textarea, button')]
+              .filter((control) => !(control.labels && control.labels.length)
+                && !control.getAttribute('aria-label') && !control.textContent.trim())
+              .map((control) => control.id || control.outerHTML.slice(0, 80));
+            """)
+        assert not unlabelled, unlabelled
+
+    def reflows_at_400_percent(self):
+        """A 1280-pixel-wide window at 400% zoom is 320 CSS pixels wide:
+        the page must fit it without scrolling sideways."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": 320, "height": 720, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            widths = self.driver.execute_script(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            self.shot("0-at-400-percent")
+            assert widths[0] <= widths[1], f"the page is {widths[0]} px wide in a {widths[1]} px window"
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def tab_leaves_the_editor(self):
+        editor = self.find("#source")
+        editor.click()
+        editor.send_keys(Keys.TAB)
+        focused = self.driver.execute_script("return document.activeElement.id")
+        assert focused != "source", "Tab must move on from the editor, not be caught in it"
+        assert "\t" not in editor.get_attribute("value")
+
     def decide_a_day_8_request(self):
         self.choose("#policy", "IPTV Smarters Pro refund policy (iptv-smarters-pro)")
         self.until("the IPTV policy", lambda: POLICY in self.text("#policy-title") or "IPTV" in self.text("#policy-title"))
@@ -146,14 +176,15 @@ class Scenario:
         Select(self.find('[data-path="customer.terms_violated"]')).select_by_visible_text("no")
         assert self.find('[data-path="purchase.date"]').get_attribute("type") == "date"
         assert self.find('[data-path="request.reason"]').tag_name == "select"
-        self.find("#decide").click()
+        # Enter in a field sends the form, as in any form.
+        self.find('[data-path="request.explanation"]').send_keys(Keys.ENTER)
         self.until("a decision", lambda: self.text("#outcome") == "deny")
         assert "outside-window" in self.text("#decided-by"), self.text("#decided-by")
         self.shot("1-deny-day-8")
 
     def apply_the_approve_counterfactual(self):
         self.until("the counterfactuals", lambda: self.driver.find_elements(By.CSS_SELECTOR, 'button.apply[data-outcome="approve"]'))
-        self.find('button.apply[data-outcome="approve"]').click()
+        self.find('button.apply[data-outcome="approve"]').send_keys(Keys.ENTER)
         self.until("approve", lambda: self.text("#outcome") == "approve")
         assert self.find('[data-path="request.date"]').get_attribute("value") == "2025-03-08"
         self.shot("2-approve-after-counterfactual")
@@ -223,6 +254,9 @@ def main():
         scenario = Scenario(driver, base, policies, shots)
         load = scenario.page_load_ms()
         scenario.security_headers()
+        scenario.every_control_is_labelled()
+        scenario.reflows_at_400_percent()
+        scenario.tab_leaves_the_editor()
         scenario.decide_a_day_8_request()
         scenario.apply_the_approve_counterfactual()
         round_trip = scenario.round_trip_ms()

@@ -626,6 +626,7 @@ pub fn source(catalog: &Catalog, id: &str, version: &str) -> Result<Json, Studio
         "version": version,
         "file": file_name(&policy.file.name),
         "sha256": policy.sha256,
+        "before_first_version": policy.meta.before_first_version.keyword(),
         "text": policy.file.text.as_ref(),
         "rules": rules,
     }))

@@ -300,9 +300,12 @@ function showInEffect() {
   for (const version of versions) {
     if (!version.effective_date || version.effective_date <= date) found = version;
   }
+  const earliest = state.source && state.source.before_first_version === "earliest";
   output.textContent = found
     ? `version ${found.version} (in effect from ${found.effective_date || "always"})`
-    : `no version: the first takes effect on ${versions[0].effective_date}`;
+    : earliest
+      ? `version ${versions[0].version}: the earliest decides what is dated before it`
+      : `no version: the first takes effect on ${versions[0].effective_date}`;
 }
 
 // Counts, per rule of the chosen version, of the folder's cases (and the
@@ -653,6 +656,7 @@ async function loadSource() {
   }
   if (version !== state.version) return;
   $("source").value = state.drafts.get(version) ?? state.source.text;
+  if (state.policy.date_field) showInEffect();
   $("save-status").textContent = "";
   renderRules();
   setDiagnostics([]);
@@ -757,8 +761,13 @@ function marks(text) {
     .map((item) => {
       const start = offset(item.line, item.column);
       let end = offset(item.end_line || item.line, item.end_column || item.column);
-      if (end <= start && start < text.length && text[start] !== "\n") end = start + 1;
-      return [start, Math.max(start, end), item.severity, item.line];
+      if (end > start) return [start, end, item.severity, item.line];
+      if (start < text.length && text[start] !== "\n") return [start, start + 1, item.severity, item.line];
+      // A place at the end of a line (something missing there): the
+      // line's text is underlined, so that the mark can be seen.
+      const lineStart = starts[item.line - 1] ?? start;
+      const first = lineStart + (text.slice(lineStart, start).length - text.slice(lineStart, start).trimStart().length);
+      return first < start ? [first, start, item.severity, item.line] : [start, start, item.severity, item.line];
     });
 }
 
