@@ -150,6 +150,20 @@ class Scenario:
         assert focused != "source", "Tab must move on from the editor, not be caught in it"
         assert "\t" not in editor.get_attribute("value")
 
+    def add_an_item_to_a_list(self):
+        self.choose("#policy", "Best Buy Return & Exchange Promise (best-buy-returns)")
+        self.until("the Best Buy form", lambda: self.driver.find_elements(By.CSS_SELECTOR, '[data-path="order.purchased_on"]'))
+        assert not self.driver.find_elements(By.CSS_SELECTOR, '[data-path="order.items.0.category"]')
+        add = self.driver.find_element(By.XPATH, "//button[text()='Add items']")
+        add.send_keys(Keys.ENTER)
+        category = self.until("a new item", lambda: self.driver.find_elements(By.CSS_SELECTOR, '[data-path="order.items.0.category"]'))
+        assert category[0].tag_name == "select"
+        Select(category[0]).select_by_visible_text("cell_phone")
+        self.find("#raw-mode").click()
+        request = json.loads(self.find("#raw-request").get_attribute("value"))
+        assert request["order"]["items"] == [{"category": "cell_phone"}], request
+        self.find("#raw-mode").click()
+
     def decide_a_day_8_request(self):
         self.choose("#policy", "IPTV Smarters Pro refund policy (iptv-smarters-pro)")
         self.until("the IPTV policy", lambda: POLICY in self.text("#policy-title") or "IPTV" in self.text("#policy-title"))
@@ -204,6 +218,12 @@ class Scenario:
         self.shot("3-cases-against-14-days")
         self.find("#run-diff").click()
         self.until("the diff", lambda: self.driver.find_elements(By.CSS_SELECTOR, '#diff-results .group[data-from="deny"][data-to="approve"]'))
+        requests = self.shots / "day-8-requests.ndjson"
+        request = json.loads((self.policies / POLICY / "cases/day-8-is-outside-the-window.json").read_text())["request"]
+        requests.write_text(json.dumps(request) + "\n" + json.dumps(request) + "\n")
+        self.find("#request-file").send_keys(str(requests.resolve()))
+        self.until("the added requests in the diff", lambda: "request 2" in self.text(
+            '#diff-results .group[data-from="deny"][data-to="approve"]'))
         self.driver.execute_script("document.getElementById('diff-results').scrollIntoView()")
         self.shot("4-diff-deny-to-approve")
 
@@ -257,6 +277,7 @@ def main():
         scenario.every_control_is_labelled()
         scenario.reflows_at_400_percent()
         scenario.tab_leaves_the_editor()
+        scenario.add_an_item_to_a_list()
         scenario.decide_a_day_8_request()
         scenario.apply_the_approve_counterfactual()
         round_trip = scenario.round_trip_ms()

@@ -633,10 +633,21 @@ async function whatWouldItTake(request, decision) {
     h("ul", {}, byOutcome));
 }
 
+// `a.b[0].c` as ["a", "b", 0, "c"].
+function parsePath(text) {
+  const path = [];
+  for (const segment of text.split(".")) {
+    const [, key, indexes] = /^([^[]*)((?:\[\d+\])*)$/.exec(segment) || [null, segment, ""];
+    if (key) path.push(key);
+    for (const [, index] of indexes.matchAll(/\[(\d+)\]/g)) path.push(Number(index));
+  }
+  return path;
+}
+
 function applyCounterfactual(counterfactual) {
   if ($("raw-mode").checked && !readRaw()) return;
   for (const change of counterfactual.changes) {
-    const path = change.path.split(".");
+    const path = parsePath(change.path);
     setAt(state.request, path, change.op === "remove" ? undefined : change.value);
   }
   renderForm();
@@ -829,23 +840,31 @@ async function runCases() {
     box.replaceChildren(h("h3", {}, "Cases against the draft"), problemList(problem));
     return;
   }
-  const ordered = [...report.cases].sort((a, b) => Number(a.passed) - Number(b.passed));
   const coverage = report.coverage.find((item) => item.version === draftVersion(report)) || report.coverage[0];
+  const failing = report.cases.filter((item) => !item.passed);
+  const passing = report.cases.filter((item) => item.passed);
   fill(box,
     h("h3", {}, "Cases against the draft"),
     h("p", { id: "test-summary", className: report.failed ? "bad" : "ok" },
       `${report.passed} passed, ${report.failed} failed, of ${report.cases.length} case(s).`),
-    h("div", { className: "scroll" }, h("table", { id: "case-table" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Case"), h("th", { scope: "col" }, "Result"),
-        h("th", { scope: "col" }, "Expected"), h("th", { scope: "col" }, "Actual"))),
-      h("tbody", {}, ordered.map((item) => h("tr", { "data-case": item.case, "data-passed": String(item.passed) },
-        h("th", { scope: "row" }, h("code", {}, item.case), item.description ? h("div", { className: "hint" }, item.description) : null),
-        h("td", { className: item.passed ? "ok" : "bad" }, item.passed ? "pass" : "FAIL"),
-        h("td", {}, item.expected ? [outcomeBadge(item.expected.outcome), item.expected.rule ? h("div", {}, h("code", {}, item.expected.rule)) : null] : ""),
-        h("td", {}, item.actual ? [outcomeBadge(item.actual.outcome), h("div", {}, h("code", {}, item.actual.rule)), h("div", { className: "hint" }, `version ${item.actual.version}`)] : item.error || "")))))),
+    failing.length ? caseTable("case-table", "Failing cases", failing) : null,
+    passing.length ? h("details", {}, h("summary", {}, `${passing.length} passing case(s)`),
+      caseTable("passing-table", "Passing cases", passing)) : null,
     coverage ? h("div", {}, h("h4", {}, `Rule coverage of version ${coverage.version}`),
       h("ul", { id: "coverage" }, coverage.rules.map((rule) => h("li", { className: rule.decided ? "" : "bad" },
         h("code", {}, rule.id), `: decides ${rule.decided}, reached by ${rule.reached}`)))) : null);
+}
+
+function caseTable(id, caption, cases) {
+  return h("div", { className: "scroll" }, h("table", { id },
+    h("caption", { className: "visually-hidden" }, caption),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Case"), h("th", { scope: "col" }, "Result"),
+      h("th", { scope: "col" }, "Expected"), h("th", { scope: "col" }, "Actual"))),
+    h("tbody", {}, cases.map((item) => h("tr", { "data-case": item.case, "data-passed": String(item.passed) },
+      h("th", { scope: "row" }, h("code", {}, item.case), item.description ? h("div", { className: "hint" }, item.description) : null),
+      h("td", { className: item.passed ? "ok" : "bad" }, item.passed ? "pass" : "FAIL"),
+      h("td", {}, item.expected ? [outcomeBadge(item.expected.outcome), item.expected.rule ? h("div", {}, h("code", {}, item.expected.rule)) : null] : ""),
+      h("td", {}, item.actual ? [outcomeBadge(item.actual.outcome), h("div", {}, h("code", {}, item.actual.rule)), h("div", { className: "hint" }, `version ${item.actual.version}`)] : item.error || ""))))));
 }
 
 function draftVersion(report) {
