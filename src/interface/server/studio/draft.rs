@@ -712,3 +712,102 @@ fn write_replacing(path: &Path, text: &str) -> std::io::Result<()> {
         let _ = fs::remove_file(&temporary);
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn shipped() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")
+    }
+
+    fn body(source: Option<String>) -> DraftBody {
+        DraftBody {
+            policy: "iptv-smarters-pro".to_owned(),
+            version: "2025-01-22".to_owned(),
+            source,
+            request: None,
+            at: None,
+            outcome: None,
+            requests: Vec::new(),
+            base_sha256: None,
+        }
+    }
+
+    #[test]
+    fn the_hash_a_save_compares_is_the_hash_the_source_hands_out() {
+        let catalog = Catalog::load(&shipped()).unwrap();
+        for (_, set) in catalog.iter() {
+            for policy in &set.versions {
+                let bytes = fs::read(&policy.file.name).unwrap();
+                assert_eq!(sha256_hex(&bytes), policy.sha256, "{}", policy.file.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_draft_takes_the_place_of_its_version_only() {
+        let catalog = Catalog::load(&shipped()).unwrap();
+        let saved = catalog.get("iptv-smarters-pro").unwrap();
+        let text = saved.versions[0].file.text.replace("<= 7 and", "<= 14 and");
+        let drafted = drafted(&catalog, "iptv-smarters-pro", "2025-01-22", &text).unwrap();
+        let versions: Vec<&str> = drafted
+            .set
+            .versions
+            .iter()
+            .map(|policy| policy.meta.version.as_str())
+            .collect();
+        assert_eq!(versions, ["2025-01-22", "2025-06-01"]);
+        assert_eq!(drafted.set.versions[0].file.text.as_ref(), text);
+        assert_eq!(
+            drafted.set.versions[1].sha256, saved.versions[1].sha256,
+            "the other version is the saved one"
+        );
+    }
+
+    #[test]
+    fn a_draft_that_does_not_load_is_an_answer_of_check_and_an_error_elsewhere() {
+        let catalog = Catalog::load(&shipped()).unwrap();
+        let report = check(&catalog, &body(Some("format = 1\n".to_owned()))).unwrap();
+        assert_eq!(report["valid"], false);
+        assert!(!report["diagnostics"].as_array().unwrap().is_empty());
+        let error = decide(&catalog, &body(Some("format = 1\n".to_owned()))).unwrap_err();
+        assert_eq!((error.status(), error.kind()), (422, "invalid_draft"));
+        let error = check(&catalog, &body(None)).unwrap_err();
+        assert_eq!(error.kind(), "malformed_body");
+    }
+
+    #[test]
+    fn a_saved_file_is_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("policy.toml");
+        fs::write(&file, "old").unwrap();
+        write_replacing(&file, "new").unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "new");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["policy.toml"], "no temporary file is left");
+    }
+
+    #[test]
+    fn a_reason_reads_as_written() {
+        let catalog = Catalog::load(&shipped()).unwrap();
+        let answer = source(&catalog, "iptv-smarters-pro", "2025-01-22").unwrap();
+        let reasons: Vec<&str> = answer["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|rule| rule["reason"].as_str().unwrap())
+            .collect();
+        let text = &catalog.get("iptv-smarters-pro").unwrap().versions[0]
+            .file
+            .text;
+        for reason in reasons {
+            assert!(text.contains(reason), "{reason}");
+        }
+    }
+}
