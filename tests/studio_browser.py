@@ -202,6 +202,26 @@ class Scenario:
         self.until("approve", lambda: self.text("#outcome") == "approve")
         assert self.find('[data-path="request.date"]').get_attribute("value") == "2025-03-08"
         self.shot("2-approve-after-counterfactual")
+        self.set_value('[data-path="request.date"]', "2025-03-09")
+
+    def read_the_policy(self):
+        self.set_value("#in-effect-on", "2025-07-01")
+        assert self.text("#in-effect").startswith("version 2025-06-01"), self.text("#in-effect")
+        self.set_value("#in-effect-on", "2025-03-01")
+        assert self.text("#in-effect").startswith("version 2025-01-22"), self.text("#in-effect")
+        counts = {group.get_attribute("data-rule"): int(group.get_attribute("data-count"))
+                  for group in self.driver.find_elements(By.CSS_SELECTOR, "#flow g[data-rule]")}
+        assert counts["outside-window"] > 0 and counts["within-window-support-contacted"] > 0, counts
+        rows = [row.get_attribute("data-rule") for row in self.driver.find_elements(By.CSS_SELECTOR, "#rules tbody tr")]
+        assert rows == list(counts), (rows, list(counts))
+
+    def decide_with_the_draft(self):
+        self.find("#use-draft").click()
+        self.find("#decide").click()
+        # Day 8, which the saved version denies, within the draft's 14 days.
+        self.until("approve by the draft", lambda: self.text("#outcome") == "approve"
+                   and "8 days" in self.text("#reason"))
+        self.find("#use-draft").click()
 
     def edit_the_window_to_14_days(self):
         editor = self.find("#source")
@@ -279,9 +299,11 @@ def main():
         scenario.tab_leaves_the_editor()
         scenario.add_an_item_to_a_list()
         scenario.decide_a_day_8_request()
+        scenario.read_the_policy()
         scenario.apply_the_approve_counterfactual()
         round_trip = scenario.round_trip_ms()
         scenario.edit_the_window_to_14_days()
+        scenario.decide_with_the_draft()
         scenario.type_a_syntax_error()
         scenario.save_and_refuse_a_file_changed_on_disk()
         errors = scenario.page_errors()
