@@ -227,8 +227,10 @@ class Scenario:
         editor = self.find("#source")
         text = editor.get_attribute("value")
         assert "days_since_purchase <= 7" in text
+        checks = self.checks()
         self.set_value("#source", text.replace("days_since_purchase <= 7", "days_since_purchase <= 14"))
-        self.until("the check of the draft", lambda: self.text("#diagnostics-summary") == "No problems.")
+        self.until("the check of the draft", lambda: self.checks() > checks)
+        assert self.text("#diagnostics-summary") == "No problems.", self.text("#diagnostics-summary")
         assert not self.driver.find_elements(By.CSS_SELECTOR, "#highlight .diag")
         self.find("#run-cases").click()
         self.until("the cases", lambda: "failed" in self.text("#test-summary"))
@@ -246,6 +248,10 @@ class Scenario:
             '#diff-results .group[data-from="deny"][data-to="approve"]'))
         self.driver.execute_script("document.getElementById('diff-results').scrollIntoView()")
         self.shot("4-diff-deny-to-approve")
+
+    def checks(self):
+        """How many checks of the draft the page has had answered."""
+        return int(self.find("#diagnostics-summary").get_attribute("data-checks") or 0)
 
     def type_a_syntax_error(self):
         editor = self.find("#source")

@@ -697,6 +697,8 @@ async function checkDraft() {
   if (sequence !== state.checkSequence) return;
   state.draftValid = report.valid;
   setDiagnostics(report.diagnostics);
+  // How many checks have answered, so that a test can wait for this one.
+  $("diagnostics-summary").dataset.checks = String(sequence);
 }
 
 function lineStarts(text) {
@@ -928,16 +930,22 @@ async function save() {
     return;
   }
   state.drafts.delete(state.version);
-  status.className = "ok";
-  status.textContent = `Saved ${saved.file}, formatted${saved.reloaded ? "" : "; the folder has problems elsewhere, so the server still answers with the policies loaded before"}.`;
   const version = state.version;
-  state.policy = await api("GET", `/v1/policies/${encodeURIComponent(state.policy.id)}`);
+  try {
+    state.policy = await api("GET", `/v1/policies/${encodeURIComponent(state.policy.id)}`);
+  } catch (problem) {
+    showProblem(problem.message);
+  }
   const still = state.policy.versions.some((item) => item.version === version);
   state.version = still ? version : state.policy.versions[state.policy.versions.length - 1].version;
+  $("version").value = state.version;
   renderPolicy();
+  renderForm();
   await loadSource();
   status.className = "ok";
-  status.textContent = `Saved ${saved.file}, formatted.`;
+  status.textContent = saved.reloaded
+    ? `Saved ${saved.file}, formatted.`
+    : `Saved ${saved.file}, formatted; the folder has problems elsewhere, so the server still answers with the policies loaded before.`;
   await countCases();
 }
 
