@@ -265,6 +265,20 @@ fn a_draft_is_decided_tested_and_compared_without_being_saved() {
         names.contains(&"request 1") && names.contains(&"request 2"),
         "{names:?}"
     );
+    let rules: Vec<&str> = diff["structure"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "within-window-support-contacted",
+            "within-window-support-not-contacted"
+        ],
+        "{diff}"
+    );
     assert_eq!(
         diff["compared"],
         diff["unchanged"].as_u64().unwrap()

@@ -240,6 +240,7 @@ class Scenario:
         self.shot("3-cases-against-14-days")
         self.find("#run-diff").click()
         self.until("the diff", lambda: self.driver.find_elements(By.CSS_SELECTOR, '#diff-results .group[data-from="deny"][data-to="approve"]'))
+        assert "days_since_purchase <= 14" in self.text("#structure"), self.text("#structure")
         requests = self.shots / "day-8-requests.ndjson"
         request = json.loads((self.policies / POLICY / "cases/day-8-is-outside-the-window.json").read_text())["request"]
         requests.write_text(json.dumps(request) + "\n" + json.dumps(request) + "\n")

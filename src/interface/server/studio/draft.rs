@@ -27,6 +27,7 @@ use crate::policy::load::load;
 use crate::policy::{Policy, TemplatePart};
 use crate::tools::case::parse_case;
 use crate::tools::check_output::{DiagnosticJson, diagnostic_json};
+use crate::tools::diff::structural_diff;
 use crate::tools::format::{FormatError, format_policy};
 use crate::tools::suite::{decide_case, read_case};
 
@@ -513,7 +514,21 @@ pub fn diff(catalog: &Catalog, body: &DraftBody) -> Result<Json, StudioError> {
             _ => compare(name, bytes, &Choice::ByRequest, saved, &drafted.set),
         });
     }
-    Ok(diff_json(compared))
+    let mut answer = diff_json(compared);
+    let old = saved_version(saved, &body.policy, &body.version)?;
+    let new = drafted
+        .set
+        .versions
+        .iter()
+        .find(|policy| policy.file.name == old.file.name);
+    if let (Some(new), Some(object)) = (new, answer.as_object_mut()) {
+        let structure = structural_diff(old, new);
+        object.insert(
+            "structure".to_owned(),
+            serde_json::to_value(structure).unwrap_or_default(),
+        );
+    }
+    Ok(answer)
 }
 
 enum Compared {

@@ -893,7 +893,28 @@ async function runDiff() {
       h("ul", {}, group.requests.map((item) => h("li", {}, h("code", {}, item.name), ": ",
         h("code", {}, item.old.rule), " → ", h("code", {}, item.new.rule)))))),
     report.rejected.length ? h("div", {}, h("h4", {}, "Rejected"),
-      h("ul", {}, report.rejected.map((item) => h("li", {}, h("code", {}, item.name), `: ${item.message}`)))) : null);
+      h("ul", {}, report.rejected.map((item) => h("li", {}, h("code", {}, item.name), `: ${item.message}`)))) : null,
+    report.structure ? structureList(report.structure) : null);
+}
+
+// What the draft changes in the file, item by item, as `ruling diff` says.
+function structureList(structure) {
+  const items = [];
+  const parts = (changes) => h("ul", {}, changes.map((part) => h("li", {}, `${part.part}: `,
+    part.old !== null ? h("del", {}, h("code", {}, part.old)) : "(none)", " → ",
+    part.new !== null ? h("ins", {}, h("code", {}, part.new)) : "(none)")));
+  if (structure.policy.length) items.push(h("li", {}, "[policy]", parts(structure.policy)));
+  for (const kind of ["fields", "derived", "constraints", "shared_effects"]) {
+    for (const item of structure[kind]) {
+      items.push(h("li", {}, `${kind.replace("_", " ")} `, h("code", {}, item.id), ` ${item.change}`, parts(item.parts)));
+    }
+  }
+  for (const rule of structure.rules) {
+    items.push(h("li", {}, "rule ", h("code", {}, rule.id), ` ${rule.change}${rule.moved ? ", moved" : ""}`, parts(rule.parts)));
+  }
+  if (structure.default.length) items.push(h("li", {}, "[default]", parts(structure.default)));
+  return h("div", { id: "structure" }, h("h4", {}, "What the draft changes in the file"),
+    items.length ? h("ul", {}, items) : h("p", {}, "Nothing but comments and layout."));
 }
 
 async function addRequestFile(file) {
