@@ -415,6 +415,20 @@ fn the_studio_saves_formatted_drafts_and_never_over_a_changed_file() {
     );
 }
 
+#[test]
+fn the_studio_starts_only_on_valid_policies() {
+    let dir = policies_copy();
+    std::fs::write(policy_file(dir.path()), "format = 1\n[policy\n").unwrap();
+    let folder = dir.path().display().to_string();
+    let run = crate::cli::ruling(&["studio", "--addr", "127.0.0.1:0", &folder], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("this table header is not closed"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// The Python interpreter that has Selenium: `$RULING_PYTHON`, else the
 /// virtual environment `.ci/run` makes, else `python3`.
 fn python() -> PathBuf {
