@@ -8,6 +8,7 @@
 //! | `GET /v1/policies/{id}`  | one policy: rules, fields, request schema     |
 //! | `GET /v1/decisions/{id}` | a recorded decision (with `--record`)         |
 //! | `GET /healthz`           | `{"status": "ok", …}`                         |
+//! | `GET /studio`, `POST /v1/drafts/…` | the studio's page and drafts ([`super::studio`]) |
 //!
 //! Every error is JSON: the routes' errors ([`ApiError`]) and the HTTP
 //! layer's own ([`HttpError`]: a head hyper cannot parse, a full server).
@@ -110,6 +111,7 @@ struct AppState {
 
 /// The routes, over `catalog`, with bodies limited to `limits.max_body`
 /// bytes and requests to `limits.request_timeout`.
+///
 /// The studio's page and draft endpoints are merged in; `saving` says
 /// whether drafts may be written.
 pub fn router(
