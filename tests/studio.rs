@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -477,19 +477,37 @@ fn the_page_in_headless_chromium() {
     let dir = policies_copy();
     let server = studio(dir.path());
     let screenshots = root().join("target/studio-screenshots");
-    let output = Command::new(&python)
+    let logs = tempfile::tempdir().unwrap();
+    let (stdout_path, stderr_path) = (logs.path().join("stdout"), logs.path().join("stderr"));
+    let mut child = Command::new(&python)
         .arg(root().join("tests/studio_browser.py"))
         .arg(format!("http://{}", server.addr()))
         .arg(dir.path())
         .arg(&screenshots)
-        .output()
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Each step of the scenario waits at most 30 seconds; the whole of it,
+    // Chromium's start included, gets this long before it is stopped.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
     assert!(
-        output.status.success(),
-        "the browser scenario failed (screenshots in {}):\n{stdout}\n{}",
+        status.is_some_and(|status| status.success()),
+        "the browser scenario failed or took over 300 s (screenshots in {}):\n{stdout}\n{stderr}",
         screenshots.display(),
-        String::from_utf8_lossy(&output.stderr)
     );
     // The medians, for the record; timings are never asserted.
     let _ = writeln!(
