@@ -36,6 +36,7 @@ mod schema;
 mod serve;
 mod serve_limits;
 mod streams;
+mod studio;
 mod support;
 mod test_command;
 mod time_zones;

@@ -364,7 +364,7 @@ pub fn load_set(path: &Path) -> Result<PolicySet, Vec<PolicyError>> {
 /// The versions of a folder must be one policy with distinct versions and
 /// effective dates, so that exactly one is in effect on any date, and agree
 /// on how a date is read and what comes before the earliest version.
-fn check_versions(versions: &[Policy]) -> Vec<PolicyError> {
+pub(crate) fn check_versions(versions: &[Policy]) -> Vec<PolicyError> {
     let undated = super::effective_date::undated_versions(versions);
     if !undated.is_empty() {
         return undated;

@@ -149,7 +149,7 @@ fn problem_diagnostics(problem: &PolicyError) -> (String, Vec<DiagnosticJson>) {
 const ERROR: &str = "error";
 const WARNING: &str = "warning";
 
-fn diagnostic_json(diagnostic: &Diagnostic, file: &SourceFile) -> DiagnosticJson {
+pub(crate) fn diagnostic_json(diagnostic: &Diagnostic, file: &SourceFile) -> DiagnosticJson {
     DiagnosticJson {
         code: diagnostic.code,
         message: diagnostic.message.clone(),

@@ -17,6 +17,7 @@ mod output;
 mod progress;
 mod schema;
 mod serve;
+mod studio;
 mod test;
 mod why;
 
@@ -59,6 +60,7 @@ Examples:
   ruling why 3f9c2a7d --record=decisions.db
   ruling serve --addr 127.0.0.1:8080 policies
   ruling mcp policies
+  ruling studio policies
 
 Exit codes:
   0  a decision was made (any outcome), every policy is valid, every case
@@ -83,7 +85,8 @@ Exit codes:
                   `ruling diff` compares two versions of a policy and their decisions on many requests;\n\
                   `ruling fmt` rewrites policy files in one canonical layout;\n\
                   `ruling why` and `ruling log` show decisions recorded with `decide --record`;\n\
-                  `ruling serve` answers over HTTP, `ruling mcp` over the Model Context Protocol.",
+                  `ruling serve` answers over HTTP, `ruling mcp` over the Model Context Protocol;\n\
+                  `ruling studio` opens the policies in a workbench in the browser.",
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -106,6 +109,7 @@ enum Command {
     Log(log::Args),
     Serve(serve::Args),
     Mcp(mcp::Args),
+    Studio(studio::Args),
 }
 
 /// Parses a `YYYY-MM-DD` date argument.
@@ -151,6 +155,7 @@ pub fn run() -> ExitCode {
         Command::Log(args) => log::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Mcp(args) => mcp::run(&args),
+        Command::Studio(args) => studio::run(&args),
     };
     ExitCode::from(code)
 }

@@ -12,6 +12,7 @@ use crate::interface::server::connection::{
 };
 use crate::interface::server::http::{DEFAULT_MAX_BODY, serve};
 use crate::interface::server::log;
+use crate::interface::server::studio::Saving;
 
 use super::exit;
 use super::output::eprint;
@@ -129,6 +130,7 @@ pub(crate) fn run(args: &Args) -> u8 {
             SharedCatalog::new(catalog),
             limits,
             records.clone(),
+            Saving::Never,
             ready,
         )
         .await

@@ -536,6 +536,44 @@ fn policy_detail(policy: &Policy) -> Json {
     detail
 }
 
+// The operations on a policy set that is not the catalog's: a draft of one
+// of its versions, for the studio (`super::studio`).
+
+/// Decides `request` against the chosen version of `set`, as [`decide`]
+/// does against the catalog.
+pub fn decide_in_set(
+    set: &PolicySet,
+    request: &[u8],
+    choice: &Choice,
+) -> Result<Decision, ApiError> {
+    let selected = set.select(request, choice)?;
+    let mut decision =
+        decide_json(selected.policy, request).map_err(|failure| rejected(&failure, &selected))?;
+    decision.policy.selected = Some(selected.why);
+    Ok(decision)
+}
+
+/// Explains `request` against the chosen version of `set`, as [`explain`]
+/// does against the catalog.
+pub fn explain_in_set(
+    set: &PolicySet,
+    request: &[u8],
+    choice: &Choice,
+    outcome: Option<&str>,
+) -> Result<Explanation, ApiError> {
+    let target = match outcome {
+        Some(text) => {
+            Some(Outcome::from_keyword(text).ok_or_else(|| ApiError::BadOutcome(text.to_owned()))?)
+        }
+        None => None,
+    };
+    let selected = set.select(request, choice)?;
+    let mut explanation = explain_request(selected.policy, request, target)
+        .map_err(|failure| rejected(&failure, &selected))?;
+    explanation.policy.selected = Some(selected.why);
+    Ok(explanation)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;

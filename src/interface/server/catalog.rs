@@ -116,6 +116,11 @@ impl Catalog {
             .map(|(id, entry)| (id.as_str(), &entry.set))
     }
 
+    /// The folder the policy `id` was loaded from, if it is loaded.
+    pub(crate) fn folder(&self, id: &str) -> Option<&Path> {
+        self.policies.get(id).map(|entry| entry.folder.as_path())
+    }
+
     pub(crate) fn ids(&self) -> impl Iterator<Item = &str> {
         self.policies.keys().map(String::as_str)
     }

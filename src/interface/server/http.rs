@@ -8,6 +8,7 @@
 //! | `GET /v1/policies/{id}`  | one policy: rules, fields, request schema     |
 //! | `GET /v1/decisions/{id}` | a recorded decision (with `--record`)         |
 //! | `GET /healthz`           | `{"status": "ok", …}`                         |
+//! | `GET /studio`, `POST /v1/drafts/…` | the studio's page and drafts ([`super::studio`]) |
 //!
 //! Every error is JSON: the routes' errors ([`ApiError`]) and the HTTP
 //! layer's own ([`HttpError`]: a head hyper cannot parse, a full server).
@@ -38,6 +39,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
 use super::connection::{self, Limits, MAX_HEAD_BYTES, Services};
+use super::studio::{self, Saving};
 use super::{counted, log};
 use crate::interface::record::Records;
 
@@ -109,7 +111,15 @@ struct AppState {
 
 /// The routes, over `catalog`, with bodies limited to `limits.max_body`
 /// bytes and requests to `limits.request_timeout`.
-pub(crate) fn router(catalog: SharedCatalog, limits: &Limits, records: Option<Records>) -> Router {
+///
+/// The studio's page and draft endpoints are merged in; `saving` says
+/// whether drafts may be written.
+pub(crate) fn router(
+    catalog: SharedCatalog,
+    limits: &Limits,
+    records: Option<Records>,
+    saving: Saving,
+) -> Router {
     let max_body = limits.max_body;
     let request = RequestLimits {
         max_body,
@@ -122,6 +132,7 @@ pub(crate) fn router(catalog: SharedCatalog, limits: &Limits, records: Option<Re
         .route("/v1/policies", get(list_policies))
         .route("/v1/policies/{id}", get(get_policy))
         .route("/v1/decisions/{id}", get(get_decision))
+        .merge(studio::routes(catalog.clone(), max_body, saving))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
@@ -165,6 +176,7 @@ pub(crate) async fn serve(
     catalog: SharedCatalog,
     limits: Limits,
     records: Option<Records>,
+    saving: Saving,
     ready: impl FnOnce(SocketAddr),
 ) -> io::Result<()> {
     let mut hangup = signal(SignalKind::hangup())?;
@@ -176,7 +188,7 @@ pub(crate) async fn serve(
         }
     });
     let services = Services {
-        full: router(catalog.clone(), &limits, records),
+        full: router(catalog.clone(), &limits, records, saving),
         spare: spare_router(catalog, &limits),
     };
     ready(listener.local_addr()?);

@@ -23,6 +23,8 @@ pub(crate) mod http;
 pub(crate) mod mcp;
 #[cfg(feature = "http")]
 mod socket;
+#[cfg(feature = "http")]
+pub(crate) mod studio;
 
 use std::io::Write;
 
