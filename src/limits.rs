@@ -76,3 +76,9 @@ impl Default for RequestLimits {
         }
     }
 }
+
+/// The most requests one enumeration of `ruling lint` (and `ruling diff
+/// --symbolic`) may decode and evaluate. Past it, the rules it did not
+/// settle are reported as not analysed, never guessed. Linting a shipped
+/// policy takes a few thousand.
+pub const LINT_BUDGET: usize = 200_000;

@@ -24,6 +24,7 @@ mod folders;
 mod format;
 mod helpers;
 mod limits;
+mod lint;
 mod many_problems;
 mod mcp;
 mod numbers;

@@ -7,5 +7,6 @@ pub mod check_output;
 pub mod diff;
 pub mod format;
 pub mod json_schema;
+pub mod lint;
 pub mod scaffold;
 pub mod suite;
