@@ -42,6 +42,7 @@ mod serve;
 mod serve_limits;
 mod streams;
 mod support;
+mod symbolic_diff;
 mod test_command;
 mod time_zones;
 mod versions;

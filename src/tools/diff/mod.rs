@@ -22,6 +22,7 @@ mod decisions;
 mod lines;
 mod render;
 mod structure;
+mod symbolic;
 
 use serde::Serialize;
 
@@ -30,6 +31,9 @@ pub use lines::{Line, MAX_LINE_BYTES, NdjsonReader};
 pub use render::{diff_json, diff_text};
 pub use structure::{
     ChangeKind, ItemChange, PartChange, RuleChange, StructuralDiff, structural_diff,
+};
+pub use symbolic::{
+    Group, SYMBOLIC_FORMAT, SideRule, SymbolicDiff, SymbolicError, symbolic_diff, symbolic_text,
 };
 
 use crate::policy::folder::PolicySet;
@@ -48,6 +52,9 @@ pub struct DiffReport<'a> {
     pub structure: &'a StructuralDiff,
     /// `None` when no requests were given.
     pub decisions: Option<&'a DecisionDiff>,
+    /// With `--symbolic`: the changes over every request cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbolic: Option<&'a SymbolicDiff>,
 }
 
 /// One side of the diff: what was given and which versions it holds.

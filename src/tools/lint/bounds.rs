@@ -97,6 +97,26 @@ impl Bounds {
         bounds
     }
 
+    /// Adds the boundaries of another version of the policy, whose fields
+    /// have the same slots.
+    pub fn merge(&mut self, other: Bounds) {
+        for (constants, more) in self.constants.iter_mut().zip(other.constants) {
+            for value in more {
+                if !constants.contains(&value) {
+                    constants.push(value);
+                }
+            }
+        }
+        for relation in other.relations {
+            if !self.relations.contains(&relation) {
+                self.relations.push(relation);
+            }
+        }
+        self.case |= other.case;
+        self.spaces |= other.spaces;
+        self.blank |= other.blank;
+    }
+
     /// The relations that give `slot` a boundary, with the other field.
     pub fn partners(&self, slot: usize) -> impl Iterator<Item = &Relation> {
         self.relations

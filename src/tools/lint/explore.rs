@@ -50,13 +50,24 @@ pub enum Step {
 #[derive(Clone)]
 pub struct Stage<'p> {
     pub reads: Reads,
-    pub conditions: Vec<&'p Checked>,
+    /// Each condition with the policy it belongs to: `ruling diff
+    /// --symbolic` settles the rules of two versions together.
+    pub conditions: Vec<(&'p Policy, &'p Checked)>,
 }
 
 impl<'p> Stage<'p> {
-    pub fn new(policy: &Policy, conditions: Vec<&'p Checked>) -> Self {
+    pub fn new(policy: &'p Policy, conditions: Vec<&'p Checked>) -> Self {
+        Self::of(
+            conditions
+                .into_iter()
+                .map(|condition| (policy, condition))
+                .collect(),
+        )
+    }
+
+    pub fn of(conditions: Vec<(&'p Policy, &'p Checked)>) -> Self {
         let mut reads = Reads::default();
-        for condition in &conditions {
+        for (policy, condition) in &conditions {
             reads.merge(&Reads::of(policy, condition));
         }
         Self { reads, conditions }
@@ -197,11 +208,12 @@ impl<'p> Explorer<'p> {
             let Some(probe) = probe else {
                 return index;
             };
-            let mut evaluator = Evaluator::new(self.policy, probe);
-            let known = stage
-                .conditions
-                .iter()
-                .all(|condition| matches!(evaluator.eval(condition), Ok(Value::Bool(_))));
+            let known = stage.conditions.iter().all(|(policy, condition)| {
+                matches!(
+                    Evaluator::new(policy, probe).eval(condition),
+                    Ok(Value::Bool(_))
+                )
+            });
             if !known {
                 return index;
             }

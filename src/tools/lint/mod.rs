@@ -177,7 +177,7 @@ struct Seen {
 }
 
 /// How a candidate came out under the first-match procedure.
-enum Outcome {
+pub enum Outcome {
     Invalid,
     Failed,
     /// The index of the deciding rule (the default is `rules.len()`) and the
@@ -324,7 +324,7 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
 
 /// Decides a candidate by the first-match procedure, with the evaluator
 /// that decisions use, keeping the value of every condition tried.
-fn first_match(policy: &Policy, request: &Request) -> Outcome {
+pub fn first_match(policy: &Policy, request: &Request) -> Outcome {
     let mut evaluator = Evaluator::new(policy, request);
     for constraint in &policy.constraints {
         match evaluator.eval(&constraint.must) {
@@ -505,7 +505,7 @@ fn condition_alone(
 }
 
 /// Decodes and decides an example, as `ruling decide` would.
-fn decide_example(policy: &Policy, json: &serde_json::Value) -> Option<(Request, Decision)> {
+pub fn decide_example(policy: &Policy, json: &serde_json::Value) -> Option<(Request, Decision)> {
     let bytes = serde_json::to_vec(json).ok()?;
     let request = decode(&policy.schema, policy.meta.timezone, &bytes).ok()?;
     let decision = decide(policy, &request).ok()?;
