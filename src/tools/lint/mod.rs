@@ -870,3 +870,6 @@ fn overlaps(
     }
     (findings, requests)
 }
+
+#[cfg(test)]
+mod tests;
