@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod analysis_api;
 mod architecture;
 mod batch;
 mod calendars;

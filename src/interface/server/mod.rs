@@ -10,6 +10,7 @@
 //!              HTTP (axum) / MCP (stdio) → api::{decide, list_policies, get_policy} → JSON
 //! ```
 
+pub mod analysis;
 pub mod api;
 pub mod catalog;
 pub mod connection;
