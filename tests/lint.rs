@@ -72,7 +72,7 @@ fn examples_are_decided_as_their_findings_claim() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["format"], 1);
-    assert_eq!(report["files"].as_array().unwrap().len(), 9);
+    assert_eq!(report["files"].as_array().unwrap().len(), 10);
     assert_examples_hold(&report);
 }
 
@@ -129,4 +129,20 @@ fn github_annotations_point_at_the_rule() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn check_deep_runs_the_lint_and_deny_warnings_counts_its_warnings() {
+    let file = "tests/fixtures/lint/shadowed-rule.toml";
+    let plain = ruling(&["check", file, "--deny-warnings"], None);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let deep = ruling(&["check", "--deep", file, "--deny-warnings"], None);
+    assert_eq!(deep.code, 1, "{}", deep.stderr);
+    assert!(
+        deep.stderr.contains("rule `large-order` never decides"),
+        "{}",
+        deep.stderr
+    );
+    let shipped = ruling(&["check", "--deep", "--deny-warnings"], None);
+    assert_eq!(shipped.code, 0, "{}", shipped.stderr);
 }

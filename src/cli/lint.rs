@@ -126,6 +126,20 @@ pub fn run(args: &Args) -> u8 {
     code
 }
 
+/// `ruling check --deep`: lints the valid policies, shows the findings on
+/// stderr when `shown`, and returns how many warnings they hold.
+pub fn deep(policies: &[Policy], shown: bool) -> usize {
+    let options = Options::default();
+    let linted: Vec<(&Policy, Lint)> = policies
+        .iter()
+        .map(|policy| (policy, lint(policy, &options)))
+        .collect();
+    if shown {
+        eprint(&text_output(&linted));
+    }
+    warnings(&linted)
+}
+
 fn warnings(linted: &[(&Policy, Lint)]) -> usize {
     linted
         .iter()
@@ -135,7 +149,7 @@ fn warnings(linted: &[(&Policy, Lint)]) -> usize {
 }
 
 /// Each policy's findings, then its summary line.
-pub fn text_output(linted: &[(&Policy, Lint)]) -> String {
+fn text_output(linted: &[(&Policy, Lint)]) -> String {
     let colour = stdout_colour();
     let mut out = String::new();
     for (policy, lint) in linted {

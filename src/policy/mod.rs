@@ -84,6 +84,9 @@ pub struct Rule {
     pub outcome: Outcome,
     pub reason: Template,
     pub effects: Vec<Effect>,
+    /// The findings of `ruling lint` about this rule that are meant: each
+    /// finding's code with the reason given (`allow = { gap = "…" }`).
+    pub allow: Vec<(String, String)>,
     /// Where the rule's table starts in the policy file.
     pub span: Span,
 }

@@ -142,6 +142,9 @@ pub struct Lint {
     pub default_unreachable: bool,
     /// How many requests were decoded and evaluated.
     pub requests: usize,
+    /// How many findings the policy allows (`allow = { code = "reason" }`
+    /// on the rule they are about), left out of `findings`.
+    pub allowed: usize,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -314,12 +317,25 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
             .get(policy.rules.len())
             .is_some_and(|default| default.decided == 0);
     findings.sort_by_key(|finding| (finding.span.start, finding.kind));
+    let before = findings.len();
+    findings.retain(|finding| !allowed(policy, finding));
     Lint {
+        allowed: before - findings.len(),
         findings,
         complete,
         default_unreachable,
         requests,
     }
+}
+
+/// Whether the rule a finding is about allows its kind.
+fn allowed(policy: &Policy, finding: &Finding) -> bool {
+    let rules = policy.rules.iter().chain(std::iter::once(&policy.default));
+    rules.filter(|rule| rule.id == finding.subject).any(|rule| {
+        rule.allow
+            .iter()
+            .any(|(code, _)| code == finding.kind.code())
+    })
 }
 
 /// Decides a candidate by the first-match procedure, with the evaluator

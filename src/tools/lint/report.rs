@@ -26,6 +26,8 @@ pub struct FileJson {
     pub default_unreachable: bool,
     /// How many requests the analysis decoded and evaluated.
     pub requests: usize,
+    /// How many findings the policy allows, with a reason, and so are not listed.
+    pub allowed: usize,
     pub findings: Vec<FindingJson>,
 }
 
@@ -72,6 +74,10 @@ pub fn summary(policy: &Policy, lint: &Lint) -> String {
         .filter(|finding| finding.severity == Severity::Warning)
         .count();
     let notes = lint.findings.len() - warnings;
+    let allowed = match lint.allowed {
+        0 => String::new(),
+        count => format!(", {count} allowed"),
+    };
     let coverage = if lint.default_unreachable {
         ", every valid request is decided by a rule (proved)"
     } else if lint.complete {
@@ -80,7 +86,7 @@ pub fn summary(policy: &Policy, lint: &Lint) -> String {
         ""
     };
     format!(
-        "{}  ({} version {}): {warnings} warning(s), {notes} note(s){coverage}; {} requests tried\n",
+        "{}  ({} version {}): {warnings} warning(s), {notes} note(s){allowed}{coverage}; {} requests tried\n",
         policy.file.name, policy.meta.id, policy.meta.version, lint.requests
     )
 }
@@ -95,6 +101,7 @@ pub fn file_json(policy: &Policy, lint: &Lint) -> FileJson {
         complete: lint.complete,
         default_unreachable: lint.default_unreachable,
         requests: lint.requests,
+        allowed: lint.allowed,
         findings: lint
             .findings
             .iter()

@@ -174,3 +174,20 @@ proptest! {
         prop_assert_eq!(found.default_unreachable, !gap, "{}", text);
     }
 }
+
+#[test]
+fn every_finding_about_a_rule_can_be_allowed_in_the_policy_file() {
+    let about_rules = [
+        Kind::UnreachableRule,
+        Kind::ImpossibleCondition,
+        Kind::AlwaysTrueCondition,
+        Kind::NeverKnownCondition,
+        Kind::UnknownTrap,
+        Kind::Overlap,
+        Kind::NotAnalysed,
+        Kind::Gap,
+    ];
+    let codes: Vec<&str> = crate::policy::keys::names(crate::policy::keys::LINT_ALLOW).collect();
+    let expected: Vec<&str> = about_rules.iter().map(|kind| kind.code()).collect();
+    assert_eq!(codes, expected);
+}
