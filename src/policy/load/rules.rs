@@ -101,7 +101,7 @@ impl Loader<'_, '_> {
             self.push(
                 Diagnostic::new("missing-key", "the policy file has no `[default]`", Span::empty(0))
                     .with_label("`[default]` is missing")
-                    .with_help("every policy needs a `[default]`, even when its rules cover every request (ruling cannot prove that they do): it decides a request no rule fits. Add one with `id`, `clause`, `outcome` and `reason`; where no request should reach it, `outcome = \"review\"` sends one that does to a person"),
+                    .with_help("every policy needs a `[default]`, even when its rules cover every request (loading cannot prove that they do; `ruling lint` says when it can): it decides a request no rule fits. Add one with `id`, `clause`, `outcome` and `reason`; where no request should reach it, `outcome = \"review\"` sends one that does to a person"),
             );
             return None;
         };
