@@ -146,3 +146,31 @@ fn check_deep_runs_the_lint_and_deny_warnings_counts_its_warnings() {
     let shipped = ruling(&["check", "--deep", "--deny-warnings"], None);
     assert_eq!(shipped.code, 0, "{}", shipped.stderr);
 }
+
+#[test]
+fn over_its_budget_the_lint_says_what_it_could_not_analyse_and_never_guesses() {
+    let run = ruling(
+        &[
+            "lint",
+            "tests/fixtures/lint/shadowed-rule.toml",
+            "--budget",
+            "5",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let file = &report["files"][0];
+    assert_eq!(file["complete"], false);
+    let kinds: Vec<&str> = file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"not-analysed"), "{kinds:?}");
+    assert!(!kinds.contains(&"unreachable-rule"), "{kinds:?}");
+    assert!(!kinds.contains(&"impossible-condition"), "{kinds:?}");
+}

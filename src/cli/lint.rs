@@ -94,6 +94,7 @@ pub fn run(args: &Args) -> u8 {
     let options = Options {
         overlaps: args.overlaps,
         budget: args.budget,
+        ..Options::default()
     };
     let linted: Vec<(&Policy, Lint)> = checked
         .valid

@@ -135,7 +135,7 @@ pub fn lint_body(catalog: &Catalog, body: &LintBody) -> Result<Json, ApiError> {
     let policy = chosen.policy();
     let options = Options {
         overlaps: body.overlaps,
-        budget: LINT_BUDGET,
+        ..Options::default()
     };
     let found = lint(policy, &options);
     Ok(json!({ "format": LINT_FORMAT, "files": [file_json(policy, &found)] }))

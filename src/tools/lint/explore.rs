@@ -8,6 +8,7 @@ use crate::evaluate::Evaluator;
 use crate::language::compiled::Checked;
 use crate::language::schema::Requirement;
 use crate::language::value::Value;
+use crate::limits::MAX_LINT_DEPTH;
 use crate::policy::Policy;
 use crate::request::{Request, decode};
 
@@ -16,7 +17,8 @@ use super::cells::{Cell, values};
 use super::reads::{Need, Reads};
 
 /// The enumeration stopped: it would have decided more requests than the
-/// budget allows.
+/// budget allows, or split more fields one inside the other than
+/// [`MAX_LINT_DEPTH`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OverBudget;
 
@@ -127,15 +129,16 @@ impl<'p> Explorer<'p> {
     /// Visits requests until every branch stops or every stage is settled.
     pub fn run(&mut self, visit: &mut impl FnMut(&Candidate) -> Step) -> Result<(), OverBudget> {
         let mut cells = vec![Cell::Open; self.policy.schema.fields.len()];
-        self.branch(&mut cells, visit)
+        self.branch(&mut cells, 0, visit)
     }
 
     fn branch(
         &mut self,
         cells: &mut Vec<Cell>,
+        depth: usize,
         visit: &mut impl FnMut(&Candidate) -> Step,
     ) -> Result<(), OverBudget> {
-        if self.spent >= self.budget {
+        if self.spent >= self.budget || depth > MAX_LINT_DEPTH {
             return Err(OverBudget);
         }
         self.spent += 1;
@@ -167,7 +170,7 @@ impl<'p> Explorer<'p> {
             if let Some(place) = cells.get_mut(slot) {
                 *place = cell;
             }
-            self.branch(cells, visit)?;
+            self.branch(cells, depth + 1, visit)?;
         }
         if let Some(place) = cells.get_mut(slot) {
             *place = previous;

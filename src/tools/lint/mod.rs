@@ -155,6 +155,15 @@ pub struct Options {
     pub overlaps: bool,
     /// The most requests one enumeration may decide.
     pub budget: usize,
+    /// The most requests all the enumerations of one policy may decide.
+    pub total: usize,
+}
+
+impl Options {
+    /// The budget of the next enumeration, when `spent` are spent.
+    fn next_budget(&self, spent: usize) -> usize {
+        self.budget.min(self.total.saturating_sub(spent))
+    }
 }
 
 impl Default for Options {
@@ -162,6 +171,7 @@ impl Default for Options {
         Self {
             overlaps: false,
             budget: crate::limits::LINT_BUDGET,
+            total: crate::limits::LINT_TOTAL_BUDGET,
         }
     }
 }
@@ -228,7 +238,8 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
         };
         let seen_rule = seen.get(index).cloned().unwrap_or_default();
         let exact_here = complete_run && exact_through.get(index + 1).copied().unwrap_or(false);
-        let alone = condition_alone(policy, &bounds, &constraints, stage, index, options);
+        let budget = options.next_budget(requests);
+        let alone = condition_alone(policy, &bounds, &constraints, stage, index, budget);
         requests += alone.requests;
         let condition_exact = alone.complete && constraints.reads.exact() && stage.reads.exact();
         if condition_exact && alone.holds.is_empty() {
@@ -308,7 +319,14 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
     }
     findings.extend(unused(policy));
     if options.overlaps {
-        let found = overlaps(policy, &bounds, &constraints, &rule_stages, options);
+        let found = overlaps(
+            policy,
+            &bounds,
+            &constraints,
+            &rule_stages,
+            options,
+            requests,
+        );
         requests += found.1;
         findings.extend(found.0);
     }
@@ -472,7 +490,7 @@ fn condition_alone(
     constraints: &Stage,
     condition: &Stage,
     index: usize,
-    options: &Options,
+    budget: usize,
 ) -> Alone {
     let mut alone = Alone {
         holds: Vec::new(),
@@ -484,7 +502,7 @@ fn condition_alone(
         return alone;
     };
     let stages = vec![constraints.clone(), condition.clone()];
-    let mut explorer = Explorer::new(policy, bounds, stages, options.budget);
+    let mut explorer = Explorer::new(policy, bounds, stages, budget);
     let mut deciders: BTreeMap<usize, serde_json::Value> = BTreeMap::new();
     let finished = explorer
         .run(&mut |candidate: &Candidate| {
@@ -627,8 +645,9 @@ fn not_analysed(
         format!("the request cells do not follow {listed} exactly")
     } else {
         format!(
-            "enumerating the requests would take more than {} decisions",
-            options.budget
+            "enumerating the requests would take more than its budget ({} requests per \
+             enumeration, {} per policy)",
+            options.budget, options.total
         )
     };
     let (subject, span) = match policy.rules.get(index) {
@@ -804,6 +823,7 @@ fn overlaps(
     constraints: &Stage,
     conditions: &[Stage],
     options: &Options,
+    spent: usize,
 ) -> (Vec<Finding>, usize) {
     let mut findings = Vec::new();
     let mut requests = 0;
@@ -830,7 +850,8 @@ fn overlaps(
                 upper_stage.clone(),
                 lower_stage.clone(),
             ];
-            let mut explorer = Explorer::new(policy, bounds, stages, options.budget);
+            let budget = options.next_budget(spent + requests);
+            let mut explorer = Explorer::new(policy, bounds, stages, budget);
             let mut found = None;
             let _ = explorer.run(&mut |candidate: &Candidate| {
                 if found.is_some() {
