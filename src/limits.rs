@@ -88,3 +88,20 @@ impl Default for RequestLimits {
         }
     }
 }
+
+/// The most requests one enumeration of `ruling lint` (and `ruling diff
+/// --symbolic`) may decode and evaluate. Past it, the rules it did not
+/// settle are reported as not analysed, never guessed. Linting a shipped
+/// policy takes a few thousand.
+pub const LINT_BUDGET: usize = 200_000;
+
+/// The most requests the whole lint of one policy may decode and evaluate,
+/// over all its enumerations (one for the policy, one per rule, one per
+/// pair of rules with `--overlaps`): a policy of thousands of rules sent to
+/// `POST /v1/lint` stops here instead of taking hours.
+pub const LINT_TOTAL_BUDGET: usize = 2_000_000;
+
+/// How many fields one branch of a lint enumeration may split, one inside
+/// the other: the enumeration recurses once per field, and stays far from
+/// the end of the stack.
+pub const MAX_LINT_DEPTH: usize = 1_000;

@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod analysis_api;
 mod architecture;
 mod batch;
 mod cli;
@@ -22,6 +23,7 @@ mod folders;
 mod format;
 mod helpers;
 mod limits;
+mod lint;
 mod many_problems;
 mod mcp;
 mod numbers;
@@ -38,6 +40,7 @@ mod serve_limits;
 mod streams;
 mod studio;
 mod support;
+mod symbolic_diff;
 mod test_command;
 mod time_zones;
 mod versions;

@@ -399,3 +399,33 @@ fn the_python_mcp_client_uses_every_tool() {
     );
     assert!(stdout.contains("mcp_client: ok"), "{stdout}");
 }
+
+#[test]
+fn mcp_lints_and_diffs_symbolically() {
+    let mut session = Session::start();
+    let answer = session.call_tool(1, "lint", r#"{"policy":"iptv-smarters-pro"}"#);
+    let result = &answer["result"];
+    assert_eq!(result["isError"], false, "{answer}");
+    assert_eq!(result["content"][0]["text"], "0 warning(s), 1 note(s)");
+    assert_eq!(
+        result["structuredContent"]["files"][0]["policy"]["version"],
+        "2025-06-01"
+    );
+    let answer = session.call_tool(
+        2,
+        "diff_symbolic",
+        r#"{"policy":"iptv-smarters-pro","old":"2025-01-22","new":"2025-06-01"}"#,
+    );
+    let result = &answer["result"];
+    assert_eq!(result["isError"], false, "{answer}");
+    assert_eq!(result["structuredContent"]["complete"], true);
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("group(s) of requests change decision"),
+        "{answer}"
+    );
+    let answer = session.call_tool(3, "lint", r#"{}"#);
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+}

@@ -375,6 +375,66 @@ const EFFECTS: Key = key(
 const SECTION_DESCRIPTION: &str =
     "The kind of rule: `eligibility`, `requirement`, `exception` or `exclusion`.";
 
+const ALLOW: Key = key(
+    "allow",
+    Kind::Table(LINT_ALLOW),
+    false,
+    "Findings of `ruling lint` that are meant, each with the reason: `allow = { gap = \"the default denies late requests\" }`.",
+);
+
+/// The keys of a rule's `allow`: the codes of `ruling lint`'s findings
+/// about a rule (or the `[default]`), each with a reason.
+pub const LINT_ALLOW: &[Key] = &[
+    key(
+        "unreachable-rule",
+        Kind::Text,
+        false,
+        "Why the rule may never decide.",
+    ),
+    key(
+        "impossible-condition",
+        Kind::Text,
+        false,
+        "Why the condition may never hold.",
+    ),
+    key(
+        "always-true-condition",
+        Kind::Text,
+        false,
+        "Why the condition may always hold.",
+    ),
+    key(
+        "never-known-condition",
+        Kind::Text,
+        false,
+        "Why the condition may be unknown for every request that reaches it.",
+    ),
+    key(
+        "unknown-trap",
+        Kind::Text,
+        false,
+        "Why an absent optional field may make the condition unknown.",
+    ),
+    key(
+        "overlap",
+        Kind::Text,
+        false,
+        "Why a rule above with another outcome may hold too.",
+    ),
+    key(
+        "not-analysed",
+        Kind::Text,
+        false,
+        "Why the rule need not be analysed.",
+    ),
+    key(
+        "gap",
+        Kind::Text,
+        false,
+        "On `[default]`: why requests no rule decides are meant.",
+    ),
+];
+
 /// The keys of `[[rule]]`.
 pub(crate) const RULE: &[Key] = &[
     RULE_ID,
@@ -390,6 +450,7 @@ pub(crate) const RULE: &[Key] = &[
     OUTCOME,
     REASON,
     EFFECTS,
+    ALLOW,
 ];
 
 /// The keys of `[default]`: a rule's, without `when`, `section` optional.
@@ -400,6 +461,7 @@ pub(crate) const DEFAULT: &[Key] = &[
     OUTCOME,
     REASON,
     EFFECTS,
+    ALLOW,
 ];
 
 /// The names of `keys`, in order.

@@ -95,6 +95,9 @@ pub(crate) struct Rule {
     pub(crate) outcome: Outcome,
     pub(crate) reason: Template,
     pub(crate) effects: Vec<Effect>,
+    /// The findings of `ruling lint` about this rule that are meant: each
+    /// finding's code with the reason given (`allow = { gap = "…" }`).
+    pub(crate) allow: Vec<(String, String)>,
     /// Where the rule's table starts in the policy file.
     pub(crate) span: Span,
 }

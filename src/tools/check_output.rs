@@ -70,7 +70,7 @@ pub(crate) struct Place {
 }
 
 impl Place {
-    fn of(span: Span, file: &SourceFile) -> Self {
+    pub fn of(span: Span, file: &SourceFile) -> Self {
         let (line, column) = file.line_column(span.start);
         let (end_line, end_column) = file.line_column(span.end.max(span.start));
         Self {

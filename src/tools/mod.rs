@@ -7,6 +7,7 @@ pub(crate) mod check_output;
 pub(crate) mod diff;
 pub(crate) mod format;
 pub(crate) mod json_schema;
+pub(crate) mod lint;
 pub(crate) mod scaffold;
 pub(crate) mod suite;
 

@@ -17,7 +17,7 @@ use super::output::{eprint, print, report, stderr_colour};
 /// shown too, but do not fail the check unless --deny-warnings is given.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  ruling check\n  ruling check policies/iptv-smarters-pro\n  ruling check policies/steam/2024-04-23.toml\n  ruling check --format github\n  ruling check --format json > check.json"
+    after_help = "Examples:\n  ruling check\n  ruling check policies/iptv-smarters-pro\n  ruling check policies/steam/2024-04-23.toml\n  ruling check --format github\n  ruling check --format json > check.json\n  ruling check --deep --deny-warnings"
 )]
 pub(crate) struct Args {
     /// Policy files, or folders searched for policy files
@@ -29,6 +29,9 @@ pub(crate) struct Args {
     /// Exit with 1 when a policy has warnings, as when it has errors
     #[arg(long)]
     deny_warnings: bool,
+    /// Also run `ruling lint` on every valid policy (text: findings on stderr)
+    #[arg(long)]
+    deep: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -51,8 +54,13 @@ pub(crate) fn run(args: &Args) -> u8 {
     if print(&output).is_err() {
         return exit::IO;
     }
+    let found = if args.deep {
+        super::lint::deep(&checked.valid, matches!(args.format, Format::Text))
+    } else {
+        0
+    };
     match exit_code(&checked) {
-        exit::OK if args.deny_warnings && warnings(&checked) > 0 => exit::INVALID_POLICY,
+        exit::OK if args.deny_warnings && warnings(&checked) + found > 0 => exit::INVALID_POLICY,
         code => code,
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::policy::folder::{PolicySet, load_set};
 use crate::tools::diff::{
     DecisionDiff, DiffReport, MAX_LINE_BYTES, NdjsonReader, PolicySide, diff_json, diff_text,
-    structural_diff,
+    structural_diff, symbolic_diff,
 };
 use clap::ValueEnum;
 
@@ -36,6 +36,7 @@ use super::progress::Progress;
     after_help = "Examples:\n  \
     ruling diff policies/iptv-smarters-pro/2025-01-22.toml tests/fixtures/diff/iptv-14-day-window.toml\n  \
     ruling diff OLD.toml NEW.toml --requests requests.ndjson\n  \
+    ruling diff policies/iptv-smarters-pro/2025-01-22.toml policies/iptv-smarters-pro/2025-06-01.toml --symbolic\n  \
     ruling diff OLD.toml NEW.toml --requests - --format json < requests.ndjson\n\n\
     Exit codes:\n  \
     0  the diff ran, whatever changed\n  \
@@ -57,6 +58,10 @@ pub(crate) struct Args {
     /// How many changed requests to list (and as many rejected ones); all are counted
     #[arg(long, default_value_t = 1000, value_name = "N")]
     limit: usize,
+    /// Also find, without a corpus, the requests whose decision changes: every request cell of
+    /// the newest versions, grouped by old rule → new rule, one example each (see `ruling lint`)
+    #[arg(long)]
+    symbolic: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -103,12 +108,24 @@ pub(crate) fn run(args: &Args) -> u8 {
         },
         None => None,
     };
+    let symbolic = if args.symbolic {
+        match symbolic_diff(old_newest, new_newest, crate::limits::LINT_BUDGET) {
+            Ok(found) => Some(found),
+            Err(error) => {
+                eprint(&format!("error: {error}\n"));
+                return exit::INVALID_POLICY;
+            }
+        }
+    } else {
+        None
+    };
     let report = DiffReport {
         format: crate::tools::diff::DIFF_FORMAT,
         old: PolicySide::new(args.old.display().to_string(), &old),
         new: PolicySide::new(args.new.display().to_string(), &new),
         structure: &structure,
         decisions: decisions.as_ref(),
+        symbolic: symbolic.as_ref(),
     };
     let text = match args.format {
         Format::Text => diff_text(&report),

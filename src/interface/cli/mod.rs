@@ -10,6 +10,7 @@ mod decide;
 mod diff;
 mod explain;
 mod fmt;
+mod lint;
 mod log;
 mod mcp;
 mod new;
@@ -105,6 +106,7 @@ enum Command {
     Completions(completions::Args),
     Diff(diff::Args),
     Fmt(fmt::Args),
+    Lint(lint::Args),
     Why(why::Args),
     Log(log::Args),
     Serve(serve::Args),
@@ -151,6 +153,7 @@ pub fn run() -> ExitCode {
         Command::Completions(args) => completions::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Why(args) => why::run(&args),
         Command::Log(args) => log::run(&args),
         Command::Serve(args) => serve::run(&args),

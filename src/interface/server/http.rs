@@ -36,6 +36,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
+use super::analysis;
 use super::api::{self, ApiError, DecideBody, ExplainBody};
 use super::catalog::{Reload, SharedCatalog};
 use super::connection::{self, Limits, MAX_HEAD_BYTES, Services};
@@ -133,6 +134,8 @@ pub(crate) fn router(
         .route("/v1/policies/{id}", get(get_policy))
         .route("/v1/decisions/{id}", get(get_decision))
         .merge(studio::routes(catalog.clone(), max_body, saving))
+        .route("/v1/lint", post(lint))
+        .route("/v1/diff/symbolic", post(diff_symbolic))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
@@ -312,6 +315,39 @@ async fn explain(State(state): State<AppState>, body: Result<Bytes, BytesRejecti
         let body: ExplainBody = api::parse_body(&bytes)?;
         api::explain_body(&state.catalog.snapshot(), &body)
     });
+    respond(result)
+}
+
+/// The analyses take up to a second: not on the threads that answer
+/// requests.
+async fn lint(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let catalog = state.catalog.snapshot();
+    let result = match body_bytes(body, state.max_body) {
+        Err(error) => Err(error),
+        Ok(bytes) => tokio::task::spawn_blocking(move || {
+            let body: analysis::LintBody = api::parse_body(&bytes)?;
+            analysis::lint_body(&catalog, &body)
+        })
+        .await
+        .unwrap_or_else(|error| Err(ApiError::Malformed(error.to_string()))),
+    };
+    respond(result)
+}
+
+async fn diff_symbolic(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let catalog = state.catalog.snapshot();
+    let result = match body_bytes(body, state.max_body) {
+        Err(error) => Err(error),
+        Ok(bytes) => tokio::task::spawn_blocking(move || {
+            let body: analysis::SymbolicBody = api::parse_body(&bytes)?;
+            analysis::symbolic_body(&catalog, &body)
+        })
+        .await
+        .unwrap_or_else(|error| Err(ApiError::Malformed(error.to_string()))),
+    };
     respond(result)
 }
 

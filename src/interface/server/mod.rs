@@ -13,6 +13,7 @@
 //! The `http` feature builds the HTTP server, the `mcp` feature the MCP
 //! server; either builds the catalog and the operations they share.
 
+pub(crate) mod analysis;
 pub(crate) mod api;
 pub(crate) mod catalog;
 #[cfg(feature = "http")]

@@ -101,7 +101,7 @@ impl Loader<'_, '_> {
             self.push(
                 Diagnostic::new("missing-key", "the policy file has no `[default]`", Span::empty(0))
                     .with_label("`[default]` is missing")
-                    .with_help("every policy needs a `[default]`, even when its rules cover every request (ruling cannot prove that they do): it decides a request no rule fits. Add one with `id`, `clause`, `outcome` and `reason`; where no request should reach it, `outcome = \"review\"` sends one that does to a person"),
+                    .with_help("every policy needs a `[default]`, even when its rules cover every request (loading cannot prove that they do; `ruling lint` says when it can): it decides a request no rule fits. Add one with `id`, `clause`, `outcome` and `reason`; where no request should reach it, `outcome = \"review\"` sends one that does to a person"),
             );
             return None;
         };
@@ -163,6 +163,7 @@ impl Loader<'_, '_> {
             Some(node) => self.effects(node, "`[rule.effects]`", names)?,
             None => Vec::new(),
         };
+        let allow = self.allow(table);
         if conditional && when.is_none() {
             return None;
         }
@@ -174,8 +175,30 @@ impl Loader<'_, '_> {
             outcome: outcome?,
             reason: reason?,
             effects,
+            allow,
             span: table.span,
         })
+    }
+
+    /// A rule's `allow` table: finding codes, each with its reason; an
+    /// unknown code is an error, with the codes it could be.
+    fn allow(&mut self, rule: &Table) -> Vec<(String, String)> {
+        let Some(node) = rule.get("allow") else {
+            return Vec::new();
+        };
+        let Some(inner) = document::table(node, self.errors) else {
+            return Vec::new();
+        };
+        let name = format!("the `allow` of {}", rule.name());
+        let table = Table::new(inner, self.text, node.span().into(), name, keys::LINT_ALLOW);
+        table.check_keys(self.errors);
+        keys::LINT_ALLOW
+            .iter()
+            .filter_map(|key| {
+                let reason = table.optional_text(key.name, self.errors)?;
+                Some((key.name.to_owned(), reason.value))
+            })
+            .collect()
     }
 
     pub(super) fn outcome(&mut self, text: &Text) -> Option<Outcome> {

@@ -22,6 +22,7 @@ mod decisions;
 mod lines;
 mod render;
 mod structure;
+mod symbolic;
 
 use serde::Serialize;
 
@@ -29,6 +30,7 @@ pub(crate) use decisions::DecisionDiff;
 pub(crate) use lines::{MAX_LINE_BYTES, NdjsonReader};
 pub(crate) use render::{diff_json, diff_text};
 pub(crate) use structure::{StructuralDiff, structural_diff};
+pub(crate) use symbolic::{SymbolicDiff, symbolic_diff, symbolic_text};
 
 use crate::policy::folder::PolicySet;
 
@@ -46,6 +48,9 @@ pub(crate) struct DiffReport<'a> {
     pub(crate) structure: &'a StructuralDiff,
     /// `None` when no requests were given.
     pub(crate) decisions: Option<&'a DecisionDiff>,
+    /// With `--symbolic`: the changes over every request cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) symbolic: Option<&'a SymbolicDiff>,
 }
 
 /// One side of the diff: what was given and which versions it holds.

@@ -30,6 +30,9 @@ pub(crate) fn diff_text(report: &DiffReport) -> String {
     if let Some(decisions) = report.decisions {
         write_decisions(&mut out, decisions);
     }
+    if let Some(symbolic) = report.symbolic {
+        out.push_str(&super::symbolic_text(symbolic));
+    }
     out
 }
 

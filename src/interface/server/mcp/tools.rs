@@ -16,6 +16,7 @@ use serde_json::{Value as Json, json};
 use super::rpc::{INTERNAL_ERROR, RpcError, quoted};
 use crate::diagnostic::suggest::list_names;
 use crate::interface::record::Records;
+use crate::interface::server::analysis;
 use crate::interface::server::api::{self, ApiError};
 use crate::interface::server::catalog::Catalog;
 
@@ -81,9 +82,19 @@ const GET_POLICY: &str = "get_policy";
 const DECIDE: &str = "decide";
 const EXPLAIN: &str = "explain";
 const WHY: &str = "why";
+const LINT: &str = "lint";
+const DIFF_SYMBOLIC: &str = "diff_symbolic";
 
 /// The tools, in the order `tools/list` gives them.
-const NAMES: [&str; 5] = [LIST_POLICIES, GET_POLICY, DECIDE, EXPLAIN, WHY];
+const NAMES: [&str; 7] = [
+    LIST_POLICIES,
+    GET_POLICY,
+    DECIDE,
+    EXPLAIN,
+    WHY,
+    LINT,
+    DIFF_SYMBOLIC,
+];
 
 /// The result of `tools/list`: every tool's name, description and input
 /// schema.
@@ -113,6 +124,16 @@ pub(crate) fn list() -> Json {
             WHY,
             "Look up a recorded decision by its id (or a unique prefix of 8+ characters): the request as sent, and the decision with its trace, as recorded when it was made.",
             input_schema::<WhyParams>(),
+        ),
+        tool(
+            LINT,
+            "Analyse a policy over every request it can receive (a loaded one by id, or the text of a policy file such as a proposed change): rules that never decide and the rules above that take their requests, conditions that never hold or always hold, unknown traps, gaps reaching the default, unused fields; each finding with an example request decided again to show it.",
+            input_schema::<analysis::LintBody>(),
+        ),
+        tool(
+            DIFF_SYMBOLIC,
+            "Find, without a corpus, the requests whose decision changes between two versions of a policy (versions of a loaded policy, or policy file texts): grouped by old rule → new rule, one verified example request each; when the enumeration is complete and finds none, no valid request changes.",
+            input_schema::<analysis::SymbolicBody>(),
         ),
     ];
     json!({ "tools": tools })
@@ -179,6 +200,16 @@ pub(crate) fn call(
                 Some(records) => api::why(records, &params.id),
             }),
             why_summary,
+        ),
+        LINT => answer(
+            parse::<analysis::LintBody>(name, arguments)
+                .and_then(|params| analysis::lint_body(catalog, &params)),
+            analysis::lint_summary,
+        ),
+        DIFF_SYMBOLIC => answer(
+            parse::<analysis::SymbolicBody>(name, arguments)
+                .and_then(|params| analysis::symbolic_body(catalog, &params)),
+            analysis::symbolic_summary,
         ),
         _ => Err(RpcError::new(
             super::rpc::INVALID_PARAMS,
