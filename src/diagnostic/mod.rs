@@ -18,7 +18,7 @@ use miette::{LabeledSpan, MietteError, Severity, SourceCode, SourceSpan, SpanCon
 use crate::diagnostic::lines::LineIndex;
 use crate::diagnostic::span::Span;
 pub use text::render;
-pub(crate) use text::render_warnings;
+pub(crate) use text::{render_notes, render_warnings};
 
 /// One problem found in a source file: what, where ([`Diagnostic::range`]),
 /// and how to fix it.
@@ -220,10 +220,14 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The diagnostic reported as a warning: the policy is still valid.
-    pub(crate) fn warning(diagnostic: &'a Diagnostic, file: &'a SourceFile) -> Self {
+    /// The diagnostic reported with `severity`.
+    pub(crate) fn with_severity(
+        diagnostic: &'a Diagnostic,
+        file: &'a SourceFile,
+        severity: Severity,
+    ) -> Self {
         Self {
-            severity: Severity::Warning,
+            severity,
             ..Self::new(diagnostic, file)
         }
     }

@@ -34,6 +34,17 @@ pub(crate) fn render_warnings(
     render_as(Severity::Warning, warnings, file, colour, width)
 }
 
+/// Renders notes (what a reader may want to know, not a fault) as
+/// `render` renders errors, marked `☞`.
+pub(crate) fn render_notes(
+    notes: &[Diagnostic],
+    file: &SourceFile,
+    colour: bool,
+    width: usize,
+) -> String {
+    render_as(Severity::Advice, notes, file, colour, width)
+}
+
 #[cfg(feature = "graphical")]
 fn render_as(
     severity: Severity,
@@ -64,10 +75,7 @@ fn render_as(
             );
             continue;
         }
-        let report = match severity {
-            Severity::Warning => Report::warning(diagnostic, file),
-            _ => Report::new(diagnostic, file),
-        };
+        let report = Report::with_severity(diagnostic, file, severity);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&diagnostic.message);
         }
@@ -123,7 +131,8 @@ fn render_plain(
 ) {
     let marker = match severity {
         Severity::Warning => '⚠',
-        _ => '×',
+        Severity::Advice => '☞',
+        Severity::Error => '×',
     };
     let (line, column) = file.line_column(diagnostic.span.start);
     out.push_str(&format!("  {marker} {}\n", diagnostic.message));

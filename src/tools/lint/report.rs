@@ -4,9 +4,8 @@
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::{Diagnostic, SourceFile, render_notes, render_warnings};
 use crate::policy::Policy;
-use crate::diagnostic::render_warnings;
 use crate::tools::check_output::{Place, escape_data, escape_property};
 
 use super::{Finding, Lint, Severity};
@@ -61,10 +60,19 @@ pub fn diagnostic(finding: &Finding) -> Diagnostic {
     diagnostic
 }
 
-/// The findings of one policy as text, for people.
+/// The findings of one policy as text, for people: warnings marked `⚠`,
+/// notes `☞`, in the order found.
 pub fn text(lint: &Lint, file: &SourceFile, colour: bool) -> String {
-    let diagnostics: Vec<Diagnostic> = lint.findings.iter().map(diagnostic).collect();
-    render_warnings(&diagnostics, file, colour, 100)
+    lint.findings
+        .iter()
+        .map(|finding| {
+            let shown = [diagnostic(finding)];
+            match finding.kind.severity() {
+                Severity::Warning => render_warnings(&shown, file, colour, 100),
+                Severity::Note => render_notes(&shown, file, colour, 100),
+            }
+        })
+        .collect()
 }
 
 /// The one-line summary of one policy.
