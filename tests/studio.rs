@@ -581,8 +581,9 @@ fn the_page_in_headless_chromium() {
 
 /// The core of the scenario in Firefox ESR: the page lists the IPTV policy,
 /// a day-8 request typed into the form is denied by `outside-window`, the
-/// `approve` counterfactual applied with the mouse approves it, and a
-/// syntax error typed into the draft is underlined at its line.
+/// `approve` counterfactual applied with the mouse approves it, a 14-day
+/// draft fails the day-8 case and turns `deny` into `approve` in the diff,
+/// and a syntax error typed into the draft is underlined at its line.
 #[test]
 fn the_page_in_headless_firefox() {
     let python = python();

@@ -286,6 +286,31 @@ class Scenario:
         assert date == "2025-03-08", date
         self.shot("2-approve-after-counterfactual")
 
+    def edit_the_window_to_14_days(self):
+        text = self.js("return document.getElementById('source').value;")
+        assert "days_since_purchase <= 7" in text
+        checks = self.checks()
+        self.set_value("#source", text.replace("days_since_purchase <= 7", "days_since_purchase <= 14"))
+        self.until("the check of the draft",
+                   "return Number(document.getElementById('diagnostics-summary').dataset.checks || 0) > args[0];",
+                   checks)
+        summary = self.text("#diagnostics-summary")
+        assert summary == "No problems.", summary
+        self.click("#run-cases")
+        self.until("the cases", "return (document.getElementById('test-summary')?.textContent || '').includes('failed');")
+        failed = self.js("""
+            return [...document.querySelectorAll('#case-table tr[data-passed="false"]')].map((row) => row.dataset.case);
+            """)
+        assert "day-8-is-outside-the-window" in failed, failed
+        self.click("#run-diff")
+        self.until("the diff", "return !!document.querySelector('#diff-results .group[data-from=\"deny\"][data-to=\"approve\"]');")
+        self.js("document.getElementById('diff-results').scrollIntoView();")
+        self.shot("3-diff-deny-to-approve")
+
+    def checks(self):
+        """How many checks of the draft the page has had answered."""
+        return self.js("return Number(document.getElementById('diagnostics-summary').dataset.checks || 0);")
+
     def type_a_syntax_error(self):
         self.js("""
             const editor = document.getElementById('source');
@@ -300,7 +325,7 @@ class Scenario:
         assert marked == {expected}, (marked, expected)
         listed = self.text("#diagnostics")
         assert f"Line {expected}" in listed, listed
-        self.shot("3-syntax-error-underlined")
+        self.shot("4-syntax-error-underlined")
         # Taken back with the keyboard, as a person would.
         self.keys(*[BACKSPACE] * (len("[policy") + 1))
         self.until("the draft to check again",
@@ -325,6 +350,7 @@ def main():
                 scenario.reflows_at_400_percent()
                 scenario.decide_a_day_8_request()
                 scenario.apply_the_approve_counterfactual()
+                scenario.edit_the_window_to_14_days()
                 scenario.type_a_syntax_error()
                 errors = scenario.page_errors()
                 assert not errors, errors
