@@ -8,7 +8,8 @@ plays the core of the issue's scenario.
 Run by tests/studio.rs as: python studio_firefox.py BASE_URL SCREENSHOTS_DIR.
 It saves a screenshot of each state as firefox-*.png and prints the median
 page load as one JSON line on stdout. Any failed expectation raises, and the
-exit code is 1. Firefox is stopped and its profile removed in every case.
+exit code is 1. Firefox is stopped and its profile removed whether the
+scenario passes or fails; if this script is killed, Firefox dies with it.
 """
 
 import base64
@@ -111,7 +112,7 @@ class Bidi:
         answers, which is as good."""
         try:
             self.send("browser.close", {})
-        except (AssertionError, ConnectionClosed):
+        except (AssertionError, ConnectionClosed, TimeoutError):
             pass
 
 
