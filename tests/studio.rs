@@ -1,7 +1,8 @@
 //! The studio: its draft endpoints over real HTTP, on `ruling studio` (which
 //! saves) and `ruling serve` (which never writes a file); and the page
 //! itself in headless Chromium, driven by `tests/studio_browser.py` with
-//! Selenium and Debian's `chromium-driver`.
+//! Selenium and Debian's `chromium-driver`, and in headless Firefox ESR,
+//! driven by `tests/studio_firefox.py` over WebDriver BiDi.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -429,8 +430,9 @@ fn the_studio_starts_only_on_valid_policies() {
     );
 }
 
-/// The Python interpreter that has Selenium: `$RULING_PYTHON`, else the
-/// virtual environment `.ci/run` makes, else `python3`.
+/// The Python interpreter that has Selenium and websockets:
+/// `$RULING_PYTHON`, else the virtual environment `.ci/run` makes, else
+/// `python3`.
 fn python() -> PathBuf {
     if let Some(python) = std::env::var_os("RULING_PYTHON") {
         return PathBuf::from(python);
@@ -443,76 +445,153 @@ fn python() -> PathBuf {
     }
 }
 
-/// Why the browser test cannot run here, if it cannot.
-fn browser_missing(python: &Path) -> Option<String> {
-    for program in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
-        if !Path::new(program).exists() {
-            return Some(format!(
-                "`{program}` is missing (apt-get install chromium chromium-driver)"
-            ));
+/// A browser a scenario script drives: what it needs on the machine, and
+/// the Debian packages and Python module that provide it.
+struct Browser {
+    name: &'static str,
+    test: &'static str,
+    programs: &'static [&'static str],
+    packages: &'static str,
+    module: &'static str,
+    script: &'static str,
+}
+
+const CHROMIUM: Browser = Browser {
+    name: "Chromium",
+    test: "the_page_in_headless_chromium",
+    programs: &["/usr/bin/chromium", "/usr/bin/chromedriver"],
+    packages: "chromium chromium-driver",
+    module: "selenium",
+    script: "tests/studio_browser.py",
+};
+
+/// Firefox speaks WebDriver BiDi itself: no geckodriver, only a WebSocket
+/// client.
+const FIREFOX: Browser = Browser {
+    name: "Firefox",
+    test: "the_page_in_headless_firefox",
+    programs: &["/usr/bin/firefox-esr"],
+    packages: "firefox-esr",
+    module: "websockets.sync.client",
+    script: "tests/studio_firefox.py",
+};
+
+impl Browser {
+    /// Why the browser test cannot run here, if it cannot.
+    fn missing(&self, python: &Path) -> Option<String> {
+        for program in self.programs {
+            if !Path::new(program).exists() {
+                return Some(format!(
+                    "`{program}` is missing (apt-get install {})",
+                    self.packages
+                ));
+            }
         }
+        let imports = Command::new(python)
+            .args(["-c", &format!("import {}", self.module)])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        (!imports).then(|| format!("`{}` cannot import `{}`", python.display(), self.module))
     }
-    let selenium = Command::new(python)
-        .args(["-c", "import selenium"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    (!selenium).then(|| format!("`{}` cannot import `selenium`", python.display()))
+
+    /// Whether the test must be skipped, which it says; with
+    /// `RULING_REQUIRE_BROWSER` set, a missing piece fails it instead.
+    fn skipped(&self, python: &Path) -> bool {
+        let Some(missing) = self.missing(python) else {
+            return false;
+        };
+        assert!(
+            std::env::var_os("RULING_REQUIRE_BROWSER").is_none(),
+            "the studio's {} test needs Debian's {} and the Python module `{}`: {missing}; .ci/run installs them",
+            self.name,
+            self.packages,
+            self.module,
+        );
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\nSKIPPED studio::{}: {missing}; .ci/run installs what it needs\n",
+            self.test
+        );
+        true
+    }
+
+    /// Runs the scenario script with `arguments` after the page's address,
+    /// and answers what it printed.
+    fn play(&self, python: &Path, server: &Server, arguments: &[&Path]) -> String {
+        let screenshots = root().join("target/studio-screenshots");
+        let logs = tempfile::tempdir().unwrap();
+        let (stdout_path, stderr_path) = (logs.path().join("stdout"), logs.path().join("stderr"));
+        let mut child = Command::new(python)
+            .arg(root().join(self.script))
+            .arg(format!("http://{}", server.addr()))
+            .args(arguments)
+            .arg(&screenshots)
+            // The browser's profile and other temporary files go with the
+            // logs, which are removed even if the script is stopped.
+            .env("TMPDIR", logs.path())
+            .stdout(std::fs::File::create(&stdout_path).unwrap())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        // Each step of the scenario waits at most 30 seconds; the whole of
+        // it, the browser's start included, gets this long before it is
+        // stopped.
+        let deadline = Instant::now() + Duration::from_secs(300);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+        let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+        assert!(
+            status.is_some_and(|status| status.success()),
+            "the scenario in {} failed or took over 300 s (screenshots in {}):\n{stdout}\n{stderr}",
+            self.name,
+            screenshots.display(),
+        );
+        // The medians, for the record; timings are never asserted.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\nstudio in {}: {}",
+            self.name,
+            stdout.trim()
+        );
+        stdout
+    }
 }
 
 #[test]
 fn the_page_in_headless_chromium() {
     let python = python();
-    if let Some(missing) = browser_missing(&python) {
-        assert!(
-            std::env::var_os("RULING_REQUIRE_BROWSER").is_none(),
-            "the studio's browser test needs Chromium, chromium-driver and Selenium: {missing}; .ci/run installs them"
-        );
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "\nSKIPPED studio::the_page_in_headless_chromium: {missing}; .ci/run installs what it needs\n"
-        );
+    if CHROMIUM.skipped(&python) {
         return;
     }
     let dir = policies_copy();
     let server = studio(dir.path());
-    let screenshots = root().join("target/studio-screenshots");
-    let logs = tempfile::tempdir().unwrap();
-    let (stdout_path, stderr_path) = (logs.path().join("stdout"), logs.path().join("stderr"));
-    let mut child = Command::new(&python)
-        .arg(root().join("tests/studio_browser.py"))
-        .arg(format!("http://{}", server.addr()))
-        .arg(dir.path())
-        .arg(&screenshots)
-        .stdout(std::fs::File::create(&stdout_path).unwrap())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
-    // Each step of the scenario waits at most 30 seconds; the whole of it,
-    // Chromium's start included, gets this long before it is stopped.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
-    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
-    assert!(
-        status.is_some_and(|status| status.success()),
-        "the browser scenario failed or took over 300 s (screenshots in {}):\n{stdout}\n{stderr}",
-        screenshots.display(),
-    );
-    // The medians, for the record; timings are never asserted.
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "\nstudio in Chromium: {}",
-        stdout.trim()
-    );
+    CHROMIUM.play(&python, &server, &[dir.path()]);
+}
+
+/// The core of the scenario in Firefox ESR: the page lists the IPTV policy,
+/// a day-8 request typed into the form is denied by `outside-window`, the
+/// `approve` counterfactual applied with the mouse approves it, a 14-day
+/// draft fails the day-8 case and turns `deny` into `approve` in the diff,
+/// and a syntax error typed into the draft is underlined at its line.
+#[test]
+fn the_page_in_headless_firefox() {
+    let python = python();
+    if FIREFOX.skipped(&python) {
+        return;
+    }
+    let dir = policies_copy();
+    let server = studio(dir.path());
+    let played = FIREFOX.play(&python, &server, &[]);
+    assert!(played.contains("page_load_ms"), "{played}");
 }
