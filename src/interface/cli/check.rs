@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::policy::folder::{CheckReport, PolicyError, check_paths};
 use crate::diagnostic::render_warnings;
+use crate::policy::folder::{CheckReport, PolicyError, check_paths};
 use crate::tools::check_output::{check_json_text, github_annotations};
 use clap::ValueEnum;
 
