@@ -59,6 +59,29 @@ fn per_request(c: &mut Criterion) {
                 .count()
         })
     });
+    group.bench_function("serde derive: parse into the floor's struct alone", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter(|json| floor::parses(black_box(json)))
+                .count()
+        })
+    });
+    group.bench_function("decode alone", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter_map(|json| {
+                    decode(
+                        &policy.schema,
+                        policy.meta.timezone,
+                        black_box(json).as_bytes(),
+                    )
+                    .ok()
+                })
+                .count()
+        })
+    });
     group.bench_function("decision on pre-decoded requests", |b| {
         b.iter(|| {
             decoded
