@@ -56,13 +56,40 @@ fn per_request(c: &mut Criterion) {
                 .count()
         })
     });
-    // The library's entry points always build the trace; the trace-free
-    // path is measured by the batch group below.
-    group.bench_function("decision with full trace on pre-decoded requests", |b| {
+    group.bench_function("serde derive: parse into the floor's struct alone", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter(|json| floor::parses(black_box(json)))
+                .count()
+        })
+    });
+    group.bench_function("decode alone", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter_map(|json| Request::decode(&policy, black_box(json).as_bytes()).ok())
+                .count()
+        })
+    });
+    group.bench_function("decision on pre-decoded requests", |b| {
         b.iter(|| {
             decoded
                 .iter()
-                .filter_map(|request| ruling::decide(&policy, black_box(request)).ok())
+                .filter_map(|request| ruling::decide_without_trace(&policy, black_box(request)).ok())
+                .count()
+        })
+    });
+    group.bench_function("decode + decision", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter_map(|json| Request::decode(&policy, black_box(json).as_bytes()).ok())
+                .filter_map(|request| {
+                    ruling::decide_without_trace(&policy, &request)
+                        .ok()
+                        .map(|core| core.outcome())
+                })
                 .count()
         })
     });
@@ -81,17 +108,20 @@ fn per_request(c: &mut Criterion) {
 fn agree_with_the_floor(policy: &ruling::Policy, requests: &[String]) {
     let mut compared = 0;
     for json in requests {
-        let ruled = ruling::decide_json(policy, json.as_bytes()).ok();
+        let decoded = Request::decode(policy, json.as_bytes()).ok();
+        let ruled = decoded
+            .as_ref()
+            .and_then(|request| ruling::decide_without_trace(policy, request).ok());
         let floor = floor::decide(json);
         match (ruled, floor) {
             (Some(ruled), Some(floor)) => {
-                assert_eq!(ruled.rule.id, floor.rule, "{json}");
-                assert_eq!(ruled.outcome.keyword(), floor.outcome, "{json}");
-                assert_eq!(ruled.missing, floor.missing, "{json}");
+                assert_eq!(ruled.rule_id(), floor.rule, "{json}");
+                assert_eq!(ruled.outcome().keyword(), floor.outcome, "{json}");
+                assert_eq!(ruled.missing(), floor.missing, "{json}");
                 let refund = ruled
-                    .effects
+                    .effects()
                     .iter()
-                    .find(|(name, _)| name == "refund_amount")
+                    .find(|(name, _)| *name == "refund_amount")
                     .map(|(_, value)| value.clone());
                 assert_eq!(refund, floor.refund.map(Value::Decimal), "{json}");
                 compared += 1;
@@ -99,7 +129,7 @@ fn agree_with_the_floor(policy: &ruling::Policy, requests: &[String]) {
             (None, None) => {}
             (ruled, floor) => panic!(
                 "{json}: ruling {:?}, floor {:?}",
-                ruled.map(|r| r.rule.id),
+                ruled.map(|r| r.rule_id()),
                 floor.map(|f| f.rule)
             ),
         }

@@ -101,6 +101,12 @@ fn amount(amount: &Amount) -> Option<Decimal> {
     }
 }
 
+/// Whether `json` parses into the floor's serde struct: the yardstick for
+/// decoding alone.
+pub fn parses(json: &str) -> bool {
+    serde_json::from_str::<Request>(json).is_ok()
+}
+
 pub fn decide(json: &str) -> Option<Decided> {
     let request: Request = serde_json::from_str(json).ok()?;
     let purchase = &request.purchase;

@@ -12,7 +12,9 @@
 //!   [`Diagnostic`]s render as text against the source with
 //!   [`render_diagnostics`].
 //! - **Deciding**: [`decide_json`] decodes a JSON request and decides it;
-//!   [`Request::decode`] and [`decide`] do the two steps apart. A request
+//!   [`Request::decode`] and [`decide`] do the two steps apart;
+//!   [`decide_without_trace`] gives the [`DecisionCore`] (outcome, rule,
+//!   effects, missing fields) at a fraction of the cost. A request
 //!   that cannot be decided gives a [`RequestFailure`]: a [`RequestError`]
 //!   (it does not fit the policy's fields) or a [`DecideError`].
 //! - **The decision**: a [`Decision`] holds the [`Outcome`], the deciding
@@ -70,7 +72,8 @@ mod request;
 mod tools;
 
 pub use decision::decide::{
-    BrokenConstraint, DecideError, RequestFailure, decide, decide_json, decide_json_with,
+    BrokenConstraint, DecideError, DecisionCore, RequestFailure, decide, decide_json,
+    decide_json_with, decide_without_trace,
 };
 pub use decision::explain::{
     Change, ChangeOp, Condition, ConditionStatus, Counterfactual, EXPLANATION_FORMAT, Explanation,

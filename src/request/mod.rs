@@ -1,7 +1,15 @@
 //! Decoding a JSON request against a policy's [`Schema`].
 //!
-//! The request is read in one pass, straight from its bytes: the schema's
-//! object tree drives a [`serde::de::DeserializeSeed`], members the policy
+//! A request of the usual shape (declared members given once, plain
+//! strings, numbers, booleans, each of its field's type) is read first by
+//! the hand-written fast path in [`fast`], one pass over the bytes without
+//! serde. Any other request, and every request with a problem, is read
+//! (again) by the full decoder below, which alone reports problems, so
+//! every message stays the same whichever path read the request.
+//!
+//! The full decoder reads the request in one pass, straight from its
+//! bytes: the schema's object tree drives a
+//! [`serde::de::DeserializeSeed`], members the policy
 //! does not declare are skipped with [`IgnoredAny`], and every field value
 //! is taken as its raw JSON text ([`RawValue`]), so numbers keep exactly the
 //! digits they were written with. A value of the wrong kind is recorded as a
@@ -10,7 +18,7 @@
 //!
 //! Nothing here recurses on the input's nesting: declared objects recurse
 //! only as deep as the schema (and `serde_json`'s limit of 128 levels guards
-//! them), while skipped members and raw field values are scanned without
+//! them; the fast path gives up past 64), while skipped members and raw field values are scanned without
 //! recursion, so any depth of input is safe.
 
 use std::borrow::Cow;
@@ -30,6 +38,8 @@ use crate::language::types::{Record, Type};
 use crate::language::value::{Item, Value};
 use crate::language::zone::Zone;
 use crate::limits::{MAX_JSON_DEPTH, MAX_LIST_ITEMS, RequestLimits};
+
+mod fast;
 
 /// Found values are shown up to this many characters.
 const SHOWN_CHARS: usize = 40;
@@ -734,7 +744,23 @@ pub(crate) fn decode_with(
     {
         return fail(ProblemKind::Empty);
     }
+    if let Some(values) = fast::decode_plain(schema, timezone, text, limits.max_string_bytes) {
+        return Ok(Request {
+            values,
+            warnings: Vec::new(),
+        });
+    }
+    decode_fully(schema, timezone, text, limits)
+}
 
+/// Decodes `text` with serde, reporting every problem: the path of any
+/// request the fast path leaves.
+fn decode_fully(
+    schema: &Schema,
+    timezone: Zone,
+    text: &str,
+    limits: RequestLimits,
+) -> Result<Request, RequestError> {
     let mut decoder = Decoder {
         schema,
         timezone,
@@ -1116,111 +1142,26 @@ impl<'s> Decoder<'s> {
 
     /// A JSON number, as written, as a whole number.
     fn integer(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
-        let kind = if text.contains(['.', 'e', 'E']) {
-            ProblemKind::NotWhole {
-                found: Found::number(text),
-            }
-        } else {
-            match text.parse() {
-                Ok(n) => return Some(Value::Integer(n)),
-                Err(_) => ProblemKind::TooLarge {
-                    expected: Expected::Integer,
-                    found: Found::number(text),
-                },
-            }
-        };
-        self.report(path, kind);
-        None
+        self.reported(whole_number(text), path)
     }
 
     /// A number or string, as written, as an exact decimal; `found` shows
     /// it in a problem.
     fn decimal(&mut self, text: &str, found: fn(&str) -> Found, path: &Path<'_>) -> Option<Value> {
-        let kind = if is_exponent_number(text) {
-            ProblemKind::Exponent { found: found(text) }
-        } else if !is_plain_decimal(text) {
-            ProblemKind::Format {
-                expected: Expected::Decimal,
-                found: found(text),
-            }
-        } else {
-            match Decimal::from_str_exact(text) {
-                Ok(amount) => return Some(Value::Decimal(amount)),
-                Err(_) => ProblemKind::TooLarge {
-                    expected: Expected::Decimal,
-                    found: found(text),
-                },
-            }
-        };
-        self.report(path, kind);
-        None
+        self.reported(exact_decimal(text, found), path)
     }
 
     fn date(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
-        let kind = if let Some((year, month, day)) = year_month_day(text) {
-            match NaiveDate::from_ymd_opt(year, month, day) {
-                Some(date) => return Some(Value::Date(date)),
-                None => ProblemKind::InvalidDate {
-                    expected: Expected::Date,
-                    text: shorten(text),
-                    has_time: false,
-                },
-            }
-        } else {
-            match DateTime::parse_from_rfc3339(text) {
-                Ok(time) => {
-                    return Some(Value::Date(time.with_timezone(&self.timezone).date_naive()));
-                }
-                Err(error) if is_impossible(error) => ProblemKind::InvalidDate {
-                    expected: Expected::Date,
-                    text: shorten(text),
-                    has_time: true,
-                },
-                Err(_) if is_naive_datetime(text) => ProblemKind::MissingOffset {
-                    expected: Expected::Date,
-                    text: shorten(text),
-                },
-                Err(_) => ProblemKind::Format {
-                    expected: Expected::Date,
-                    found: Found::text(text),
-                },
-            }
-        };
-        self.report(path, kind);
-        None
+        self.reported(date(text, self.timezone), path)
     }
 
     fn datetime(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
-        let kind = match DateTime::parse_from_rfc3339(text) {
-            Ok(time) => return Some(Value::DateTime(time)),
-            Err(error) if is_impossible(error) => ProblemKind::InvalidDate {
-                expected: Expected::DateTime,
-                text: shorten(text),
-                has_time: true,
-            },
-            Err(_) => match year_month_day(text) {
-                Some((year, month, day)) if NaiveDate::from_ymd_opt(year, month, day).is_none() => {
-                    ProblemKind::InvalidDate {
-                        expected: Expected::DateTime,
-                        text: shorten(text),
-                        has_time: false,
-                    }
-                }
-                Some(_) => ProblemKind::MissingTime {
-                    text: shorten(text),
-                },
-                None if is_naive_datetime(text) => ProblemKind::MissingOffset {
-                    expected: Expected::DateTime,
-                    text: shorten(text),
-                },
-                None => ProblemKind::Format {
-                    expected: Expected::DateTime,
-                    found: Found::text(text),
-                },
-            },
-        };
-        self.report(path, kind);
-        None
+        self.reported(datetime(text), path)
+    }
+
+    /// The value, or `None` after reporting its problem.
+    fn reported(&mut self, value: Result<Value, ProblemKind>, path: &Path<'_>) -> Option<Value> {
+        value.map_err(|kind| self.report(path, kind)).ok()
     }
 
     /// Decodes the items of an array given as raw JSON text. The text was
@@ -1283,6 +1224,105 @@ impl<'s> Decoder<'s> {
         };
         Ok((self.problems.len() == problems_before).then(|| Value::Record(Arc::new(item))))
     }
+}
+
+/// A JSON number, as written, as a whole number.
+fn whole_number(text: &str) -> Result<Value, ProblemKind> {
+    if text.contains(['.', 'e', 'E']) {
+        return Err(ProblemKind::NotWhole {
+            found: Found::number(text),
+        });
+    }
+    text.parse()
+        .map(Value::Integer)
+        .map_err(|_| ProblemKind::TooLarge {
+            expected: Expected::Integer,
+            found: Found::number(text),
+        })
+}
+
+/// A number or string, as written, as an exact decimal; `found` shows it
+/// in a problem.
+fn exact_decimal(text: &str, found: fn(&str) -> Found) -> Result<Value, ProblemKind> {
+    if is_exponent_number(text) {
+        return Err(ProblemKind::Exponent { found: found(text) });
+    }
+    if !is_plain_decimal(text) {
+        return Err(ProblemKind::Format {
+            expected: Expected::Decimal,
+            found: found(text),
+        });
+    }
+    Decimal::from_str_exact(text)
+        .map(Value::Decimal)
+        .map_err(|_| ProblemKind::TooLarge {
+            expected: Expected::Decimal,
+            found: found(text),
+        })
+}
+
+/// A `YYYY-MM-DD` date, or the date in `timezone` of a date and time.
+fn date(text: &str, timezone: Zone) -> Result<Value, ProblemKind> {
+    if let Some((year, month, day)) = year_month_day(text) {
+        return NaiveDate::from_ymd_opt(year, month, day)
+            .map(Value::Date)
+            .ok_or_else(|| ProblemKind::InvalidDate {
+                expected: Expected::Date,
+                text: shorten(text),
+                has_time: false,
+            });
+    }
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(time) => Ok(Value::Date(time.with_timezone(&timezone).date_naive())),
+        Err(error) if is_impossible(error) => Err(ProblemKind::InvalidDate {
+            expected: Expected::Date,
+            text: shorten(text),
+            has_time: true,
+        }),
+        Err(_) if is_naive_datetime(text) => Err(ProblemKind::MissingOffset {
+            expected: Expected::Date,
+            text: shorten(text),
+        }),
+        Err(_) => Err(ProblemKind::Format {
+            expected: Expected::Date,
+            found: Found::text(text),
+        }),
+    }
+}
+
+fn datetime(text: &str) -> Result<Value, ProblemKind> {
+    let error = match DateTime::parse_from_rfc3339(text) {
+        Ok(time) => return Ok(Value::DateTime(time)),
+        Err(error) => error,
+    };
+    Err(if is_impossible(error) {
+        ProblemKind::InvalidDate {
+            expected: Expected::DateTime,
+            text: shorten(text),
+            has_time: true,
+        }
+    } else {
+        match year_month_day(text) {
+            Some((year, month, day)) if NaiveDate::from_ymd_opt(year, month, day).is_none() => {
+                ProblemKind::InvalidDate {
+                    expected: Expected::DateTime,
+                    text: shorten(text),
+                    has_time: false,
+                }
+            }
+            Some(_) => ProblemKind::MissingTime {
+                text: shorten(text),
+            },
+            None if is_naive_datetime(text) => ProblemKind::MissingOffset {
+                expected: Expected::DateTime,
+                text: shorten(text),
+            },
+            None => ProblemKind::Format {
+                expected: Expected::DateTime,
+                found: Found::text(text),
+            },
+        }
+    })
 }
 
 /// A JSON value seen through its raw text; only strings are unescaped.
