@@ -76,7 +76,9 @@ fn per_request(c: &mut Criterion) {
         b.iter(|| {
             decoded
                 .iter()
-                .filter_map(|request| ruling::decide_without_trace(&policy, black_box(request)).ok())
+                .filter_map(|request| {
+                    ruling::decide_without_trace(&policy, black_box(request)).ok()
+                })
                 .count()
         })
     });
