@@ -38,7 +38,10 @@ pub(crate) type WrittenText = (String, Span);
 /// The text constants that `expr`'s value may be, as written: a constant,
 /// the items of a list, the branches of an `if`, the values of `[… for
 /// item in …]`, and those of the derived values it names (`derived_texts`).
-pub(crate) fn written_texts(expr: &Checked, derived_texts: &[Vec<WrittenText>]) -> Vec<WrittenText> {
+pub(crate) fn written_texts(
+    expr: &Checked,
+    derived_texts: &[Vec<WrittenText>],
+) -> Vec<WrittenText> {
     let mut found = Vec::new();
     collect_texts(expr, derived_texts, &mut found);
     found

@@ -30,7 +30,11 @@ use crate::language::types::{Record, Type};
 use crate::policy::{Derived, Effect, Outcome, Rule};
 
 /// The warnings of a policy's rules.
-pub(crate) fn rule_warnings(rules: &[Rule], derived: &[Derived], schema: &Schema) -> Vec<Diagnostic> {
+pub(crate) fn rule_warnings(
+    rules: &[Rule],
+    derived: &[Derived],
+    schema: &Schema,
+) -> Vec<Diagnostic> {
     let mut unknowns = Unknowns::new(derived, schema);
     let mut warnings = Vec::new();
     for rule in rules {

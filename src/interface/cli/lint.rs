@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use clap::ValueEnum;
 use crate::Policy;
 use crate::policy::folder::{PolicyError, check_paths};
 use crate::tools::lint::report::{LINT_FORMAT, file_json, github, summary, text};
 use crate::tools::lint::{Lint, Options, Severity, lint};
+use clap::ValueEnum;
 
 use super::exit;
 use super::output::{eprint, print, report, stdout_colour};
