@@ -26,6 +26,7 @@ mod limits;
 mod lint;
 mod many_problems;
 mod mcp;
+mod no_default;
 mod numbers;
 #[cfg(feature = "postgres")]
 mod postgres_records;

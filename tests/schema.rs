@@ -126,7 +126,6 @@ const SHAPE_MISTAKES: &[&str] = &[
     "invalid-policy-id",
     "items-on-non-list",
     "list-of-lists",
-    "missing-default",
     "missing-description",
     "missing-format",
     "misspelled-key-in-constraint",

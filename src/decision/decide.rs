@@ -20,6 +20,7 @@ use crate::request::{Request, RequestWarning};
 /// match ruling::decide(&policy, &request) {
 ///     Err(ruling::DecideError::Constraints(broken)) => println!("{}", broken[0].message),
 ///     Err(ruling::DecideError::Evaluation(error)) => println!("{error}"),
+///     Err(error @ ruling::DecideError::NoRule) => println!("{error}"),
 ///     Ok(decision) => println!("{}", decision.outcome),
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -33,6 +34,11 @@ pub enum DecideError {
     /// division by zero.
     #[error(transparent)]
     Evaluation(#[from] EvalError),
+    /// No rule holds for the request and the policy has no `[default]`
+    /// (`ruling check` proves this never happens to a valid request, so it
+    /// means a policy loaded without that check).
+    #[error("no rule of the policy decides this request, and it has no `[default]`")]
+    NoRule,
 }
 
 /// A constraint of the policy that the request breaks.
@@ -101,6 +107,9 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
             deciding = rule;
             break;
         }
+    }
+    if deciding.implicit {
+        return Err(DecideError::NoRule);
     }
     let effects = effect_list(policy, deciding)
         .map(|effect| Ok((effect.name.as_str(), evaluator.eval(&effect.value)?)))
@@ -245,8 +254,13 @@ pub(crate) fn decide_listing(
     } else {
         Status::Applied
     };
-    trace.push(rule_trace(&policy.default, default_status, None));
+    if !policy.default.implicit {
+        trace.push(rule_trace(&policy.default, default_status, None));
+    }
     let rule = deciding.unwrap_or(&policy.default);
+    if rule.implicit {
+        return Err(DecideError::NoRule);
+    }
     let missing = evaluator
         .missing()?
         .iter()

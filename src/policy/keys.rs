@@ -159,8 +159,8 @@ pub(crate) const TOP: &[Key] = &[
     key(
         "default",
         Kind::Table(DEFAULT),
-        true,
-        "Decides when no rule holds: the keys of a rule except `when`.",
+        false,
+        "Decides when no rule holds: the keys of a rule except `when`. It may be left out when `ruling check` proves that the rules decide every valid request.",
     ),
     key(
         "effects",

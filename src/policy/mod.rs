@@ -100,6 +100,30 @@ pub(crate) struct Rule {
     pub(crate) allow: Vec<(String, String)>,
     /// Where the rule's table starts in the policy file.
     pub(crate) span: Span,
+    /// Stands for a `[default]` the file leaves out: `ruling check` proves
+    /// that no valid request reaches it, and `decide` refuses one that does.
+    pub(crate) implicit: bool,
+}
+
+impl Rule {
+    /// The id of the default of a policy that writes no `[default]`.
+    pub(crate) const NO_RULE: &'static str = "no-rule";
+
+    /// The default of a policy without `[default]`: no request should reach it.
+    pub(crate) fn implicit_default() -> Self {
+        Self {
+            id: Self::NO_RULE.to_owned(),
+            clause: String::new(),
+            section: None,
+            when: None,
+            outcome: Outcome::Review,
+            reason: Template::default(),
+            effects: Vec::new(),
+            allow: Vec::new(),
+            span: Span::empty(0),
+            implicit: true,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -284,9 +308,11 @@ impl Metadata {
 }
 
 impl Policy {
-    /// The rules in the order they are tried, the default last.
+    /// The rules in the order they are tried, the default last when the
+    /// file writes one.
     pub(crate) fn rules_in_order(&self) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().chain(std::iter::once(&self.default))
+        let written = Some(&self.default).filter(|default| !default.implicit);
+        self.rules.iter().chain(written)
     }
 
     pub(crate) fn calendar(&self, name: &str) -> Option<&Calendar> {

@@ -61,6 +61,10 @@ pub fn request_error_text(
         RequestFailure::Undecidable(DecideError::Evaluation(error)) => {
             let _ = writeln!(out, "error: {error}");
         }
+        RequestFailure::Undecidable(DecideError::NoRule) => {
+            let _ = writeln!(out, "error: {}", summary(failure, policy));
+            let _ = writeln!(out, "    help: {NO_RULE_HELP}");
+        }
     }
     out
 }
@@ -83,8 +87,16 @@ fn summary(failure: &RequestFailure, policy: &Policy) -> String {
             meta.version
         ),
         RequestFailure::Undecidable(DecideError::Evaluation(error)) => error.message.clone(),
+        RequestFailure::Undecidable(DecideError::NoRule) => format!(
+            "no rule of policy `{}` version `{}` decides the request, and the policy has no `[default]`",
+            meta.id, meta.version
+        ),
     }
 }
+
+/// What the owner of a policy without `[default]` does when a request
+/// reaches none of its rules.
+const NO_RULE_HELP: &str = "a policy without `[default]` is meant for use only once `ruling check` proves that its rules decide every valid request: check it, then add a `[default]` or a rule for such requests";
 
 /// Shows the line of the request where decoding stopped, with a caret.
 fn write_source_line(out: &mut String, name: &str, source: &[u8], line: usize, column: usize) {
@@ -187,6 +199,17 @@ pub(crate) fn request_error_value(failure: &RequestFailure, policy: &Policy) -> 
                 })],
             )
         }
+        RequestFailure::Undecidable(DecideError::NoRule) => (
+            "no_rule",
+            vec![serde_json::json!({
+                "code": "no-rule",
+                "path": null,
+                "message": "no rule decides the request",
+                "help": NO_RULE_HELP,
+                "line": null,
+                "column": null,
+            })],
+        ),
     };
     serde_json::json!({
         "format": crate::decision::DECISION_FORMAT,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::diagnostic::render_warnings;
 use crate::policy::folder::{CheckReport, PolicyError, check_paths};
 use crate::tools::check_output::{check_json_text, github_annotations};
+use crate::tools::lint::coverage::require_coverage;
 use clap::ValueEnum;
 
 use super::exit;
@@ -45,7 +46,8 @@ enum Format {
 }
 
 pub(crate) fn run(args: &Args) -> u8 {
-    let checked = check_paths(&args.paths);
+    let mut checked = check_paths(&args.paths);
+    require_coverage(&mut checked);
     let output = match args.format {
         Format::Text => text(&checked),
         Format::Github => github_annotations(&checked) + &summary(&checked),
@@ -83,7 +85,7 @@ fn text(checked: &CheckReport) -> String {
             policy.meta.id,
             policy.meta.version,
             policy.schema.declared_count(),
-            policy.rules.len() + 1,
+            policy.rules.len() + usize::from(!policy.default.implicit),
         ));
     }
     for policy in checked

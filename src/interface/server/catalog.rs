@@ -14,6 +14,7 @@ use arc_swap::ArcSwap;
 use crate::diagnostic::{SourceFile, render};
 use crate::policy::folder::{PolicyError, PolicySet, load_set, policy_folders};
 use crate::policy::load::load;
+use crate::tools::lint::coverage::covered_set;
 
 /// Why a catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +69,7 @@ impl Catalog {
         let mut policies: BTreeMap<String, Entry> = BTreeMap::new();
         let mut errors = Vec::new();
         for folder in folders {
-            let set = match load_set(&folder) {
+            let set = match load_set(&folder).and_then(covered_set) {
                 Ok(set) => set,
                 Err(problems) => {
                     errors.extend(problems.into_iter().map(CatalogError::from));

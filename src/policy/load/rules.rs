@@ -93,17 +93,14 @@ impl Loader<'_, '_> {
         rules
     }
 
+    /// The `[default]`; a file without one gets the implicit default,
+    /// which `ruling check` requires no valid request to reach.
     pub(super) fn default_rule(&mut self, top: &Table, names: &Names) -> Option<Rule> {
         let Some(node) = top.get("default") else {
             if top.misspelled("default") {
                 return None;
             }
-            self.push(
-                Diagnostic::new("missing-key", "the policy file has no `[default]`", Span::empty(0))
-                    .with_label("`[default]` is missing")
-                    .with_help("every policy needs a `[default]`, even when its rules cover every request (loading cannot prove that they do; `ruling lint` says when it can): it decides a request no rule fits. Add one with `id`, `clause`, `outcome` and `reason`; where no request should reach it, `outcome = \"review\"` sends one that does to a person"),
-            );
-            return None;
+            return Some(Rule::implicit_default());
         };
         let table = document::table(node, self.errors)?;
         let table = Table::new(
@@ -177,6 +174,7 @@ impl Loader<'_, '_> {
             effects,
             allow,
             span: table.span,
+            implicit: false,
         })
     }
 

@@ -16,6 +16,7 @@
 
 pub mod bounds;
 pub mod cells;
+pub(crate) mod coverage;
 pub mod explore;
 pub mod reads;
 pub mod report;
@@ -692,6 +693,25 @@ fn trap(policy: &Policy, index: usize, example: &serde_json::Value, path: &str) 
 /// A valid request that no rule decides.
 fn gap(policy: &Policy, default: Option<&Seen>) -> Option<Finding> {
     let example = default?.example.as_ref()?;
+    if policy.default.implicit {
+        return coverage::reaches_no_rule(policy, example).then(|| Finding {
+            kind: Kind::Gap,
+            severity: Kind::Gap.severity(),
+            subject: policy.default.id.clone(),
+            message: "some valid requests are decided by no rule, and the policy has no \
+                      `[default]`"
+                .to_owned(),
+            help: Some(format!(
+                "for example {}; add a `[default]`, or a rule for such requests",
+                example_help(example)
+            )),
+            example: Some(example.clone()),
+            decided_by: None,
+            rules: Vec::new(),
+            proved: false,
+            span: policy.default.span,
+        });
+    }
     let (_, decision) = decide_example(policy, example)?;
     if !decision.rule.default {
         return None;

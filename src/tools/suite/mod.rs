@@ -118,7 +118,7 @@ pub(crate) fn run(paths: &[PathBuf], options: Options) -> Result<Report, Vec<Pol
     let mut report = Report::default();
     let mut problems = Vec::new();
     for (folder, cases) in discover(paths).map_err(|error| vec![error])? {
-        match load_set(&folder) {
+        match load_set(&folder).and_then(crate::tools::lint::coverage::covered_set) {
             Ok(set) => run_folder(&set, &cases, options, &mut report),
             Err(errors) => problems.extend(errors),
         }

@@ -29,6 +29,8 @@ use crate::tools::case::parse_case;
 use crate::tools::check_output::{DiagnosticJson, diagnostic_json};
 use crate::tools::diff::structural_diff;
 use crate::tools::format::{FormatError, format_policy};
+use crate::tools::lint::Options;
+use crate::tools::lint::coverage::coverage_error;
 use crate::tools::suite::{decide_case, read_case};
 
 /// Why a studio operation gave no answer: an [`ApiError`], or a problem
@@ -236,6 +238,12 @@ fn drafted(
                 .map(|diagnostic| draft_diagnostic(diagnostic, &error.file, "error"))
                 .collect(),
         })?;
+    if let Some(error) = coverage_error(&draft, &Options::default()) {
+        return Err(StudioError::InvalidDraft {
+            file: file_name(&name),
+            diagnostics: vec![draft_diagnostic(&error, &draft.file, "error")],
+        });
+    }
     let warnings = draft
         .warnings
         .iter()
