@@ -277,7 +277,7 @@ fn name_unknown_rule(set: &PolicySet, mismatches: &mut [Mismatch]) {
     let ids = || {
         set.versions
             .iter()
-            .flat_map(|policy| policy.rules.iter().chain([&policy.default]))
+            .flat_map(Policy::rules_in_order)
             .map(|rule| rule.id.as_str())
     };
     for mismatch in mismatches
