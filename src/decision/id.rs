@@ -26,33 +26,60 @@ pub(crate) const MIN_PREFIX: usize = 8;
 
 /// The id of the decision of `request` by `policy`.
 pub(crate) fn decision_id(policy: &Policy, request: &Request) -> String {
-    let mut hasher = after_policy(&policy.sha256);
-    hasher.update(canonical_request(&policy.schema, request));
-    hex(&hasher.finalize())
+    PER_POLICY.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        if cached
+            .as_ref()
+            .is_none_or(|known| known.policy_sha256 != policy.sha256)
+        {
+            *cached = Some(IdStart::of(policy));
+        }
+        match cached.as_mut() {
+            Some(start) => start.id_of(request),
+            None => IdStart::of(policy).id_of(request),
+        }
+    })
 }
 
 thread_local! {
-    /// The hash state after the policy's part of the id, for the last
-    /// policy this thread hashed: a batch's every line starts with the
-    /// same 65 bytes, a whole block of SHA-256 computed once.
-    static AFTER_POLICY: RefCell<Option<(String, Sha256)>> = const { RefCell::new(None) };
+    /// What every id of the last policy this thread hashed starts from: a
+    /// batch hashes the same policy's ids line after line.
+    static PER_POLICY: RefCell<Option<IdStart>> = const { RefCell::new(None) };
 }
 
-/// A hasher that has taken in the policy's SHA-256 and the newline.
-fn after_policy(policy_sha256: &str) -> Sha256 {
-    AFTER_POLICY.with(|cached| {
-        let mut cached = cached.borrow_mut();
-        if let Some((seen, hasher)) = cached.as_ref()
-            && seen == policy_sha256
-        {
-            return hasher.clone();
+/// The parts of a policy's ids that do not depend on the request.
+struct IdStart {
+    policy_sha256: String,
+    /// The hash state after the policy's SHA-256 and the newline: 65
+    /// bytes, a whole block of SHA-256 computed once.
+    after_policy: Sha256,
+    /// The canonical request's text before each field's value, escaped
+    /// once: `[["path",` for the first field, `],["path",` for the others.
+    keys: Vec<Vec<u8>>,
+    /// The canonical request being hashed, reused from line to line.
+    buffer: Vec<u8>,
+}
+
+impl IdStart {
+    fn of(policy: &Policy) -> Self {
+        let mut after_policy = Sha256::new();
+        after_policy.update(policy.sha256.as_bytes());
+        after_policy.update(b"\n");
+        Self {
+            policy_sha256: policy.sha256.clone(),
+            after_policy,
+            keys: field_keys(&policy.schema),
+            buffer: Vec::new(),
         }
-        let mut hasher = Sha256::new();
-        hasher.update(policy_sha256.as_bytes());
-        hasher.update(b"\n");
-        *cached = Some((policy_sha256.to_owned(), hasher.clone()));
-        hasher
-    })
+    }
+
+    fn id_of(&mut self, request: &Request) -> String {
+        self.buffer.clear();
+        write_canonical(&self.keys, request, &mut self.buffer);
+        let mut hasher = self.after_policy.clone();
+        hasher.update(&self.buffer);
+        hex(&hasher.finalize())
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -66,22 +93,37 @@ fn hex(bytes: &[u8]) -> String {
     text
 }
 
-/// The canonical JSON text of a decoded request: `[["path",value],…]`
-/// in the schema's field order, compact.
-pub(crate) fn canonical_request(schema: &Schema, request: &Request) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 * schema.fields.len());
-    out.push(b'[');
-    for (slot, field) in schema.fields.iter().enumerate() {
-        if slot > 0 {
-            out.push(b',');
-        }
-        out.push(b'[');
-        push_str(&mut out, &field.path);
-        out.push(b',');
-        push_value(&mut out, request.values.get(slot).unwrap_or(&Value::Absent));
-        out.push(b']');
+/// The text of the canonical request before each field's value.
+fn field_keys(schema: &Schema) -> Vec<Vec<u8>> {
+    schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(slot, field)| {
+            let mut key = Vec::with_capacity(field.path.len() + 6);
+            key.extend_from_slice(if slot == 0 { b"[[" } else { b"],[" });
+            push_str(&mut key, &field.path);
+            key.push(b',');
+            key
+        })
+        .collect()
+}
+
+/// Appends the canonical JSON text of a decoded request, `[["path",value],…]`
+/// in the schema's field order, compact; `keys` from [`field_keys`].
+fn write_canonical(keys: &[Vec<u8>], request: &Request, out: &mut Vec<u8>) {
+    for (slot, key) in keys.iter().enumerate() {
+        out.extend_from_slice(key);
+        push_value(out, request.values.get(slot).unwrap_or(&Value::Absent));
     }
-    out.push(b']');
+    out.extend_from_slice(if keys.is_empty() { b"[]" } else { b"]]" });
+}
+
+/// The canonical JSON text of a decoded request.
+#[cfg(test)]
+fn canonical_request(schema: &Schema, request: &Request) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_canonical(&field_keys(schema), request, &mut out);
     out
 }
 
