@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
+
+use memchr::memmem::Finder;
 
 use crate::decision::Decision;
 use crate::decision::decide::{DecideError, ruling_with_reason};
@@ -379,8 +381,7 @@ fn decide_line(
     out: &mut Vec<u8>,
     records: Option<&mut Vec<Record>>,
 ) -> Option<Outcome> {
-    // Invalid UTF-8 goes to the decoder as it is, which reports where.
-    let request = std::str::from_utf8(bytes).map_or(bytes, |text| request_text(text).as_bytes());
+    let request = request_bytes(bytes);
     let policy = pick_version(versions, request, line, out)?;
     let decoded = match decode_with(
         &policy.schema,
@@ -414,13 +415,18 @@ fn decide_line(
 }
 
 /// A line may be a request or a case (`{"request": …, "expect": …}`).
-fn request_text(text: &str) -> &str {
-    if !text.contains("\"expect\"") {
-        return text;
+/// Invalid UTF-8 goes to the decoder as it is, which reports where.
+fn request_bytes(bytes: &[u8]) -> &[u8] {
+    static CASE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"expect\""));
+    if CASE_KEY.find(bytes).is_none() {
+        return bytes;
     }
-    match parse_case(text.as_bytes()) {
-        Some(Ok(_)) => case_request(text).unwrap_or(text),
-        _ => text,
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return bytes;
+    };
+    match parse_case(bytes) {
+        Some(Ok(_)) => case_request(text).map_or(bytes, str::as_bytes),
+        _ => bytes,
     }
 }
 
