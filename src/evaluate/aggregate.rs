@@ -104,7 +104,10 @@ impl Evaluator<'_> {
                     return Ok(());
                 }
             } else if node.operands.len() < MAX_TRACED_ITEMS {
-                node.operands.push(Operand { expr: name, value });
+                node.operands.push(Operand {
+                    expr: name.into(),
+                    value,
+                });
             }
         }
         Ok(())
@@ -130,7 +133,7 @@ impl Evaluator<'_> {
         traced?;
         let value = terms.last().and_then(|term| term.value.clone());
         Ok(TraceNode {
-            expr: format!("{} = {name}", aggregate.binder),
+            expr: format!("{} = {name}", aggregate.binder).into(),
             value,
             op: None,
             operands: Vec::new(),
@@ -465,8 +468,8 @@ reason = "no"
         let [item] = trace.terms.as_slice() else {
             panic!("one deciding item: {trace:?}")
         };
-        assert_eq!(item.expr, "item = order.items[1]");
-        let texts: Vec<&str> = item.terms.iter().map(|term| term.expr.as_str()).collect();
+        assert_eq!(&*item.expr, "item = order.items[1]");
+        let texts: Vec<&str> = item.terms.iter().map(|term| &*term.expr).collect();
         assert_eq!(texts, [r#"item.kind == "dlc""#, "item.opened"]);
     }
 
@@ -481,7 +484,7 @@ reason = "no"
         let kept: Vec<(&str, String)> = trace
             .operands
             .iter()
-            .map(|operand| (operand.expr.as_str(), operand.value.to_string()))
+            .map(|operand| (&*operand.expr, operand.value.to_string()))
             .collect();
         assert_eq!(
             kept,

@@ -136,8 +136,9 @@ static ABSENT: Value = Value::Absent;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceNode {
-    /// The expression, printed canonically.
-    pub expr: String,
+    /// The expression, printed canonically; shared with the policy, so that
+    /// tracing a decision does not copy it.
+    pub expr: Arc<str>,
     /// Its value, `None` when evaluation never reached it.
     pub value: Option<Value>,
     /// The operator or function at its top: `and`, `<=`, `in`, `lower`;
@@ -167,7 +168,7 @@ pub struct TraceNode {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operand {
     /// The expression, printed canonically.
-    pub expr: String,
+    pub expr: Arc<str>,
     /// Its value.
     pub value: Value,
 }

@@ -183,7 +183,7 @@ fn checked(expr: &Expr, node: Node, ty: Type) -> Checked {
         node,
         ty,
         span: expr.span,
-        text: print(expr),
+        text: print(expr).into(),
         folded: None,
     }
 }

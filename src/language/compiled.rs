@@ -1,6 +1,8 @@
 //! Checked expressions: names resolved to request slots and derived values,
 //! every node typed, ready to evaluate without looking anything up.
 
+use std::sync::Arc;
+
 use crate::diagnostic::span::Span;
 use crate::language::types::Type;
 use crate::language::value::Value;
@@ -12,7 +14,7 @@ pub(crate) struct Checked {
     /// Where the expression is written in the policy file.
     pub(crate) span: Span,
     /// The expression as written, for traces.
-    pub(crate) text: String,
+    pub(crate) text: Arc<str>,
     /// The value of a list or a negation of constants, computed once at
     /// load so that evaluation does not rebuild it; the node stays as
     /// written, for traces and explanations.

@@ -172,7 +172,7 @@ fn write_condition(out: &mut String, node: &TraceNode, indent: usize, palette: P
         _ => {
             let substituted = substituted(node);
             let detail = match substituted {
-                Some(values) if values != node.expr => format!("  {}", palette.dim(&values)),
+                Some(values) if *values != *node.expr => format!("  {}", palette.dim(&values)),
                 _ => String::new(),
             };
             let _ = writeln!(out, "{pad}{}{detail} {}", node.expr, result(node, palette));

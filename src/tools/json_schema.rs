@@ -541,11 +541,12 @@ fn field_schema(field: &Field) -> JsonSchema {
         // A blank string would count as not given: no complete request has one.
         Requirement::Always if field.ty == Type::String => schema.pattern = Some(NOT_BLANK),
         Requirement::Always => {}
-        Requirement::When(Checked { text, .. }) | Requirement::WhenItem { text, .. } => {
-            if !description.ends_with(['.', '!', '?']) {
-                description.push('.');
-            }
-            description.push_str(&format!(" Required when `{text}`."));
+        Requirement::When(Checked { text, .. }) => {
+            say_required_when(&mut description, text);
+            allow_null(&mut schema);
+        }
+        Requirement::WhenItem { text, .. } => {
+            say_required_when(&mut description, text);
             allow_null(&mut schema);
         }
         Requirement::Optional => allow_null(&mut schema),
@@ -557,6 +558,14 @@ fn field_schema(field: &Field) -> JsonSchema {
         description: Some(description),
         ..schema
     }
+}
+
+/// Ends a field's description with the condition that makes it required.
+fn say_required_when(description: &mut String, condition: &str) {
+    if !description.ends_with(['.', '!', '?']) {
+        description.push('.');
+    }
+    description.push_str(&format!(" Required when `{condition}`."));
 }
 
 /// The JSON a field of type `ty` accepts, as `request::decode` reads it.

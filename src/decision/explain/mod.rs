@@ -391,7 +391,7 @@ fn conditions(
                 Err(_) => (None, Vec::new()),
             };
             vec![Condition {
-                expr: expr.text.clone(),
+                expr: expr.text.to_string(),
                 value,
                 needed,
                 op,

@@ -426,7 +426,7 @@ fn constant_checked(value: Value, ty: Type, node: &Node) -> Checked {
         node: crate::language::compiled::Node::Constant(value),
         ty,
         span: node.span().into(),
-        text,
+        text: text.into(),
         folded: None,
     }
 }

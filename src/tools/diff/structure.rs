@@ -158,7 +158,7 @@ fn derived(policy: &Policy) -> Vec<Entry> {
         .iter()
         .map(|derived| Entry {
             id: derived.name.clone(),
-            parts: vec![("value".to_owned(), derived.value.text.clone())],
+            parts: vec![("value".to_owned(), derived.value.text.to_string())],
         })
         .collect()
 }
@@ -170,7 +170,7 @@ fn constraints(policy: &Policy) -> Vec<Entry> {
         .map(|constraint| Entry {
             id: constraint.id.clone(),
             parts: vec![
-                ("must".to_owned(), constraint.must.text.clone()),
+                ("must".to_owned(), constraint.must.text.to_string()),
                 ("message".to_owned(), constraint.message.clone()),
             ],
         })
@@ -189,7 +189,7 @@ fn shared_effects(policy: &Policy) -> Vec<Entry> {
 }
 
 fn effect_part(effect: &Effect) -> (String, String) {
-    (effect.name.clone(), effect.value.text.clone())
+    (effect.name.clone(), effect.value.text.to_string())
 }
 
 fn rule_parts(rule: &Rule) -> Vec<(String, String)> {
@@ -198,7 +198,7 @@ fn rule_parts(rule: &Rule) -> Vec<(String, String)> {
         parts.push(("section".to_owned(), section.keyword().to_owned()));
     }
     if let Some(when) = &rule.when {
-        parts.push(("when".to_owned(), when.text.clone()));
+        parts.push(("when".to_owned(), when.text.to_string()));
     }
     parts.push(("outcome".to_owned(), rule.outcome.keyword().to_owned()));
     parts.push(("reason".to_owned(), template_text(&rule.reason)));

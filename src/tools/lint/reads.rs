@@ -88,8 +88,8 @@ impl Reads {
     }
 
     fn unmodelled(&mut self, expr: &Checked) {
-        if !self.unmodelled.contains(&expr.text) {
-            self.unmodelled.push(expr.text.clone());
+        if !self.unmodelled.iter().any(|seen| **seen == *expr.text) {
+            self.unmodelled.push(expr.text.to_string());
         }
     }
 

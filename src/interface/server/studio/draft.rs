@@ -638,7 +638,7 @@ pub fn source(catalog: &Catalog, id: &str, version: &str) -> Result<Json, Studio
             json!({
                 "id": rule.id,
                 "line": policy.file.line_column(rule.span.start).0,
-                "when": rule.when.as_ref().map(|when| when.text.as_str()),
+                "when": rule.when.as_ref().map(|when| &*when.text),
                 "reason": reason_text(&rule.reason.parts),
             })
         })
