@@ -48,6 +48,19 @@ fn per_request(c: &mut Criterion) {
                 .count()
         })
     });
+    let parsed: Vec<_> = requests
+        .iter()
+        .filter_map(|json| floor::parse(json))
+        .collect();
+    group.bench_function("floor: decision logic alone, on parsed requests", |b| {
+        b.iter(|| {
+            parsed
+                .iter()
+                .filter_map(|request| floor::decide_parsed(black_box(request)))
+                .map(black_box)
+                .count()
+        })
+    });
     group.bench_function("serde_json::Value parse alone", |b| {
         b.iter(|| {
             requests

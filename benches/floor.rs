@@ -6,8 +6,9 @@ use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+/// A request parsed into the floor's struct, its texts borrowed from the JSON.
 #[derive(Deserialize)]
-struct Request<'a> {
+pub struct Request<'a> {
     #[serde(borrow, default)]
     purchase: Purchase<'a>,
     #[serde(borrow, default)]
@@ -107,8 +108,18 @@ pub fn parses(json: &str) -> bool {
     serde_json::from_str::<Request>(json).is_ok()
 }
 
+/// The request in the floor's struct; `None` when it does not parse.
+pub fn parse(json: &str) -> Option<Request<'_>> {
+    serde_json::from_str(json).ok()
+}
+
 pub fn decide(json: &str) -> Option<Decided> {
-    let request: Request = serde_json::from_str(json).ok()?;
+    decide_parsed(&parse(json)?)
+}
+
+/// The floor's decision logic alone, on a request already parsed: the
+/// yardstick for deciding pre-decoded requests.
+pub fn decide_parsed(request: &Request) -> Option<Decided> {
     let purchase = &request.purchase;
     let asked = &request.request;
     let mut missing = Vec::new();
