@@ -58,6 +58,7 @@ impl Loader<'_, '_> {
     }
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 enum Piece {
     Text(String),
     /// A placeholder's expression and the byte offset where it starts.
@@ -67,36 +68,34 @@ enum Piece {
 /// Splits `{expr}` placeholders from text; `Err` holds the offset of an
 /// unclosed `{`.
 fn split_template(text: &str) -> Result<Vec<Piece>, usize> {
+    let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut literal = String::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '{' if chars.peek().map(|(_, next)| *next) == Some('{') => {
-                chars.next();
-                literal.push('{');
-            }
-            '}' if chars.peek().map(|(_, next)| *next) == Some('}') => {
-                chars.next();
-                literal.push('}');
-            }
-            '{' => {
-                let start = at + 1;
-                let end = placeholder_end(text, start).ok_or(at)?;
+    let mut at = 0;
+    while let Some(found) = memchr::memchr2(b'{', b'}', bytes.get(at..).unwrap_or_default()) {
+        let brace = at + found;
+        literal.push_str(text.get(at..brace).unwrap_or_default());
+        let doubled = bytes.get(brace + 1) == bytes.get(brace);
+        match bytes.get(brace) {
+            Some(b'{') if !doubled => {
+                let start = brace + 1;
+                let end = placeholder_end(text, start).ok_or(brace)?;
                 if !literal.is_empty() {
                     pieces.push(Piece::Text(std::mem::take(&mut literal)));
                 }
-                pieces.push(Piece::Placeholder(
-                    start,
-                    text.get(start..end).unwrap_or_default().to_owned(),
-                ));
-                while chars.peek().is_some_and(|(next, _)| *next <= end) {
-                    chars.next();
-                }
+                let source = text.get(start..end).unwrap_or_default().to_owned();
+                pieces.push(Piece::Placeholder(start, source));
+                at = end + 1;
             }
-            other => literal.push(other),
+            // `{{` and `}}` stand for one brace; a lone `}` is text.
+            Some(&brace_byte) => {
+                literal.push(char::from(brace_byte));
+                at = brace + if doubled { 2 } else { 1 };
+            }
+            None => break,
         }
     }
+    literal.push_str(text.get(at..).unwrap_or_default());
     if !literal.is_empty() {
         pieces.push(Piece::Text(literal));
     }
@@ -115,4 +114,68 @@ fn placeholder_end(text: &str, start: usize) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(literal: &str) -> Piece {
+        Piece::Text(literal.to_owned())
+    }
+
+    fn placeholder(start: usize, source: &str) -> Piece {
+        Piece::Placeholder(start, source.to_owned())
+    }
+
+    #[test]
+    fn text_and_placeholders_are_split_at_their_braces() {
+        assert_eq!(split_template("").unwrap(), vec![]);
+        assert_eq!(
+            split_template("No refund.").unwrap(),
+            vec![text("No refund.")]
+        );
+        assert_eq!(
+            split_template("Refund {amount} {currency}.").unwrap(),
+            vec![
+                text("Refund "),
+                placeholder(8, "amount"),
+                text(" "),
+                placeholder(17, "currency"),
+                text("."),
+            ]
+        );
+        assert_eq!(split_template("{x}").unwrap(), vec![placeholder(1, "x")]);
+    }
+
+    #[test]
+    fn doubled_braces_are_literal_and_a_lone_closing_brace_is_text() {
+        assert_eq!(
+            split_template("{{a}} b } c").unwrap(),
+            vec![text("{a} b } c")]
+        );
+        assert_eq!(
+            split_template("{{{x}}}").unwrap(),
+            vec![text("{"), placeholder(3, "x"), text("}")]
+        );
+        assert_eq!(split_template("}}}").unwrap(), vec![text("}}")]);
+    }
+
+    #[test]
+    fn braces_in_a_placeholder_string_do_not_close_it() {
+        assert_eq!(
+            split_template(r#"é {if x then "}" else '{'} ü"#).unwrap(),
+            vec![
+                text("é "),
+                placeholder(4, r#"if x then "}" else '{'"#),
+                text(" ü"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_placeholder_is_reported_at_its_brace() {
+        assert_eq!(split_template("days: {days").unwrap_err(), 6);
+        assert_eq!(split_template("€ {\"}\"").unwrap_err(), 4);
+    }
 }
