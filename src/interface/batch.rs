@@ -614,3 +614,45 @@ fn write_in_order(
     output.flush()?;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line as `read_line` keeps it, reading through a buffer of
+    /// `capacity` bytes.
+    fn lines_read(input: &[u8], capacity: usize, limit: usize) -> Vec<(usize, Vec<u8>)> {
+        let mut reader = io::BufReader::with_capacity(capacity, input);
+        let mut lines = Vec::new();
+        loop {
+            let mut bytes = Vec::new();
+            let read = read_line(&mut reader, &mut bytes, limit).unwrap();
+            if read == 0 {
+                return lines;
+            }
+            lines.push((read, bytes));
+        }
+    }
+
+    /// A line is kept whole up to `limit + 1` bytes before its newline and
+    /// cut to its first `limit + 2` bytes beyond that, wherever the reader's
+    /// buffer ends.
+    #[test]
+    fn a_line_is_kept_or_cut_alike_whatever_the_buffer() {
+        let limit = 8;
+        let mut input = Vec::new();
+        for length in [0, 1, 7, 8, 9, 10, 11, 30] {
+            input.extend(std::iter::repeat_n(b'x', length));
+            input.push(b'\n');
+        }
+        input.extend_from_slice(b"no newline at the end");
+        let whole = lines_read(&input, 1 << 16, limit);
+        for capacity in [1, 2, 5, 13] {
+            assert_eq!(lines_read(&input, capacity, limit), whole, "{capacity}");
+        }
+        let kept: Vec<usize> = whole.iter().map(|(_, bytes)| bytes.len()).collect();
+        assert_eq!(kept, [1, 2, 8, 9, 10, 10, 10, 10, 10]);
+        let read: Vec<usize> = whole.iter().map(|(read, _)| *read).collect();
+        assert_eq!(read, [1, 2, 8, 9, 10, 11, 12, 31, 21]);
+    }
+}
