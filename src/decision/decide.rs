@@ -82,7 +82,10 @@ pub(crate) struct Ruling<'p> {
 
 /// Decides `request` against `policy` without recording a trace.
 pub(crate) fn ruling<'p>(policy: &'p Policy, request: &Request) -> Result<Ruling<'p>, DecideError> {
-    rule_with(policy, &mut Evaluator::new(policy, request))
+    let mut evaluator = Evaluator::new(policy, request);
+    let mut ruled = rule_with(policy, &mut evaluator)?;
+    ruled.missing = evaluator.take_missing()?;
+    Ok(ruled)
 }
 
 /// A ruling and its reason, placeholders filled in, from one evaluation:
@@ -92,11 +95,14 @@ pub(crate) fn ruling_with_reason<'p>(
     request: &Request,
 ) -> Result<(Ruling<'p>, String), DecideError> {
     let mut evaluator = Evaluator::new(policy, request);
-    let ruled = rule_with(policy, &mut evaluator)?;
+    let mut ruled = rule_with(policy, &mut evaluator)?;
     let reason = render_template(&ruled.rule.reason, &mut evaluator)?;
+    ruled.missing = evaluator.take_missing()?;
     Ok((ruled, reason))
 }
 
+/// The ruling of `evaluator`'s request, its missing fields left for the
+/// caller to take once it has no more use for the evaluator.
 fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling<'p>, DecideError> {
     check_constraints(policy, evaluator)?;
     let mut deciding = &policy.default;
@@ -111,13 +117,14 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
     if deciding.implicit {
         return Err(DecideError::NoRule);
     }
-    let effects = effect_list(policy, deciding)
-        .map(|effect| Ok((effect.name.as_str(), evaluator.eval(&effect.value)?)))
-        .collect::<Result<_, EvalError>>()?;
+    let mut effects = Vec::with_capacity(effect_list(policy, deciding).count());
+    for effect in effect_list(policy, deciding) {
+        effects.push((effect.name.as_str(), evaluator.eval(&effect.value)?));
+    }
     Ok(Ruling {
         rule: deciding,
         effects,
-        missing: evaluator.missing()?.to_vec(),
+        missing: Vec::new(),
         warnings: evaluator.request().warnings.clone(),
     })
 }

@@ -2,6 +2,7 @@
 //! three-valued logic for values the request does not give.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -187,12 +188,29 @@ pub(crate) struct Evaluator<'a> {
     items_visited: usize,
 }
 
+thread_local! {
+    /// The derived-value slots of the last evaluator this thread dropped:
+    /// a batch decides line after line, and reusing them saves an
+    /// allocation per decision.
+    static SPARE_DERIVED_SLOTS: Cell<Vec<Option<Value>>> = const { Cell::new(Vec::new()) };
+}
+
+impl Drop for Evaluator<'_> {
+    fn drop(&mut self) {
+        let mut slots = std::mem::take(&mut self.derived);
+        slots.clear();
+        SPARE_DERIVED_SLOTS.set(slots);
+    }
+}
+
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(policy: &'a Policy, request: &'a Request) -> Self {
+        let mut derived = SPARE_DERIVED_SLOTS.take();
+        derived.resize(policy.derived.len(), None);
         Self {
             policy,
             request,
-            derived: vec![None; policy.derived.len()],
+            derived,
             missing: None,
             locals: Vec::new(),
             items_visited: 0,
@@ -205,6 +223,15 @@ impl<'a> Evaluator<'a> {
             self.missing = Some(self.find_missing()?);
         }
         Ok(self.missing.as_deref().unwrap_or_default())
+    }
+
+    /// The required values the request does not give, taken out of the
+    /// evaluator: the last use of them.
+    pub(crate) fn take_missing(&mut self) -> Result<Vec<Missing>> {
+        match self.missing.take() {
+            Some(missing) => Ok(missing),
+            None => self.find_missing(),
+        }
     }
 
     /// The request being evaluated.
