@@ -8,6 +8,8 @@ use std::io::Write as _;
 use crate::decision::Decision;
 use crate::decision::decide::Ruling;
 use crate::decision::json_text::{push_bool, push_key, push_list, push_object, push_str};
+use crate::evaluate::Missing;
+use crate::language::schema::Schema;
 use crate::language::value::Value;
 use crate::policy::{Outcome, Policy, Section};
 use crate::request::RequestWarning;
@@ -23,11 +25,24 @@ pub(crate) struct CompactLine<'a> {
     pub(crate) clause: &'a str,
     pub(crate) section: Option<Section>,
     pub(crate) default: bool,
-    pub(crate) effects: Vec<(&'a str, &'a Value)>,
-    pub(crate) missing: Vec<&'a str>,
+    pub(crate) effects: Effects<'a>,
+    pub(crate) missing: MissingPaths<'a>,
     pub(crate) warnings: &'a [RequestWarning],
     pub(crate) policy_id: &'a str,
     pub(crate) policy_version: &'a str,
+}
+
+/// The effects of a line, as the ruling or the decision holds them: the
+/// line borrows them rather than collecting them again.
+pub(crate) enum Effects<'a> {
+    Ruled(&'a [(&'a str, Value)]),
+    Decided(&'a [(String, Value)]),
+}
+
+/// The missing fields of a line: slots of the policy's schema, or paths.
+pub(crate) enum MissingPaths<'a> {
+    Slots(&'a [Missing], &'a Schema),
+    Paths(&'a [String]),
 }
 
 impl<'a> CompactLine<'a> {
@@ -50,16 +65,8 @@ impl<'a> CompactLine<'a> {
             clause: &rule.clause,
             section: rule.section,
             default: rule.when.is_none(),
-            effects: ruled
-                .effects
-                .iter()
-                .map(|(name, value)| (*name, value))
-                .collect(),
-            missing: ruled
-                .missing
-                .iter()
-                .map(|missing| missing.path_in(&policy.schema))
-                .collect(),
+            effects: Effects::Ruled(&ruled.effects),
+            missing: MissingPaths::Slots(&ruled.missing, &policy.schema),
             warnings: &ruled.warnings,
             policy_id: &policy.meta.id,
             policy_version: &policy.meta.version,
@@ -78,12 +85,8 @@ impl<'a> CompactLine<'a> {
             clause: &decision.rule.clause,
             section: decision.rule.section,
             default: decision.rule.default,
-            effects: decision
-                .effects
-                .iter()
-                .map(|(name, value)| (name.as_str(), value))
-                .collect(),
-            missing: decision.missing.iter().map(String::as_str).collect(),
+            effects: Effects::Decided(&decision.effects),
+            missing: MissingPaths::Paths(&decision.missing),
             warnings: &decision.warnings,
             policy_id: &decision.policy.id,
             policy_version: &decision.policy.version,
@@ -123,9 +126,17 @@ impl<'a> CompactLine<'a> {
         out.extend_from_slice(b",\"default\":");
         push_bool(out, self.default);
         out.extend_from_slice(b"},\"effects\":");
-        push_object(out, &self.effects);
+        match self.effects {
+            Effects::Ruled(effects) => push_object(out, effects),
+            Effects::Decided(effects) => push_object(out, effects),
+        }
         out.extend_from_slice(b",\"missing\":");
-        push_list(out, &self.missing, |out, path| push_str(out, path));
+        match self.missing {
+            MissingPaths::Slots(missing, schema) => push_list(out, missing, |out, missing| {
+                push_str(out, missing.path_in(schema));
+            }),
+            MissingPaths::Paths(paths) => push_list(out, paths, |out, path| push_str(out, path)),
+        }
         if !self.warnings.is_empty() {
             out.extend_from_slice(b",\"warnings\":");
             push_list(out, self.warnings, |out, warning| {
