@@ -13,6 +13,7 @@ mod architecture;
 mod batch;
 mod cli;
 mod cli_tools;
+mod console_blocks;
 mod deadline;
 mod diagnostics;
 mod diff;
