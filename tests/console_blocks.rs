@@ -33,7 +33,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::support::root;
+use crate::support::{copy_folder, root};
 
 /// Commands not run, by how they start, with the reason.
 const SKIPPED: &[(&str, &str)] = &[(
@@ -239,20 +239,6 @@ fn matches(shown: &[&str], actual: &[&str]) -> bool {
         None => first == line,
     };
     same && matches(rest, actual_rest)
-}
-
-/// A copy of `from` (a folder of folders and files) at `to`.
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The folder a block runs in: the root, or a temporary one made for it.

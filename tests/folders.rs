@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::cli::Run;
 use crate::deadline::ruling_within;
+use crate::support::copy_folder;
 use crate::support::root;
 
 /// Long enough for a debug build on a busy machine; a search that loops
@@ -17,20 +18,6 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 /// What a file outside the policy folders holds; no output may show it.
 const SECRET: &str = "SECRET-MARKER-7f3a";
-
-/// Copies a folder and everything in it.
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A copy of the shipped `steam` policy folder, with its cases, at `to`.
 fn steam_at(to: &Path) {

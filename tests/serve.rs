@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::cli::ruling;
-use crate::support::root;
+use crate::support::{copy_folder, root};
 
 /// How long the server may take to start or to reload. Generous, since CI
 /// machines are slow; the loops stop as soon as the line arrives.
@@ -428,19 +428,6 @@ fn a_body_that_is_not_json_is_told_so_in_plain_words() {
     for text in [nope, unquoted, cut, wrong_type] {
         assert!(!text.contains("ident"), "{text}");
         assert!(!text.contains("1 column"), "serde's own wording: {text}");
-    }
-}
-
-fn copy_folder(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::serve::{Server, shipped};
-use crate::support::root;
+use crate::support::{copy_folder, root};
 
 const POLICY: &str = "iptv-smarters-pro";
 const OLD_VERSION: &str = "2025-01-22";
@@ -23,19 +23,6 @@ fn policies_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_folder(&shipped(), dir.path());
     dir
-}
-
-fn copy_folder(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn studio(dir: &Path) -> Server {
