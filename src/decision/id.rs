@@ -30,14 +30,13 @@ pub(crate) fn decision_id(policy: &Policy, request: &Request) -> String {
         let mut cached = cached.borrow_mut();
         if cached
             .as_ref()
-            .is_none_or(|known| known.policy_sha256 != policy.sha256)
+            .is_some_and(|known| known.policy_sha256 != policy.sha256)
         {
-            *cached = Some(IdStart::of(policy));
+            *cached = None;
         }
-        match cached.as_mut() {
-            Some(start) => start.id_of(request),
-            None => IdStart::of(policy).id_of(request),
-        }
+        cached
+            .get_or_insert_with(|| IdStart::of(policy))
+            .id_of(request)
     })
 }
 

@@ -11,8 +11,7 @@ use crate::policy::load::LoadError;
 use crate::request::decode;
 
 use super::bounds::Bounds;
-use super::explore::Stage;
-use super::{Options, example_help, main_enumeration};
+use super::{Options, constraint_stage, example_help, main_enumeration, rule_stages};
 
 /// Whether the rules of a policy decide every valid request.
 #[derive(Debug, PartialEq)]
@@ -29,20 +28,8 @@ pub(crate) enum Coverage {
 /// Enumerates the requests of `policy` to see whether any reaches its default.
 pub(crate) fn coverage(policy: &Policy, options: &Options) -> Coverage {
     let bounds = Bounds::of(policy);
-    let mut stages = vec![Stage::new(
-        policy,
-        policy
-            .constraints
-            .iter()
-            .map(|constraint| &constraint.must)
-            .collect(),
-    )];
-    stages.extend(
-        policy
-            .rules
-            .iter()
-            .map(|rule| Stage::new(policy, rule.when.iter().collect())),
-    );
+    let mut stages = vec![constraint_stage(policy)];
+    stages.extend(rule_stages(policy));
     let mut requests = 0;
     let (seen, _, finished) = main_enumeration(policy, &bounds, &stages, options, &mut requests);
     let reached = seen

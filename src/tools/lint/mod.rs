@@ -181,22 +181,26 @@ pub enum Outcome {
     Decided(usize, Vec<Value>),
 }
 
-/// Lints one policy.
-pub fn lint(policy: &Policy, options: &Options) -> Lint {
-    let bounds = Bounds::of(policy);
-    let constraints = Stage::new(
-        policy,
-        policy
-            .constraints
-            .iter()
-            .map(|constraint| &constraint.must)
-            .collect(),
-    );
-    let rule_stages: Vec<Stage> = policy
+/// The stage of the enumeration that the policy's constraints draw.
+fn constraint_stage(policy: &Policy) -> Stage<'_> {
+    let musts = policy.constraints.iter().map(|constraint| &constraint.must);
+    Stage::new(policy, musts.collect())
+}
+
+/// A stage of the enumeration per rule, in order.
+fn rule_stages(policy: &Policy) -> Vec<Stage<'_>> {
+    policy
         .rules
         .iter()
         .map(|rule| Stage::new(policy, rule.when.iter().collect()))
-        .collect();
+        .collect()
+}
+
+/// Lints one policy.
+pub fn lint(policy: &Policy, options: &Options) -> Lint {
+    let bounds = Bounds::of(policy);
+    let constraints = constraint_stage(policy);
+    let rule_stages = rule_stages(policy);
     let conditions: Vec<Reads> = rule_stages
         .iter()
         .map(|stage| stage.reads.clone())
