@@ -22,6 +22,7 @@ enum Outcome {
 }
 
 impl Evaluator<'_> {
+    #[inline(never)]
     pub(super) fn aggregate(&mut self, aggregate: &Aggregate, expr: &Checked) -> Result<Value> {
         let Value::List(items) = self.eval(&aggregate.list)? else {
             return Ok(Value::Absent);

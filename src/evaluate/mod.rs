@@ -311,13 +311,7 @@ impl<'a> Evaluator<'a> {
                 let (value, list) = (self.peek(value)?, self.peek(list)?);
                 Ok(membership(&value, &list, *negated))
             }
-            Node::List(items) => {
-                let values = items
-                    .iter()
-                    .map(|item| self.eval(item))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Value::List(Arc::from(values)).fitted_to(&expr.ty))
-            }
+            Node::List(items) => self.list(items, expr),
             Node::Call(function, args) => self.call(*function, args, expr),
             Node::If {
                 condition,
@@ -331,6 +325,15 @@ impl<'a> Evaluator<'a> {
             Node::Local { binding, member } => Ok(self.local(*binding, *member)),
             Node::Aggregate(aggregate) => self.aggregate(aggregate, expr),
         }
+    }
+
+    #[inline(never)]
+    fn list(&mut self, items: &[Checked], expr: &Checked) -> Result<Value> {
+        let values = items
+            .iter()
+            .map(|item| self.eval(item))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Value::List(Arc::from(values)).fitted_to(&expr.ty))
     }
 
     /// The value of `expr`, borrowed when it is a field or a constant, so
@@ -393,6 +396,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
+    #[inline(never)]
     fn call(&mut self, function: Function, args: &[Checked], expr: &Checked) -> Result<Value> {
         match function {
             Function::AnyMissing => return Ok(Value::Bool(!self.missing()?.is_empty())),
@@ -644,6 +648,7 @@ fn membership(value: &Value, list: &Value, negated: bool) -> Value {
     Value::Bool(found != negated)
 }
 
+#[inline(never)]
 fn arithmetic(op: Arithmetic, left: Value, right: Value, expr: &Checked) -> Result<Value> {
     use Value::{Date, DateTime, Decimal as Dec, Duration, Integer};
     let overflow = || EvalError::new(format!("`{}` overflows", expr.text), expr);
