@@ -108,7 +108,7 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
     let mut deciding = &policy.default;
     for rule in &policy.rules {
         if let Some(condition) = &rule.when
-            && matches!(evaluator.eval(condition)?, Value::Bool(true))
+            && evaluator.truth(condition)? == Some(true)
         {
             deciding = rule;
             break;
@@ -304,7 +304,7 @@ pub(crate) fn decide_listing(
 fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), DecideError> {
     let mut broken = Vec::new();
     for constraint in &policy.constraints {
-        if matches!(evaluator.eval(&constraint.must)?, Value::Bool(false)) {
+        if evaluator.truth(&constraint.must)? == Some(false) {
             broken.push(BrokenConstraint {
                 id: constraint.id.clone(),
                 message: constraint.message.clone(),

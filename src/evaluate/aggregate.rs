@@ -64,16 +64,16 @@ impl Evaluator<'_> {
 
     fn item_bound(&mut self, aggregate: &Aggregate) -> Result<Outcome> {
         let kept = match &aggregate.filter {
-            Some(filter) => self.eval(filter)?,
-            None => Value::Bool(true),
+            Some(filter) => self.truth(filter)?,
+            None => Some(true),
         };
         Ok(match kept {
-            Value::Bool(false) => Outcome::Skipped,
-            Value::Bool(true) => Outcome::Value(self.eval(&aggregate.value)?),
-            _ if aggregate.kind.counts_conditions() => {
+            Some(false) => Outcome::Skipped,
+            Some(true) => Outcome::Value(self.eval(&aggregate.value)?),
+            None if aggregate.kind.counts_conditions() => {
                 // `filter and value`: false when the value is false.
-                match self.eval(&aggregate.value)? {
-                    Value::Bool(false) => Outcome::Value(Value::Bool(false)),
+                match self.truth(&aggregate.value)? {
+                    Some(false) => Outcome::Value(Value::Bool(false)),
                     _ => Outcome::Value(Value::Absent),
                 }
             }

@@ -106,6 +106,6 @@ impl Evaluator<'_> {
                 return Ok(matches!(holds?, Value::Bool(true)));
             }
         };
-        Ok(matches!(self.eval(condition)?, Value::Bool(true)))
+        Ok(self.truth(condition)? == Some(true))
     }
 }

@@ -1,7 +1,6 @@
 //! The evaluator: computes checked expressions over a decoded request, with
 //! three-valued logic for values the request does not give.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -288,28 +287,13 @@ impl<'a> Evaluator<'a> {
             Node::Constant(value) => Ok(value.clone()),
             Node::Field(slot) => Ok(self.field(*slot)),
             Node::Derived(index) => self.derived_value(*index),
-            Node::Not(inner) => Ok(match self.eval(inner)? {
-                Value::Bool(b) => Value::Bool(!b),
-                _ => Value::Absent,
-            }),
-            Node::Negate(inner) => negate(self.eval(inner)?, expr),
-            Node::And(left, right) => self.and(left, right),
-            Node::Or(left, right) => self.or(left, right),
-            Node::Compare(op, left, right) => {
-                let (left, right) = (self.peek(left)?, self.peek(right)?);
-                Ok(compare(*op, &left, &right))
+            Node::Not(_) | Node::And(..) | Node::Or(..) | Node::Compare(..) | Node::In { .. } => {
+                Ok(truth_value(self.truth(expr)?))
             }
+            Node::Negate(inner) => negate(self.eval(inner)?, expr),
             Node::Arithmetic(op, left, right) => {
                 let (left, right) = (self.eval(left)?, self.eval(right)?);
                 arithmetic(*op, left, right, expr)
-            }
-            Node::In {
-                value,
-                list,
-                negated,
-            } => {
-                let (value, list) = (self.peek(value)?, self.peek(list)?);
-                Ok(membership(&value, &list, *negated))
             }
             Node::List(items) => self.list(items, expr),
             Node::Call(function, args) => self.call(*function, args, expr),
@@ -317,10 +301,10 @@ impl<'a> Evaluator<'a> {
                 condition,
                 then,
                 otherwise,
-            } => match self.eval(condition)? {
-                Value::Bool(true) => Ok(self.eval(then)?.fitted_to(&expr.ty)),
-                Value::Bool(false) => Ok(self.eval(otherwise)?.fitted_to(&expr.ty)),
-                _ => Ok(Value::Absent),
+            } => match self.truth(condition)? {
+                Some(true) => Ok(self.eval(then)?.fitted_to(&expr.ty)),
+                Some(false) => Ok(self.eval(otherwise)?.fitted_to(&expr.ty)),
+                None => Ok(Value::Absent),
             },
             Node::Local { binding, member } => Ok(self.local(*binding, *member)),
             Node::Aggregate(aggregate) => self.aggregate(aggregate, expr),
@@ -336,22 +320,27 @@ impl<'a> Evaluator<'a> {
         Ok(Value::List(Arc::from(values)).fitted_to(&expr.ty))
     }
 
-    /// The value of `expr`, borrowed when it is a field or a constant, so
-    /// that comparing it copies nothing.
-    fn peek<'e>(&mut self, expr: &'e Checked) -> Result<Cow<'e, Value>>
+    /// The value of `expr`: borrowed from the policy or the request when it
+    /// is a constant or a field, so that comparing it copies nothing; else
+    /// computed into `slot`. A plain reference, not a `Cow`: moving a
+    /// `Result<Cow<Value>>` through `?` costs a stalled store on every node.
+    fn value_in<'e>(&mut self, expr: &'e Checked, slot: &'e mut Value) -> Result<&'e Value>
     where
         'a: 'e,
     {
         if let Some(value) = &expr.folded {
-            return Ok(Cow::Borrowed(value));
+            return Ok(value);
         }
         match &expr.node {
-            Node::Constant(value) => Ok(Cow::Borrowed(value)),
+            Node::Constant(value) => Ok(value),
             Node::Field(slot) => {
                 let request: &'a Request = self.request;
-                Ok(Cow::Borrowed(request.values.get(*slot).unwrap_or(&ABSENT)))
+                Ok(request.values.get(*slot).unwrap_or(&ABSENT))
             }
-            _ => self.eval(expr).map(Cow::Owned),
+            _ => {
+                *slot = self.eval(expr)?;
+                Ok(slot)
+            }
         }
     }
 
@@ -370,29 +359,61 @@ impl<'a> Evaluator<'a> {
         Ok(value)
     }
 
-    fn and(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
-        let left = self.eval(left)?;
-        if matches!(left, Value::Bool(false)) {
+    /// The value of a condition, `None` when it is unknown. Conditions are
+    /// evaluated as `Option<bool>`, which travels in registers, rather than
+    /// as a [`Value`], which is written to memory and read back at every
+    /// node.
+    pub(crate) fn truth(&mut self, expr: &Checked) -> Result<Option<bool>> {
+        if let Some(value) = &expr.folded {
+            return Ok(truth_of(value));
+        }
+        match &expr.node {
+            Node::Not(inner) => Ok(self.truth(inner)?.map(|holds| !holds)),
+            Node::And(left, right) => self.and(left, right),
+            Node::Or(left, right) => self.or(left, right),
+            Node::Compare(op, left, right) => {
+                let (mut left_slot, mut right_slot) = (Value::Absent, Value::Absent);
+                let left = self.value_in(left, &mut left_slot)?;
+                let right = self.value_in(right, &mut right_slot)?;
+                Ok(compare(*op, left, right))
+            }
+            Node::In {
+                value,
+                list,
+                negated,
+            } => {
+                let (mut value_slot, mut list_slot) = (Value::Absent, Value::Absent);
+                let value = self.value_in(value, &mut value_slot)?;
+                let list = self.value_in(list, &mut list_slot)?;
+                Ok(membership(value, list, *negated))
+            }
+            Node::Constant(value) => Ok(truth_of(value)),
+            Node::Field(slot) => Ok(self.request.values.get(*slot).and_then(truth_of)),
+            _ => Ok(truth_of(&self.eval(expr)?)),
+        }
+    }
+
+    fn and(&mut self, left: &Checked, right: &Checked) -> Result<Option<bool>> {
+        let left = self.truth(left)?;
+        if left == Some(false) {
             return Ok(left);
         }
-        let right = self.eval(right)?;
-        Ok(match (left, right) {
-            (_, Value::Bool(false)) => Value::Bool(false),
-            (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-            _ => Value::Absent,
+        Ok(match (left, self.truth(right)?) {
+            (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
         })
     }
 
-    fn or(&mut self, left: &Checked, right: &Checked) -> Result<Value> {
-        let left = self.eval(left)?;
-        if matches!(left, Value::Bool(true)) {
+    fn or(&mut self, left: &Checked, right: &Checked) -> Result<Option<bool>> {
+        let left = self.truth(left)?;
+        if left == Some(true) {
             return Ok(left);
         }
-        let right = self.eval(right)?;
-        Ok(match (left, right) {
-            (_, Value::Bool(true)) => Value::Bool(true),
-            (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-            _ => Value::Absent,
+        Ok(match (left, self.truth(right)?) {
+            (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
         })
     }
 
@@ -408,20 +429,14 @@ impl<'a> Evaluator<'a> {
         }
         // Functions take at most two arguments: evaluate them without a Vec,
         // borrowing fields and constants.
-        let first = match args.first() {
-            Some(arg) => self.peek(arg)?,
-            None => Cow::Borrowed(&ABSENT),
-        };
-        let second = match args.get(1) {
-            Some(arg) => self.peek(arg)?,
-            None => Cow::Borrowed(&ABSENT),
-        };
+        let mut slots = [Value::Absent, Value::Absent];
+        let (first, second) = self.arguments(args, &mut slots)?;
         match function {
-            Function::Present => return Ok(Value::Bool(is_given(&first))),
-            Function::Blank => return Ok(Value::Bool(!is_given(&first))),
+            Function::Present => return Ok(Value::Bool(is_given(first))),
+            Function::Blank => return Ok(Value::Bool(!is_given(first))),
             _ => {}
         }
-        let given = [&*first, &*second];
+        let given = [first, second];
         if given
             .get(..args.len())
             .unwrap_or_default()
@@ -431,7 +446,29 @@ impl<'a> Evaluator<'a> {
             return Ok(Value::Absent);
         }
         let timezone = self.policy.meta.timezone;
-        call_on_values(function, &first, &second, timezone, expr)
+        call_on_values(function, first, second, timezone, expr)
+    }
+
+    /// The first two of `args`, absent where not given, each borrowed or
+    /// computed into its slot as [`Self::value_in`] does.
+    fn arguments<'e>(
+        &mut self,
+        args: &'e [Checked],
+        slots: &'e mut [Value; 2],
+    ) -> Result<(&'e Value, &'e Value)>
+    where
+        'a: 'e,
+    {
+        let [first_slot, second_slot] = slots;
+        let first = match args.first() {
+            Some(arg) => self.value_in(arg, first_slot)?,
+            None => &ABSENT,
+        };
+        let second = match args.get(1) {
+            Some(arg) => self.value_in(arg, second_slot)?,
+            None => &ABSENT,
+        };
+        Ok((first, second))
     }
 
     /// Calls a function whose last argument names a setting (a time zone
@@ -449,26 +486,20 @@ impl<'a> Evaluator<'a> {
         else {
             return Ok(Value::Absent);
         };
-        let first = match values.first() {
-            Some(arg) => self.peek(arg)?,
-            None => Cow::Borrowed(&ABSENT),
-        };
-        let second = match values.get(1) {
-            Some(arg) => self.peek(arg)?,
-            None => Cow::Borrowed(&ABSENT),
-        };
+        let mut slots = [Value::Absent, Value::Absent];
+        let (first, second) = self.arguments(values, &mut slots)?;
         if first.is_absent() || (values.len() > 1 && second.is_absent()) {
             return Ok(Value::Absent);
         }
         let policy = self.policy;
         match function.setting() {
             Some(Setting::Zone) => {
-                Ok(Zone::parse(name).map_or(Value::Absent, |zone| in_zone(function, &first, zone)))
+                Ok(Zone::parse(name).map_or(Value::Absent, |zone| in_zone(function, first, zone)))
             }
             Some(Setting::Calendar) => match policy.calendar(name) {
                 Some(calendar) => {
                     let timezone = policy.meta.timezone;
-                    business_days(function, &first, &second, calendar, timezone, expr)
+                    business_days(function, first, second, calendar, timezone, expr)
                 }
                 None => Ok(Value::Absent),
             },
@@ -618,14 +649,25 @@ pub(crate) fn negate(value: Value, expr: &Checked) -> Result<Value> {
         .ok_or_else(|| EvalError::new(format!("`{}` is too large to negate", expr.text), expr))
 }
 
-fn compare(op: Comparison, left: &Value, right: &Value) -> Value {
-    if left.is_absent() || right.is_absent() {
-        return Value::Absent;
+/// A boolean value as a truth, `None` for unknown (or, never after
+/// checking, a value of another type).
+fn truth_of(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(holds) => Some(*holds),
+        _ => None,
     }
-    let Some(order) = left.compare(right) else {
-        return Value::Absent;
-    };
-    Value::Bool(match op {
+}
+
+fn truth_value(truth: Option<bool>) -> Value {
+    truth.map_or(Value::Absent, Value::Bool)
+}
+
+fn compare(op: Comparison, left: &Value, right: &Value) -> Option<bool> {
+    if left.is_absent() || right.is_absent() {
+        return None;
+    }
+    let order = left.compare(right)?;
+    Some(match op {
         Comparison::Eq => order == Ordering::Equal,
         Comparison::NotEq => order != Ordering::Equal,
         Comparison::Less => order == Ordering::Less,
@@ -635,17 +677,17 @@ fn compare(op: Comparison, left: &Value, right: &Value) -> Value {
     })
 }
 
-fn membership(value: &Value, list: &Value, negated: bool) -> Value {
+fn membership(value: &Value, list: &Value, negated: bool) -> Option<bool> {
     let (Value::List(items), false) = (list, value.is_absent()) else {
-        return Value::Absent;
+        return None;
     };
     let found = items
         .iter()
         .any(|item| item.compare(value) == Some(Ordering::Equal));
     if !found && items.iter().any(Value::is_absent) {
-        return Value::Absent;
+        return None;
     }
-    Value::Bool(found != negated)
+    Some(found != negated)
 }
 
 #[inline(never)]
@@ -805,7 +847,7 @@ fn call_on_values(
         },
         Function::Contains => match (first, second) {
             (Value::String(text), Value::String(part)) => Value::Bool(text.contains(&**part)),
-            (Value::List(_), item) => membership(item, first, false),
+            (Value::List(_), item) => truth_value(membership(item, first, false)),
             _ => Value::Absent,
         },
         Function::ContainsAny => match (first, second) {
@@ -814,9 +856,9 @@ fn call_on_values(
                     .iter()
                     .map(|item| membership(item, first, false))
                     .collect::<Vec<_>>();
-                if found.contains(&Value::Bool(true)) {
+                if found.contains(&Some(true)) {
                     Value::Bool(true)
-                } else if found.iter().any(Value::is_absent) {
+                } else if found.contains(&None) {
                     Value::Absent
                 } else {
                     Value::Bool(false)
