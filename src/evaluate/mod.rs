@@ -320,27 +320,46 @@ impl<'a> Evaluator<'a> {
         Ok(Value::List(Arc::from(values)).fitted_to(&expr.ty))
     }
 
-    /// The value of `expr`: borrowed from the policy or the request when it
-    /// is a constant or a field, so that comparing it copies nothing; else
-    /// computed into `slot`. A plain reference, not a `Cow`: moving a
-    /// `Result<Cow<Value>>` through `?` costs a stalled store on every node.
+    /// The value of `expr`: borrowed when [`Self::borrowed`] finds it, so
+    /// that comparing it copies nothing; else computed into `slot`. A plain
+    /// reference, not a `Cow`: moving a `Result<Cow<Value>>` through `?`
+    /// costs a stalled store on every node.
     fn value_in<'e>(&mut self, expr: &'e Checked, slot: &'e mut Value) -> Result<&'e Value>
     where
         'a: 'e,
     {
-        if let Some(value) = &expr.folded {
+        if let Some(value) = self.borrowed(expr) {
             return Ok(value);
         }
+        *slot = self.eval(expr)?;
+        Ok(slot)
+    }
+
+    /// The value of `expr` when it is already in the policy or the request:
+    /// a constant, a field, or `trim`, `lower` or `upper` of such a value
+    /// that they leave as it is (`lower(trim(email))` of an address written
+    /// in lower case without spaces); `None` when it must be computed.
+    fn borrowed<'e>(&self, expr: &'e Checked) -> Option<&'e Value>
+    where
+        'a: 'e,
+    {
+        if let Some(value) = &expr.folded {
+            return Some(value);
+        }
         match &expr.node {
-            Node::Constant(value) => Ok(value),
+            Node::Constant(value) => Some(value),
             Node::Field(slot) => {
                 let request: &'a Request = self.request;
-                Ok(request.values.get(*slot).unwrap_or(&ABSENT))
+                Some(request.values.get(*slot).unwrap_or(&ABSENT))
             }
-            _ => {
-                *slot = self.eval(expr)?;
-                Ok(slot)
+            Node::Call(function, args) => {
+                let [arg] = args.as_slice() else {
+                    return None;
+                };
+                let value = self.borrowed(arg)?;
+                leaves_unchanged(*function, value).then_some(value)
             }
+            _ => None,
         }
     }
 
@@ -826,17 +845,11 @@ fn call_on_values(
             _ => Value::Absent,
         },
         Function::Date => calendar_date(first, timezone).map_or(Value::Absent, Value::Date),
-        Function::Lower if is_text_where(first, |text| !text.chars().any(char::is_uppercase)) => {
+        Function::Lower | Function::Upper | Function::Trim if leaves_unchanged(function, first) => {
             first.clone()
         }
         Function::Lower => map_text(first, str::to_lowercase),
-        Function::Upper if is_text_where(first, |text| !text.chars().any(char::is_lowercase)) => {
-            first.clone()
-        }
         Function::Upper => map_text(first, str::to_uppercase),
-        Function::Trim if is_text_where(first, |text| text.trim().len() == text.len()) => {
-            first.clone()
-        }
         Function::Trim => map_text(first, |text| text.trim().to_owned()),
         Function::Length => match first {
             Value::String(text) => {
@@ -974,10 +987,19 @@ fn duration_in(value: &Value, unit: i64) -> Value {
     }
 }
 
-/// Whether `value` is a text for which `test` holds: text functions return
-/// their argument unchanged, without allocating, when they would not change it.
-fn is_text_where(value: &Value, test: impl Fn(&str) -> bool) -> bool {
-    matches!(value, Value::String(text) if test(text))
+/// Whether the text function `function` returns `value` as it is: then it
+/// is returned without allocating. Unknown stays unknown.
+fn leaves_unchanged(function: Function, value: &Value) -> bool {
+    let Value::String(text) = value else {
+        return value.is_absent()
+            && matches!(function, Function::Lower | Function::Upper | Function::Trim);
+    };
+    match function {
+        Function::Lower => !text.chars().any(char::is_uppercase),
+        Function::Upper => !text.chars().any(char::is_lowercase),
+        Function::Trim => text.trim().len() == text.len(),
+        _ => false,
+    }
 }
 
 fn map_text(value: &Value, map: impl Fn(&str) -> String) -> Value {
