@@ -685,6 +685,12 @@ fn compare(op: Comparison, left: &Value, right: &Value) -> Option<bool> {
     if left.is_absent() || right.is_absent() {
         return None;
     }
+    // Texts of different lengths differ: no need to order them byte by byte.
+    if let (Value::String(a), Value::String(b), Comparison::Eq | Comparison::NotEq) =
+        (left, right, op)
+    {
+        return Some((a == b) == (op == Comparison::Eq));
+    }
     let order = left.compare(right)?;
     Some(match op {
         Comparison::Eq => order == Ordering::Equal,
@@ -994,10 +1000,23 @@ fn leaves_unchanged(function: Function, value: &Value) -> bool {
         return value.is_absent()
             && matches!(function, Function::Lower | Function::Upper | Function::Trim);
     };
+    // Folds without an early exit test many bytes per instruction.
+    let ascii_without = |range: std::ops::RangeInclusive<u8>| {
+        let (wide, found) = text.bytes().fold((false, false), |(wide, found), byte| {
+            (wide | !byte.is_ascii(), found | range.contains(&byte))
+        });
+        (!wide).then_some(!found)
+    };
     match function {
-        Function::Lower => !text.chars().any(char::is_uppercase),
-        Function::Upper => !text.chars().any(char::is_lowercase),
-        Function::Trim => text.trim().len() == text.len(),
+        Function::Lower => {
+            ascii_without(b'A'..=b'Z').unwrap_or_else(|| !text.chars().any(char::is_uppercase))
+        }
+        Function::Upper => {
+            ascii_without(b'a'..=b'z').unwrap_or_else(|| !text.chars().any(char::is_lowercase))
+        }
+        Function::Trim => {
+            !text.starts_with(char::is_whitespace) && !text.ends_with(char::is_whitespace)
+        }
         _ => false,
     }
 }
