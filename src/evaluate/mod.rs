@@ -1412,6 +1412,40 @@ holidays = [{ name = "Christmas Day", date = "12-25", observed = "nearest_weekda
         );
     }
 
+    /// `trim`, `lower` and `upper` read a text in place when they would not
+    /// change it, and compute a new one when they would: either way their
+    /// values, and comparisons of them, are the functions' own.
+    #[test]
+    fn text_functions_of_fields_that_change_them_or_not() {
+        let cases = [
+            ("lower(a.text)", "ana@example.com", "ana@example.com"),
+            ("lower(a.text)", "Ana", "ana"),
+            ("lower(a.text)", "ÄRGER", "ärger"),
+            ("lower(a.text)", "été", "été"),
+            ("upper(a.text)", "abc", "ABC"),
+            ("upper(a.text)", "ÉTÉ", "ÉTÉ"),
+            ("upper(a.text)", "été", "ÉTÉ"),
+            ("trim(a.text)", "x\u{a0}", "x"),
+            ("trim(a.text)", "\u{2003}x", "x"),
+            ("trim(a.text)", "x y", "x y"),
+            ("lower(trim(a.text))", " A ", "a"),
+            ("lower(trim(a.text))", "a", "a"),
+        ];
+        let policy = FIELDS.replace(
+            "[default]",
+            "[[field]]\npath = \"a.text\"\ntype = \"string\"\ndescription = \"a text\"\n\n[default]",
+        );
+        for (expr, given, expected) in cases {
+            let text = format!("{policy}\n[derived]\nresult = '{expr} == \"{expected}\"'\n");
+            let policy = load(SourceFile::new("test.toml", text)).unwrap();
+            let request = serde_json::json!({"a": {"text": given}}).to_string();
+            let request = decode(&policy.schema, policy.meta.timezone, request.as_bytes()).unwrap();
+            let mut evaluator = Evaluator::new(&policy, &request);
+            let value = evaluator.eval(&policy.derived[0].value).unwrap();
+            assert_eq!(value, Value::Bool(true), "{expr} of {given:?}");
+        }
+    }
+
     /// Only a bool that may be left out counts as `false`: a required one,
     /// always or sometimes, is missing when not given.
     #[test]
