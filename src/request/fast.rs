@@ -174,10 +174,13 @@ impl<'a> Reader<'a> {
         (count > 0).then_some(())
     }
 
-    /// The value of field `slot`, whose first byte is next.
+    /// The value of field `slot`, whose first byte is next, written into
+    /// its slot in place: moving a `Value` out of an `Option` would read
+    /// back, in other widths, the bytes just written, and stall.
     fn field(&mut self, slot: usize) -> Option<()> {
-        let ty = &self.schema.fields.get(slot)?.ty;
-        let value = match self.peek()? {
+        let schema = self.schema;
+        let ty = &schema.fields.get(slot)?.ty;
+        match self.peek()? {
             b'"' => {
                 let text = self.plain_string()?;
                 // Blank counts as not given: the default stays.
@@ -187,45 +190,56 @@ impl<'a> Reader<'a> {
                 if text.len() > self.max_string_bytes {
                     return None;
                 }
-                self.text_value(ty, text)?
+                let timezone = self.timezone;
+                set_text(self.values.get_mut(slot)?, ty, text, timezone)
             }
-            b'n' => return self.literal(b"null"),
-            b't' => {
-                self.literal(b"true")?;
-                matches!(ty, Type::Bool).then_some(Value::Bool(true))?
-            }
-            b'f' => {
-                self.literal(b"false")?;
-                matches!(ty, Type::Bool).then_some(Value::Bool(false))?
+            b'n' => self.literal(b"null"),
+            b't' | b'f' => {
+                let given = self.boolean()?;
+                matches!(ty, Type::Bool).then_some(())?;
+                *self.values.get_mut(slot)? = Value::Bool(given);
+                Some(())
             }
             b'-' | b'0'..=b'9' => {
                 let text = self.number()?;
+                let into = self.values.get_mut(slot)?;
                 match ty {
-                    Type::Integer => whole_number(text).ok()?,
-                    Type::Decimal => exact_decimal(text, Found::number).ok()?,
+                    Type::Integer => *into = Value::Integer(whole_number(text).ok()?),
+                    Type::Decimal => {
+                        *into = Value::Decimal(exact_decimal(text, Found::number).ok()?);
+                    }
                     _ => return None,
                 }
+                Some(())
             }
-            _ => return None,
-        };
-        *self.values.get_mut(slot)? = value;
-        Some(())
-    }
-
-    /// A string given for a field of type `ty`, as the full decoder reads it.
-    fn text_value(&self, ty: &Type, text: &str) -> Option<Value> {
-        match ty {
-            Type::String => Some(Value::string(text)),
-            Type::Enum(allowed) => allowed
-                .iter()
-                .any(|value| value == text)
-                .then(|| Value::string(text)),
-            Type::Decimal => exact_decimal(text.trim(), Found::text).ok(),
-            Type::Date => date(text.trim(), self.timezone).ok(),
-            Type::DateTime => datetime(text.trim()).ok(),
             _ => None,
         }
     }
+
+    /// `true` or `false`, whose first byte is next.
+    fn boolean(&mut self) -> Option<bool> {
+        if self.literal(b"true").is_some() {
+            return Some(true);
+        }
+        self.literal(b"false").map(|()| false)
+    }
+}
+
+/// Sets `into` to a string given for a field of type `ty`, read as the full
+/// decoder reads it.
+fn set_text(into: &mut Value, ty: &Type, text: &str, timezone: Zone) -> Option<()> {
+    match ty {
+        Type::String => *into = Value::string(text),
+        Type::Enum(allowed) => {
+            allowed.iter().any(|value| value == text).then_some(())?;
+            *into = Value::string(text);
+        }
+        Type::Decimal => *into = Value::Decimal(exact_decimal(text.trim(), Found::text).ok()?),
+        Type::Date => *into = Value::Date(date(text.trim(), timezone).ok()?),
+        Type::DateTime => *into = Value::DateTime(datetime(text.trim()).ok()?),
+        _ => return None,
+    }
+    Some(())
 }
 
 #[cfg(test)]

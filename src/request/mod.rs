@@ -26,7 +26,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::format::ParseErrorKind;
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
@@ -1142,21 +1142,21 @@ impl<'s> Decoder<'s> {
 
     /// A JSON number, as written, as a whole number.
     fn integer(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
-        self.reported(whole_number(text), path)
+        self.reported(whole_number(text).map(Value::Integer), path)
     }
 
     /// A number or string, as written, as an exact decimal; `found` shows
     /// it in a problem.
     fn decimal(&mut self, text: &str, found: fn(&str) -> Found, path: &Path<'_>) -> Option<Value> {
-        self.reported(exact_decimal(text, found), path)
+        self.reported(exact_decimal(text, found).map(Value::Decimal), path)
     }
 
     fn date(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
-        self.reported(date(text, self.timezone), path)
+        self.reported(date(text, self.timezone).map(Value::Date), path)
     }
 
     fn datetime(&mut self, text: &str, path: &Path<'_>) -> Option<Value> {
-        self.reported(datetime(text), path)
+        self.reported(datetime(text).map(Value::DateTime), path)
     }
 
     /// The value, or `None` after reporting its problem.
@@ -1227,23 +1227,21 @@ impl<'s> Decoder<'s> {
 }
 
 /// A JSON number, as written, as a whole number.
-fn whole_number(text: &str) -> Result<Value, ProblemKind> {
+fn whole_number(text: &str) -> Result<i64, ProblemKind> {
     if text.contains(['.', 'e', 'E']) {
         return Err(ProblemKind::NotWhole {
             found: Found::number(text),
         });
     }
-    text.parse()
-        .map(Value::Integer)
-        .map_err(|_| ProblemKind::TooLarge {
-            expected: Expected::Integer,
-            found: Found::number(text),
-        })
+    text.parse().map_err(|_| ProblemKind::TooLarge {
+        expected: Expected::Integer,
+        found: Found::number(text),
+    })
 }
 
 /// A number or string, as written, as an exact decimal; `found` shows it
 /// in a problem.
-fn exact_decimal(text: &str, found: fn(&str) -> Found) -> Result<Value, ProblemKind> {
+fn exact_decimal(text: &str, found: fn(&str) -> Found) -> Result<Decimal, ProblemKind> {
     if is_exponent_number(text) {
         return Err(ProblemKind::Exponent { found: found(text) });
     }
@@ -1253,27 +1251,23 @@ fn exact_decimal(text: &str, found: fn(&str) -> Found) -> Result<Value, ProblemK
             found: found(text),
         });
     }
-    Decimal::from_str_exact(text)
-        .map(Value::Decimal)
-        .map_err(|_| ProblemKind::TooLarge {
-            expected: Expected::Decimal,
-            found: found(text),
-        })
+    Decimal::from_str_exact(text).map_err(|_| ProblemKind::TooLarge {
+        expected: Expected::Decimal,
+        found: found(text),
+    })
 }
 
 /// A `YYYY-MM-DD` date, or the date in `timezone` of a date and time.
-fn date(text: &str, timezone: Zone) -> Result<Value, ProblemKind> {
+fn date(text: &str, timezone: Zone) -> Result<NaiveDate, ProblemKind> {
     if let Some((year, month, day)) = year_month_day(text) {
-        return NaiveDate::from_ymd_opt(year, month, day)
-            .map(Value::Date)
-            .ok_or_else(|| ProblemKind::InvalidDate {
-                expected: Expected::Date,
-                text: shorten(text),
-                has_time: false,
-            });
+        return NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| ProblemKind::InvalidDate {
+            expected: Expected::Date,
+            text: shorten(text),
+            has_time: false,
+        });
     }
     match DateTime::parse_from_rfc3339(text) {
-        Ok(time) => Ok(Value::Date(time.with_timezone(&timezone).date_naive())),
+        Ok(time) => Ok(time.with_timezone(&timezone).date_naive()),
         Err(error) if is_impossible(error) => Err(ProblemKind::InvalidDate {
             expected: Expected::Date,
             text: shorten(text),
@@ -1290,9 +1284,9 @@ fn date(text: &str, timezone: Zone) -> Result<Value, ProblemKind> {
     }
 }
 
-fn datetime(text: &str) -> Result<Value, ProblemKind> {
+fn datetime(text: &str) -> Result<DateTime<FixedOffset>, ProblemKind> {
     let error = match DateTime::parse_from_rfc3339(text) {
-        Ok(time) => return Ok(Value::DateTime(time)),
+        Ok(time) => return Ok(time),
         Err(error) => error,
     };
     Err(if is_impossible(error) {
