@@ -661,9 +661,9 @@ impl Checker<'_, '_> {
                 .any(|error| error.code == "unknown-enum-value" && error.span == span);
             if reported {
                 valid = false;
-            } else if !values.contains(&text) {
+            } else if !values.iter().any(|value| **value == *text) {
                 valid = false;
-                let mut help = did_you_mean(&text, values.iter().map(String::as_str))
+                let mut help = did_you_mean(&text, values.iter().map(|value| &**value))
                     .map(|hint| format!("{hint} "))
                     .unwrap_or_default();
                 let (message, what, holds) = match &value.ty {
@@ -684,7 +684,7 @@ impl Checker<'_, '_> {
                 help.push_str(&format!(
                     "{what} `{}` are {}",
                     value.text,
-                    list_names(values.iter().map(String::as_str), 12)
+                    list_names(values.iter().map(|value| &**value), 12)
                 ));
                 self.errors.push(
                     Diagnostic::new("unknown-enum-value", message, span)
@@ -1037,7 +1037,7 @@ fn example_condition(value: &Checked) -> String {
     match &value.ty {
         Type::Enum(values) => format!(
             "{text} == \"{}\"",
-            values.first().map_or("", String::as_str)
+            values.first().map_or("", |value| &**value)
         ),
         Type::String => format!("{text} == \"…\""),
         Type::Date => format!("{text} >= 2025-01-01"),

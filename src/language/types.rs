@@ -14,7 +14,7 @@ pub(crate) enum Type {
     Date,
     DateTime,
     Duration,
-    Enum(Arc<[String]>),
+    Enum(Arc<[Arc<str>]>),
     List(Box<Type>),
     /// An item of a list of objects: the members declared under `path[]`.
     Record(Arc<Record>),

@@ -29,5 +29,5 @@ pub(crate) fn weekday_name(weekday: Weekday) -> &'static str {
 /// The type of `weekday(date)`: an enum of the names, so that a misspelled
 /// one in a comparison is an error when the policy loads.
 pub(crate) fn weekday_type() -> Type {
-    Type::Enum(Arc::from(WEEKDAYS.map(|(_, name)| name.to_owned())))
+    Type::Enum(WEEKDAYS.iter().map(|(_, name)| Arc::from(*name)).collect())
 }

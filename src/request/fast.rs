@@ -11,6 +11,8 @@
 //! never decides what a request means on its own: it yields either the
 //! values the full decoder would yield, or nothing.
 
+use std::sync::Arc;
+
 use crate::language::schema::{Member, Object, Schema};
 use crate::language::types::Type;
 use crate::language::value::Value;
@@ -230,9 +232,9 @@ impl<'a> Reader<'a> {
 fn set_text(into: &mut Value, ty: &Type, text: &str, timezone: Zone) -> Option<()> {
     match ty {
         Type::String => *into = Value::string(text),
+        // The declared value is shared, not copied.
         Type::Enum(allowed) => {
-            allowed.iter().any(|value| value == text).then_some(())?;
-            *into = Value::string(text);
+            *into = Value::String(Arc::clone(allowed.iter().find(|value| ***value == *text)?))
         }
         Type::Decimal => *into = Value::Decimal(exact_decimal(text.trim(), Found::text).ok()?),
         Type::Date => *into = Value::Date(date(text.trim(), timezone).ok()?),

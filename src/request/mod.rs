@@ -215,7 +215,7 @@ pub(crate) enum ProblemKind {
     #[error("`{value}` is not one of the allowed values")]
     NotAllowed {
         value: String,
-        allowed: Arc<[String]>,
+        allowed: Arc<[Arc<str>]>,
         suggestion: Option<String>,
     },
     #[error("expected {expected}, found {}", .found.plain())]
@@ -257,7 +257,7 @@ pub(crate) enum Expected {
     Date,
     DateTime,
     Enum {
-        allowed: Arc<[String]>,
+        allowed: Arc<[Arc<str>]>,
     },
     /// A type no field can declare (`duration`), named by its keyword.
     Other(&'static str),
@@ -626,8 +626,8 @@ fn not_whole_help(found: &Found) -> String {
     "write a whole number in digits, without a decimal point or an exponent".to_owned()
 }
 
-fn list_names(names: &[String]) -> String {
-    suggest::list_names(names.iter().map(String::as_str), SHOWN_NAMES)
+fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+    suggest::list_names(names.iter().map(AsRef::as_ref), SHOWN_NAMES)
 }
 
 /// The text cut to [`SHOWN_CHARS`] characters, control characters escaped.
@@ -1107,13 +1107,13 @@ impl<'s> Decoder<'s> {
             }
             (Type::String, Json::String(text)) => Some(Value::string(&text)),
             (Type::Enum(allowed), Json::String(text)) => {
-                if allowed.iter().any(|value| *value == *text) {
-                    Some(Value::string(&text))
+                if let Some(value) = allowed.iter().find(|value| ***value == *text) {
+                    Some(Value::String(Arc::clone(value)))
                 } else {
                     let kind = ProblemKind::NotAllowed {
                         value: shorten(&text),
                         allowed: Arc::clone(allowed),
-                        suggestion: suggest::closest(&text, allowed.iter().map(String::as_str))
+                        suggestion: suggest::closest(&text, allowed.iter().map(|value| &**value))
                             .map(str::to_owned),
                     };
                     self.report(path, kind);
@@ -1617,7 +1617,7 @@ mod tests {
     use crate::language::schema::{Field, Requirement};
 
     fn enumeration(values: &[&str]) -> Type {
-        Type::Enum(values.iter().map(|v| (*v).to_owned()).collect())
+        Type::Enum(values.iter().map(|v| Arc::from(*v)).collect())
     }
 
     fn list(item: Type) -> Type {

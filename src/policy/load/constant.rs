@@ -51,9 +51,7 @@ impl Loader<'_, '_> {
                 None
             }
             Some(Type::Enum(values)) => match &value {
-                Value::String(text)
-                    if !values.iter().any(|allowed| allowed.as_str() == &**text) =>
-                {
+                Value::String(text) if !values.iter().any(|allowed| **allowed == **text) => {
                     self.push(
                         Diagnostic::new(
                             "unknown-enum-value",
@@ -63,7 +61,7 @@ impl Loader<'_, '_> {
                         .with_label("not listed in `values`")
                         .with_help(format!(
                             "the values are {}",
-                            list_names(values.iter().map(String::as_str), 12)
+                            list_names(values.iter().map(|value| &**value), 12)
                         )),
                     );
                     None
@@ -186,7 +184,7 @@ fn example(ty: &Type) -> String {
         Type::Decimal => "0.00".to_owned(),
         Type::Date => "2025-01-01".to_owned(),
         Type::DateTime => "2025-01-01T00:00:00Z".to_owned(),
-        Type::Enum(values) => format!("\"{}\"", values.first().map_or("", String::as_str)),
+        Type::Enum(values) => format!("\"{}\"", values.first().map_or("", |value| &**value)),
         Type::List(_) => "[]".to_owned(),
         Type::Record(_) => "{}".to_owned(),
         Type::String | Type::Duration | Type::Nothing => "\"…\"".to_owned(),

@@ -400,7 +400,12 @@ impl Loader<'_, '_> {
             );
             return None;
         }
-        Some(Type::Enum(Arc::from(values)))
+        Some(Type::Enum(
+            values
+                .iter()
+                .map(|value| Arc::from(value.as_str()))
+                .collect(),
+        ))
     }
 
     /// Adds a field to the schema's object tree; `None` when its path clashes.
