@@ -417,11 +417,7 @@ impl<'a> Evaluator<'a> {
         if left == Some(false) {
             return Ok(left);
         }
-        Ok(match (left, self.truth(right)?) {
-            (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        })
+        Ok(both(left, self.truth(right)?))
     }
 
     fn or(&mut self, left: &Checked, right: &Checked) -> Result<Option<bool>> {
@@ -429,11 +425,7 @@ impl<'a> Evaluator<'a> {
         if left == Some(true) {
             return Ok(left);
         }
-        Ok(match (left, self.truth(right)?) {
-            (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        })
+        Ok(either(left, self.truth(right)?))
     }
 
     #[inline(never)]
@@ -529,21 +521,33 @@ impl<'a> Evaluator<'a> {
     /// Evaluates a condition, recording how each part came out.
     pub(crate) fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
         let mut node = unreached(expr);
+        // The value of a connective or a comparison follows from the values
+        // of its parts, already traced: evaluating it again would evaluate
+        // every part a second time, at every level.
+        let mut from_parts = None;
         match &expr.node {
             Node::And(left, right) | Node::Or(left, right) => {
-                let stop = Value::Bool(matches!(expr.node, Node::Or(..)));
+                let is_or = matches!(expr.node, Node::Or(..));
                 let first = self.trace(left)?;
-                let short_circuit = first.value.as_ref() == Some(&stop);
-                let second = if short_circuit {
-                    unreached(right)
+                let first_truth = first.value.as_ref().and_then(truth_of);
+                let (second, truth) = if first_truth == Some(is_or) {
+                    (unreached(right), first_truth)
                 } else {
-                    self.trace(right)?
+                    let second = self.trace(right)?;
+                    let second_truth = second.value.as_ref().and_then(truth_of);
+                    let connect = if is_or { either } else { both };
+                    (second, connect(first_truth, second_truth))
                 };
+                from_parts = Some(truth);
                 for term in [first, second] {
                     splice_chain(&mut node.terms, term, node.op);
                 }
             }
-            Node::Not(inner) => node.terms.push(self.trace(inner)?),
+            Node::Not(inner) => {
+                let term = self.trace(inner)?;
+                from_parts = Some(term.value.as_ref().and_then(truth_of).map(|holds| !holds));
+                node.terms.push(term);
+            }
             Node::If {
                 condition,
                 then,
@@ -567,7 +571,15 @@ impl<'a> Evaluator<'a> {
                 list: right,
                 ..
             } => {
-                node.operands = vec![self.operand(left)?, self.operand(right)?];
+                let (left, right) = (self.operand(left)?, self.operand(right)?);
+                from_parts = match &expr.node {
+                    Node::Compare(op, ..) => Some(compare(*op, &left.value, &right.value)),
+                    Node::In { negated, .. } => {
+                        Some(membership(&left.value, &right.value, *negated))
+                    }
+                    _ => None,
+                };
+                node.operands = vec![left, right];
             }
             Node::Call(_, args) => {
                 node.operands = args
@@ -588,7 +600,10 @@ impl<'a> Evaluator<'a> {
             | Node::Negate(_)
             | Node::List(_) => {}
         }
-        node.value = Some(self.eval(expr)?);
+        node.value = Some(match (&expr.folded, from_parts) {
+            (None, Some(truth)) => truth_value(truth),
+            _ => self.eval(expr)?,
+        });
         Ok(node)
     }
 
@@ -666,6 +681,22 @@ pub(crate) fn negate(value: Value, expr: &Checked) -> Result<Value> {
     value
         .negated()
         .ok_or_else(|| EvalError::new(format!("`{}` is too large to negate", expr.text), expr))
+}
+
+/// `left and right` in three-valued logic: false when either is false,
+/// unknown when neither is and one is unknown.
+fn both(left: Option<bool>, right: Option<bool>) -> Option<bool> {
+    match (left, right) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// `left or right` in three-valued logic: true when either is true,
+/// unknown when neither is and one is unknown.
+fn either(left: Option<bool>, right: Option<bool>) -> Option<bool> {
+    both(left.map(|holds| !holds), right.map(|holds| !holds)).map(|holds| !holds)
 }
 
 /// A boolean value as a truth, `None` for unknown (or, never after
