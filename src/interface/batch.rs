@@ -519,18 +519,29 @@ fn run_parallel(
         let _ = token_tx.send(());
     }
     let work_rx = Arc::new(Mutex::new(work_rx));
+    let spares = Spares::default();
     std::thread::scope(|scope| {
         for _ in 0..options.jobs {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
-            scope.spawn(move || worker(versions, options, recorder, &work_rx, &done_tx));
+            let spares = &spares;
+            scope.spawn(move || worker(versions, options, recorder, &work_rx, &done_tx, spares));
         }
         drop(done_tx);
         let limit = options.limits.max_bytes;
-        let reader = scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx, limit));
+        let spares = &spares;
+        let reader =
+            scope.spawn(move || read_chunks(&mut input, &work_tx, &token_rx, limit, spares));
         // The writer owns the result receiver and the token sender: when it
         // stops early (a closed pipe), dropping them stops every thread.
-        let summary = write_in_order(&mut output, done_rx, token_tx, started, &mut progress);
+        let summary = write_in_order(
+            &mut output,
+            done_rx,
+            token_tx,
+            started,
+            &mut progress,
+            spares,
+        );
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reading thread stopped")));
@@ -541,18 +552,62 @@ fn run_parallel(
     })
 }
 
+/// Chunks and output buffers handed back for reuse. Without them every
+/// chunk of a parallel batch allocated its megabyte or so afresh, and the
+/// kernel zeroed its pages; the tokens in flight bound how many there are.
+#[derive(Default)]
+struct Spares {
+    chunks: Mutex<Vec<Chunk>>,
+    outputs: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Spares {
+    fn chunk(&self) -> Chunk {
+        take_spare(&self.chunks)
+    }
+
+    fn output(&self) -> Vec<u8> {
+        let mut output = take_spare(&self.outputs);
+        output.clear();
+        output
+    }
+
+    fn keep_chunk(&self, chunk: Chunk) {
+        keep_spare(&self.chunks, chunk);
+    }
+
+    fn keep_output(&self, output: Vec<u8>) {
+        keep_spare(&self.outputs, output);
+    }
+}
+
+fn take_spare<T: Default>(spares: &Mutex<Vec<T>>) -> T {
+    spares
+        .lock()
+        .ok()
+        .and_then(|mut spares| spares.pop())
+        .unwrap_or_default()
+}
+
+fn keep_spare<T>(spares: &Mutex<Vec<T>>, spare: T) {
+    if let Ok(mut spares) = spares.lock() {
+        spares.push(spare);
+    }
+}
+
 fn read_chunks(
     input: &mut impl BufRead,
     work: &SyncSender<(u64, Chunk)>,
     tokens: &Receiver<()>,
     limit: usize,
+    spares: &Spares,
 ) -> io::Result<()> {
     let mut next_line = 1;
     for sequence in 0.. {
         if tokens.recv().is_err() {
             return Ok(());
         }
-        let mut chunk = Chunk::default();
+        let mut chunk = spares.chunk();
         if !chunk.fill(input, next_line, limit)? {
             return Ok(());
         }
@@ -573,6 +628,7 @@ fn worker(
     recorder: Option<&Recorder>,
     work: &Mutex<Receiver<(u64, Chunk)>>,
     done: &SyncSender<Done>,
+    spares: &Spares,
 ) {
     loop {
         let next = match work.lock() {
@@ -582,8 +638,10 @@ fn worker(
         let Ok((sequence, chunk)) = next else {
             return;
         };
-        let mut out = Vec::with_capacity(chunk.bytes.len() * 3);
+        let mut out = spares.output();
+        out.reserve(chunk.bytes.len() * 3);
         let tally = decide_chunk(versions, &chunk, options, &mut out, recorder);
+        spares.keep_chunk(chunk);
         if done.send((sequence, out, tally)).is_err() {
             return;
         }
@@ -596,6 +654,7 @@ fn write_in_order(
     tokens: SyncSender<()>,
     started: Instant,
     progress: &mut impl FnMut(&BatchSummary),
+    spares: &Spares,
 ) -> io::Result<BatchSummary> {
     let mut summary = BatchSummary::default();
     let mut pending: BTreeMap<u64, (Vec<u8>, Tally)> = BTreeMap::new();
@@ -604,6 +663,7 @@ fn write_in_order(
         pending.insert(sequence, (out, tally));
         while let Some((out, tally)) = pending.remove(&next) {
             output.write_all(&out)?;
+            spares.keep_output(out);
             summary.absorb(&tally);
             summary.elapsed = started.elapsed();
             progress(&summary);
