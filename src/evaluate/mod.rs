@@ -279,6 +279,9 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The value of `expr`. Its less common arms (lists, calls, arithmetic,
+    /// aggregates) are functions of their own, never inlined, so that this
+    /// function, which recurses at every node, keeps a small stack frame.
     pub(crate) fn eval(&mut self, expr: &Checked) -> Result<Value> {
         if let Some(value) = &expr.folded {
             return Ok(value.clone());
