@@ -98,7 +98,10 @@ fn a_covered_policy_decides_without_a_default_rule() {
         assert_eq!(decision.rule.id, rule);
         assert!(!decision.rule.default);
         assert!(
-            decision.trace.iter().all(|traced| traced.rule != "no-rule"),
+            decision
+                .trace
+                .iter()
+                .all(|traced| &*traced.rule != "no-rule"),
             "the trace lists the rules written, not the implicit default"
         );
     }

@@ -281,8 +281,8 @@ pub(crate) fn decide_listing(
         outcome: rule.outcome,
         reason,
         rule: RuleRef {
-            id: rule.id.clone(),
-            clause: rule.clause.clone(),
+            id: rule.id.to_string(),
+            clause: rule.clause.to_string(),
             section: rule.section,
             default: rule.when.is_none(),
         },

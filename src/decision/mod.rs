@@ -6,6 +6,8 @@ pub(crate) mod explain;
 pub(crate) mod id;
 pub(crate) mod json_text;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -143,15 +145,16 @@ pub struct PolicyRef {
 /// # let request = case["request"].to_string();
 /// let decision = ruling::decide_json(&policy, request.as_bytes())?;
 /// let deciding = decision.trace.iter().find(|rule| rule.status == ruling::Status::Held);
-/// assert_eq!(deciding.map(|rule| rule.rule.as_str()), Some("within-window-support-contacted"));
+/// assert_eq!(deciding.map(|rule| &*rule.rule), Some("within-window-support-contacted"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleTrace {
-    /// The rule's `id`.
-    pub rule: String,
-    /// Its clause.
-    pub clause: String,
+    /// The rule's `id`, shared with the policy, so that tracing a decision
+    /// does not copy it.
+    pub rule: Arc<str>,
+    /// Its clause, shared likewise.
+    pub clause: Arc<str>,
     /// Its outcome.
     pub outcome: Outcome,
     /// How it came out.

@@ -9,6 +9,7 @@ pub(crate) mod load;
 pub(crate) mod warnings;
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -87,8 +88,8 @@ pub(crate) struct Constraint {
 
 #[derive(Debug)]
 pub(crate) struct Rule {
-    pub(crate) id: String,
-    pub(crate) clause: String,
+    pub(crate) id: Arc<str>,
+    pub(crate) clause: Arc<str>,
     pub(crate) section: Option<Section>,
     /// `None` for the default, which applies when no rule does.
     pub(crate) when: Option<Checked>,
@@ -112,8 +113,8 @@ impl Rule {
     /// The default of a policy without `[default]`: no request should reach it.
     pub(crate) fn implicit_default() -> Self {
         Self {
-            id: Self::NO_RULE.to_owned(),
-            clause: String::new(),
+            id: Arc::from(Self::NO_RULE),
+            clause: Arc::from(""),
             section: None,
             when: None,
             outcome: Outcome::Review,

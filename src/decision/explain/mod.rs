@@ -266,7 +266,7 @@ pub(crate) fn explain_listing(
     let rules: Vec<&Rule> = policy.rules_in_order().collect();
     let deciding = rules
         .iter()
-        .position(|rule| rule.id == decision.rule.id)
+        .position(|rule| *rule.id == *decision.rule.id)
         .unwrap_or(rules.len());
     let mut evaluator = Evaluator::new(policy, &request);
     let why = match rules.get(deciding).and_then(|rule| rule.when.as_ref()) {
@@ -334,8 +334,8 @@ pub(crate) fn explain_listing(
 
 fn rule_ref(rule: &Rule) -> RuleRef {
     RuleRef {
-        id: rule.id.clone(),
-        clause: rule.clause.clone(),
+        id: rule.id.to_string(),
+        clause: rule.clause.to_string(),
         section: rule.section,
         default: rule.when.is_none(),
     }
@@ -442,7 +442,7 @@ pub(crate) fn search(
             if !found.iter().any(|known| known.changes == changes) {
                 found.push(Counterfactual {
                     changes,
-                    rule: rule.id.clone(),
+                    rule: rule.id.to_string(),
                     outcome: rule.outcome,
                 });
             }

@@ -165,8 +165,8 @@ impl Loader<'_, '_> {
             return None;
         }
         Some(Rule {
-            id: id?.value,
-            clause: clause?.value,
+            id: id?.value.into(),
+            clause: clause?.value.into(),
             section,
             when,
             outcome: outcome?,

@@ -193,7 +193,7 @@ fn effect_part(effect: &Effect) -> (String, String) {
 }
 
 fn rule_parts(rule: &Rule) -> Vec<(String, String)> {
-    let mut parts = vec![("clause".to_owned(), rule.clause.clone())];
+    let mut parts = vec![("clause".to_owned(), rule.clause.to_string())];
     if let Some(section) = rule.section {
         parts.push(("section".to_owned(), section.keyword().to_owned()));
     }
@@ -210,7 +210,7 @@ fn rule_parts(rule: &Rule) -> Vec<(String, String)> {
 }
 
 fn default_parts(rule: &Rule) -> Vec<(String, String)> {
-    let mut parts = vec![("id".to_owned(), rule.id.clone())];
+    let mut parts = vec![("id".to_owned(), rule.id.to_string())];
     parts.extend(rule_parts(rule));
     parts
 }
@@ -293,7 +293,7 @@ fn items_diff(old: &[Entry], new: &[Entry]) -> Vec<ItemChange> {
 }
 
 fn rules_diff(old: &[Rule], new: &[Rule]) -> Vec<RuleChange> {
-    let position = |rules: &[Rule], id: &str| rules.iter().position(|rule| rule.id == id);
+    let position = |rules: &[Rule], id: &str| rules.iter().position(|rule| &*rule.id == id);
     let moved = moved_rules(old, new);
     let mut changes = Vec::new();
     for (index, rule) in new.iter().enumerate() {
@@ -302,12 +302,12 @@ fn rules_diff(old: &[Rule], new: &[Rule]) -> Vec<RuleChange> {
             Some(previous) => parts_diff(&rule_parts(previous), &rule_parts(rule)),
             None => parts_diff(&[], &rule_parts(rule)),
         };
-        let is_moved = moved.contains(&rule.id.as_str());
+        let is_moved = moved.contains(&&*rule.id);
         if before.is_some() && parts.is_empty() && !is_moved {
             continue;
         }
         changes.push(RuleChange {
-            id: rule.id.clone(),
+            id: rule.id.to_string(),
             change: if before.is_some() {
                 ChangeKind::Changed
             } else {
@@ -322,7 +322,7 @@ fn rules_diff(old: &[Rule], new: &[Rule]) -> Vec<RuleChange> {
     for (index, rule) in old.iter().enumerate() {
         if position(new, &rule.id).is_none() {
             changes.push(RuleChange {
-                id: rule.id.clone(),
+                id: rule.id.to_string(),
                 change: ChangeKind::Removed,
                 old_position: Some(index + 1),
                 new_position: None,
@@ -341,7 +341,7 @@ fn moved_rules<'a>(old: &[Rule], new: &'a [Rule]) -> Vec<&'a str> {
         .iter()
         .filter_map(|rule| {
             let at = old.iter().position(|before| before.id == rule.id)?;
-            Some((rule.id.as_str(), at))
+            Some((&*rule.id, at))
         })
         .collect();
     let old_positions: Vec<usize> = common.iter().map(|(_, at)| *at).collect();

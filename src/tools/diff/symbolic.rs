@@ -214,7 +214,7 @@ fn settled_side(policy: &Policy, request: &Request, settled: usize) -> Option<Si
             let rule = policy.rules.get(index).unwrap_or(&policy.default);
             Some(SideRule::Decided {
                 outcome: rule.outcome,
-                rule: rule.id.clone(),
+                rule: rule.id.to_string(),
             })
         }
         _ => None,

@@ -172,7 +172,7 @@ mod tests {
     fn a_policy_without_default_loads_with_an_implicit_one() {
         let policy = policy("integer", "x > 3");
         assert!(policy.default.implicit);
-        assert_eq!(policy.default.id, Rule::NO_RULE);
+        assert_eq!(&*policy.default.id, Rule::NO_RULE);
         assert_eq!(policy.rules_in_order().count(), 1);
     }
 
@@ -190,7 +190,7 @@ mod tests {
         ));
         let request = decode_json(&policy, r#"{"x": 4}"#);
         assert_eq!(decide(&policy, &request).unwrap().rule.id, "only");
-        assert_eq!(ruling(&policy, &request).unwrap().rule.id, "only");
+        assert_eq!(&*ruling(&policy, &request).unwrap().rule.id, "only");
     }
 
     #[test]

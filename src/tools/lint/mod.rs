@@ -233,7 +233,7 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
             findings.push(Finding {
                 kind: Kind::ImpossibleCondition,
                 severity: Kind::ImpossibleCondition.severity(),
-                subject: rule.id.clone(),
+                subject: rule.id.to_string(),
                 message: format!("the condition of rule `{}` never holds", rule.id),
                 help: Some(
                     "no valid request makes it true, given the fields' types, values and the \
@@ -252,7 +252,7 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
             findings.push(Finding {
                 kind: Kind::AlwaysTrueCondition,
                 severity: Kind::AlwaysTrueCondition.severity(),
-                subject: rule.id.clone(),
+                subject: rule.id.to_string(),
                 message: format!("the condition of rule `{}` always holds", rule.id),
                 help: Some(
                     "every valid request makes it true, so no rule below it can decide; \
@@ -278,7 +278,7 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
             findings.push(Finding {
                 kind: Kind::NeverKnownCondition,
                 severity: Kind::NeverKnownCondition.severity(),
-                subject: rule.id.clone(),
+                subject: rule.id.to_string(),
                 message: format!(
                     "the condition of rule `{}` is unknown for every request that reaches it",
                     rule.id
@@ -336,11 +336,13 @@ pub fn lint(policy: &Policy, options: &Options) -> Lint {
 /// Whether the rule a finding is about allows its kind.
 fn allowed(policy: &Policy, finding: &Finding) -> bool {
     let rules = policy.rules.iter().chain(std::iter::once(&policy.default));
-    rules.filter(|rule| rule.id == finding.subject).any(|rule| {
-        rule.allow
-            .iter()
-            .any(|(code, _)| code == finding.kind.code())
-    })
+    rules
+        .filter(|rule| *rule.id == *finding.subject)
+        .any(|rule| {
+            rule.allow
+                .iter()
+                .any(|(code, _)| code == finding.kind.code())
+        })
 }
 
 /// Decides a candidate by the first-match procedure, with the evaluator
@@ -564,7 +566,7 @@ fn unreachable(
             Ok(Value::Bool(true))
         );
         let decider = policy.rules.get(*deciding).unwrap_or(&policy.default);
-        if holds && decision.rule.id == decider.id && *deciding < index {
+        if holds && *decision.rule.id == *decider.id && *deciding < index {
             verified.push((json, *deciding));
         }
     }
@@ -572,13 +574,13 @@ fn unreachable(
     let above: Vec<String> = verified
         .iter()
         .filter_map(|(_, deciding)| policy.rules.get(*deciding))
-        .map(|rule| rule.id.clone())
+        .map(|rule| rule.id.to_string())
         .collect();
     let names: Vec<String> = above.iter().map(|id| format!("`{id}`")).collect();
     Some(Finding {
         kind: Kind::UnreachableRule,
         severity: Kind::UnreachableRule.severity(),
-        subject: rule.id.clone(),
+        subject: rule.id.to_string(),
         message: format!(
             "rule `{}` never decides: every request that satisfies its condition is taken by {} above it",
             rule.id,
@@ -596,7 +598,7 @@ fn unreachable(
             policy
                 .rules
                 .get(*first)
-                .map_or(policy.default.id.clone(), |rule| rule.id.clone()),
+                .map_or(policy.default.id.to_string(), |rule| rule.id.to_string()),
         ),
         rules: above,
         proved: true,
@@ -639,10 +641,10 @@ fn not_analysed(
     };
     let (subject, span) = match policy.rules.get(index) {
         Some(rule) => (
-            rule.id.clone(),
+            rule.id.to_string(),
             rule.when.as_ref().map_or(rule.span, |when| when.span),
         ),
-        None => (policy.default.id.clone(), policy.default.span),
+        None => (policy.default.id.to_string(), policy.default.span),
     };
     Finding {
         kind: Kind::NotAnalysed,
@@ -675,7 +677,7 @@ fn trap(policy: &Policy, index: usize, example: &serde_json::Value, path: &str) 
     Some(Finding {
         kind: Kind::UnknownTrap,
         severity: Kind::UnknownTrap.severity(),
-        subject: rule.id.clone(),
+        subject: rule.id.to_string(),
         message: format!(
             "the condition of rule `{}` is unknown when the request leaves out `{path}`",
             rule.id
@@ -701,7 +703,7 @@ fn gap(policy: &Policy, default: Option<&Seen>) -> Option<Finding> {
         return coverage::reaches_no_rule(policy, example).then(|| Finding {
             kind: Kind::Gap,
             severity: Kind::Gap.severity(),
-            subject: policy.default.id.clone(),
+            subject: policy.default.id.to_string(),
             message: "some valid requests are decided by no rule, and the policy has no \
                       `[default]`"
                 .to_owned(),
@@ -723,7 +725,7 @@ fn gap(policy: &Policy, default: Option<&Seen>) -> Option<Finding> {
     Some(Finding {
         kind: Kind::Gap,
         severity: Kind::Gap.severity(),
-        subject: policy.default.id.clone(),
+        subject: policy.default.id.to_string(),
         message: format!(
             "some valid requests are decided by no rule: the `[default]` (`{}`) decides them",
             policy.default.id
@@ -890,7 +892,7 @@ fn overlaps(
             findings.push(Finding {
                 kind: Kind::Overlap,
                 severity: Kind::Overlap.severity(),
-                subject: lower.id.clone(),
+                subject: lower.id.to_string(),
                 message: format!(
                     "rules `{}` ({}) and `{}` ({}) both hold for some requests",
                     upper.id,
@@ -905,7 +907,7 @@ fn overlaps(
                 )),
                 example: Some(example),
                 decided_by: Some(decision.rule.id),
-                rules: vec![upper.id.clone()],
+                rules: vec![upper.id.to_string()],
                 proved: false,
                 span: lower_when.span,
             });

@@ -127,7 +127,7 @@ fn brute_force(policy: &Policy) -> (Vec<String>, bool) {
         match policy
             .rules
             .iter()
-            .position(|rule| rule.id == decision.rule.id)
+            .position(|rule| *rule.id == *decision.rule.id)
         {
             Some(index) => decided[index] += 1,
             None => gap = true,
@@ -138,7 +138,7 @@ fn brute_force(policy: &Policy) -> (Vec<String>, bool) {
         .iter()
         .zip(decided)
         .filter(|(_, count)| *count == 0)
-        .map(|(rule, _)| rule.id.clone())
+        .map(|(rule, _)| rule.id.to_string())
         .collect();
     (unreachable, gap)
 }
@@ -299,7 +299,7 @@ proptest! {
             let Ok(decision) = decide_json(&policy, request.as_bytes()) else {
                 continue;
             };
-            match policy.rules.iter().position(|rule| rule.id == decision.rule.id) {
+            match policy.rules.iter().position(|rule| *rule.id == *decision.rule.id) {
                 Some(index) => decided[index] += 1,
                 None => gap = true,
             }
@@ -309,7 +309,7 @@ proptest! {
             .iter()
             .zip(decided)
             .filter(|(_, count)| *count == 0)
-            .map(|(rule, _)| rule.id.clone())
+            .map(|(rule, _)| rule.id.to_string())
             .collect();
         let mut claimed: Vec<String> = found
             .findings

@@ -93,10 +93,10 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
         )
         .unwrap();
         let ruled = crate::decision::decide::ruling(policy, &request).unwrap();
-        assert_eq!(ruled.rule.id, decision.rule.id);
+        assert_eq!(*ruled.rule.id, *decision.rule.id);
         let (with_reason, reason) =
             crate::decision::decide::ruling_with_reason(policy, &request).unwrap();
-        assert_eq!(with_reason.rule.id, decision.rule.id);
+        assert_eq!(*with_reason.rule.id, *decision.rule.id);
         assert_eq!(reason, decision.reason);
         let effects: Vec<(String, crate::Value)> = ruled
             .effects

@@ -209,8 +209,8 @@ fn empty_coverage(policy: &Policy) -> Coverage {
         rules: policy
             .rules_in_order()
             .map(|rule| RuleCoverage {
-                id: rule.id.clone(),
-                clause: rule.clause.clone(),
+                id: rule.id.to_string(),
+                clause: rule.clause.to_string(),
                 line: policy.file.line_column(rule.span.start).0,
                 reached: 0,
                 decided: 0,
@@ -278,7 +278,7 @@ fn name_unknown_rule(set: &PolicySet, mismatches: &mut [Mismatch]) {
         set.versions
             .iter()
             .flat_map(Policy::rules_in_order)
-            .map(|rule| rule.id.as_str())
+            .map(|rule| &*rule.id)
     };
     for mismatch in mismatches
         .iter_mut()

@@ -467,7 +467,7 @@ fn rule_counts(policy: &Policy) -> Vec<RuleCount> {
     policy
         .rules_in_order()
         .map(|rule| RuleCount {
-            id: rule.id.clone(),
+            id: rule.id.to_string(),
             outcome: rule.outcome,
             reached: 0,
             decided: 0,
