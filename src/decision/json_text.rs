@@ -21,6 +21,18 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// Appends a keyword of the decision format (an outcome, a section, a
+/// status, an operator) as a JSON string. Keywords are words of the code,
+/// with nothing to escape, so the test for characters to escape, which
+/// every other text goes through, is left out: a traced line writes
+/// dozens of them.
+pub(crate) fn push_keyword(out: &mut Vec<u8>, keyword: &'static str) {
+    debug_assert!(!has_escapes(keyword.as_bytes()), "{keyword}");
+    out.push(b'"');
+    out.extend_from_slice(keyword.as_bytes());
+    out.push(b'"');
+}
+
 /// Whether any byte needs escaping. Most text needs none; a fold without an
 /// early exit lets the compiler test many bytes per instruction.
 fn has_escapes(bytes: &[u8]) -> bool {

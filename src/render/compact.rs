@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use crate::decision::Decision;
 use crate::decision::decide::Ruling;
-use crate::decision::json_text::{push_bool, push_key, push_list, push_object, push_str};
+use crate::decision::json_text::{push_bool, push_keyword, push_list, push_object, push_str};
 use crate::evaluate::Missing;
 use crate::language::schema::Schema;
 use crate::language::value::Value;
@@ -108,10 +108,10 @@ impl<'a> CompactLine<'a> {
     /// there with the fields only it has.
     pub(super) fn write_head(&self, out: &mut Vec<u8>) {
         let _ = write!(out, "{{\"line\":{},\"format\":{},", self.line, self.format);
-        push_key(out, "id");
+        out.extend_from_slice(b"\"id\":");
         push_str(out, self.id);
         out.extend_from_slice(b",\"outcome\":");
-        push_str(out, self.outcome.keyword());
+        push_keyword(out, self.outcome.keyword());
         out.extend_from_slice(b",\"reason\":");
         push_str(out, self.reason);
         out.extend_from_slice(b",\"rule\":{\"id\":");
@@ -120,7 +120,7 @@ impl<'a> CompactLine<'a> {
         push_str(out, self.clause);
         out.extend_from_slice(b",\"section\":");
         match self.section {
-            Some(section) => push_str(out, section.keyword()),
+            Some(section) => push_keyword(out, section.keyword()),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"default\":");

@@ -4,7 +4,7 @@
 //! decision's `Serialize` output.
 
 use super::compact::CompactLine;
-use crate::decision::json_text::{push_list, push_object, push_str, push_value};
+use crate::decision::json_text::{push_keyword, push_list, push_object, push_str, push_value};
 use crate::decision::{Decision, RuleTrace, Status};
 use crate::evaluate::TraceNode;
 
@@ -37,9 +37,9 @@ fn push_rule_trace(out: &mut Vec<u8>, trace: &RuleTrace) {
     out.extend_from_slice(b",\"clause\":");
     push_str(out, &trace.clause);
     out.extend_from_slice(b",\"outcome\":");
-    push_str(out, trace.outcome.keyword());
+    push_keyword(out, trace.outcome.keyword());
     out.extend_from_slice(b",\"status\":");
-    push_str(out, status_name(trace.status));
+    push_keyword(out, status_name(trace.status));
     if let Some(condition) = &trace.condition {
         out.extend_from_slice(b",\"condition\":");
         push_node(out, condition);
@@ -63,7 +63,7 @@ fn push_node(out: &mut Vec<u8>, node: &TraceNode) {
     push_str(out, &node.expr);
     if let Some(op) = node.op {
         out.extend_from_slice(b",\"op\":");
-        push_str(out, op);
+        push_keyword(out, op);
     }
     match &node.value {
         Some(value) => {
