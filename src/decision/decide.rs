@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
-use crate::evaluate::{EvalError, Evaluator, Missing, TraceNode};
+use crate::evaluate::{EvalError, Evaluator, Missing, TraceLog, TraceNode, Traced};
 use crate::language::value::Value;
 use crate::policy::{Effect, Outcome, Policy, Rule, Template, TemplatePart};
 use crate::request::{Request, RequestWarning};
@@ -236,17 +236,49 @@ pub(crate) fn decide_listing(
     request: &Request,
     listed: Listed,
 ) -> Result<Decision, DecideError> {
+    decide_logged(policy, request, listed).map(LoggedDecision::into_decision)
+}
+
+/// A decision as evaluated, its trace kept as a log and its parts borrowed
+/// from the policy: a traced batch writes it straight out, and [`decide`]
+/// builds the public [`Decision`] from it.
+pub(crate) struct LoggedDecision<'a> {
+    pub(crate) policy: &'a Policy,
+    pub(crate) ruling: Ruling<'a>,
+    pub(crate) id: String,
+    pub(crate) reason: String,
+    pub(crate) derived: Vec<(&'a str, Value)>,
+    /// Every rule in the order tried, the default last.
+    pub(crate) rules: Vec<LoggedRule<'a>>,
+    pub(crate) log: TraceLog<'a>,
+}
+
+/// How one rule came out, its condition's trace in the decision's log.
+pub(crate) struct LoggedRule<'a> {
+    pub(crate) rule: &'a Rule,
+    pub(crate) status: Status,
+    pub(crate) condition: Option<Traced>,
+}
+
+/// Decides `request` against `policy` with a trace, listing the derived
+/// values `listed`.
+pub(crate) fn decide_logged<'a>(
+    policy: &'a Policy,
+    request: &'a Request,
+    listed: Listed,
+) -> Result<LoggedDecision<'a>, DecideError> {
     let mut evaluator = Evaluator::new(policy, request);
     check_constraints(policy, &mut evaluator)?;
-    let mut trace = Vec::with_capacity(policy.rules.len() + 1);
+    let mut log = TraceLog::default();
+    let mut rules = Vec::with_capacity(policy.rules.len() + 1);
     let mut deciding: Option<&Rule> = None;
     for rule in &policy.rules {
         let Some(condition) = rule.when.as_ref().filter(|_| deciding.is_none()) else {
-            trace.push(rule_trace(rule, Status::NotReached, None));
+            rules.push(LoggedRule::new(rule, Status::NotReached, None));
             continue;
         };
-        let traced = evaluator.trace(condition)?;
-        let status = match traced.value {
+        let traced = evaluator.trace_into(condition, &mut log)?;
+        let status = match log.node(traced).value() {
             Some(Value::Bool(true)) => Status::Held,
             Some(Value::Bool(false)) => Status::NotHeld,
             _ => Status::Unknown,
@@ -254,7 +286,7 @@ pub(crate) fn decide_listing(
         if status == Status::Held {
             deciding = Some(rule);
         }
-        trace.push(rule_trace(rule, status, Some(traced)));
+        rules.push(LoggedRule::new(rule, status, Some(traced)));
     }
     let default_status = if deciding.is_some() {
         Status::NotReached
@@ -262,43 +294,103 @@ pub(crate) fn decide_listing(
         Status::Applied
     };
     if !policy.default.implicit {
-        trace.push(rule_trace(&policy.default, default_status, None));
+        rules.push(LoggedRule::new(&policy.default, default_status, None));
     }
     let rule = deciding.unwrap_or(&policy.default);
     if rule.implicit {
         return Err(DecideError::NoRule);
     }
-    let missing = evaluator
-        .missing()?
-        .iter()
-        .map(|missing| missing.path(&policy.schema))
-        .collect();
+    evaluator.missing()?;
     let reason = render_template(&rule.reason, &mut evaluator)?;
-    let effects = effects(policy, rule, &mut evaluator)?;
-    Ok(Decision {
-        format: crate::decision::DECISION_FORMAT,
+    let mut effects = Vec::with_capacity(effect_list(policy, rule).count());
+    for effect in effect_list(policy, rule) {
+        effects.push((effect.name.as_str(), evaluator.eval(&effect.value)?));
+    }
+    let missing = evaluator.take_missing()?;
+    Ok(LoggedDecision {
+        policy,
+        ruling: Ruling {
+            rule,
+            effects,
+            missing,
+            warnings: request.warnings.clone(),
+        },
         id: crate::decision::id::decision_id(policy, request),
-        outcome: rule.outcome,
         reason,
-        rule: RuleRef {
-            id: rule.id.to_string(),
-            clause: rule.clause.to_string(),
-            section: rule.section,
-            default: rule.when.is_none(),
-        },
-        effects,
-        missing,
-        warnings: request.warnings.clone(),
         derived: evaluator.computed(listed == Listed::WithHelpers),
-        policy: PolicyRef {
-            id: policy.meta.id.clone(),
-            version: policy.meta.version.clone(),
-            title: policy.meta.title.clone(),
-            sha256: policy.sha256.clone(),
-            selected: None,
-        },
-        trace,
+        rules,
+        log,
     })
+}
+
+impl<'a> LoggedRule<'a> {
+    fn new(rule: &'a Rule, status: Status, condition: Option<Traced>) -> Self {
+        Self {
+            rule,
+            status,
+            condition,
+        }
+    }
+}
+
+impl LoggedDecision<'_> {
+    /// The public decision, its trace built from the log.
+    pub(crate) fn into_decision(self) -> Decision {
+        let Self {
+            policy,
+            ruling,
+            id,
+            reason,
+            derived,
+            rules,
+            log,
+        } = self;
+        let rule = ruling.rule;
+        Decision {
+            format: crate::decision::DECISION_FORMAT,
+            id,
+            outcome: rule.outcome,
+            reason,
+            rule: RuleRef {
+                id: rule.id.to_string(),
+                clause: rule.clause.to_string(),
+                section: rule.section,
+                default: rule.when.is_none(),
+            },
+            effects: owned_names(ruling.effects),
+            missing: ruling
+                .missing
+                .iter()
+                .map(|missing| missing.path(&policy.schema))
+                .collect(),
+            warnings: ruling.warnings,
+            derived: owned_names(derived),
+            policy: PolicyRef {
+                id: policy.meta.id.clone(),
+                version: policy.meta.version.clone(),
+                title: policy.meta.title.clone(),
+                sha256: policy.sha256.clone(),
+                selected: None,
+            },
+            trace: rules
+                .iter()
+                .map(|logged| RuleTrace {
+                    rule: logged.rule.id.clone(),
+                    clause: logged.rule.clause.clone(),
+                    outcome: logged.rule.outcome,
+                    status: logged.status,
+                    condition: logged.condition.map(|traced| log.node(traced).to_tree()),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn owned_names(named: Vec<(&str, Value)>) -> Vec<(String, Value)> {
+    named
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
 }
 
 fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), DecideError> {
@@ -319,16 +411,6 @@ fn check_constraints(policy: &Policy, evaluator: &mut Evaluator) -> Result<(), D
     }
 }
 
-fn rule_trace(rule: &Rule, status: Status, condition: Option<TraceNode>) -> RuleTrace {
-    RuleTrace {
-        rule: rule.id.clone(),
-        clause: rule.clause.clone(),
-        outcome: rule.outcome,
-        status,
-        condition,
-    }
-}
-
 /// The outcome's shared effects, then the rule's own, which win on a clash.
 fn effect_list<'p>(policy: &'p Policy, rule: &'p Rule) -> impl Iterator<Item = &'p Effect> {
     let shared = policy
@@ -338,16 +420,6 @@ fn effect_list<'p>(policy: &'p Policy, rule: &'p Rule) -> impl Iterator<Item = &
         .flat_map(|(_, effects)| effects)
         .filter(move |effect| !rule.effects.iter().any(|own| own.name == effect.name));
     shared.chain(&rule.effects)
-}
-
-fn effects(
-    policy: &Policy,
-    rule: &Rule,
-    evaluator: &mut Evaluator,
-) -> Result<Vec<(String, Value)>, EvalError> {
-    effect_list(policy, rule)
-        .map(|effect| Ok((effect.name.clone(), evaluator.eval(&effect.value)?)))
-        .collect()
 }
 
 fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<String, EvalError> {

@@ -6,7 +6,8 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::{EvalError, Evaluator, Operand, Result, TraceNode, arithmetic};
+use super::trace::TraceLog;
+use super::{EvalError, Evaluator, Result, arithmetic};
 use crate::language::compiled::{Aggregate, AggregateKind, Arithmetic, Checked};
 use crate::language::types::Type;
 use crate::language::value::Value;
@@ -84,62 +85,51 @@ impl Evaluator<'_> {
     /// The items that decided an aggregate, for the trace: for `any` and
     /// `all`, the item that settled it (or made it unknown), with how its
     /// filter and value came out; for the others, each kept item's value.
-    pub(super) fn trace_aggregate(
+    pub(super) fn trace_aggregate<'p>(
         &mut self,
-        aggregate: &Aggregate,
+        aggregate: &'p Aggregate,
         result: &Value,
-        node: &mut TraceNode,
+        log: &mut TraceLog<'p>,
     ) -> Result<()> {
         let Value::List(items) = self.eval(&aggregate.list)? else {
             return Ok(());
         };
+        let mut listed = 0;
         for (index, item) in items.iter().enumerate() {
-            let outcome = self.item(aggregate, item)?;
-            let Outcome::Value(value) = outcome else {
+            let Outcome::Value(value) = self.item(aggregate, item)? else {
                 continue;
             };
-            let name = format!("{}[{index}]", aggregate.list.text);
             if aggregate.kind.counts_conditions() {
                 if settles(aggregate.kind, &value, result) {
-                    node.terms.push(self.trace_item(aggregate, item, name)?);
-                    return Ok(());
+                    return self.trace_item(aggregate, item, index, log);
                 }
-            } else if node.operands.len() < MAX_TRACED_ITEMS {
-                node.operands.push(Operand {
-                    expr: name.into(),
-                    value,
-                });
+            } else if listed < MAX_TRACED_ITEMS {
+                listed += 1;
+                log.item_value(&aggregate.list, index, value);
             }
         }
         Ok(())
     }
 
-    fn trace_item(
+    fn trace_item<'p>(
         &mut self,
-        aggregate: &Aggregate,
+        aggregate: &'p Aggregate,
         item: &Value,
-        name: String,
-    ) -> Result<TraceNode> {
+        index: usize,
+        log: &mut TraceLog<'p>,
+    ) -> Result<()> {
         self.locals.truncate(aggregate.binding);
         self.locals.push(item.clone());
-        let mut terms = Vec::new();
+        let at = log.open_item(&aggregate.binder, &aggregate.list, index);
         let traced = (|| {
             if let Some(filter) = &aggregate.filter {
-                terms.push(self.trace(filter)?);
+                self.trace_node(filter, log)?;
             }
-            terms.push(self.trace(&aggregate.value)?);
-            Ok(())
+            self.trace_node(&aggregate.value, log)
         })();
         self.locals.truncate(aggregate.binding);
-        traced?;
-        let value = terms.last().and_then(|term| term.value.clone());
-        Ok(TraceNode {
-            expr: format!("{} = {name}", aggregate.binder).into(),
-            value,
-            op: None,
-            operands: Vec::new(),
-            terms,
-        })
+        log.close_item(at, traced?);
+        Ok(())
     }
 }
 

@@ -111,67 +111,16 @@ impl EvalError {
 
 mod aggregate;
 mod missing;
+mod trace;
 
 pub(crate) use missing::Missing;
+pub(crate) use trace::{LoggedNode, TraceLog, Traced};
+pub use trace::{Operand, TraceNode};
 
 type Result<T> = std::result::Result<T, EvalError>;
 
 /// The value of a missing argument or field, to borrow.
 static ABSENT: Value = Value::Absent;
-
-/// One expression of a condition as evaluated, for the trace.
-///
-/// ```
-/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
-/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
-/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
-/// # let request = case["request"].to_string();
-/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
-/// let deciding = decision.trace.iter().find(|rule| rule.status == ruling::Status::Held);
-/// if let Some(node) = deciding.and_then(|rule| rule.condition.as_ref()) {
-///     assert_eq!(node.value, Some(ruling::Value::Bool(true)));
-///     println!("{} ({:?}): {} terms", node.expr, node.op, node.terms.len());
-/// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct TraceNode {
-    /// The expression, printed canonically; shared with the policy, so that
-    /// tracing a decision does not copy it.
-    pub expr: Arc<str>,
-    /// Its value, `None` when evaluation never reached it.
-    pub value: Option<Value>,
-    /// The operator or function at its top: `and`, `<=`, `in`, `lower`;
-    /// `None` for a plain value.
-    pub op: Option<&'static str>,
-    /// The values it was computed from, for comparisons and calls.
-    pub operands: Vec<Operand>,
-    /// The parts of `and`, `or`, `not` and `if`.
-    pub terms: Vec<TraceNode>,
-}
-
-/// A value a trace node was computed from: the operands of a comparison
-/// or the arguments of a call.
-///
-/// ```
-/// # let policy = ruling::read_policy("policies/iptv-smarters-pro/2025-01-22.toml".as_ref())?;
-/// # let case: serde_json::Value = serde_json::from_slice(&std::fs::read(
-/// #     "policies/iptv-smarters-pro/cases/approve-within-window.json")?)?;
-/// # let request = case["request"].to_string();
-/// let decision = ruling::decide_json(&policy, request.as_bytes())?;
-/// let nodes = decision.trace.iter().filter_map(|rule| rule.condition.as_ref());
-/// for operand in nodes.flat_map(|node| node.terms.iter().chain([node])).flat_map(|node| &node.operands) {
-///     println!("{} = {}", operand.expr, operand.value);
-/// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Operand {
-    /// The expression, printed canonically.
-    pub expr: Arc<str>,
-    /// Its value.
-    pub value: Value,
-}
 
 /// Evaluates expressions of one policy over one request, computing derived
 /// values at most once and only when used.
@@ -240,13 +189,13 @@ impl<'a> Evaluator<'a> {
 
     /// The derived values computed so far, in declared order; the
     /// `[helpers]` among them only when `helpers` is set.
-    pub(crate) fn computed(&self, helpers: bool) -> Vec<(String, Value)> {
+    pub(crate) fn computed(&self, helpers: bool) -> Vec<(&'a str, Value)> {
         self.policy
             .derived
             .iter()
             .zip(&self.derived)
             .filter(|(derived, _)| helpers || !derived.helper)
-            .filter_map(|(derived, value)| Some((derived.name.clone(), value.clone()?)))
+            .filter_map(|(derived, value)| Some((derived.name.as_str(), value.clone()?)))
             .collect()
     }
 
@@ -520,155 +469,6 @@ impl<'a> Evaluator<'a> {
             None => Ok(Value::Absent),
         }
     }
-
-    /// Evaluates a condition, recording how each part came out.
-    pub(crate) fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
-        let mut node = unreached(expr);
-        // The value of a connective or a comparison follows from the values
-        // of its parts, already traced: evaluating it again would evaluate
-        // every part a second time, at every level.
-        let mut from_parts = None;
-        match &expr.node {
-            Node::And(left, right) | Node::Or(left, right) => {
-                let is_or = matches!(expr.node, Node::Or(..));
-                let first = self.trace(left)?;
-                let first_truth = first.value.as_ref().and_then(truth_of);
-                let (second, truth) = if first_truth == Some(is_or) {
-                    (unreached(right), first_truth)
-                } else {
-                    let second = self.trace(right)?;
-                    let second_truth = second.value.as_ref().and_then(truth_of);
-                    let connect = if is_or { either } else { both };
-                    (second, connect(first_truth, second_truth))
-                };
-                from_parts = Some(truth);
-                for term in [first, second] {
-                    splice_chain(&mut node.terms, term, node.op);
-                }
-            }
-            Node::Not(inner) => {
-                let term = self.trace(inner)?;
-                from_parts = Some(term.value.as_ref().and_then(truth_of).map(|holds| !holds));
-                node.terms.push(term);
-            }
-            Node::If {
-                condition,
-                then,
-                otherwise,
-            } => {
-                let condition = self.trace(condition)?;
-                let branch = match condition.value {
-                    Some(Value::Bool(true)) => Some(then),
-                    Some(Value::Bool(false)) => Some(otherwise),
-                    _ => None,
-                };
-                node.terms.push(condition);
-                if let Some(branch) = branch {
-                    node.terms.push(self.trace(branch)?);
-                }
-            }
-            Node::Compare(_, left, right)
-            | Node::Arithmetic(_, left, right)
-            | Node::In {
-                value: left,
-                list: right,
-                ..
-            } => {
-                let (left, right) = (self.operand(left)?, self.operand(right)?);
-                from_parts = match &expr.node {
-                    Node::Compare(op, ..) => Some(compare(*op, &left.value, &right.value)),
-                    Node::In { negated, .. } => {
-                        Some(membership(&left.value, &right.value, *negated))
-                    }
-                    _ => None,
-                };
-                node.operands = vec![left, right];
-            }
-            Node::Call(_, args) => {
-                node.operands = args
-                    .iter()
-                    .map(|arg| self.operand(arg))
-                    .collect::<Result<_>>()?;
-            }
-            Node::Aggregate(aggregate) => {
-                let value = self.eval(expr)?;
-                self.trace_aggregate(aggregate, &value, &mut node)?;
-                node.value = Some(value);
-                return Ok(node);
-            }
-            Node::Constant(_)
-            | Node::Field(_)
-            | Node::Derived(_)
-            | Node::Local { .. }
-            | Node::Negate(_)
-            | Node::List(_) => {}
-        }
-        node.value = Some(match (&expr.folded, from_parts) {
-            (None, Some(truth)) => truth_value(truth),
-            _ => self.eval(expr)?,
-        });
-        Ok(node)
-    }
-
-    fn operand(&mut self, expr: &Checked) -> Result<Operand> {
-        Ok(Operand {
-            expr: expr.text.clone(),
-            value: self.eval(expr)?,
-        })
-    }
-}
-
-fn unreached(expr: &Checked) -> TraceNode {
-    TraceNode {
-        expr: expr.text.clone(),
-        value: None,
-        op: operator(&expr.node),
-        operands: Vec::new(),
-        terms: Vec::new(),
-    }
-}
-
-/// Adds `term` to the terms of an `and` or `or`, flattening a chain of the
-/// same operator (`a and b and c`) into one list.
-fn splice_chain(terms: &mut Vec<TraceNode>, term: TraceNode, op: Option<&'static str>) {
-    if term.op == op && !term.terms.is_empty() {
-        let reached = term.value.is_some();
-        terms.extend(term.terms.into_iter().map(|mut inner| {
-            if !reached {
-                inner.value = None;
-            }
-            inner
-        }));
-    } else {
-        terms.push(term);
-    }
-}
-
-fn operator(node: &Node) -> Option<&'static str> {
-    Some(match node {
-        Node::And(..) => "and",
-        Node::Or(..) => "or",
-        Node::Not(_) => "not",
-        Node::If { .. } => "if",
-        Node::Compare(op, ..) => op.symbol(),
-        Node::Arithmetic(Arithmetic::Add, ..) => "+",
-        Node::Arithmetic(Arithmetic::Sub, ..) => "-",
-        Node::Arithmetic(Arithmetic::Mul, ..) => "*",
-        Node::Arithmetic(Arithmetic::Div, ..) => "/",
-        Node::Arithmetic(Arithmetic::Rem, ..) => "%",
-        Node::In { negated: false, .. } => "in",
-        Node::In { negated: true, .. } => "not in",
-        Node::Call(function, _) => function.name(),
-        Node::Aggregate(aggregate) => aggregate.kind.name(),
-        Node::Constant(_)
-        | Node::Field(_)
-        | Node::Derived(_)
-        | Node::Local { .. }
-        | Node::Negate(_)
-        | Node::List(_) => {
-            return None;
-        }
-    })
 }
 
 /// Given: known, and not a blank text.

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use memchr::memmem::Finder;
 
-use crate::decision::Decision;
-use crate::decision::decide::{DecideError, ruling_with_reason};
-use crate::decision::decide::{RequestFailure, decide};
+use crate::decision::decide::{
+    DecideError, Listed, RequestFailure, decide_logged, ruling_with_reason,
+};
 use crate::decision::id::decision_id;
 use crate::interface::record::{Record, Recorder};
 use crate::limits::RequestLimits;
@@ -395,16 +395,22 @@ fn decide_line(
     // A record keeps the full decision with its trace, so recording
     // decides in full even when the output line is compact.
     let written = if let Some(records) = records {
-        decide(policy, &decoded).map(|decision| {
-            records.push(Record::new(policy, &decoded, &decision));
+        decide_logged(policy, &decoded, Listed::Derived).map(|logged| {
             if options.trace {
-                write_traced(out, line, &decision)
-            } else {
-                write_decision_compact(out, line, &decision)
+                write_traced_line(out, line, &logged);
             }
+            let decision = logged.into_decision();
+            if !options.trace {
+                CompactLine::of_decision(line, &decision).write_to(out);
+            }
+            records.push(Record::new(policy, &decoded, &decision));
+            Some(decision.outcome)
         })
     } else if options.trace {
-        decide(policy, &decoded).map(|decision| write_traced(out, line, &decision))
+        decide_logged(policy, &decoded, Listed::Derived).map(|logged| {
+            write_traced_line(out, line, &logged);
+            Some(logged.ruling.rule.outcome)
+        })
     } else {
         write_compact(out, line, policy, &decoded).map(Some)
     };
@@ -476,11 +482,6 @@ fn write_error(
     None
 }
 
-fn write_traced(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
-    write_traced_line(out, line, decision);
-    Some(decision.outcome)
-}
-
 fn write_compact(
     out: &mut Vec<u8>,
     line: u64,
@@ -491,11 +492,6 @@ fn write_compact(
     let id = decision_id(policy, request);
     CompactLine::of_ruling(line, policy, &ruled, &id, &reason).write_to(out);
     Ok(ruled.rule.outcome)
-}
-
-fn write_decision_compact(out: &mut Vec<u8>, line: u64, decision: &Decision) -> Option<Outcome> {
-    CompactLine::of_decision(line, decision).write_to(out);
-    Some(decision.outcome)
 }
 
 /// The parallel pipeline: this thread reads chunks and writes results in

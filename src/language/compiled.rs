@@ -1,7 +1,7 @@
 //! Checked expressions: names resolved to request slots and derived values,
 //! every node typed, ready to evaluate without looking anything up.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::diagnostic::span::Span;
 use crate::language::types::Type;
@@ -19,6 +19,16 @@ pub(crate) struct Checked {
     /// load so that evaluation does not rebuild it; the node stays as
     /// written, for traces and explanations.
     pub(crate) folded: Option<Value>,
+    /// `text` as a JSON string, escaped the first time a traced batch line
+    /// writes it, then copied: expression texts are most of such a line.
+    pub(crate) json_text: OnceLock<Box<str>>,
+}
+
+impl Checked {
+    /// `text` as a JSON string, made by `escape` the first time it is asked for.
+    pub(crate) fn json_text(&self, escape: impl FnOnce(&str) -> Box<str>) -> &str {
+        self.json_text.get_or_init(|| escape(&self.text))
+    }
 }
 
 #[derive(Debug)]

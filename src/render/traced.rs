@@ -4,49 +4,57 @@
 //! decision's `Serialize` output.
 
 use super::compact::CompactLine;
+use crate::decision::Status;
+use crate::decision::decide::{LoggedDecision, LoggedRule};
 use crate::decision::json_text::{push_keyword, push_list, push_object, push_str, push_value};
-use crate::decision::{Decision, RuleTrace, Status};
-use crate::evaluate::TraceNode;
+use crate::evaluate::{LoggedNode, TraceLog};
+use crate::language::value::Value;
 
-/// Appends the traced line of `decision`, newline included.
-pub(crate) fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &Decision) {
-    CompactLine::of_decision(line, decision).write_head(out);
+/// Appends the traced line of `decision`, newline included, its trace
+/// written straight from the decision's log.
+pub(crate) fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &LoggedDecision) {
+    let policy = decision.policy;
+    CompactLine::of_ruling(
+        line,
+        policy,
+        &decision.ruling,
+        &decision.id,
+        &decision.reason,
+    )
+    .write_head(out);
     out.extend_from_slice(b",\"derived\":");
     push_object(out, &decision.derived);
-    let policy = &decision.policy;
     out.extend_from_slice(b",\"policy\":{\"id\":");
-    push_str(out, &policy.id);
+    push_str(out, &policy.meta.id);
     out.extend_from_slice(b",\"version\":");
-    push_str(out, &policy.version);
+    push_str(out, &policy.meta.version);
     out.extend_from_slice(b",\"title\":");
-    push_str(out, &policy.title);
+    push_str(out, &policy.meta.title);
     out.extend_from_slice(b",\"sha256\":");
     push_str(out, &policy.sha256);
-    if let Some(selected) = &policy.selected {
-        out.extend_from_slice(b",\"selected\":");
-        push_str(out, selected);
-    }
     out.extend_from_slice(b"},\"trace\":");
-    push_list(out, &decision.trace, push_rule_trace);
+    push_list(out, &decision.rules, |out, rule| {
+        push_rule_trace(out, rule, &decision.log);
+    });
     out.extend_from_slice(b"}\n");
 }
 
-fn push_rule_trace(out: &mut Vec<u8>, trace: &RuleTrace) {
+fn push_rule_trace(out: &mut Vec<u8>, logged: &LoggedRule, log: &TraceLog) {
+    let rule = logged.rule;
     out.extend_from_slice(b"{\"rule\":");
-    push_str(out, &trace.rule);
+    push_str(out, &rule.id);
     out.extend_from_slice(b",\"clause\":");
-    push_str(out, &trace.clause);
+    push_str(out, &rule.clause);
     out.extend_from_slice(b",\"outcome\":");
-    push_keyword(out, trace.outcome.keyword());
+    push_keyword(out, rule.outcome.keyword());
     out.extend_from_slice(b",\"status\":");
-    push_keyword(out, status_name(trace.status));
-    if let Some(condition) = &trace.condition {
+    push_keyword(out, status_name(logged.status));
+    if let Some(condition) = logged.condition {
         out.extend_from_slice(b",\"condition\":");
-        push_node(out, condition);
+        push_node(out, log.node(condition));
     }
     out.push(b'}');
 }
-
 /// The status as its `Serialize` implementation names it (snake case).
 fn status_name(status: Status) -> &'static str {
     match status {
@@ -58,33 +66,58 @@ fn status_name(status: Status) -> &'static str {
     }
 }
 
-fn push_node(out: &mut Vec<u8>, node: &TraceNode) {
+fn push_node(out: &mut Vec<u8>, node: LoggedNode) {
     out.extend_from_slice(b"{\"expr\":");
-    push_str(out, &node.expr);
-    if let Some(op) = node.op {
+    push_expr(out, node);
+    if let Some(op) = node.op() {
         out.extend_from_slice(b",\"op\":");
         push_keyword(out, op);
     }
-    match &node.value {
+    match node.value() {
         Some(value) => {
             out.extend_from_slice(b",\"value\":");
             push_value(out, value);
         }
         None => out.extend_from_slice(b",\"evaluated\":false"),
     }
-    if !node.operands.is_empty() {
-        out.extend_from_slice(b",\"operands\":");
-        push_list(out, &node.operands, |out, operand| {
+    let mut operands = node.operands().peekable();
+    if operands.peek().is_some() {
+        out.extend_from_slice(b",\"operands\":[");
+        for (index, operand) in operands.enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
             out.extend_from_slice(b"{\"expr\":");
-            push_str(out, &operand.expr);
+            push_expr(out, operand);
             out.extend_from_slice(b",\"value\":");
-            push_value(out, &operand.value);
+            push_value(out, operand.value().unwrap_or(&Value::Absent));
             out.push(b'}');
-        });
+        }
+        out.push(b']');
     }
-    if !node.terms.is_empty() {
-        out.extend_from_slice(b",\"terms\":");
-        push_list(out, &node.terms, push_node);
+    let mut first = true;
+    node.for_each_term(&mut |term| {
+        out.extend_from_slice(if first { b",\"terms\":[" } else { b"," });
+        first = false;
+        push_node(out, term);
+    });
+    if !first {
+        out.push(b']');
     }
     out.push(b'}');
+}
+
+/// Appends a node's text as a JSON string: an expression of the policy is
+/// escaped once and copied from then on.
+fn push_expr(out: &mut Vec<u8>, node: LoggedNode) {
+    match node.checked() {
+        Some(expr) => out.extend_from_slice(expr.json_text(json_string).as_bytes()),
+        None => push_str(out, node.expr()),
+    }
+}
+
+fn json_string(text: &str) -> Box<str> {
+    let mut json = Vec::with_capacity(text.len() + 2);
+    push_str(&mut json, text);
+    String::from_utf8_lossy(&json).into()
 }

@@ -428,5 +428,6 @@ fn constant_checked(value: Value, ty: Type, node: &Node) -> Checked {
         span: node.span().into(),
         text: text.into(),
         folded: None,
+        json_text: std::sync::OnceLock::new(),
     }
 }

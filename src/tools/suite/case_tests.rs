@@ -74,9 +74,9 @@ fn every_case_decides_as_expected() {
     });
 }
 
-/// The fast path (no trace) decides every case as the full decision does.
-#[test]
-fn the_ruling_without_trace_agrees_with_the_decision() {
+/// Calls `check` with each case's decision, the policy version that made
+/// it and its decoded request.
+fn for_each_decided_case(check: impl Fn(&crate::Decision, &crate::Policy, &crate::Request)) {
     insta::glob!("../../../policies", "*/cases/*.json", |path| {
         let (decision, case) = decide(path);
         let folder = path.parent().and_then(Path::parent).unwrap();
@@ -92,10 +92,18 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
             case.request.get().as_bytes(),
         )
         .unwrap();
-        let ruled = crate::decision::decide::ruling(policy, &request).unwrap();
+        check(&decision, policy, &request);
+    });
+}
+
+/// The fast path (no trace) decides every case as the full decision does.
+#[test]
+fn the_ruling_without_trace_agrees_with_the_decision() {
+    for_each_decided_case(|decision, policy, request| {
+        let ruled = crate::decision::decide::ruling(policy, request).unwrap();
         assert_eq!(*ruled.rule.id, *decision.rule.id);
         let (with_reason, reason) =
-            crate::decision::decide::ruling_with_reason(policy, &request).unwrap();
+            crate::decision::decide::ruling_with_reason(policy, request).unwrap();
         assert_eq!(*with_reason.rule.id, *decision.rule.id);
         assert_eq!(reason, decision.reason);
         let effects: Vec<(String, crate::Value)> = ruled
@@ -113,16 +121,19 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
     });
 }
 
-/// The traced batch line, written by hand, is the decision's JSON with the
-/// line number first, byte for byte.
+/// The traced batch line, written by hand from the trace's log, is the
+/// decision's JSON with the line number first, byte for byte.
 #[test]
 fn the_traced_line_is_the_decision_json() {
-    insta::glob!("../../../policies", "*/cases/*.json", |path| {
-        let (decision, _) = decide(path);
+    use crate::decision::decide::{Listed, decide_logged};
+    for_each_decided_case(|decision, policy, request| {
+        let logged = || decide_logged(policy, request, Listed::Derived).unwrap();
         let mut line = Vec::new();
-        crate::render::write_traced_line(&mut line, 42, &decision);
+        crate::render::write_traced_line(&mut line, 42, &logged());
+        let built = logged().into_decision();
+        assert_eq!(built.trace, decision.trace);
         let mut expected = serde_json::json!({"line": 42});
-        if let serde_json::Value::Object(fields) = serde_json::to_value(&decision).unwrap() {
+        if let serde_json::Value::Object(fields) = serde_json::to_value(&built).unwrap() {
             expected.as_object_mut().unwrap().extend(fields);
         }
         assert_eq!(
