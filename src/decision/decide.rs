@@ -236,12 +236,13 @@ pub(crate) fn decide_listing(
     request: &Request,
     listed: Listed,
 ) -> Result<Decision, DecideError> {
-    decide_logged(policy, request, listed).map(LoggedDecision::into_decision)
+    let mut log = TraceLog::default();
+    decide_logged(policy, request, listed, &mut log).map(|decided| decided.into_decision(&log))
 }
 
-/// A decision as evaluated, its trace kept as a log and its parts borrowed
-/// from the policy: a traced batch writes it straight out, and [`decide`]
-/// builds the public [`Decision`] from it.
+/// A decision as evaluated, its trace kept in a [`TraceLog`] and its parts
+/// borrowed from the policy: a traced batch writes it straight out, and
+/// [`decide`] builds the public [`Decision`] from it.
 pub(crate) struct LoggedDecision<'a> {
     pub(crate) policy: &'a Policy,
     pub(crate) ruling: Ruling<'a>,
@@ -250,7 +251,6 @@ pub(crate) struct LoggedDecision<'a> {
     pub(crate) derived: Vec<(&'a str, Value)>,
     /// Every rule in the order tried, the default last.
     pub(crate) rules: Vec<LoggedRule<'a>>,
-    pub(crate) log: TraceLog<'a>,
 }
 
 /// How one rule came out, its condition's trace in the decision's log.
@@ -260,16 +260,18 @@ pub(crate) struct LoggedRule<'a> {
     pub(crate) condition: Option<Traced>,
 }
 
-/// Decides `request` against `policy` with a trace, listing the derived
-/// values `listed`.
-pub(crate) fn decide_logged<'a>(
-    policy: &'a Policy,
+/// Decides `request` against `policy` with a trace, recorded in `log`
+/// (cleared first, so that a batch reuses one log line after line), listing
+/// the derived values `listed`.
+pub(crate) fn decide_logged<'p: 'a, 'a>(
+    policy: &'p Policy,
     request: &'a Request,
     listed: Listed,
+    log: &mut TraceLog<'p>,
 ) -> Result<LoggedDecision<'a>, DecideError> {
     let mut evaluator = Evaluator::new(policy, request);
     check_constraints(policy, &mut evaluator)?;
-    let mut log = TraceLog::default();
+    log.clear();
     let mut rules = Vec::with_capacity(policy.rules.len() + 1);
     let mut deciding: Option<&Rule> = None;
     for rule in &policy.rules {
@@ -277,7 +279,7 @@ pub(crate) fn decide_logged<'a>(
             rules.push(LoggedRule::new(rule, Status::NotReached, None));
             continue;
         };
-        let traced = evaluator.trace_into(condition, &mut log)?;
+        let traced = evaluator.trace_into(condition, log)?;
         let status = match log.node(traced).value() {
             Some(Value::Bool(true)) => Status::Held,
             Some(Value::Bool(false)) => Status::NotHeld,
@@ -319,7 +321,6 @@ pub(crate) fn decide_logged<'a>(
         reason,
         derived: evaluator.computed(listed == Listed::WithHelpers),
         rules,
-        log,
     })
 }
 
@@ -334,8 +335,8 @@ impl<'a> LoggedRule<'a> {
 }
 
 impl LoggedDecision<'_> {
-    /// The public decision, its trace built from the log.
-    pub(crate) fn into_decision(self) -> Decision {
+    /// The public decision, its trace built from `log`, where it was recorded.
+    pub(crate) fn into_decision(self, log: &TraceLog) -> Decision {
         let Self {
             policy,
             ruling,
@@ -343,7 +344,6 @@ impl LoggedDecision<'_> {
             reason,
             derived,
             rules,
-            log,
         } = self;
         let rule = ruling.rule;
         Decision {

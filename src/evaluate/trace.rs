@@ -116,6 +116,12 @@ impl<'p> TraceLog<'p> {
         }
     }
 
+    /// Empties the log, keeping its room for the next decision.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.made.clear();
+    }
+
     fn open(&mut self, expr: Text<'p>, op: Option<&'static str>) -> usize {
         let at = self.entries.len();
         self.entries.push(Entry {

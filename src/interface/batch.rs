@@ -14,6 +14,7 @@ use crate::decision::decide::{
     DecideError, Listed, RequestFailure, decide_logged, ruling_with_reason,
 };
 use crate::decision::id::decision_id;
+use crate::evaluate::TraceLog;
 use crate::interface::record::{Record, Recorder};
 use crate::limits::RequestLimits;
 use crate::policy::folder::{Choice, PolicySet, SelectError};
@@ -345,6 +346,7 @@ fn decide_chunk(
 ) -> Tally {
     let mut tally = Tally::default();
     let mut records = recorder.map(|_| Vec::new());
+    let mut log = TraceLog::default();
     for (offset, (start, end)) in chunk.lines.iter().enumerate() {
         tally.lines += 1;
         let bytes = chunk.bytes.get(*start..*end).unwrap_or_default();
@@ -352,7 +354,16 @@ fn decide_chunk(
             continue;
         }
         let line = chunk.first + offset as u64;
-        match decide_line(versions, line, bytes, options, out, records.as_mut()) {
+        let decided = decide_line(
+            versions,
+            line,
+            bytes,
+            options,
+            out,
+            records.as_mut(),
+            &mut log,
+        );
+        match decided {
             Some(outcome) => {
                 if let Some(count) = Outcome::ALL
                     .iter()
@@ -373,13 +384,14 @@ fn decide_chunk(
 
 /// Decides one line and appends its JSON line to `out`; the outcome, or
 /// `None` when the line got an error record.
-fn decide_line(
-    versions: &Versions,
+fn decide_line<'s>(
+    versions: &Versions<'s>,
     line: u64,
     bytes: &[u8],
     options: BatchOptions,
     out: &mut Vec<u8>,
     records: Option<&mut Vec<Record>>,
+    log: &mut TraceLog<'s>,
 ) -> Option<Outcome> {
     let request = request_bytes(bytes);
     let policy = pick_version(versions, request, line, out)?;
@@ -395,11 +407,11 @@ fn decide_line(
     // A record keeps the full decision with its trace, so recording
     // decides in full even when the output line is compact.
     let written = if let Some(records) = records {
-        decide_logged(policy, &decoded, Listed::Derived).map(|logged| {
+        decide_logged(policy, &decoded, Listed::Derived, log).map(|logged| {
             if options.trace {
-                write_traced_line(out, line, &logged);
+                write_traced_line(out, line, &logged, log);
             }
-            let decision = logged.into_decision();
+            let decision = logged.into_decision(log);
             if !options.trace {
                 CompactLine::of_decision(line, &decision).write_to(out);
             }
@@ -407,8 +419,8 @@ fn decide_line(
             Some(decision.outcome)
         })
     } else if options.trace {
-        decide_logged(policy, &decoded, Listed::Derived).map(|logged| {
-            write_traced_line(out, line, &logged);
+        decide_logged(policy, &decoded, Listed::Derived, log).map(|logged| {
+            write_traced_line(out, line, &logged, log);
             Some(logged.ruling.rule.outcome)
         })
     } else {

@@ -9,7 +9,7 @@ pub(crate) mod load;
 pub(crate) mod warnings;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -104,9 +104,18 @@ pub(crate) struct Rule {
     /// Stands for a `[default]` the file leaves out: `ruling check` proves
     /// that no valid request reaches it, and `decide` refuses one that does.
     pub(crate) implicit: bool,
+    /// The start of this rule's entry in a traced batch line (its id,
+    /// clause and outcome), written the first time one is, then copied.
+    pub(crate) trace_head: OnceLock<Box<str>>,
 }
 
 impl Rule {
+    /// The start of this rule's entry in a traced batch line, made by
+    /// `write` the first time it is asked for.
+    pub(crate) fn trace_head(&self, write: impl FnOnce(&Rule) -> Box<str>) -> &str {
+        self.trace_head.get_or_init(|| write(self))
+    }
+
     /// The id of the default of a policy that writes no `[default]`.
     pub(crate) const NO_RULE: &'static str = "no-rule";
 
@@ -123,6 +132,7 @@ impl Rule {
             allow: Vec::new(),
             span: Span::empty(0),
             implicit: true,
+            trace_head: OnceLock::new(),
         }
     }
 }

@@ -9,10 +9,16 @@ use crate::decision::decide::{LoggedDecision, LoggedRule};
 use crate::decision::json_text::{push_keyword, push_list, push_object, push_str, push_value};
 use crate::evaluate::{LoggedNode, TraceLog};
 use crate::language::value::Value;
+use crate::policy::Rule;
 
 /// Appends the traced line of `decision`, newline included, its trace
-/// written straight from the decision's log.
-pub(crate) fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &LoggedDecision) {
+/// written straight from `log`, where it was recorded.
+pub(crate) fn write_traced_line(
+    out: &mut Vec<u8>,
+    line: u64,
+    decision: &LoggedDecision,
+    log: &TraceLog,
+) {
     let policy = decision.policy;
     CompactLine::of_ruling(
         line,
@@ -34,20 +40,13 @@ pub(crate) fn write_traced_line(out: &mut Vec<u8>, line: u64, decision: &LoggedD
     push_str(out, &policy.sha256);
     out.extend_from_slice(b"},\"trace\":");
     push_list(out, &decision.rules, |out, rule| {
-        push_rule_trace(out, rule, &decision.log);
+        push_rule_trace(out, rule, log);
     });
     out.extend_from_slice(b"}\n");
 }
 
 fn push_rule_trace(out: &mut Vec<u8>, logged: &LoggedRule, log: &TraceLog) {
-    let rule = logged.rule;
-    out.extend_from_slice(b"{\"rule\":");
-    push_str(out, &rule.id);
-    out.extend_from_slice(b",\"clause\":");
-    push_str(out, &rule.clause);
-    out.extend_from_slice(b",\"outcome\":");
-    push_keyword(out, rule.outcome.keyword());
-    out.extend_from_slice(b",\"status\":");
+    out.extend_from_slice(logged.rule.trace_head(rule_head).as_bytes());
     push_keyword(out, status_name(logged.status));
     if let Some(condition) = logged.condition {
         out.extend_from_slice(b",\"condition\":");
@@ -55,6 +54,19 @@ fn push_rule_trace(out: &mut Vec<u8>, logged: &LoggedRule, log: &TraceLog) {
     }
     out.push(b'}');
 }
+/// A rule's entry up to its status, the same in every line.
+fn rule_head(rule: &Rule) -> Box<str> {
+    let mut head = Vec::new();
+    head.extend_from_slice(b"{\"rule\":");
+    push_str(&mut head, &rule.id);
+    head.extend_from_slice(b",\"clause\":");
+    push_str(&mut head, &rule.clause);
+    head.extend_from_slice(b",\"outcome\":");
+    push_keyword(&mut head, rule.outcome.keyword());
+    head.extend_from_slice(b",\"status\":");
+    String::from_utf8_lossy(&head).into()
+}
+
 /// The status as its `Serialize` implementation names it (snake case).
 fn status_name(status: Status) -> &'static str {
     match status {

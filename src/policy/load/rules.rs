@@ -175,6 +175,7 @@ impl Loader<'_, '_> {
             allow,
             span: table.span,
             implicit: false,
+            trace_head: std::sync::OnceLock::new(),
         })
     }
 

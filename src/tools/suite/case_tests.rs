@@ -127,10 +127,11 @@ fn the_ruling_without_trace_agrees_with_the_decision() {
 fn the_traced_line_is_the_decision_json() {
     use crate::decision::decide::{Listed, decide_logged};
     for_each_decided_case(|decision, policy, request| {
-        let logged = || decide_logged(policy, request, Listed::Derived).unwrap();
+        let mut log = crate::evaluate::TraceLog::default();
+        let logged = decide_logged(policy, request, Listed::Derived, &mut log).unwrap();
         let mut line = Vec::new();
-        crate::render::write_traced_line(&mut line, 42, &logged());
-        let built = logged().into_decision();
+        crate::render::write_traced_line(&mut line, 42, &logged, &log);
+        let built = logged.into_decision(&log);
         assert_eq!(built.trace, decision.trace);
         let mut expected = serde_json::json!({"line": 42});
         if let serde_json::Value::Object(fields) = serde_json::to_value(&built).unwrap() {
