@@ -60,9 +60,7 @@ pub(crate) fn push_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Absent => out.extend_from_slice(b"null"),
         Value::Bool(value) => push_bool(out, *value),
-        Value::Integer(number) => {
-            let _ = write!(out, "{number}");
-        }
+        Value::Integer(number) => push_integer(out, *number),
         Value::String(text) => push_str(out, text),
         Value::List(items) => push_list(out, items, push_value),
         Value::Date(date) => match plain_date(*date) {
@@ -94,6 +92,12 @@ fn push_displayed(out: &mut Vec<u8>, value: &Value) {
         out.truncate(start);
         push_str(out, &text);
     }
+}
+
+/// Appends an integer as JSON writes it: through `itoa`, since the
+/// formatting machinery costs more than the digits on lines with many.
+pub(crate) fn push_integer(out: &mut Vec<u8>, number: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
 }
 
 pub(crate) fn push_bool(out: &mut Vec<u8>, value: bool) {

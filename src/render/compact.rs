@@ -3,11 +3,11 @@
 //! `id` and `version`, and the input's line number first. Written by hand,
 //! since at volume writing the line costs more than deciding it.
 
-use std::io::Write as _;
-
 use crate::decision::Decision;
 use crate::decision::decide::Ruling;
-use crate::decision::json_text::{push_bool, push_keyword, push_list, push_object, push_str};
+use crate::decision::json_text::{
+    push_bool, push_integer, push_keyword, push_list, push_object, push_str,
+};
 use crate::evaluate::Missing;
 use crate::language::schema::Schema;
 use crate::language::value::Value;
@@ -107,7 +107,11 @@ impl<'a> CompactLine<'a> {
     /// `missing`, leaving the object open: the traced line goes on from
     /// there with the fields only it has.
     pub(super) fn write_head(&self, out: &mut Vec<u8>) {
-        let _ = write!(out, "{{\"line\":{},\"format\":{},", self.line, self.format);
+        out.extend_from_slice(b"{\"line\":");
+        push_integer(out, self.line);
+        out.extend_from_slice(b",\"format\":");
+        push_integer(out, self.format);
+        out.push(b',');
         out.extend_from_slice(b"\"id\":");
         push_str(out, self.id);
         out.extend_from_slice(b",\"outcome\":");
