@@ -84,7 +84,6 @@ pub(crate) struct Traced(usize);
 #[derive(Debug)]
 struct Entry<'p> {
     expr: Text<'p>,
-    op: Option<&'static str>,
     /// `None` for a node evaluation never reached.
     value: Option<Value>,
     role: Role,
@@ -96,6 +95,16 @@ struct Entry<'p> {
 enum Text<'p> {
     Policy(&'p Checked),
     Made { start: usize, end: usize },
+}
+
+impl Text<'_> {
+    /// The operator of the expression; texts made while tracing have none.
+    fn op(self) -> Option<&'static str> {
+        match self {
+            Text::Policy(expr) => operator(&expr.node),
+            Text::Made { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,11 +131,10 @@ impl<'p> TraceLog<'p> {
         self.made.clear();
     }
 
-    fn open(&mut self, expr: Text<'p>, op: Option<&'static str>) -> usize {
+    fn open(&mut self, expr: Text<'p>) -> usize {
         let at = self.entries.len();
         self.entries.push(Entry {
             expr,
-            op,
             value: None,
             role: Role::Node,
             end: at + 1,
@@ -143,14 +151,13 @@ impl<'p> TraceLog<'p> {
     }
 
     fn unreached(&mut self, expr: &'p Checked) -> usize {
-        self.open(Text::Policy(expr), operator(&expr.node))
+        self.open(Text::Policy(expr))
     }
 
     fn operand(&mut self, expr: Text<'p>, value: Value) {
         let end = self.entries.len() + 1;
         self.entries.push(Entry {
             expr,
-            op: None,
             value: Some(value),
             role: Role::Operand,
             end,
@@ -171,7 +178,7 @@ impl<'p> TraceLog<'p> {
         let name = self.make(|made| {
             let _ = write!(made, "{binder} = {}[{index}]", list.text);
         });
-        self.open(name, None)
+        self.open(name)
     }
 
     /// Closes an item's node with the value of its last term.
@@ -202,7 +209,7 @@ impl<'p> TraceLog<'p> {
     /// a reached connective `op`, the parent's.
     fn splice_chain(&mut self, at: usize, op: Option<&'static str>) {
         if let Some(entry) = self.entries.get_mut(at)
-            && entry.op == op
+            && entry.expr.op() == op
             && entry.end > at + 1
         {
             entry.role = Role::Spliced;
@@ -230,7 +237,7 @@ impl<'l, 'p> LoggedNode<'l, 'p> {
     }
 
     pub(crate) fn op(self) -> Option<&'static str> {
-        self.entry().and_then(|entry| entry.op)
+        self.entry().and_then(|entry| entry.expr.op())
     }
 
     pub(crate) fn value(self) -> Option<&'l Value> {
@@ -333,7 +340,7 @@ impl Evaluator<'_> {
         expr: &'p Checked,
         log: &mut TraceLog<'p>,
     ) -> Result<usize> {
-        let at = log.open(Text::Policy(expr), operator(&expr.node));
+        let at = log.open(Text::Policy(expr));
         // The value of a connective or a comparison follows from the values
         // of its parts, already traced: evaluating it again would evaluate
         // every part a second time, at every level.

@@ -185,7 +185,7 @@ fn checked(expr: &Expr, node: Node, ty: Type) -> Checked {
         span: expr.span,
         text: print(expr).into(),
         folded: None,
-        json_text: std::sync::OnceLock::new(),
+        trace_head: std::sync::OnceLock::new(),
     }
 }
 

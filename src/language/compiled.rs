@@ -19,15 +19,22 @@ pub(crate) struct Checked {
     /// load so that evaluation does not rebuild it; the node stays as
     /// written, for traces and explanations.
     pub(crate) folded: Option<Value>,
-    /// `text` as a JSON string, escaped the first time a traced batch line
-    /// writes it, then copied: expression texts are most of such a line.
-    pub(crate) json_text: OnceLock<Box<str>>,
+    /// How a traced batch line starts this expression's entry, made the
+    /// first time one is written, then copied: expression texts are most
+    /// of such a line. See [`Checked::trace_head`].
+    pub(crate) trace_head: OnceLock<(Box<str>, usize)>,
 }
 
 impl Checked {
-    /// `text` as a JSON string, made by `escape` the first time it is asked for.
-    pub(crate) fn json_text(&self, escape: impl FnOnce(&str) -> Box<str>) -> &str {
-        self.json_text.get_or_init(|| escape(&self.text))
+    /// How a traced batch line starts this expression's entry, made by
+    /// `write` the first time it is asked for: the whole text starts it as
+    /// a node, the text up to the given length as an operand.
+    pub(crate) fn trace_head(
+        &self,
+        write: impl FnOnce(&Checked) -> (Box<str>, usize),
+    ) -> (&str, usize) {
+        let (head, operand_len) = self.trace_head.get_or_init(|| write(self));
+        (head, *operand_len)
     }
 }
 

@@ -79,12 +79,7 @@ fn status_name(status: Status) -> &'static str {
 }
 
 fn push_node(out: &mut Vec<u8>, node: LoggedNode) {
-    out.extend_from_slice(b"{\"expr\":");
-    push_expr(out, node);
-    if let Some(op) = node.op() {
-        out.extend_from_slice(b",\"op\":");
-        push_keyword(out, op);
-    }
+    push_head(out, node, Role::Node);
     match node.value() {
         Some(value) => {
             out.extend_from_slice(b",\"value\":");
@@ -99,8 +94,7 @@ fn push_node(out: &mut Vec<u8>, node: LoggedNode) {
             if index > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(b"{\"expr\":");
-            push_expr(out, operand);
+            push_head(out, operand, Role::Operand);
             out.extend_from_slice(b",\"value\":");
             push_value(out, operand.value().unwrap_or(&Value::Absent));
             out.push(b'}');
@@ -119,17 +113,42 @@ fn push_node(out: &mut Vec<u8>, node: LoggedNode) {
     out.push(b'}');
 }
 
-/// Appends a node's text as a JSON string: an expression of the policy is
-/// escaped once and copied from then on.
-fn push_expr(out: &mut Vec<u8>, node: LoggedNode) {
-    match node.checked() {
-        Some(expr) => out.extend_from_slice(expr.json_text(json_string).as_bytes()),
-        None => push_str(out, node.expr()),
-    }
+/// What an entry is written as: a node shows its operator, an operand not.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Node,
+    Operand,
 }
 
-fn json_string(text: &str) -> Box<str> {
-    let mut json = Vec::with_capacity(text.len() + 2);
-    push_str(&mut json, text);
-    String::from_utf8_lossy(&json).into()
+/// Appends the start of an entry: `{"expr":…`, then a node's operator. An
+/// expression of the policy has it made once and copied from then on.
+fn push_head(out: &mut Vec<u8>, node: LoggedNode, role: Role) {
+    let Some(expr) = node.checked() else {
+        out.extend_from_slice(b"{\"expr\":");
+        push_str(out, node.expr());
+        if role == Role::Node {
+            push_op(out, node.op());
+        }
+        return;
+    };
+    let (whole, operand_len) = expr.trace_head(|expr| {
+        let mut made = Vec::new();
+        made.extend_from_slice(b"{\"expr\":");
+        push_str(&mut made, &expr.text);
+        let operand_len = made.len();
+        push_op(&mut made, node.op());
+        (String::from_utf8_lossy(&made).into(), operand_len)
+    });
+    let written = match role {
+        Role::Node => whole,
+        Role::Operand => whole.get(..operand_len).unwrap_or(whole),
+    };
+    out.extend_from_slice(written.as_bytes());
+}
+
+fn push_op(out: &mut Vec<u8>, op: Option<&'static str>) {
+    if let Some(op) = op {
+        out.extend_from_slice(b",\"op\":");
+        push_keyword(out, op);
+    }
 }

@@ -429,6 +429,6 @@ fn constant_checked(value: Value, ty: Type, node: &Node) -> Checked {
         span: node.span().into(),
         text: text.into(),
         folded: None,
-        json_text: std::sync::OnceLock::new(),
+        trace_head: std::sync::OnceLock::new(),
     }
 }
