@@ -100,8 +100,15 @@ pub(crate) fn push_integer(out: &mut Vec<u8>, number: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
 }
 
+/// Appends `true` or `false`. Each arm copies a text of known length,
+/// which compiles to a store; one copy of either length would call
+/// `memcpy`, and traces write a boolean for most of their nodes.
 pub(crate) fn push_bool(out: &mut Vec<u8>, value: bool) {
-    out.extend_from_slice(if value { b"true" } else { b"false" });
+    if value {
+        out.extend_from_slice(b"true");
+    } else {
+        out.extend_from_slice(b"false");
+    }
 }
 
 /// Appends `items` as a JSON array, each written by `push`.

@@ -47,7 +47,7 @@ pub(crate) fn write_traced_line(
 
 fn push_rule_trace(out: &mut Vec<u8>, logged: &LoggedRule, log: &TraceLog) {
     out.extend_from_slice(logged.rule.trace_head(rule_head).as_bytes());
-    push_keyword(out, status_name(logged.status));
+    push_status(out, logged.status);
     if let Some(condition) = logged.condition {
         out.extend_from_slice(b",\"condition\":");
         push_node(out, log.node(condition));
@@ -67,14 +67,15 @@ fn rule_head(rule: &Rule) -> Box<str> {
     String::from_utf8_lossy(&head).into()
 }
 
-/// The status as its `Serialize` implementation names it (snake case).
-fn status_name(status: Status) -> &'static str {
+/// Appends the status as its `Serialize` implementation names it (snake
+/// case), each arm a text of known length, copied without calling `memcpy`.
+fn push_status(out: &mut Vec<u8>, status: Status) {
     match status {
-        Status::Held => "held",
-        Status::NotHeld => "not_held",
-        Status::Unknown => "unknown",
-        Status::NotReached => "not_reached",
-        Status::Applied => "applied",
+        Status::Held => out.extend_from_slice(b"\"held\""),
+        Status::NotHeld => out.extend_from_slice(b"\"not_held\""),
+        Status::Unknown => out.extend_from_slice(b"\"unknown\""),
+        Status::NotReached => out.extend_from_slice(b"\"not_reached\""),
+        Status::Applied => out.extend_from_slice(b"\"applied\""),
     }
 }
 
