@@ -150,6 +150,17 @@ impl<'p> TraceLog<'p> {
         }
     }
 
+    /// Closes a condition's node with its truth, written into the entry
+    /// where it is made: passing a made [`Value`] to [`Self::close`] writes
+    /// it to memory and reads it back, a stalled load on most nodes.
+    fn close_truth(&mut self, at: usize, truth: Option<bool>) {
+        let end = self.entries.len();
+        if let Some(entry) = self.entries.get_mut(at) {
+            entry.value = Some(truth_value(truth));
+            entry.end = end;
+        }
+    }
+
     fn unreached(&mut self, expr: &'p Checked) -> usize {
         self.open(Text::Policy(expr))
     }
@@ -406,11 +417,13 @@ impl Evaluator<'_> {
             | Node::Negate(_)
             | Node::List(_) => None,
         };
-        let value = match (&expr.folded, from_parts) {
-            (None, Some(truth)) => truth_value(truth),
-            _ => self.eval(expr)?,
-        };
-        log.close(at, Some(value));
+        match (&expr.folded, from_parts) {
+            (None, Some(truth)) => log.close_truth(at, truth),
+            _ => {
+                let value = self.eval(expr)?;
+                log.close(at, Some(value));
+            }
+        }
         Ok(at)
     }
 
