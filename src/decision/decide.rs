@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::decision::id::DecisionId;
 use crate::decision::{Decision, PolicyRef, RuleRef, RuleTrace, Status};
 use crate::evaluate::{EvalError, Evaluator, Missing, TraceLog, TraceNode, Traced};
 use crate::language::value::Value;
@@ -246,7 +247,7 @@ pub(crate) fn decide_listing(
 pub(crate) struct LoggedDecision<'a> {
     pub(crate) policy: &'a Policy,
     pub(crate) ruling: Ruling<'a>,
-    pub(crate) id: String,
+    pub(crate) id: DecisionId,
     pub(crate) reason: String,
     pub(crate) derived: Vec<(&'a str, Value)>,
     /// Every rule in the order tried, the default last.
@@ -348,7 +349,7 @@ impl LoggedDecision<'_> {
         let rule = ruling.rule;
         Decision {
             format: crate::decision::DECISION_FORMAT,
-            id,
+            id: id.as_str().to_owned(),
             outcome: rule.outcome,
             reason,
             rule: RuleRef {

@@ -502,7 +502,7 @@ fn write_compact(
 ) -> Result<Outcome, DecideError> {
     let (ruled, reason) = ruling_with_reason(policy, request)?;
     let id = decision_id(policy, request);
-    CompactLine::of_ruling(line, policy, &ruled, &id, &reason).write_to(out);
+    CompactLine::of_ruling(line, policy, &ruled, id.as_str(), &reason).write_to(out);
     Ok(ruled.rule.outcome)
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn write_traced_line(
         line,
         policy,
         &decision.ruling,
-        &decision.id,
+        decision.id.as_str(),
         &decision.reason,
     )
     .write_head(out);
