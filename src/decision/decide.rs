@@ -370,7 +370,7 @@ impl LoggedDecision<'_> {
                 id: policy.meta.id.clone(),
                 version: policy.meta.version.clone(),
                 title: policy.meta.title.clone(),
-                sha256: policy.sha256.clone(),
+                sha256: policy.sha256().to_owned(),
                 selected: None,
             },
             trace: rules

@@ -41,7 +41,7 @@ pub(crate) fn decision_id(policy: &Policy, request: &Request) -> DecisionId {
         let mut cached = cached.borrow_mut();
         if cached
             .as_ref()
-            .is_some_and(|known| known.policy_sha256 != policy.sha256)
+            .is_some_and(|known| known.policy_sha256 != policy.sha256())
         {
             *cached = None;
         }
@@ -73,10 +73,10 @@ struct IdStart {
 impl IdStart {
     fn of(policy: &Policy) -> Self {
         let mut after_policy = Sha256::new();
-        after_policy.update(policy.sha256.as_bytes());
+        after_policy.update(policy.sha256().as_bytes());
         after_policy.update(b"\n");
         Self {
-            policy_sha256: policy.sha256.clone(),
+            policy_sha256: policy.sha256().to_owned(),
             after_policy,
             keys: field_keys(&policy.schema),
             buffer: Vec::new(),
@@ -242,7 +242,7 @@ reason = "r"
                 br#"{"purchase": {"date": "2025-07-01", "amount": 5}}"#,
             )
             .unwrap();
-            let mut whole = policy.sha256.clone().into_bytes();
+            let mut whole = policy.sha256().as_bytes().to_vec();
             whole.push(b'\n');
             whole.extend(canonical_request(&policy.schema, &request));
             assert_eq!(

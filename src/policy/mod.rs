@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::diagnostic::span::Span;
 use crate::diagnostic::{Diagnostic, SourceFile};
@@ -37,8 +38,10 @@ use crate::policy::calendar::Calendar;
 pub struct Policy {
     pub(crate) meta: Metadata,
     pub(crate) file: SourceFile,
-    /// SHA-256 of the policy file's bytes, in lowercase hex.
-    pub(crate) sha256: String,
+    /// SHA-256 of the policy file's bytes, in lowercase hex: computed the
+    /// first time it is asked for ([`Policy::sha256`]), since checking a
+    /// policy does not need it and deciding needs it once.
+    pub(crate) sha256: OnceLock<String>,
     pub(crate) schema: Schema,
     pub(crate) derived: Vec<Derived>,
     pub(crate) constraints: Vec<Constraint>,
@@ -385,7 +388,8 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sha256(&self) -> &str {
-        &self.sha256
+        self.sha256
+            .get_or_init(|| sha256_hex(self.file.text.as_bytes()))
     }
 
     /// The policy file: its name and text.
@@ -404,3 +408,13 @@ impl Policy {
 pub(crate) mod calendar_tests;
 #[cfg(test)]
 mod policy_id_tests;
+
+/// The SHA-256 of `bytes` in lowercase hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(bytes) {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}

@@ -37,7 +37,7 @@ pub(crate) fn write_traced_line(
     out.extend_from_slice(b",\"title\":");
     push_str(out, &policy.meta.title);
     out.extend_from_slice(b",\"sha256\":");
-    push_str(out, &policy.sha256);
+    push_str(out, policy.sha256());
     out.extend_from_slice(b"},\"trace\":");
     push_list(out, &decision.rules, |out, rule| {
         push_rule_trace(out, rule, log);

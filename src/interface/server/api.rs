@@ -422,7 +422,7 @@ pub(crate) fn record(
     let record = choice(body.version.as_deref(), body.at.as_deref())
         .and_then(|choice| select(catalog, &body.policy, request, &choice))
         .ok()
-        .filter(|selected| selected.policy.sha256 == decision.policy.sha256)
+        .filter(|selected| selected.policy.sha256() == decision.policy.sha256)
         .and_then(|selected| {
             let policy = selected.policy;
             crate::request::decode(&policy.schema, policy.meta.timezone, request)
@@ -471,7 +471,7 @@ fn version_ref(policy: &Policy) -> Json {
         "version": policy.meta.version,
         "title": policy.meta.title,
         "effective_date": policy.meta.stated_effective_date().map(|date| date.to_string()),
-        "sha256": policy.sha256,
+        "sha256": policy.sha256(),
     })
 }
 

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::policy::sha256_hex;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
-use sha2::{Digest, Sha256};
 
 use crate::decision::{DECISION_FORMAT, Decision, Status};
 use crate::diagnostic::{Diagnostic, SourceFile};
@@ -185,13 +185,6 @@ fn file_name(path: &str) -> String {
         || path.to_owned(),
         |name| name.to_string_lossy().into_owned(),
     )
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// The saved version `version` of `set`.
@@ -648,7 +641,7 @@ pub fn source(catalog: &Catalog, id: &str, version: &str) -> Result<Json, Studio
         "policy": id,
         "version": version,
         "file": file_name(&policy.file.name),
-        "sha256": policy.sha256,
+        "sha256": policy.sha256(),
         "before_first_version": policy.meta.before_first_version.keyword(),
         "text": policy.file.text.as_ref(),
         "rules": rules,
@@ -765,7 +758,7 @@ mod tests {
         for (_, set) in catalog.iter() {
             for policy in &set.versions {
                 let bytes = fs::read(&policy.file.name).unwrap();
-                assert_eq!(sha256_hex(&bytes), policy.sha256, "{}", policy.file.name);
+                assert_eq!(sha256_hex(&bytes), policy.sha256(), "{}", policy.file.name);
             }
         }
     }
@@ -785,7 +778,8 @@ mod tests {
         assert_eq!(versions, ["2025-01-22", "2025-06-01"]);
         assert_eq!(drafted.set.versions[0].file.text.as_ref(), text);
         assert_eq!(
-            drafted.set.versions[1].sha256, saved.versions[1].sha256,
+            drafted.set.versions[1].sha256(),
+            saved.versions[1].sha256(),
             "the other version is the saved one"
         );
     }
