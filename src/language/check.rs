@@ -9,7 +9,7 @@ use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
 use crate::language::compiled::{
     Aggregate, AggregateKind, Arithmetic, Checked, Comparison, Function, Node, Setting,
 };
-use crate::language::parser::print;
+use crate::language::parser::print_shared;
 use crate::language::schema::Schema;
 use crate::language::types::Type;
 use crate::language::value::Value;
@@ -183,7 +183,7 @@ fn checked(expr: &Expr, node: Node, ty: Type) -> Checked {
         node,
         ty,
         span: expr.span,
-        text: print(expr).into(),
+        text: print_shared(expr),
         folded: None,
         trace_head: std::sync::OnceLock::new(),
     }

@@ -4,6 +4,8 @@
 //! Precedence, lowest first: `if`, `or`, `and`, `not`, comparisons and `in`
 //! (which do not chain), `+ -`, `* / %`, unary `-`.
 
+use std::sync::Arc;
+
 use chrono::{SecondsFormat, TimeDelta};
 
 use crate::diagnostic::Diagnostic;
@@ -1102,6 +1104,24 @@ pub(crate) fn print(expr: &Expr) -> String {
     let mut out = String::new();
     write_expr(&mut out, expr);
     out
+}
+
+/// [`print`], shared: the text is written into a buffer this thread reuses
+/// and copied once into its `Arc`, where printing into a `String` of its
+/// own and converting it would allocate twice per node of every
+/// expression of a policy.
+pub(crate) fn print_shared(expr: &Expr) -> Arc<str> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut out) => {
+            out.clear();
+            write_expr(&mut out, expr);
+            Arc::from(out.as_str())
+        }
+        Err(_) => print(expr).into(),
+    })
 }
 
 pub(crate) fn binding(expr: &Expr) -> u8 {
