@@ -2,8 +2,6 @@
 //! report every wrong or unknown key, and the mapping of strings back to
 //! their place in the file.
 
-use std::borrow::Cow;
-
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -531,28 +529,28 @@ fn unescape_offsets(raw: &str, decoded: &str) -> Option<Vec<usize>> {
     let mut offsets = Vec::with_capacity(decoded.len() + 1);
     let mut out = String::with_capacity(decoded.len());
     let mut chars = raw.char_indices().peekable();
+    let mut buffer = [0u8; 4];
     while let Some((at, c)) = chars.next() {
-        let produced: Cow<'_, str> = if c == '\\' {
+        let produced: &str = if c == '\\' {
             let (_, escape) = chars.next()?;
             match escape {
-                'n' => "\n".into(),
-                't' => "\t".into(),
-                'r' => "\r".into(),
-                'b' => "\u{8}".into(),
-                'f' => "\u{c}".into(),
-                'e' => "\u{1b}".into(),
-                '"' => "\"".into(),
-                '\\' => "\\".into(),
+                'n' => "\n",
+                't' => "\t",
+                'r' => "\r",
+                'b' => "\u{8}",
+                'f' => "\u{c}",
+                'e' => "\u{1b}",
+                '"' => "\"",
+                '\\' => "\\",
                 _ => return None,
             }
         } else {
-            let mut buffer = [0u8; 4];
-            Cow::Owned(c.encode_utf8(&mut buffer).to_owned())
+            c.encode_utf8(&mut buffer)
         };
         for _ in 0..produced.len() {
             offsets.push(at);
         }
-        out.push_str(&produced);
+        out.push_str(produced);
     }
     offsets.push(raw.len());
     (out == decoded).then_some(offsets)
