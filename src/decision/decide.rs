@@ -237,8 +237,9 @@ pub(crate) fn decide_listing(
     request: &Request,
     listed: Listed,
 ) -> Result<Decision, DecideError> {
-    let mut log = TraceLog::default();
-    decide_logged(policy, request, listed, &mut log).map(|decided| decided.into_decision(&log))
+    // Room for a few entries per rule, so that the log seldom regrows.
+    let mut log = TraceLog::with_capacity(policy.rules.len() * 8);
+    decide_logged(policy, request, listed, &mut log).map(|decided| decided.into_decision(&mut log))
 }
 
 /// A decision as evaluated, its trace kept in a [`TraceLog`] and its parts
@@ -337,7 +338,7 @@ impl<'a> LoggedRule<'a> {
 
 impl LoggedDecision<'_> {
     /// The public decision, its trace built from `log`, where it was recorded.
-    pub(crate) fn into_decision(self, log: &TraceLog) -> Decision {
+    pub(crate) fn into_decision(self, log: &mut TraceLog) -> Decision {
         let Self {
             policy,
             ruling,
@@ -380,7 +381,7 @@ impl LoggedDecision<'_> {
                     clause: logged.rule.clause.clone(),
                     outcome: logged.rule.outcome,
                     status: logged.status,
-                    condition: logged.condition.map(|traced| log.node(traced).to_tree()),
+                    condition: logged.condition.map(|traced| log.take_tree(traced)),
                 })
                 .collect(),
         }

@@ -28,7 +28,7 @@ use crate::language::value::Value;
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TraceNode {
     /// The expression, printed canonically; shared with the policy, so that
     /// tracing a decision does not copy it.
@@ -122,6 +122,62 @@ impl<'p> TraceLog<'p> {
         LoggedNode {
             log: self,
             at: traced.0,
+        }
+    }
+
+    /// An empty log with room for `entries` entries.
+    pub(crate) fn with_capacity(entries: usize) -> Self {
+        Self {
+            entries: Vec::with_capacity(entries),
+            made: String::new(),
+        }
+    }
+
+    /// The public tree of the node at `traced`, its values moved out of the
+    /// log: building the public decision is the log's last use.
+    pub(crate) fn take_tree(&mut self, traced: Traced) -> TraceNode {
+        self.take_node(traced.0)
+    }
+
+    fn take_node(&mut self, at: usize) -> TraceNode {
+        let (expr, end) = match self.entries.get_mut(at) {
+            Some(entry) => (entry.expr, entry.end),
+            None => return TraceNode::default(),
+        };
+        let mut node = TraceNode {
+            expr: self.shared_text(expr),
+            value: self.take_value(at),
+            op: expr.op(),
+            operands: Vec::new(),
+            terms: Vec::new(),
+        };
+        let mut child = at + 1;
+        while let Some(entry) = self.entries.get(child).filter(|_| child < end) {
+            let (role, expr, next) = (entry.role, entry.expr, entry.end.max(child + 1));
+            match role {
+                Role::Operand => node.operands.push(Operand {
+                    expr: self.shared_text(expr),
+                    value: self.take_value(child).unwrap_or(Value::Absent),
+                }),
+                Role::Node => node.terms.push(self.take_node(child)),
+                Role::Spliced => node.terms.extend(self.take_node(child).terms),
+            }
+            child = next;
+        }
+        node
+    }
+
+    fn take_value(&mut self, at: usize) -> Option<Value> {
+        self.entries
+            .get_mut(at)
+            .and_then(|entry| entry.value.take())
+    }
+
+    /// A text as the public tree holds it: the policy's, shared.
+    fn shared_text(&self, text: Text<'p>) -> Arc<str> {
+        match text {
+            Text::Policy(expr) => expr.text.clone(),
+            Text::Made { .. } => self.text(text).into(),
         }
     }
 
@@ -285,32 +341,6 @@ impl<'l, 'p> LoggedNode<'l, 'p> {
         }
     }
 
-    /// The public tree of this node.
-    pub(crate) fn to_tree(self) -> TraceNode {
-        let mut terms = Vec::new();
-        self.for_each_term(&mut |term| terms.push(term.to_tree()));
-        TraceNode {
-            expr: self.shared_expr(),
-            value: self.value().cloned(),
-            op: self.op(),
-            operands: self
-                .operands()
-                .map(|operand| Operand {
-                    expr: operand.shared_expr(),
-                    value: operand.value().cloned().unwrap_or(Value::Absent),
-                })
-                .collect(),
-            terms,
-        }
-    }
-
-    fn shared_expr(self) -> Arc<str> {
-        match self.entry().map(|entry| entry.expr) {
-            Some(Text::Policy(expr)) => expr.text.clone(),
-            _ => self.expr().into(),
-        }
-    }
-
     fn entry(self) -> Option<&'l Entry<'p>> {
         self.log.entries.get(self.at)
     }
@@ -334,7 +364,7 @@ impl Evaluator<'_> {
     pub(crate) fn trace(&mut self, expr: &Checked) -> Result<TraceNode> {
         let mut log = TraceLog::default();
         let traced = self.trace_into(expr, &mut log)?;
-        Ok(log.node(traced).to_tree())
+        Ok(log.take_tree(traced))
     }
 
     /// Evaluates a condition, recording how each part came out in `log`.

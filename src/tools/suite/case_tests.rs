@@ -131,7 +131,7 @@ fn the_traced_line_is_the_decision_json() {
         let logged = decide_logged(policy, request, Listed::Derived, &mut log).unwrap();
         let mut line = Vec::new();
         crate::render::write_traced_line(&mut line, 42, &logged, &log);
-        let built = logged.into_decision(&log);
+        let built = logged.into_decision(&mut log);
         assert_eq!(built.trace, decision.trace);
         let mut expected = serde_json::json!({"line": 42});
         if let serde_json::Value::Object(fields) = serde_json::to_value(&built).unwrap() {
