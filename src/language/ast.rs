@@ -49,6 +49,23 @@ pub(crate) struct Ident {
     pub(crate) span: Span,
 }
 
+/// The names of a path joined by dots, `purchase.date`, in one allocation.
+pub(crate) fn dotted(parts: &[Ident]) -> String {
+    let mut joined = String::with_capacity(parts.iter().map(|part| part.name.len() + 1).sum());
+    write_dotted(&mut joined, parts);
+    joined
+}
+
+/// Appends the names of a path joined by dots.
+pub(crate) fn write_dotted(out: &mut String, parts: &[Ident]) {
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            out.push('.');
+        }
+        out.push_str(&part.name);
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Literal {
     Bool(bool),

@@ -5,7 +5,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::{did_you_mean, list_names};
-use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
+use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp, dotted};
 use crate::language::compiled::{
     Aggregate, AggregateKind, Arithmetic, Checked, Comparison, Function, Node, Setting,
 };
@@ -232,11 +232,6 @@ impl Checker<'_, '_> {
         {
             return self.local_path(expr, binding, members);
         }
-        let dotted = parts
-            .iter()
-            .map(|part| part.name.as_str())
-            .collect::<Vec<_>>()
-            .join(".");
         if let [single] = parts
             && let Some(index) = self
                 .scope
@@ -251,6 +246,7 @@ impl Checker<'_, '_> {
                 .and_then(|(_, ty)| ty.clone())?;
             return Some(checked(expr, Node::Derived(index), ty));
         }
+        let dotted = dotted(parts);
         if let Some(slot) = self.scope.schema.slot(&dotted) {
             let ty = self.scope.schema.field(slot)?.ty.clone();
             return Some(checked(expr, Node::Field(slot), ty));

@@ -11,7 +11,9 @@ use chrono::{SecondsFormat, TimeDelta};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
 use crate::diagnostic::suggest::did_you_mean;
-use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp, operator_list};
+use crate::language::ast::{
+    BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp, dotted, operator_list, write_dotted,
+};
 use crate::language::compiled::Function;
 use crate::language::lexer::{
     SyntaxError, Token, TokenKind, duration_too_large, integer_too_large, lex,
@@ -971,9 +973,9 @@ fn trailing_help(kind: &TokenKind, text: &str) -> Option<String> {
 }
 
 fn path_call_error(names: &[Ident], path: Span, open: Span) -> SyntaxError {
-    let joined = join_path(names);
+    let joined = dotted(names);
     let (function, receiver) = match names.split_last() {
-        Some((last, rest)) => (last.name.as_str(), join_path(rest)),
+        Some((last, rest)) => (last.name.as_str(), dotted(rest)),
         None => ("f", String::new()),
     };
     SyntaxError::new(
@@ -985,14 +987,6 @@ fn path_call_error(names: &[Ident], path: Span, open: Span) -> SyntaxError {
     .with_help(format!(
         "call functions by their name alone, for example `{function}({receiver})`"
     ))
-}
-
-fn join_path(names: &[Ident]) -> String {
-    names
-        .iter()
-        .map(|ident| ident.name.as_str())
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 fn too_complex(local: Span) -> SyntaxError {
@@ -1152,7 +1146,7 @@ pub(crate) fn binary_level(op: BinaryOp) -> u8 {
 fn write_expr(out: &mut String, expr: &Expr) {
     match &expr.kind {
         ExprKind::Literal(literal) => write_literal(out, literal),
-        ExprKind::Path(names) => out.push_str(&join_path(names)),
+        ExprKind::Path(names) => write_dotted(out, names),
         ExprKind::Unary(op, operand) => write_unary(out, *op, operand),
         ExprKind::Binary(op, left, right) => {
             let level = binary_level(*op);

@@ -240,10 +240,10 @@ impl<'t, 'i> Table<'t, 'i> {
     /// Reports keys outside `allowed`, with a "did you mean" when one is close.
     pub(crate) fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
         for (key, _) in self.table.iter() {
-            let key = key_text(key);
-            if keys::contains(self.allowed, &key.value) {
+            if keys::contains(self.allowed, key.get_ref().as_ref()) {
                 continue;
             }
+            let key = key_text(key);
             let help = self
                 .intended(&key.value)
                 .map(|intended| format!("did you mean `{intended}`?"))
