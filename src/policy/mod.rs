@@ -53,6 +53,9 @@ pub struct Policy {
     pub(crate) warnings: Vec<Diagnostic>,
     /// The `[calendar.NAME]` tables, in the order written.
     pub(crate) calendars: Vec<Calendar>,
+    /// How a traced batch line names this policy (its `"policy"` object),
+    /// written the first time one is, then copied.
+    pub(crate) traced_ref: OnceLock<Box<str>>,
 }
 
 #[derive(Debug)]

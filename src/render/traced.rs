@@ -9,7 +9,7 @@ use crate::decision::decide::{LoggedDecision, LoggedRule};
 use crate::decision::json_text::{push_keyword, push_list, push_object, push_str, push_value};
 use crate::evaluate::{LoggedNode, TraceLog};
 use crate::language::value::Value;
-use crate::policy::Rule;
+use crate::policy::{Policy, Rule};
 
 /// Appends the traced line of `decision`, newline included, its trace
 /// written straight from `log`, where it was recorded.
@@ -30,19 +30,28 @@ pub(crate) fn write_traced_line(
     .write_head(out);
     out.extend_from_slice(b",\"derived\":");
     push_object(out, &decision.derived);
-    out.extend_from_slice(b",\"policy\":{\"id\":");
-    push_str(out, &policy.meta.id);
-    out.extend_from_slice(b",\"version\":");
-    push_str(out, &policy.meta.version);
-    out.extend_from_slice(b",\"title\":");
-    push_str(out, &policy.meta.title);
-    out.extend_from_slice(b",\"sha256\":");
-    push_str(out, policy.sha256());
-    out.extend_from_slice(b"},\"trace\":");
+    let policy_ref = policy.traced_ref.get_or_init(|| policy_ref(policy));
+    out.extend_from_slice(policy_ref.as_bytes());
+    out.extend_from_slice(b",\"trace\":");
     push_list(out, &decision.rules, |out, rule| {
         push_rule_trace(out, rule, log);
     });
     out.extend_from_slice(b"}\n");
+}
+
+/// The `"policy"` member of every traced line of `policy`.
+fn policy_ref(policy: &Policy) -> Box<str> {
+    let mut made = Vec::new();
+    made.extend_from_slice(b",\"policy\":{\"id\":");
+    push_str(&mut made, &policy.meta.id);
+    made.extend_from_slice(b",\"version\":");
+    push_str(&mut made, &policy.meta.version);
+    made.extend_from_slice(b",\"title\":");
+    push_str(&mut made, &policy.meta.title);
+    made.extend_from_slice(b",\"sha256\":");
+    push_str(&mut made, policy.sha256());
+    made.push(b'}');
+    String::from_utf8_lossy(&made).into()
 }
 
 fn push_rule_trace(out: &mut Vec<u8>, logged: &LoggedRule, log: &TraceLog) {

@@ -206,6 +206,7 @@ impl<'f> Loader<'f, '_> {
             outcome_effects,
             warnings,
             calendars,
+            traced_ref: std::sync::OnceLock::new(),
         })
     }
 
