@@ -118,13 +118,9 @@ fn rule_with<'p>(policy: &'p Policy, evaluator: &mut Evaluator) -> Result<Ruling
     if deciding.implicit {
         return Err(DecideError::NoRule);
     }
-    let mut effects = Vec::with_capacity(effect_list(policy, deciding).count());
-    for effect in effect_list(policy, deciding) {
-        effects.push((effect.name.as_str(), evaluator.eval(&effect.value)?));
-    }
     Ok(Ruling {
         rule: deciding,
-        effects,
+        effects: effect_values(policy, deciding, evaluator)?,
         missing: Vec::new(),
         warnings: evaluator.request().warnings.clone(),
     })
@@ -304,12 +300,11 @@ pub(crate) fn decide_logged<'p: 'a, 'a>(
     if rule.implicit {
         return Err(DecideError::NoRule);
     }
+    // The missing fields first, as the decision has always found them: an
+    // error in finding them is reported before one in the reason.
     evaluator.missing()?;
     let reason = render_template(&rule.reason, &mut evaluator)?;
-    let mut effects = Vec::with_capacity(effect_list(policy, rule).count());
-    for effect in effect_list(policy, rule) {
-        effects.push((effect.name.as_str(), evaluator.eval(&effect.value)?));
-    }
+    let effects = effect_values(policy, rule, &mut evaluator)?;
     let missing = evaluator.take_missing()?;
     Ok(LoggedDecision {
         policy,
@@ -422,6 +417,19 @@ fn effect_list<'p>(policy: &'p Policy, rule: &'p Rule) -> impl Iterator<Item = &
         .flat_map(|(_, effects)| effects)
         .filter(move |effect| !rule.effects.iter().any(|own| own.name == effect.name));
     shared.chain(&rule.effects)
+}
+
+/// The values of `rule`'s effects ([`effect_list`]), by name.
+fn effect_values<'p>(
+    policy: &'p Policy,
+    rule: &'p Rule,
+    evaluator: &mut Evaluator,
+) -> Result<Vec<(&'p str, Value)>, EvalError> {
+    let mut effects = Vec::with_capacity(effect_list(policy, rule).count());
+    for effect in effect_list(policy, rule) {
+        effects.push((effect.name.as_str(), evaluator.eval(&effect.value)?));
+    }
+    Ok(effects)
 }
 
 fn render_template(template: &Template, evaluator: &mut Evaluator) -> Result<String, EvalError> {

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::decision::json_text::{push_str, push_value};
 use crate::language::schema::Schema;
 use crate::language::value::Value;
-use crate::policy::Policy;
+use crate::policy::{Policy, hex_digits};
 use crate::request::Request;
 
 /// The shortest id prefix `ruling why` accepts: long enough that a
@@ -88,18 +88,8 @@ impl IdStart {
         write_canonical(&self.keys, request, &mut self.buffer);
         let mut hasher = self.after_policy.clone();
         hasher.update(&self.buffer);
-        hex(&hasher.finalize().into())
+        DecisionId(hex_digits(&hasher.finalize().into()))
     }
-}
-
-fn hex(digest: &[u8; 32]) -> DecisionId {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let digit = |nibble: u8| DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
-    let mut text = [0; 64];
-    for (pair, byte) in text.chunks_exact_mut(2).zip(digest) {
-        pair.copy_from_slice(&[digit(byte >> 4), digit(byte & 0xf)]);
-    }
-    DecisionId(text)
 }
 
 /// The text of the canonical request before each field's value.
@@ -247,7 +237,7 @@ reason = "r"
             whole.extend(canonical_request(&policy.schema, &request));
             assert_eq!(
                 decision_id(&policy, &request),
-                hex(&Sha256::digest(&whole).into())
+                DecisionId(hex_digits(&Sha256::digest(&whole).into()))
             );
         }
     }

@@ -414,10 +414,16 @@ mod policy_id_tests;
 
 /// The SHA-256 of `bytes` in lowercase hex.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut hex = String::with_capacity(64);
-    for byte in Sha256::digest(bytes) {
-        let _ = write!(hex, "{byte:02x}");
+    String::from_utf8_lossy(&hex_digits(&Sha256::digest(bytes).into())).into_owned()
+}
+
+/// A SHA-256 digest as 64 lowercase hexadecimal digits.
+pub(crate) fn hex_digits(digest: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |nibble: u8| DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
+    let mut text = [0; 64];
+    for (pair, byte) in text.chunks_exact_mut(2).zip(digest) {
+        pair.copy_from_slice(&[digit(byte >> 4), digit(byte & 0xf)]);
     }
-    hex
+    text
 }

@@ -111,8 +111,7 @@ impl<'a> CompactLine<'a> {
         push_integer(out, self.line);
         out.extend_from_slice(b",\"format\":");
         push_integer(out, self.format);
-        out.push(b',');
-        out.extend_from_slice(b"\"id\":");
+        out.extend_from_slice(b",\"id\":");
         push_str(out, self.id);
         out.extend_from_slice(b",\"outcome\":");
         push_keyword(out, self.outcome.keyword());
