@@ -2,7 +2,6 @@
 //! every date and rule checked here so that counting never meets a bad one.
 
 use chrono::{NaiveDate, Weekday};
-use toml::de::DeValue;
 
 use super::Loader;
 use crate::diagnostic::Diagnostic;
@@ -11,7 +10,7 @@ use crate::diagnostic::suggest::{closest, list_names};
 use crate::language::weekday::WEEKDAYS;
 use crate::limits::MAX_HOLIDAYS;
 use crate::policy::calendar::{Calendar, Holiday, HolidayDate, Nth, Observance};
-use crate::policy::document::{self, Node, Table, Text, kind_name, wrong_kind};
+use crate::policy::document::{self, Node, Table, Text, TomlValue, kind_name, wrong_kind};
 use crate::policy::keys;
 
 const ORDINALS: [(&str, Nth); 6] = [
@@ -51,11 +50,11 @@ impl Loader<'_, '_> {
         let Some(table) = document::table(node, self.errors) else {
             return (Vec::new(), Vec::new());
         };
-        let table = Table::new(table, self.text, node.span().into(), "`[calendar]`", &[]);
+        let table = Table::new(table, self.text, node.span(), "`[calendar]`", &[]);
         let mut calendars = Vec::new();
         let mut names = Vec::new();
         for (name, key_span, value) in table.keys() {
-            let DeValue::Table(inner) = value.get_ref() else {
+            let TomlValue::Table(inner) = value.get_ref() else {
                 let help = if is_array_of_tables(value) && !keys::contains(keys::CALENDAR, name) {
                     format!(
                         "a calendar is one table: write `[calendar.{name}]`, with single brackets"
@@ -86,7 +85,7 @@ impl Loader<'_, '_> {
             let table = Table::new(
                 inner,
                 self.text,
-                value.span().into(),
+                value.span(),
                 format!("`[calendar.{name}]`"),
                 keys::CALENDAR,
             );
@@ -119,7 +118,7 @@ impl Loader<'_, '_> {
         let Some(node) = table.get("weekend") else {
             return Some([false, false, false, false, false, true, true]);
         };
-        let DeValue::Array(items) = node.get_ref() else {
+        let TomlValue::Array(items) = node.get_ref() else {
             self.push(wrong_kind(
                 node,
                 node.get_ref(),
@@ -161,7 +160,7 @@ impl Loader<'_, '_> {
                 Diagnostic::new(
                     "no-business-days",
                     "every day of the week is a weekend day",
-                    node.span().into(),
+                    node.span(),
                 )
                 .with_label("no working day is left")
                 .with_help("list only the days that are not working days, such as `[\"saturday\", \"sunday\"]`"),
@@ -194,7 +193,7 @@ impl Loader<'_, '_> {
         let Some(node) = table.get("holidays") else {
             return Some(Vec::new());
         };
-        let DeValue::Array(items) = node.get_ref() else {
+        let TomlValue::Array(items) = node.get_ref() else {
             self.push(wrong_kind(
                 node,
                 node.get_ref(),
@@ -212,7 +211,7 @@ impl Loader<'_, '_> {
                         table.name(),
                         items.len()
                     ),
-                    node.span().into(),
+                    node.span(),
                 )
                 .with_label("too many holidays")
                 .with_help("a calendar lists the holidays of one place; a holiday that recurs is one `date` or `rule` for every year"),
@@ -224,11 +223,11 @@ impl Loader<'_, '_> {
         let mut valid = true;
         for item in items {
             let holiday = match item.get_ref() {
-                DeValue::Table(holiday) => self.holiday(
+                TomlValue::Table(holiday) => self.holiday(
                     &Table::new(
                         holiday,
                         self.text,
-                        item.span().into(),
+                        item.span(),
                         format!("a holiday of {}", table.name()),
                         keys::HOLIDAY,
                     ),
@@ -320,17 +319,19 @@ impl Loader<'_, '_> {
     /// `"MM-DD"` every year, or a TOML date once.
     fn holiday_date(&mut self, node: &Node) -> Option<HolidayDate> {
         match node.get_ref() {
-            DeValue::Datetime(datetime) if datetime.time.is_none() && datetime.offset.is_none() => {
+            TomlValue::Datetime(datetime)
+                if datetime.time.is_none() && datetime.offset.is_none() =>
+            {
                 datetime
                     .to_string()
                     .parse::<NaiveDate>()
                     .ok()
                     .map(HolidayDate::Once)
             }
-            DeValue::String(text) => {
+            TomlValue::String(text) => {
                 let parsed = month_day(text);
                 if parsed.is_none() {
-                    self.push(invalid_month_day(text, node.span().into()));
+                    self.push(invalid_month_day(text, node.span()));
                 }
                 parsed
             }
@@ -433,8 +434,8 @@ impl Loader<'_, '_> {
 }
 
 fn is_array_of_tables(node: &Node) -> bool {
-    matches!(node.get_ref(), DeValue::Array(items)
-        if !items.is_empty() && items.iter().all(|item| matches!(item.get_ref(), DeValue::Table(_))))
+    matches!(node.get_ref(), TomlValue::Array(items)
+        if !items.is_empty() && items.iter().all(|item| matches!(item.get_ref(), TomlValue::Table(_))))
 }
 
 /// The words of `text`, separated by white space, each with its offset.

@@ -5,12 +5,11 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::suggest::list_names;
 use crate::language::types::Type;
 use crate::language::value::Value;
-use crate::policy::document::{Node, kind_name};
+use crate::policy::document::{Node, TomlValue, kind_name};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use std::sync::Arc;
-use toml::de::DeValue;
 
 impl Loader<'_, '_> {
     /// A TOML value used as a constant: a default or a constant effect.
@@ -43,7 +42,7 @@ impl Loader<'_, '_> {
                             expected.with_article(),
                             ty.with_article()
                         ),
-                        node.span().into(),
+                        node.span(),
                     )
                     .with_label(format!("this is {}", ty.with_article()))
                     .with_help(help),
@@ -56,7 +55,7 @@ impl Loader<'_, '_> {
                         Diagnostic::new(
                             "unknown-enum-value",
                             format!("`{text}` is not one of the field's values"),
-                            node.span().into(),
+                            node.span(),
                         )
                         .with_label("not listed in `values`")
                         .with_help(format!(
@@ -78,22 +77,22 @@ impl Loader<'_, '_> {
 
     pub(super) fn toml_value(&mut self, node: &Node) -> Option<(Value, Type)> {
         Some(match node.get_ref() {
-            DeValue::String(text) => (Value::string(text), Type::String),
-            DeValue::Boolean(b) => (Value::Bool(*b), Type::Bool),
-            DeValue::Integer(number) => {
+            TomlValue::String(text) => (Value::string(text), Type::String),
+            TomlValue::Boolean(b) => (Value::Bool(*b), Type::Bool),
+            TomlValue::Integer(number) => {
                 match i64::from_str_radix(&number.as_str().replace('_', ""), number.radix()) {
                     Ok(n) => (Value::Integer(n), Type::Integer),
                     Err(_) => return self.bad_number(node),
                 }
             }
-            DeValue::Float(number) => {
+            TomlValue::Float(number) => {
                 match Decimal::from_str_exact(&number.as_str().replace('_', "")) {
                     Ok(d) => (Value::Decimal(d), Type::Decimal),
                     Err(_) => return self.bad_number(node),
                 }
             }
-            DeValue::Datetime(datetime) => return self.toml_datetime(node, datetime),
-            DeValue::Array(items) => {
+            TomlValue::Datetime(datetime) => return self.toml_datetime(node, datetime),
+            TomlValue::Array(items) => {
                 let mut values = Vec::new();
                 let mut item_type = Type::Nothing;
                 for item in items.iter() {
@@ -103,7 +102,7 @@ impl Loader<'_, '_> {
                             Diagnostic::new(
                                 "type-mismatch",
                                 format!("an array holds values of one type, but this is {ty}"),
-                                item.span().into(),
+                                item.span(),
                             )
                             .with_label(format!("this is {ty}")),
                         );
@@ -117,12 +116,12 @@ impl Loader<'_, '_> {
                     Type::List(Box::new(item_type)),
                 )
             }
-            other @ DeValue::Table(_) => {
+            other @ TomlValue::Table(_) => {
                 self.push(
                     Diagnostic::new(
                         "wrong-kind",
                         format!("expected a value, found {}", kind_name(other)),
-                        node.span().into(),
+                        node.span(),
                     )
                     .with_label("a table cannot be a value here")
                     .with_help(
@@ -139,7 +138,7 @@ impl Loader<'_, '_> {
             Diagnostic::new(
                 "invalid-number",
                 "this number cannot be represented exactly",
-                node.span().into(),
+                node.span(),
             )
             .with_label("too large, too precise, or not finite")
             .with_help("use at most 28 significant digits"),
@@ -165,7 +164,7 @@ impl Loader<'_, '_> {
                     Diagnostic::new(
                         "invalid-datetime",
                         format!("`{text}` has no time zone offset"),
-                        node.span().into(),
+                        node.span(),
                     )
                     .with_label("a local time is ambiguous")
                     .with_help(format!("add the offset, for example `{text}Z` for UTC")),

@@ -85,13 +85,7 @@ impl Loader<'_, '_> {
         let Some(table) = document::table(node, self.errors) else {
             return;
         };
-        let table = Table::new(
-            table,
-            self.text,
-            node.span().into(),
-            format!("`[{key}]`"),
-            &[],
-        );
+        let table = Table::new(table, self.text, node.span(), format!("`[{key}]`"), &[]);
         for (name, key_span, value) in table.keys() {
             let Some(text) = document::text(value, self.text, self.errors) else {
                 continue;

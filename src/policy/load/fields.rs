@@ -9,10 +9,9 @@ use crate::language::parser::{parse_expression, print};
 use crate::language::schema::{Field, Member, Object, Requirement, Schema};
 use crate::language::types::{Record, Type};
 use crate::language::value::Value;
-use crate::policy::document::{Table, Text, boolean, tables, wrong_kind};
+use crate::policy::document::{Table, Text, TomlValue, boolean, tables, wrong_kind};
 use crate::policy::keys;
 use std::sync::Arc;
-use toml::de::DeValue;
 
 impl Loader<'_, '_> {
     /// Reads `[[field]]` entries into a schema; `required_when` conditions
@@ -181,7 +180,7 @@ impl Loader<'_, '_> {
                 Diagnostic::new(
                     "conflicting-keys",
                     "a required field cannot have a `default`",
-                    node.span().into(),
+                    node.span(),
                 )
                 .with_label("the default would never be used")
                 .with_help("remove `default`, or make the field optional"),
@@ -354,7 +353,7 @@ impl Loader<'_, '_> {
             );
             return None;
         };
-        let DeValue::Array(items) = node.get_ref() else {
+        let TomlValue::Array(items) = node.get_ref() else {
             self.push(wrong_kind(
                 node,
                 node.get_ref(),
@@ -366,25 +365,25 @@ impl Loader<'_, '_> {
         let mut values: Vec<String> = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
-                DeValue::String(text) if values.iter().any(|seen| seen == text.as_ref()) => self
+                TomlValue::String(text) if values.iter().any(|seen| seen == text.as_ref()) => self
                     .push(
                         Diagnostic::new(
                             "duplicate-value",
                             format!("`{text}` is listed twice"),
-                            item.span().into(),
+                            item.span(),
                         )
                         .with_label("listed again here")
                         .with_help("remove one of them"),
                     ),
-                DeValue::String(text) if text.trim().is_empty() => self.push(
+                TomlValue::String(text) if text.trim().is_empty() => self.push(
                     Diagnostic::new(
                         "invalid-value",
                         "an enum value cannot be blank",
-                        item.span().into(),
+                        item.span(),
                     )
                     .with_label("blank value"),
                 ),
-                DeValue::String(text) => values.push(text.to_string()),
+                TomlValue::String(text) => values.push(text.to_string()),
                 other => self.push(wrong_kind(item, other, "a string", "\"game\"")),
             }
         }
@@ -393,7 +392,7 @@ impl Loader<'_, '_> {
                 Diagnostic::new(
                     "invalid-value",
                     "an enum needs at least one value",
-                    node.span().into(),
+                    node.span(),
                 )
                 .with_label("no values")
                 .with_help("list the allowed values, for example `values = [\"game\", \"dlc\"]`"),

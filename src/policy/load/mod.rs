@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use toml::de::DeValue;
 
 use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::did_you_mean;
@@ -18,7 +17,7 @@ use crate::language::schema::Schema;
 use crate::language::types::Type;
 use crate::language::zone::Zone;
 use crate::limits::MAX_POLICY_BYTES;
-use crate::policy::document::{self, Node, Table, Text, wrong_kind};
+use crate::policy::document::{self, Node, Table, Text, TomlValue, wrong_kind};
 use crate::policy::folder::BeforeFirstVersion;
 use crate::policy::keys;
 use crate::policy::{Metadata, Policy};
@@ -146,7 +145,7 @@ impl<'f> Loader<'f, '_> {
                 return None;
             }
         };
-        if root.get_ref().is_empty() {
+        if root.is_empty() {
             self.push(
                 Diagnostic::new("empty-policy", "the policy file is empty", Span::empty(0))
                     .with_label("nothing but comments or blank lines")
@@ -155,7 +154,7 @@ impl<'f> Loader<'f, '_> {
             return None;
         }
         let top = Table::new(
-            root.get_ref(),
+            &root,
             self.text,
             Span::empty(0),
             "the policy file",
@@ -218,7 +217,7 @@ impl<'f> Loader<'f, '_> {
         let Some(node) = top.get("format") else {
             // Written below `[policy]`, it is reported there as misplaced.
             let below_a_header = top.get("policy").is_some_and(|node| {
-                matches!(node.get_ref(), DeValue::Table(table) if table.contains_key("format"))
+                matches!(node.get_ref(), TomlValue::Table(table) if table.contains_key("format"))
             });
             if top.misspelled("format") || below_a_header {
                 return;
@@ -237,12 +236,12 @@ impl<'f> Loader<'f, '_> {
             return;
         };
         match node.get_ref() {
-            DeValue::Integer(number) if number.as_str() == FORMAT.to_string() => {}
-            DeValue::Integer(number) => self.push(
+            TomlValue::Integer(number) if number.as_str() == FORMAT.to_string() => {}
+            TomlValue::Integer(number) => self.push(
                 Diagnostic::new(
                     "unsupported-format",
                     format!("format `{}` is not supported", number.as_str()),
-                    node.span().into(),
+                    node.span(),
                 )
                 .with_label("unknown format version")
                 .with_help(format!("this version of ruling reads `format = {FORMAT}`")),
@@ -276,7 +275,7 @@ impl<'f> Loader<'f, '_> {
         Some(Table::new(
             table,
             self.text,
-            node.span().into(),
+            node.span(),
             format!("`[{key}]`"),
             keys::POLICY,
         ))
@@ -463,23 +462,19 @@ impl<'f> Loader<'f, '_> {
 
 fn date(node: &Node, errors: &mut Vec<Diagnostic>) -> Option<NaiveDate> {
     match node.get_ref() {
-        DeValue::Datetime(datetime) if datetime.time.is_none() && datetime.offset.is_none() => {
+        TomlValue::Datetime(datetime) if datetime.time.is_none() && datetime.offset.is_none() => {
             NaiveDate::from_str(&datetime.to_string()).ok()
         }
-        DeValue::String(text) => {
+        TomlValue::String(text) => {
             let help = if NaiveDate::from_str(text).is_ok() {
                 format!("write the date without quotes: `{text}`")
             } else {
                 "write the date as YYYY-MM-DD without quotes, for example `2025-01-22`".to_owned()
             };
             errors.push(
-                Diagnostic::new(
-                    "wrong-kind",
-                    "expected a date, found a string",
-                    node.span().into(),
-                )
-                .with_label("this is a string")
-                .with_help(help),
+                Diagnostic::new("wrong-kind", "expected a date, found a string", node.span())
+                    .with_label("this is a string")
+                    .with_help(help),
             );
             None
         }

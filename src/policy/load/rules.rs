@@ -12,10 +12,9 @@ use crate::language::schema::{Requirement, Schema};
 use crate::language::types::Type;
 use crate::language::value::Value;
 use crate::limits::MAX_RULES;
-use crate::policy::document::{self, Node, Table, Text, tables};
+use crate::policy::document::{self, Node, Table, Text, TomlValue, tables};
 use crate::policy::keys;
 use crate::policy::{Constraint, Effect, Outcome, Rule, Section};
-use toml::de::DeValue;
 
 impl Loader<'_, '_> {
     pub(super) fn constraints(&mut self, top: &Table, names: &Names) -> Vec<Constraint> {
@@ -103,13 +102,7 @@ impl Loader<'_, '_> {
             return Some(Rule::implicit_default());
         };
         let table = document::table(node, self.errors)?;
-        let table = Table::new(
-            table,
-            self.text,
-            node.span().into(),
-            "`[default]`",
-            keys::DEFAULT,
-        );
+        let table = Table::new(table, self.text, node.span(), "`[default]`", keys::DEFAULT);
         table.check_keys(self.errors);
         self.rule(&table, names, &mut HashMap::new(), false)
     }
@@ -189,7 +182,7 @@ impl Loader<'_, '_> {
             return Vec::new();
         };
         let name = format!("the `allow` of {}", rule.name());
-        let table = Table::new(inner, self.text, node.span().into(), name, keys::LINT_ALLOW);
+        let table = Table::new(inner, self.text, node.span(), name, keys::LINT_ALLOW);
         table.check_keys(self.errors);
         keys::LINT_ALLOW
             .iter()
@@ -261,13 +254,13 @@ impl Loader<'_, '_> {
         let mut effects = Vec::new();
         let mut valid = true;
         for (key, value) in table.iter() {
-            let key_name = key.get_ref().to_string();
+            let key_name = key.text.to_string();
             if !is_identifier(&key_name) {
                 self.push(
                     Diagnostic::new(
                         "invalid-name",
                         format!("`{key_name}` is not a valid effect name in {name}"),
-                        key.span().into(),
+                        key.span,
                     )
                     .with_label("use letters, digits and `_`")
                     .with_help("for example `refund_amount`"),
@@ -276,7 +269,7 @@ impl Loader<'_, '_> {
                 continue;
             }
             let checked = match value.get_ref() {
-                DeValue::String(_) => {
+                TomlValue::String(_) => {
                     document::text(value, self.text, self.errors).and_then(|text| {
                         let expr = self.expression(&text)?;
                         check(&expr, &names.scope(true), self.errors)
@@ -311,9 +304,9 @@ impl Loader<'_, '_> {
         let mut result = Vec::new();
         for (key, value) in table.iter() {
             let text = Text {
-                value: key.get_ref().to_string(),
-                span: key.span().into(),
-                origin: Origin::Whole(key.span().into()),
+                value: key.text.to_string(),
+                span: key.span,
+                origin: Origin::Whole(key.span),
             };
             let Some(outcome) = self.outcome(&text) else {
                 continue;
@@ -405,7 +398,7 @@ impl Loader<'_, '_> {
 /// `missing_fields()`: such a rule may have failed to load for another
 /// reason, already reported.
 fn mentions_missing(top: &Table) -> bool {
-    let Some(DeValue::Array(rules)) = top.get("rule").map(|node| node.get_ref()) else {
+    let Some(TomlValue::Array(rules)) = top.get("rule").map(|node| node.get_ref()) else {
         return false;
     };
     rules.iter().any(|rule| {
@@ -426,7 +419,7 @@ fn constant_checked(value: Value, ty: Type, node: &Node) -> Checked {
     Checked {
         node: crate::language::compiled::Node::Constant(value),
         ty,
-        span: node.span().into(),
+        span: node.span(),
         text: text.into(),
         folded: None,
         trace_head: std::sync::OnceLock::new(),

@@ -2,163 +2,23 @@
 //! report every wrong or unknown key, and the mapping of strings back to
 //! their place in the file.
 
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+mod build;
+#[cfg(test)]
+mod build_tests;
+mod syntax;
+mod tree;
+
+pub(crate) use tree::{Key as TomlKey, Node, TomlTable, TomlValue};
 
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
 use crate::diagnostic::suggest::{closest, list_names};
 use crate::policy::keys::{self, Key};
 
-pub(crate) type Node<'i> = Spanned<DeValue<'i>>;
-
-/// Parses the document. On a syntax error, only the first is returned:
-/// after a broken line the parser's recovery produces errors that only
-/// repeat the first one.
-pub(crate) fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
-    let (table, errors) = DeTable::parse_recoverable(text);
-    match errors.into_iter().next() {
-        None => Ok(table),
-        Some(error) => Err(vec![syntax_error(text, &error)]),
-    }
-}
-
-/// A TOML syntax error in words a policy owner knows, for the mistakes
-/// they make most; anything else keeps the parser's own message.
-fn syntax_error(text: &str, error: &toml::de::Error) -> Diagnostic {
-    let span = error.span().map_or(Span::empty(0), Span::from);
-    let raw = error.message().trim().trim_end_matches('.');
-    let found = text.get(span.range()).unwrap_or_default();
-    let line = line_at(text, span.start);
-    if raw.starts_with("duplicate key") {
-        return duplicate_key(text, span, found);
-    }
-    if raw.starts_with("string values must be quoted") {
-        return unquoted_value(span, found, line);
-    }
-    if raw.starts_with("invalid basic string") || raw.starts_with("invalid literal string") {
-        return Diagnostic::new("toml-syntax", "this string is never closed", span)
-            .with_label("the line ends before the closing quote")
-            .with_help(
-                "close the string on the same line, or use a multi-line string (`'''…'''`)",
-            );
-    }
-    if raw.starts_with("key with no value") {
-        return Diagnostic::new(
-            "toml-syntax",
-            "`=` is missing between the key and its value",
-            span,
-        )
-        .with_label("expected `=` here")
-        .with_help("write `key = value`, for example `outcome = \"approve\"`");
-    }
-    if raw.starts_with("unexpected key or value")
-        && line.trim_end().ends_with('"')
-        && line.contains("= \"")
-    {
-        return quote_inside_string(span, line);
-    }
-    if raw.starts_with("missing comma between array elements") {
-        return Diagnostic::new("toml-syntax", "a list is not closed before this line", span)
-            .with_label("the list should have ended before this")
-            .with_help("close the list with `]` at the end of its last item");
-    }
-    if raw.starts_with("unclosed array table") || raw.starts_with("unclosed table") {
-        let name = line.trim().trim_matches(['[', ']']);
-        let header = if raw.starts_with("unclosed array table") {
-            format!("[[{name}]]")
-        } else {
-            format!("[{name}]")
-        };
-        return Diagnostic::new("toml-syntax", "this table header is not closed", span)
-            .with_label("expected `]` here")
-            .with_help(format!("write `{header}`"));
-    }
-    Diagnostic::new("toml-syntax", lowercase_first(raw), span)
-        .with_label("the TOML syntax breaks here")
-        .with_help("see https://toml.io for the syntax of TOML files")
-}
-
-/// The line that holds `offset`.
-fn line_at(text: &str, offset: usize) -> &str {
-    let start = text
-        .get(..offset)
-        .and_then(|before| before.rfind('\n'))
-        .map_or(0, |at| at + 1);
-    text.get(start..)
-        .unwrap_or_default()
-        .split('\n')
-        .next()
-        .unwrap_or_default()
-}
-
-fn duplicate_key(text: &str, span: Span, key: &str) -> Diagnostic {
-    let mut diagnostic = Diagnostic::new("duplicate-key", format!("`{key}` is given twice"), span)
-        .with_label("given again here")
-        .with_help("keep one of them: a key appears once in its table");
-    let mut offset = 0;
-    for line in text
-        .get(..span.start)
-        .unwrap_or_default()
-        .split_inclusive('\n')
-    {
-        let trimmed = line.trim_start();
-        if trimmed
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-        {
-            let start = offset + line.len() - trimmed.len();
-            diagnostic.secondary = vec![(
-                Span::new(start, start + key.len()),
-                "first given here".to_owned(),
-            )];
-        }
-        offset += line.len();
-    }
-    diagnostic
-}
-
-fn unquoted_value(span: Span, found: &str, line: &str) -> Diagnostic {
-    let key = line.split('=').next().unwrap_or_default().trim();
-    let date_like = found.contains(['/', '.'])
-        && found
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '/' || c == '.');
-    if date_like {
-        return Diagnostic::new(
-            "toml-syntax",
-            format!("`{found}` is not a date TOML understands"),
-            span,
-        )
-        .with_label("not a TOML date")
-        .with_help(format!(
-            "write dates as YYYY-MM-DD without quotes, for example `{key} = 2025-03-01`"
-        ));
-    }
-    Diagnostic::new("toml-syntax", format!("`{found}` needs quotes"), span)
-        .with_label("text must be quoted")
-        .with_help(format!("write `{key} = \"{found}\"`"))
-}
-
-fn quote_inside_string(span: Span, line: &str) -> Diagnostic {
-    let (key, value) = line.split_once('=').unwrap_or_default();
-    let value = value.trim();
-    let inner = value.strip_prefix('"').unwrap_or(value);
-    let inner = inner.strip_suffix('"').unwrap_or(inner);
-    Diagnostic::new("toml-syntax", "a `\"` inside this string ends it early", span)
-        .with_label("the string ended just before this")
-        .with_help(format!(
-            "write the value between single quotes, so that it can hold double quotes: `{} = '{inner}'`",
-            key.trim()
-        ))
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
+/// Parses the document into its root table. On a syntax error, only the
+/// first is returned: after a broken line, later errors only repeat it.
+pub(crate) fn parse(text: &str) -> Result<TomlTable<'_>, Vec<Diagnostic>> {
+    build::parse(text).map_err(|error| vec![syntax::syntax_error(text, &error)])
 }
 
 /// Words policy owners bring from other tools, and the key they mean here.
@@ -187,19 +47,18 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("otherwise", "default"),
 ];
 
-fn key_text(key: &Spanned<toml::de::DeString<'_>>) -> Text {
-    let span = Span::from(key.span());
+fn key_text(key: &TomlKey<'_>) -> Text {
     Text {
-        value: key.get_ref().to_string(),
-        span,
-        origin: Origin::Whole(span),
+        value: key.text.to_string(),
+        span: key.span,
+        origin: Origin::Whole(key.span),
     }
 }
 
 /// A table being read: each getter marks its key as known, and `finish`
 /// reports the keys that no getter asked for.
 pub(crate) struct Table<'t, 'i> {
-    table: &'t DeTable<'i>,
+    table: &'t TomlTable<'i>,
     file: &'t str,
     /// Where the table is, for errors about keys it lacks.
     pub(crate) span: Span,
@@ -218,7 +77,7 @@ pub(crate) struct Text {
 
 impl<'t, 'i> Table<'t, 'i> {
     pub(crate) fn new(
-        table: &'t DeTable<'i>,
+        table: &'t TomlTable<'i>,
         file: &'t str,
         span: Span,
         name: impl Into<String>,
@@ -240,7 +99,7 @@ impl<'t, 'i> Table<'t, 'i> {
     /// Reports keys outside `allowed`, with a "did you mean" when one is close.
     pub(crate) fn check_keys(&self, errors: &mut Vec<Diagnostic>) {
         for (key, _) in self.table.iter() {
-            if keys::contains(self.allowed, key.get_ref().as_ref()) {
+            if keys::contains(self.allowed, &key.text) {
                 continue;
             }
             let key = key_text(key);
@@ -282,7 +141,7 @@ impl<'t, 'i> Table<'t, 'i> {
     /// so that reporting `key` as missing would only repeat that error.
     pub(crate) fn misspelled(&self, key: &str) -> bool {
         self.table.iter().any(|(other, _)| {
-            let other = other.get_ref().as_ref();
+            let other = other.text.as_ref();
             !keys::contains(self.allowed, other) && self.intended(other) == Some(key)
         })
     }
@@ -293,15 +152,13 @@ impl<'t, 'i> Table<'t, 'i> {
 
     /// The span of the key itself, for errors about its value.
     pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
-        self.table
-            .get_key_value(key)
-            .map(|(key, _)| Span::from(key.span()))
+        self.table.get_key_value(key).map(|(key, _)| key.span)
     }
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = (&'t str, Span, &'t Node<'i>)> {
         self.table
             .iter()
-            .map(|(key, value)| (key.get_ref().as_ref(), Span::from(key.span()), value))
+            .map(|(key, value)| (key.text.as_ref(), key.span, value))
     }
 
     fn missing(&self, key: &str, example: &str, errors: &mut Vec<Diagnostic>) {
@@ -390,10 +247,10 @@ fn read_keyed<'i, T>(
 /// Reads a string, reporting any other kind of value.
 pub(crate) fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
     match node.get_ref() {
-        DeValue::String(value) => Some(Text {
+        TomlValue::String(value) => Some(Text {
             value: value.to_string(),
-            span: node.span().into(),
-            origin: string_origin(file, node.span().into(), value),
+            span: node.span(),
+            origin: string_origin(file, node.span(), value),
         }),
         other => {
             errors.push(wrong_kind(node, other, "a string", "\"…\""));
@@ -404,7 +261,7 @@ pub(crate) fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) ->
 
 pub(crate) fn boolean(node: &Node<'_>, errors: &mut Vec<Diagnostic>) -> Option<bool> {
     match node.get_ref() {
-        DeValue::Boolean(value) => Some(*value),
+        TomlValue::Boolean(value) => Some(*value),
         other => {
             errors.push(wrong_kind(node, other, "`true` or `false`", "true"));
             None
@@ -415,9 +272,9 @@ pub(crate) fn boolean(node: &Node<'_>, errors: &mut Vec<Diagnostic>) -> Option<b
 pub(crate) fn table<'t, 'i>(
     node: &'t Node<'i>,
     errors: &mut Vec<Diagnostic>,
-) -> Option<&'t DeTable<'i>> {
+) -> Option<&'t TomlTable<'i>> {
     match node.get_ref() {
-        DeValue::Table(table) => Some(table),
+        TomlValue::Table(table) => Some(table),
         other => {
             errors.push(wrong_kind(node, other, "a table", "{ … }"));
             None
@@ -430,13 +287,13 @@ pub(crate) fn tables<'t, 'i>(
     node: &'t Node<'i>,
     name: &str,
     errors: &mut Vec<Diagnostic>,
-) -> Vec<(&'t DeTable<'i>, Span)> {
-    let DeValue::Array(items) = node.get_ref() else {
+) -> Vec<(&'t TomlTable<'i>, Span)> {
+    let TomlValue::Array(items) = node.get_ref() else {
         errors.push(
             Diagnostic::new(
                 "wrong-kind",
                 format!("`{name}` must be an array of tables"),
-                node.span().into(),
+                node.span(),
             )
             .with_label("not an array of tables")
             .with_help(format!(
@@ -448,7 +305,7 @@ pub(crate) fn tables<'t, 'i>(
     items
         .iter()
         .filter_map(|item| match item.get_ref() {
-            DeValue::Table(table) => Some((table, Span::from(item.span()))),
+            TomlValue::Table(table) => Some((table, item.span())),
             other => {
                 errors.push(wrong_kind(item, other, "a table", "{ … }"));
                 None
@@ -459,29 +316,29 @@ pub(crate) fn tables<'t, 'i>(
 
 pub(crate) fn wrong_kind(
     node: &Node<'_>,
-    found: &DeValue<'_>,
+    found: &TomlValue<'_>,
     expected: &str,
     example: &str,
 ) -> Diagnostic {
     Diagnostic::new(
         "wrong-kind",
         format!("expected {expected}, found {}", kind_name(found)),
-        node.span().into(),
+        node.span(),
     )
     .with_label(format!("this is {}", kind_name(found)))
     .with_help(format!("write it like `{example}`"))
 }
 
-pub(crate) fn kind_name(value: &DeValue<'_>) -> &'static str {
+pub(crate) fn kind_name(value: &TomlValue<'_>) -> &'static str {
     match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(datetime) if datetime.time.is_some() => "a date and time",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        TomlValue::String(_) => "a string",
+        TomlValue::Integer(_) => "an integer",
+        TomlValue::Float(_) => "a float",
+        TomlValue::Boolean(_) => "a boolean",
+        TomlValue::Datetime(datetime) if datetime.time.is_some() => "a date and time",
+        TomlValue::Datetime(_) => "a date",
+        TomlValue::Array(_) => "an array",
+        TomlValue::Table(_) => "a table",
     }
 }
 
