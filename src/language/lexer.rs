@@ -20,7 +20,8 @@ pub(crate) struct Token {
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum TokenKind {
-    Ident(String),
+    /// A name; its text is the token's span of the expression.
+    Ident,
     /// The magnitude of an integer. It may be one more than `i64::MAX`, so
     /// that `-9223372036854775808` can be written; the parser rejects that
     /// value when no `-` precedes it.
@@ -296,7 +297,7 @@ impl<'a> Lexer<'a> {
                 .with_help("names may use only the letters `a`-`z` and `A`-`Z`, digits and `_`"),
             );
         }
-        self.push(TokenKind::Ident(word.to_owned()), start);
+        self.push(TokenKind::Ident, start);
     }
 
     fn lex_unknown(&mut self, start: usize) {
@@ -850,8 +851,14 @@ mod tests {
         assert!(help.is_some(), "{text}: {message} has no help");
     }
 
-    fn ident(name: &str) -> TokenKind {
-        TokenKind::Ident(name.to_owned())
+    /// The texts of the names among the tokens of `text`.
+    fn names(text: &str) -> Vec<&str> {
+        let (tokens, _) = lex(text);
+        tokens
+            .iter()
+            .filter(|token| token.kind == TokenKind::Ident)
+            .filter_map(|token| text.get(token.span.range()))
+            .collect()
     }
 
     /// Whitespace between tokens plus token texts give back the input.
@@ -897,15 +904,10 @@ mod tests {
 
     #[test]
     fn identifiers_and_keywords() {
+        assert_eq!(kinds("a _b c_9 And notes"), vec![TokenKind::Ident; 5]);
         assert_eq!(
-            kinds("a _b c_9 And notes"),
-            [
-                ident("a"),
-                ident("_b"),
-                ident("c_9"),
-                ident("And"),
-                ident("notes")
-            ]
+            names("a _b c_9 And notes"),
+            ["a", "_b", "c_9", "And", "notes"]
         );
         assert_eq!(
             kinds("and or not in if then else true false"),
@@ -941,8 +943,9 @@ mod tests {
         assert_eq!(decimal.scale(), 2);
         assert_eq!(
             kinds("1.x"),
-            [TokenKind::Integer(1), TokenKind::Dot, ident("x")]
+            [TokenKind::Integer(1), TokenKind::Dot, TokenKind::Ident]
         );
+        assert_eq!(names("1.x"), ["x"]);
         assert_eq!(
             kinds("10-2-3"),
             [
@@ -1065,10 +1068,8 @@ mod tests {
                 T::Slash,
             ]
         );
-        assert_eq!(
-            kinds("a<=-b"),
-            [ident("a"), T::LessEq, T::Minus, ident("b")]
-        );
+        assert_eq!(kinds("a<=-b"), [T::Ident, T::LessEq, T::Minus, T::Ident]);
+        assert_eq!(names("a<=-b"), ["a", "b"]);
     }
 
     #[test]
@@ -1158,7 +1159,7 @@ mod tests {
                 .map(|t| &t.kind)
                 .collect::<Vec<_>>(),
             [
-                &ident("d"),
+                &TokenKind::Ident,
                 &TokenKind::EqEq,
                 &TokenKind::Invalid,
                 &TokenKind::Plus,
@@ -1291,7 +1292,8 @@ mod tests {
         ] {
             let (tokens, errors) = lex(text);
             let kinds: Vec<_> = tokens.into_iter().map(|token| token.kind).collect();
-            assert_eq!(kinds, [ident("a"), kind, ident("b")], "{text}");
+            assert_eq!(kinds, [T::Ident, kind, T::Ident], "{text}");
+            assert_eq!(names(text), ["a", "b"], "{text}");
             let operator = text.split(' ').nth(1).unwrap();
             assert_eq!(errors.len(), 1);
             assert_eq!(errors[0].message, format!("unknown operator `{operator}`"));
@@ -1317,8 +1319,9 @@ mod tests {
         let (tokens, errors) = lex("a #$^b ; c");
         assert_eq!(
             tokens.into_iter().map(|t| t.kind).collect::<Vec<_>>(),
-            [ident("a"), ident("b"), ident("c")]
+            vec![TokenKind::Ident; 3]
         );
+        assert_eq!(names("a #$^b ; c"), ["a", "b", "c"]);
         let messages: Vec<_> = errors
             .iter()
             .map(|e| (e.message.as_str(), e.span.range()))
@@ -1335,7 +1338,8 @@ mod tests {
     #[test]
     fn non_ascii_names() {
         let (tokens, errors) = lex("größe > 1");
-        assert_eq!(tokens[0].kind, ident("größe"));
+        assert_eq!(tokens[0].kind, TokenKind::Ident);
+        assert_eq!(names("größe > 1"), ["größe"]);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].message, "`größe` is not a valid name");
         assert_eq!(errors[0].label, "`ö` is not allowed in a name");

@@ -465,9 +465,9 @@ impl<'a> Parser<'a> {
             return Err(self.expected_value().into());
         };
         match &token.kind {
-            TokenKind::Ident(name) => {
+            TokenKind::Ident => {
                 self.next += 1;
-                self.parse_path_or_call(name, token.span)
+                self.parse_path_or_call(self.token_text(token), token.span)
             }
             TokenKind::LParen => {
                 self.next += 1;
@@ -575,9 +575,9 @@ impl<'a> Parser<'a> {
             return Err(self.expected_name().into());
         };
         match &token.kind {
-            TokenKind::Ident(name) => {
+            TokenKind::Ident => {
                 self.next += 1;
-                Ok((name.as_str(), token.span))
+                Ok((self.token_text(token), token.span))
             }
             kind if kind.is_keyword() => {
                 let keyword = self.token_text(token);
@@ -715,12 +715,14 @@ impl<'a> Parser<'a> {
     /// The name after `for`, which stands for each item of the list.
     fn binder(&mut self, function: &Ident, for_span: Span) -> Parsed<Ident> {
         match self.peek() {
-            Some(Token {
-                kind: TokenKind::Ident(name),
-                span,
-            }) => {
+            Some(
+                token @ Token {
+                    kind: TokenKind::Ident,
+                    span,
+                },
+            ) => {
                 self.next += 1;
-                Ok(self.ident(name, *span))
+                Ok(self.ident(self.token_text(token), *span))
             }
             _ => Err(self
                 .aggregate_error(function, "a name for each item")
@@ -797,7 +799,7 @@ impl<'a> Parser<'a> {
         let before = self.tokens.get(self.next.checked_sub(1)?)?;
         let name = matches!(
             before.kind,
-            TokenKind::Ident(_) | TokenKind::RParen | TokenKind::RBracket
+            TokenKind::Ident | TokenKind::RParen | TokenKind::RBracket
         );
         (name && before.span.end == bracket.span.start).then(|| {
             "a list is not read by position: an aggregate reads its items, as in `any(item.price > 10 for item in order.items)`, `sum(item.price for item in order.items)` or `min(…)`".to_owned()
@@ -840,7 +842,7 @@ impl<'a> Parser<'a> {
                 _ => None,
             });
         let help = match (&token.kind, after_number) {
-            (TokenKind::Ident(word), Some(count)) => duration_word_help(word, count),
+            (TokenKind::Ident, Some(count)) => duration_word_help(self.token_text(token), count),
             (TokenKind::LBracket, _) => self.indexing_help(token),
             _ => self.decimal_comma_help(),
         }
@@ -856,9 +858,8 @@ impl Parser<'_> {
     /// For a name where an operator should be, the next token: `n mod 7`,
     /// `a adn b`, or a function called without parentheses, `floor x`.
     fn stray_word_help(&self) -> Option<String> {
-        let Some(TokenKind::Ident(word)) = self.peek_kind() else {
-            return None;
-        };
+        let word = self.peek().filter(|token| token.kind == TokenKind::Ident)?;
+        let word = self.token_text(word);
         if TokenKind::keyword(&word.to_lowercase()).is_some() {
             return None;
         }
@@ -889,9 +890,11 @@ impl Parser<'_> {
     /// The function named by the single name just before the next token.
     fn function_before(&self) -> Option<Function> {
         let previous = self.next.checked_sub(1)?;
-        let TokenKind::Ident(name) = &self.tokens.get(previous)?.kind else {
-            return None;
-        };
+        let name = self
+            .tokens
+            .get(previous)
+            .filter(|token| token.kind == TokenKind::Ident)?;
+        let name = self.token_text(name);
         let after_dot = previous
             .checked_sub(1)
             .and_then(|index| self.tokens.get(index))
@@ -964,8 +967,8 @@ fn trailing_help(kind: &TokenKind, text: &str) -> Option<String> {
             "commas separate the items of a list `[a, b]` or the arguments of a call `f(a, b)`"
                 .to_owned()
         }
-        TokenKind::Ident(name) if TokenKind::keyword(&name.to_lowercase()).is_some() => {
-            format!("keywords are lowercase: write `{}`", name.to_lowercase())
+        TokenKind::Ident if TokenKind::keyword(&text.to_lowercase()).is_some() => {
+            format!("keywords are lowercase: write `{}`", text.to_lowercase())
         }
         kind if starts_value(kind) => MISSING_OPERATOR_HELP.to_owned(),
         _ => return None,
@@ -1056,7 +1059,7 @@ fn binary_symbol(kind: &TokenKind) -> Option<&'static str> {
 fn starts_value(kind: &TokenKind) -> bool {
     matches!(
         kind,
-        TokenKind::Ident(_)
+        TokenKind::Ident
             | TokenKind::Integer(_)
             | TokenKind::Decimal(_)
             | TokenKind::Date(_)
