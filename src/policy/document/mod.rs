@@ -10,6 +10,8 @@ mod tree;
 
 pub(crate) use tree::{Key as TomlKey, Node, TomlTable, TomlValue};
 
+use std::borrow::Cow;
+
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
 use crate::diagnostic::suggest::{closest, list_names};
@@ -47,9 +49,9 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("otherwise", "default"),
 ];
 
-fn key_text(key: &TomlKey<'_>) -> Text {
+fn key_text<'i>(key: &TomlKey<'i>) -> Text<'i> {
     Text {
-        value: key.text.to_string(),
+        value: key.text.clone(),
         span: key.span,
         origin: Origin::Whole(key.span),
     }
@@ -67,10 +69,11 @@ pub(crate) struct Table<'t, 'i> {
     allowed: &'static [Key],
 }
 
-/// A string value with the place it was written.
+/// A string value with the place it was written, borrowed from the file
+/// unless it had escapes.
 #[derive(Clone, Debug)]
-pub(crate) struct Text {
-    pub(crate) value: String,
+pub(crate) struct Text<'i> {
+    pub(crate) value: Cow<'i, str>,
     pub(crate) span: Span,
     pub(crate) origin: Origin,
 }
@@ -207,7 +210,7 @@ impl<'t, 'i> Table<'t, 'i> {
         key: &str,
         example: &str,
         errors: &mut Vec<Diagnostic>,
-    ) -> Option<Text> {
+    ) -> Option<Text<'i>> {
         self.required(
             key,
             example,
@@ -216,7 +219,11 @@ impl<'t, 'i> Table<'t, 'i> {
         )
     }
 
-    pub(crate) fn optional_text(&self, key: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+    pub(crate) fn optional_text(
+        &self,
+        key: &str,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<Text<'i>> {
         self.optional(key, |node, errors| text(node, self.file, errors), errors)
     }
 }
@@ -245,10 +252,14 @@ fn read_keyed<'i, T>(
 }
 
 /// Reads a string, reporting any other kind of value.
-pub(crate) fn text(node: &Node<'_>, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Text> {
+pub(crate) fn text<'i>(
+    node: &Node<'i>,
+    file: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Text<'i>> {
     match node.get_ref() {
         TomlValue::String(value) => Some(Text {
-            value: value.to_string(),
+            value: value.clone(),
             span: node.span(),
             origin: string_origin(file, node.span(), value),
         }),

@@ -2,6 +2,7 @@
 //! every date and rule checked here so that counting never meets a bad one.
 
 use chrono::{NaiveDate, Weekday};
+use std::borrow::Cow;
 
 use super::Loader;
 use crate::diagnostic::Diagnostic;
@@ -77,7 +78,7 @@ impl Loader<'_, '_> {
             };
             names.push(name.to_owned());
             let name_text = Text {
-                value: name.to_owned(),
+                value: Cow::Borrowed(name),
                 span: key_span,
                 origin: Origin::Whole(key_span),
             };
@@ -292,7 +293,7 @@ impl Loader<'_, '_> {
             }
         };
         Some(Holiday {
-            name: name?.value,
+            name: name?.value.into_owned(),
             date: date?,
             observed: observed.unwrap_or(Some(Observance::None))?,
         })
@@ -312,7 +313,7 @@ impl Loader<'_, '_> {
             );
             return false;
         }
-        seen.push((name.value.clone(), name.span));
+        seen.push((name.value.to_string(), name.span));
         true
     }
 

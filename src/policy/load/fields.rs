@@ -13,10 +13,10 @@ use crate::policy::document::{Table, Text, TomlValue, boolean, tables, wrong_kin
 use crate::policy::keys;
 use std::sync::Arc;
 
-impl Loader<'_, '_> {
+impl<'f> Loader<'f, '_> {
     /// Reads `[[field]]` entries into a schema; `required_when` conditions
     /// come back separately, to be checked once all fields are known.
-    pub(super) fn fields(&mut self, top: &Table) -> (Schema, Requirements) {
+    pub(super) fn fields(&mut self, top: &Table<'_, 'f>) -> (Schema, Requirements<'f>) {
         let mut declared = Vec::new();
         if let Some(node) = top.get("field") {
             for (table, span) in tables(node, "field", self.errors) {
@@ -46,10 +46,10 @@ impl Loader<'_, '_> {
     /// objects among them gets its items' schema built the same way.
     fn build_schema(
         &mut self,
-        declared: &mut [Option<Declared>],
+        declared: &mut [Option<Declared<'f>>],
         prefix: &str,
-        requirements: &mut Requirements,
-    ) -> (Schema, Vec<(usize, Text)>) {
+        requirements: &mut Requirements<'f>,
+    ) -> (Schema, Vec<(usize, Text<'f>)>) {
         let mut schema = Schema::default();
         let mut conditions = Vec::new();
         for index in 0..declared.len() {
@@ -91,9 +91,9 @@ impl Loader<'_, '_> {
     /// from the fields `path[].member`.
     fn record_type(
         &mut self,
-        declared: &mut [Option<Declared>],
+        declared: &mut [Option<Declared<'f>>],
         path: &str,
-        requirements: &mut Requirements,
+        requirements: &mut Requirements<'f>,
     ) -> Type {
         let (mut schema, conditions) =
             self.build_schema(declared, &format!("{path}[]."), requirements);
@@ -107,7 +107,7 @@ impl Loader<'_, '_> {
                 let printed = parse_expression(&text.value, &text.origin).map(|expr| print(&expr));
                 member.requirement = Requirement::WhenItem {
                     index,
-                    text: printed.unwrap_or_else(|_| text.value.clone()),
+                    text: printed.unwrap_or_else(|_| text.value.to_string()),
                 };
                 indexes.push((index, text));
             }
@@ -126,7 +126,7 @@ impl Loader<'_, '_> {
 
     /// A member declared for a list that is not declared as a list of
     /// objects.
-    fn orphan_member(&mut self, orphan: &Declared) {
+    fn orphan_member(&mut self, orphan: &Declared<'_>) {
         let list = orphan
             .field
             .path
@@ -148,7 +148,7 @@ impl Loader<'_, '_> {
         );
     }
 
-    pub(super) fn field(&mut self, table: &Table) -> Option<(Field, Option<Text>)> {
+    pub(super) fn field(&mut self, table: &Table<'_, 'f>) -> Option<(Field, Option<Text<'f>>)> {
         let path = table.required_text("path", "\"purchase.date\"", self.errors);
         let ty = self.field_type(table);
         let description =
@@ -199,9 +199,11 @@ impl Loader<'_, '_> {
             Requirement::Optional
         };
         let field = Field {
-            path: path.value,
+            path: path.value.into_owned(),
             ty,
-            description: description.map(|text| text.value).unwrap_or_default(),
+            description: description
+                .map(|text| text.value.into_owned())
+                .unwrap_or_default(),
             requirement,
             default,
             span: table.span,
@@ -212,7 +214,7 @@ impl Loader<'_, '_> {
     /// Checks a field path. A path that is only wrong by an empty part
     /// (`purchase..date`) comes back repaired, so that its uses report
     /// nothing more; `None` when it cannot be used at all.
-    pub(super) fn field_path(&mut self, mut path: Text) -> Option<Text> {
+    pub(super) fn field_path(&mut self, mut path: Text<'f>) -> Option<Text<'f>> {
         if path.value.ends_with("[]") {
             self.push(
                 Diagnostic::new("invalid-path", format!("`{}` ends with `[]`", path.value), path.span)
@@ -249,13 +251,13 @@ impl Loader<'_, '_> {
         if !repaired.iter().all(|part| is_part(part)) || repaired.is_empty() {
             return None;
         }
-        path.value = repaired.join(".");
+        path.value = repaired.join(".").into();
         Some(path)
     }
 
     pub(super) fn field_type(&mut self, table: &Table) -> Option<Type> {
         let keyword = table.required_text("type", "\"string\"", self.errors)?;
-        match keyword.value.as_str() {
+        match keyword.value.as_ref() {
             "list" => {
                 let items = table.required_text("items", "\"string\"", self.errors)?;
                 if items.value == "list" {
@@ -293,7 +295,7 @@ impl Loader<'_, '_> {
     }
 
     pub(super) fn scalar_type(&mut self, keyword: &Text, table: &Table) -> Option<Type> {
-        let ty = match keyword.value.as_str() {
+        let ty = match keyword.value.as_ref() {
             "string" => Type::String,
             "bool" => Type::Bool,
             "integer" => Type::Integer,
@@ -489,7 +491,7 @@ impl Loader<'_, '_> {
         self.push(diagnostic);
     }
 
-    pub(super) fn requirements(&mut self, requirements: Requirements, names: &mut Names) {
+    pub(super) fn requirements(&mut self, requirements: Requirements<'_>, names: &mut Names) {
         // Indexes were handed out in order, so the conditions line up with
         // them; one that fails to check fails the whole policy.
         let mut item_conditions = Vec::new();
@@ -522,20 +524,20 @@ impl Loader<'_, '_> {
 
 /// A `[[field]]` as read, before it is placed in the request's schema or
 /// in the schema of a list's items.
-struct Declared {
+struct Declared<'f> {
     field: Field,
-    condition: Option<Text>,
+    condition: Option<Text<'f>>,
     span: Span,
 }
 
 /// The `required_when` conditions of the fields and of the members of list
 /// items, checked once the derived values are known.
 #[derive(Default)]
-pub(super) struct Requirements {
-    fields: Vec<(usize, Text)>,
+pub(super) struct Requirements<'f> {
+    fields: Vec<(usize, Text<'f>)>,
     /// The index in `Schema::item_conditions`, the condition, and the type
     /// of the item it is checked for.
-    items: Vec<(usize, Text, Type)>,
+    items: Vec<(usize, Text<'f>, Type)>,
     next_item_index: usize,
 }
 

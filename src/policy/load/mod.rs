@@ -294,7 +294,7 @@ impl<'f> Loader<'f, '_> {
         let id = id.filter(|id| self.identifier(id, "policy id"))?;
         let version = version.filter(|version| self.version(version))?;
         let (timezone, timezone_name) = match timezone {
-            Some(text) => (self.timezone(&text)?, text.value),
+            Some(text) => (self.timezone(&text)?, text.value.into_owned()),
             None => (Zone::UTC, "UTC".to_owned()),
         };
         let effective_date_field = match field {
@@ -306,15 +306,17 @@ impl<'f> Loader<'f, '_> {
             None => BeforeFirstVersion::default(),
         };
         Some(Metadata {
-            id: id.value,
-            version: version.value,
-            title: title?.value,
+            id: id.value.into_owned(),
+            version: version.value.into_owned(),
+            title: title?.value.into_owned(),
             effective_date: effective_date.unwrap_or(Metadata::ALWAYS_IN_EFFECT),
             effective_date_field,
             before_first_version,
             timezone,
             timezone_name,
-            source: source.map(|source| source.value).unwrap_or_default(),
+            source: source
+                .map(|source| source.value.into_owned())
+                .unwrap_or_default(),
         })
     }
 
@@ -440,7 +442,7 @@ impl<'f> Loader<'f, '_> {
     }
 
     fn unique(&mut self, id: &Text, seen: &mut HashMap<String, Span>, what: &str) -> bool {
-        if let Some(first) = seen.get(&id.value) {
+        if let Some(first) = seen.get(id.value.as_ref()) {
             self.push(
                 Diagnostic::new(
                     "duplicate-id",
@@ -455,7 +457,7 @@ impl<'f> Loader<'f, '_> {
             );
             return false;
         }
-        seen.insert(id.value.clone(), id.span);
+        seen.insert(id.value.to_string(), id.span);
         true
     }
 }

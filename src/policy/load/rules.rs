@@ -49,9 +49,9 @@ impl Loader<'_, '_> {
             });
             if let (Some(id), Some(must), Some(message)) = (id, must, message) {
                 constraints.push(Constraint {
-                    id: id.value,
+                    id: id.value.into_owned(),
                     must,
-                    message: message.value,
+                    message: message.value.into_owned(),
                 });
             }
         }
@@ -188,7 +188,7 @@ impl Loader<'_, '_> {
             .iter()
             .filter_map(|key| {
                 let reason = table.optional_text(key.name, self.errors)?;
-                Some((key.name.to_owned(), reason.value))
+                Some((key.name.to_owned(), reason.value.into_owned()))
             })
             .collect()
     }
@@ -304,7 +304,7 @@ impl Loader<'_, '_> {
         let mut result = Vec::new();
         for (key, value) in table.iter() {
             let text = Text {
-                value: key.text.to_string(),
+                value: key.text.clone(),
                 span: key.span,
                 origin: Origin::Whole(key.span),
             };
