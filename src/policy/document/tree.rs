@@ -156,6 +156,9 @@ pub(crate) struct Key<'i> {
     pub(crate) span: Span,
 }
 
+/// How many keys a table has room for at first.
+const TYPICAL_KEYS: usize = 8;
+
 /// Above this many keys a table is searched through a hash index.
 const INDEXED_FROM: usize = 32;
 
@@ -231,6 +234,11 @@ impl<'i> TomlTable<'i> {
     /// Adds a key the caller has checked is new, and returns its position.
     pub(super) fn push(&mut self, key: Key<'i>, node: Node<'i>) -> usize {
         let at = self.entries.len();
+        if at == 0 {
+            // A policy's tables hold up to about eight keys: one allocation
+            // instead of growing through four.
+            self.entries.reserve_exact(TYPICAL_KEYS);
+        }
         if let Some(index) = &mut self.index {
             index.insert(key.text.to_string(), at);
         }

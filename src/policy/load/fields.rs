@@ -417,7 +417,7 @@ impl<'f> Loader<'f, '_> {
         span: Span,
     ) -> Option<usize> {
         let slot = schema.fields.len();
-        let parts: Vec<String> = field.path.split('.').map(str::to_owned).collect();
+        let parts: Vec<&str> = field.path.split('.').collect();
         let (leaf, parents) = parts.split_last()?;
         let mut object = &mut schema.root;
         for (depth, part) in parents.iter().enumerate() {
@@ -427,7 +427,7 @@ impl<'f> Loader<'f, '_> {
                 None => {
                     object
                         .members
-                        .push((part.clone(), Member::Object(Object::default())));
+                        .push(((*part).to_owned(), Member::Object(Object::default())));
                     object.members.len() - 1
                 }
             };
@@ -452,7 +452,9 @@ impl<'f> Loader<'f, '_> {
             self.clash(&field, &field.path, earlier, span);
             return None;
         }
-        object.members.push((leaf.clone(), Member::Field(slot)));
+        object
+            .members
+            .push(((*leaf).to_owned(), Member::Field(slot)));
         schema.fields.push(field);
         Some(slot)
     }

@@ -43,7 +43,7 @@ impl Loader<'_, '_> {
                 }
                 Piece::Placeholder(start, source) => {
                     let origin = text.origin.slice(start);
-                    let checked = parse_expression(&source, &origin)
+                    let checked = parse_expression(source, &origin)
                         .map_err(|errors| self.errors.extend(errors))
                         .ok()
                         .and_then(|expr| check(&expr, &names.placeholder_scope(), self.errors));
@@ -59,15 +59,15 @@ impl Loader<'_, '_> {
 }
 
 #[cfg_attr(test, derive(Debug, PartialEq))]
-enum Piece {
+enum Piece<'t> {
     Text(String),
     /// A placeholder's expression and the byte offset where it starts.
-    Placeholder(usize, String),
+    Placeholder(usize, &'t str),
 }
 
 /// Splits `{expr}` placeholders from text; `Err` holds the offset of an
 /// unclosed `{`.
-fn split_template(text: &str) -> Result<Vec<Piece>, usize> {
+fn split_template(text: &str) -> Result<Vec<Piece<'_>>, usize> {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut literal = String::new();
@@ -83,7 +83,7 @@ fn split_template(text: &str) -> Result<Vec<Piece>, usize> {
                 if !literal.is_empty() {
                     pieces.push(Piece::Text(std::mem::take(&mut literal)));
                 }
-                let source = text.get(start..end).unwrap_or_default().to_owned();
+                let source = text.get(start..end).unwrap_or_default();
                 pieces.push(Piece::Placeholder(start, source));
                 at = end + 1;
             }
@@ -120,12 +120,12 @@ fn placeholder_end(text: &str, start: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn text(literal: &str) -> Piece {
+    fn text(literal: &str) -> Piece<'_> {
         Piece::Text(literal.to_owned())
     }
 
-    fn placeholder(start: usize, source: &str) -> Piece {
-        Piece::Placeholder(start, source.to_owned())
+    fn placeholder(start: usize, source: &str) -> Piece<'_> {
+        Piece::Placeholder(start, source)
     }
 
     #[test]
