@@ -65,7 +65,7 @@ pub(crate) struct Table<'t, 'i> {
     /// Where the table is, for errors about keys it lacks.
     pub(crate) span: Span,
     /// How the table is named in messages: "`[[rule]]`".
-    name: String,
+    name: Cow<'static, str>,
     allowed: &'static [Key],
 }
 
@@ -83,7 +83,7 @@ impl<'t, 'i> Table<'t, 'i> {
         table: &'t TomlTable<'i>,
         file: &'t str,
         span: Span,
-        name: impl Into<String>,
+        name: impl Into<Cow<'static, str>>,
         allowed: &'static [Key],
     ) -> Self {
         Self {

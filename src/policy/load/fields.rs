@@ -73,10 +73,13 @@ impl<'f> Loader<'f, '_> {
             else {
                 continue;
             };
-            let full_path = field.path.clone();
-            field.path = full_path.get(prefix.len()..).unwrap_or_default().to_owned();
             if field.ty.items_record().is_some() {
-                field.ty = self.record_type(declared, &full_path, requirements);
+                field.ty = self.record_type(declared, &field.path, requirements);
+            }
+            // The schema of a list's items names its members without the
+            // list's path; `own` checked that the path starts with it.
+            if field.path.is_char_boundary(prefix.len()) {
+                field.path.drain(..prefix.len());
             }
             if let (Some(slot), Some(condition)) =
                 (self.place_field(&mut schema, field, span), condition)
