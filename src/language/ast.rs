@@ -16,7 +16,7 @@ pub(crate) struct Expr {
 pub(crate) enum ExprKind {
     Literal(Literal),
     /// A field path (`purchase.date`) or a derived value (`days_since_purchase`).
-    Path(Vec<Ident>),
+    Path(Path),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `value in list` or, with `negated`, `value not in list`.
@@ -49,20 +49,53 @@ pub(crate) struct Ident {
     pub(crate) span: Span,
 }
 
-/// The names of a path joined by dots, `purchase.date`, in one allocation.
-pub(crate) fn dotted(parts: &[Ident]) -> String {
-    let mut joined = String::with_capacity(parts.iter().map(|part| part.name.len() + 1).sum());
-    write_dotted(&mut joined, parts);
-    joined
+/// A path such as `purchase.date`: its names joined by dots, in one
+/// string, which is how the schema and every message name it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Path {
+    dotted: String,
 }
 
-/// Appends the names of a path joined by dots.
-pub(crate) fn write_dotted(out: &mut String, parts: &[Ident]) {
-    for (index, part) in parts.iter().enumerate() {
-        if index > 0 {
-            out.push('.');
+impl Path {
+    pub(crate) fn new(first: &str) -> Self {
+        Self {
+            dotted: first.to_owned(),
         }
-        out.push_str(&part.name);
+    }
+
+    /// Adds the name after a `.`.
+    pub(crate) fn push(&mut self, name: &str) {
+        self.dotted.push('.');
+        self.dotted.push_str(name);
+    }
+
+    pub(crate) fn dotted(&self) -> &str {
+        &self.dotted
+    }
+
+    pub(crate) fn names(&self) -> std::str::Split<'_, char> {
+        self.dotted.split('.')
+    }
+
+    /// The first name, and the names after it joined by dots, if any.
+    pub(crate) fn split_first(&self) -> (&str, Option<&str>) {
+        match self.dotted.split_once('.') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (&self.dotted, None),
+        }
+    }
+
+    /// The path's only name, when it has one.
+    pub(crate) fn single(&self) -> Option<&str> {
+        (!self.dotted.contains('.')).then_some(self.dotted.as_str())
+    }
+
+    /// The names but the last, joined by dots, and the last name.
+    pub(crate) fn split_last(&self) -> (Option<&str>, &str) {
+        match self.dotted.rsplit_once('.') {
+            Some((rest, last)) => (Some(rest), last),
+            None => (None, &self.dotted),
+        }
     }
 }
 

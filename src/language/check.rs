@@ -5,7 +5,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::Span;
 use crate::diagnostic::suggest::{did_you_mean, list_names};
-use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp, dotted};
+use crate::language::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, Path, UnaryOp};
 use crate::language::compiled::{
     Aggregate, AggregateKind, Arithmetic, Checked, Comparison, Function, Node, Setting,
 };
@@ -223,21 +223,17 @@ impl Checker<'_, '_> {
         None
     }
 
-    fn path(&mut self, expr: &Expr, parts: &[Ident]) -> Option<Checked> {
-        if let Some((first, members)) = parts.split_first()
-            && let Some(binding) = self
-                .locals
-                .iter()
-                .rposition(|(name, _)| *name == first.name)
-        {
+    fn path(&mut self, expr: &Expr, path: &Path) -> Option<Checked> {
+        let (first, members) = path.split_first();
+        if let Some(binding) = self.locals.iter().rposition(|(name, _)| name == first) {
             return self.local_path(expr, binding, members);
         }
-        if let [single] = parts
+        if let Some(single) = path.single()
             && let Some(index) = self
                 .scope
                 .derived
                 .iter()
-                .position(|(name, _)| *name == single.name)
+                .position(|(name, _)| name == single)
         {
             let ty = self
                 .scope
@@ -246,12 +242,12 @@ impl Checker<'_, '_> {
                 .and_then(|(_, ty)| ty.clone())?;
             return Some(checked(expr, Node::Derived(index), ty));
         }
-        let dotted = dotted(parts);
-        if let Some(slot) = self.scope.schema.slot(&dotted) {
+        let dotted = path.dotted();
+        if let Some(slot) = self.scope.schema.slot(dotted) {
             let ty = self.scope.schema.field(slot)?.ty.clone();
             return Some(checked(expr, Node::Field(slot), ty));
         }
-        let names: Vec<&str> = parts.iter().map(|part| part.name.as_str()).collect();
+        let names: Vec<&str> = path.names().collect();
         if let Some(object) = self.scope.schema.object(&names) {
             let members = object.members.iter().map(|(name, _)| name.as_str());
             return self.error(
@@ -267,13 +263,19 @@ impl Checker<'_, '_> {
                 )),
             );
         }
-        self.unknown_name(expr, &dotted)
+        self.unknown_name(expr, dotted)
     }
 
-    /// `item` or `item.price`, where `item` is bound by an aggregate.
-    fn local_path(&mut self, expr: &Expr, binding: usize, members: &[Ident]) -> Option<Checked> {
+    /// `item` or `item.price`, where `item` is bound by an aggregate;
+    /// `members` is what follows `item.`.
+    fn local_path(
+        &mut self,
+        expr: &Expr,
+        binding: usize,
+        members: Option<&str>,
+    ) -> Option<Checked> {
         let (name, ty) = self.locals.get(binding)?.clone();
-        if members.is_empty() {
+        let Some(dotted) = members else {
             return Some(checked(
                 expr,
                 Node::Local {
@@ -282,9 +284,7 @@ impl Checker<'_, '_> {
                 },
                 ty,
             ));
-        }
-        let path: Vec<&str> = members.iter().map(|part| part.name.as_str()).collect();
-        let dotted = path.join(".");
+        };
         let record = match &ty {
             Type::Record(record) => record,
             Type::Nothing => {
@@ -311,7 +311,7 @@ impl Checker<'_, '_> {
                 );
             }
         };
-        if let Some(slot) = record.schema.slot(&dotted) {
+        if let Some(slot) = record.schema.slot(dotted) {
             let ty = record.schema.field(slot)?.ty.clone();
             return Some(checked(
                 expr,
@@ -323,7 +323,7 @@ impl Checker<'_, '_> {
             ));
         }
         let members = record.schema.fields.iter().map(|field| field.path.as_str());
-        let help = did_you_mean(&dotted, members.clone()).unwrap_or_else(|| {
+        let help = did_you_mean(dotted, members.clone()).unwrap_or_else(|| {
             format!(
                 "the members of `{}[]` are {}",
                 record.path,

@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::span::{Origin, Span};
 use crate::diagnostic::suggest::did_you_mean;
 use crate::language::ast::{
-    BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp, dotted, operator_list, write_dotted,
+    BinaryOp, Expr, ExprKind, Ident, Literal, Path, UnaryOp, operator_list,
 };
 use crate::language::compiled::Function;
 use crate::language::lexer::{
@@ -557,17 +557,17 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_path(&mut self, first: &str, first_span: Span) -> Parsed {
-        let mut names = vec![self.ident(first, first_span)];
+        let mut path = Path::new(first);
         let mut local = first_span;
         while self.eat(&TokenKind::Dot).is_some() {
             let (name, span) = self.name_after_dot()?;
-            names.push(self.ident(name, span));
+            path.push(name);
             local = local.to(span);
         }
         if let Some(open) = self.peek().filter(|token| token.kind == TokenKind::LParen) {
-            return Err(path_call_error(&names, local, open.span).into());
+            return Err(path_call_error(&path, local, open.span).into());
         }
-        self.node(ExprKind::Path(names), local, 1)
+        self.node(ExprKind::Path(path), local, 1)
     }
 
     fn name_after_dot(&mut self) -> Parsed<(&'a str, Span)> {
@@ -975,15 +975,12 @@ fn trailing_help(kind: &TokenKind, text: &str) -> Option<String> {
     })
 }
 
-fn path_call_error(names: &[Ident], path: Span, open: Span) -> SyntaxError {
-    let joined = dotted(names);
-    let (function, receiver) = match names.split_last() {
-        Some((last, rest)) => (last.name.as_str(), dotted(rest)),
-        None => ("f", String::new()),
-    };
+fn path_call_error(path: &Path, span: Span, open: Span) -> SyntaxError {
+    let (receiver, function) = path.split_last();
+    let receiver = receiver.unwrap_or_default();
     SyntaxError::new(
-        format!("`{joined}` cannot be called"),
-        path,
+        format!("`{}` cannot be called", path.dotted()),
+        span,
         "only a single name can be called",
     )
     .with_secondary(open, "the call starts here")
@@ -1149,7 +1146,7 @@ pub(crate) fn binary_level(op: BinaryOp) -> u8 {
 fn write_expr(out: &mut String, expr: &Expr) {
     match &expr.kind {
         ExprKind::Literal(literal) => write_literal(out, literal),
-        ExprKind::Path(names) => write_dotted(out, names),
+        ExprKind::Path(path) => out.push_str(path.dotted()),
         ExprKind::Unary(op, operand) => write_unary(out, *op, operand),
         ExprKind::Binary(op, left, right) => {
             let level = binary_level(*op);
@@ -1370,14 +1367,10 @@ mod tests {
     }
 
     fn path(names: &[&str]) -> Expr {
-        let names = names
-            .iter()
-            .map(|name| Ident {
-                name: (*name).to_owned(),
-                span: Span::default(),
-            })
-            .collect();
-        Expr::new(ExprKind::Path(names), Span::default())
+        let (first, rest) = names.split_first().unwrap();
+        let mut path = Path::new(first);
+        rest.iter().for_each(|name| path.push(name));
+        Expr::new(ExprKind::Path(path), Span::default())
     }
 
     fn var(name: &str) -> Expr {
@@ -1583,11 +1576,10 @@ mod tests {
             panic!("not binary")
         };
         assert_eq!(left.span.range(), 100..103);
-        let ExprKind::Path(names) = &left.kind else {
+        let ExprKind::Path(path) = &left.kind else {
             panic!("not a path")
         };
-        assert_eq!(names[0].span.range(), 100..101);
-        assert_eq!(names[1].span.range(), 102..103);
+        assert_eq!(path.names().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(right.span.range(), 107..108);
 
         let expr = parse_expression("if -x then f(1, [2]) else (y)", &origin).unwrap();

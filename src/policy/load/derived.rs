@@ -206,9 +206,9 @@ impl Loader<'_, '_> {
 /// Calls `found` with every single-name path in `expr`.
 fn collect_names(expr: &Expr, found: &mut impl FnMut(&str)) {
     match &expr.kind {
-        ExprKind::Path(parts) => {
-            if let [single] = parts.as_slice() {
-                found(&single.name);
+        ExprKind::Path(path) => {
+            if let Some(single) = path.single() {
+                found(single);
             }
         }
         ExprKind::Literal(_) => {}
