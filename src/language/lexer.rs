@@ -247,10 +247,13 @@ impl<'a> Lexer<'a> {
         Some(c)
     }
 
+    /// Moves past the characters that are `wanted`, decoding each once.
     fn eat_while(&mut self, wanted: impl Fn(char) -> bool) {
-        while self.peek().is_some_and(&wanted) {
-            self.bump();
-        }
+        let rest = self.rest();
+        self.pos += rest
+            .char_indices()
+            .find(|&(_, c)| !wanted(c))
+            .map_or(rest.len(), |(at, _)| at);
     }
 
     fn eat_digits(&mut self) {
