@@ -1,6 +1,7 @@
-//! Reading the TOML document of a policy: a spanned tree, typed getters that
-//! report every wrong or unknown key, and the mapping of strings back to
-//! their place in the file.
+//! Reading the TOML document of a policy: its spanned tree (`tree`, built
+//! from `toml_parser`'s events by `build`), its syntax errors in words a
+//! policy owner knows (`syntax`), typed getters that report every wrong or
+//! unknown key, and the mapping of strings back to their place in the file.
 
 mod build;
 #[cfg(test)]
