@@ -4,7 +4,7 @@
 //!
 //! The toml crate's own tree put a hash map behind every table and sent
 //! every string through its general decoder: for a policy file that was
-//! more than half of its loading. Here plain strings and keys are
+//! about half of its loading. Here plain strings and keys are
 //! borrowed from the file after one scan, and tables are small vectors.
 
 use std::borrow::Cow;
@@ -37,7 +37,6 @@ pub(super) fn parse(text: &str) -> Result<TomlTable<'_>, ParseError> {
         source,
         root: TomlTable::default(),
         current: Vec::new(),
-        scratch: Vec::new(),
     }
     .document()
 }
@@ -96,8 +95,6 @@ struct Builder<'e, 'i> {
     /// The table that key-value pairs go into: the positions of its keys
     /// from the root (an array of tables stands for its last table).
     current: Vec<usize>,
-    /// Positions walked for a dotted key, kept to reuse its allocation.
-    scratch: Vec<usize>,
 }
 
 /// Where a table being walked to was made, for the tables made on the way.
@@ -162,13 +159,13 @@ impl<'i> Builder<'_, 'i> {
         let Some((path, key)) = name else {
             return Ok(());
         };
-        let span = Span::new(span.start(), span.end());
+        let span = our_span(span);
         self.current.clear();
         let walk = Walk {
             dotted: false,
             inline: false,
         };
-        let parent = descend(&mut self.root, &path, walk, &mut self.current)?;
+        let parent = descend(&mut self.root, &path, walk, Some(&mut self.current))?;
         let at = if is_array {
             add_array_table(parent, key, span)?
         } else {
@@ -191,8 +188,7 @@ impl<'i> Builder<'_, 'i> {
                 dotted: true,
                 inline: false,
             };
-            self.scratch.clear();
-            table = descend(table, path, walk, &mut self.scratch)?;
+            table = descend(table, path, walk, None)?;
             // TOML: dotted keys may not add to a table defined by a header.
             if !table.implicit {
                 return Err(duplicate_key(&key, None));
@@ -290,7 +286,7 @@ impl<'i> Builder<'_, 'i> {
                 _ => break,
             };
             if let Some((path, key)) = pending.take() {
-                inline_key_value(&mut table, &path, key, value, &mut self.scratch)?;
+                inline_key_value(&mut table, &path, key, value)?;
             }
         }
         Ok(Node::new(
@@ -330,12 +326,12 @@ impl<'i> Builder<'_, 'i> {
         };
         Ok(Key {
             text,
-            span: Span::new(event.span().start(), event.span().end()),
+            span: our_span(event.span()),
         })
     }
 
     fn scalar(&self, event: Event) -> Result<Node<'i>, ParseError> {
-        let span = Span::new(event.span().start(), event.span().end());
+        let span = our_span(event.span());
         if let Some(text) = plain_string(self.written(event), event.encoding()) {
             return Ok(Node::new(TomlValue::String(Cow::Borrowed(text)), span));
         }
@@ -426,12 +422,13 @@ fn resolve<'t, 'i>(
 }
 
 /// Walks from `table` down the keys of `path`, making the tables that do
-/// not exist yet, and records the position of each key walked.
+/// not exist yet; a header records the position of each key walked, as
+/// the place its pairs go.
 fn descend<'t, 'i>(
     mut table: &'t mut TomlTable<'i>,
     path: &[Key<'i>],
     walk: Walk,
-    positions: &mut Vec<usize>,
+    mut positions: Option<&mut Vec<usize>>,
 ) -> Result<&'t mut TomlTable<'i>, ParseError> {
     for key in path {
         let at = match table.position(&key.text) {
@@ -441,7 +438,9 @@ fn descend<'t, 'i>(
                 table.push(key.clone(), Node::new(TomlValue::Table(child), key.span))
             }
         };
-        positions.push(at);
+        if let Some(positions) = positions.as_deref_mut() {
+            positions.push(at);
+        }
         let node = table.node_at_mut(at).ok_or_else(lost_table)?;
         let old_span = node.span();
         let type_name = node.get_ref().type_str();
@@ -537,14 +536,12 @@ fn inline_key_value<'i>(
     path: &[Key<'i>],
     key: Key<'i>,
     value: Node<'i>,
-    scratch: &mut Vec<usize>,
 ) -> Result<(), ParseError> {
     let walk = Walk {
         dotted: true,
         inline: true,
     };
-    scratch.clear();
-    let parent = descend(table, path, walk, scratch)?;
+    let parent = descend(table, path, walk, None)?;
     // TOML: dotted keys extend only the tables that dotted keys made.
     if parent.dotted == path.is_empty() {
         return Err(duplicate_key(&key, None));
@@ -572,6 +569,10 @@ fn cannot_extend(type_name: &str, key: &Key<'_>, old_span: Span) -> ParseError {
 /// builder only records positions of tables, so this is not reached.
 fn lost_table() -> ParseError {
     ParseError::new("the document tree lost a table")
+}
+
+fn our_span(span: toml_parser::Span) -> Span {
+    Span::new(span.start(), span.end())
 }
 
 fn parser_span(span: Span) -> toml_parser::Span {
